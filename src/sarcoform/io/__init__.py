@@ -1,0 +1,60 @@
+"""Files in and out: CSV, TOML and (on demand) Excel workbooks.
+
+This package is the only place that touches files; nothing here imports openpyxl
+until a workbook is actually read or written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..model.foods import FoodTable
+from ..model.spec import ConstraintSet
+from .embedded import DEFAULT_PRESET, default_foods_path, preset_paths
+from .foods_csv import read_foods_csv
+from .spec_toml import read_spec_toml
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def load_foods(source: str | Path | None = None) -> FoodTable:
+    """The embedded table (None), or a .csv / .xlsx file."""
+    if source is None:
+        return read_foods_csv(default_foods_path(), label="foods/ingredients.csv (embedded)")
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        from .workbook import read_foods_sheet
+
+        return read_foods_sheet(path)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return read_foods_csv(path)
+    kind = suffix or "(none)"
+    raise InputError(Problem(f"unknown food table format {kind!r}: use .csv or .xlsx", str(path)))
+
+
+def load_spec(source: str | Path | None = None) -> ConstraintSet:
+    """The default brief (None), a preset name, or a .toml / .xlsx file."""
+    presets = preset_paths()
+    if source is None:
+        source = DEFAULT_PRESET
+    text = str(source)
+    if text in presets and not Path(text).exists():
+        return read_spec_toml(presets[text], label=f"constraints/{text}.toml (preset)")
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return read_spec_toml(path)
+    if suffix in WORKBOOK_SUFFIXES:
+        from .workbook import read_spec_sheets
+
+        return read_spec_sheets(path)
+    if not suffix and not path.exists():
+        raise InputError(
+            Problem(
+                f"unknown preset {text!r}: presets are {', '.join(presets) or 'none'}"
+                " (or give a .toml or .xlsx file)"
+            )
+        )
+    raise InputError(Problem(f"unknown brief format {suffix or '(none)'!r}: use .toml or .xlsx", text))

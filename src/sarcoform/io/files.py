@@ -1,0 +1,108 @@
+"""Reading input files safely and writing outputs atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..errors import InputError, Problem, UsageError
+
+MAX_TEXT_BYTES = 64 * 1024 * 1024  # a food table or brief is kilobytes; refuse absurd files
+
+
+def describe(path: Path | str) -> str:
+    return str(path)
+
+
+def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """A text input file as str, or an InputError that says what is wrong with it."""
+    p = Path(path)
+    name = describe(p)
+    if not p.exists():
+        raise InputError(Problem("no such file", name))
+    if p.is_dir():
+        raise InputError(Problem("is a directory, not a file", name))
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError(Problem(f"too large ({size:,} bytes; limit {max_bytes:,})", name))
+        data = p.read_bytes()
+    except PermissionError:
+        raise InputError(Problem("cannot be read (permission denied)", name)) from None
+    except OSError as err:
+        raise InputError(Problem(f"cannot be read ({err.strerror})", name)) from None
+    if not data.strip():
+        raise InputError(Problem("is empty", name))
+    if b"\x00" in data[:8192]:
+        raise InputError(Problem("is a binary file, not text (CSV and TOML are text)", name))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            Problem(f"is not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8", name)
+        ) from None
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[bytes]]:
+    """Write to a temporary file next to `path`, then rename it into place.
+
+    A crash leaves the old file (or nothing), never half a file.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path()
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {target}: folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path | str, text: str) -> None:
+    with atomic_output(path, "w") as f:
+        f.write(text)  # type: ignore[arg-type]
+
+
+def write_bytes(path: Path | str, data: bytes) -> None:
+    with atomic_output(path, "wb") as f:
+        f.write(data)  # type: ignore[arg-type]
+
+
+def refuse_overwriting_input(output: Path | str, *inputs: Path | str | None) -> None:
+    """Writing a result over one of its inputs would lose the input: refuse."""
+    out = Path(output).resolve()
+    for given in inputs:
+        if given is not None and Path(given).exists() and Path(given).resolve() == out:
+            raise UsageError(f"refusing to write the output over the input {given}")
+
+
+# Text that a spreadsheet would run as a formula (OWASP CSV injection, CWE-1236).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Prefix text cells that a spreadsheet would treat as a formula with a quote."""
+    if text.startswith(FORMULA_STARTS) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

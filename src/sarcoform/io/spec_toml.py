@@ -1,0 +1,233 @@
+"""Constraint sets (briefs) as TOML, read with line numbers for every entry."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from ..model.spec import ConstraintSet, Entry
+from .files import read_text, write_text
+
+# [[nutrient]] etc. in the file ↔ list fields of ConstraintSet
+LISTS = ("nutrient", "ratio", "ingredient", "group")
+TABLES = ("serving", "background", "cost", "amino_acid_pattern", "derived")
+
+
+def read_spec_toml(path: Path | str, *, label: str | None = None) -> ConstraintSet:
+    name = label or str(path)
+    return parse_spec_toml(read_text(path), name)
+
+
+def parse_spec_toml(text: str, name: str) -> ConstraintSet:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", None) or _line_from_message(str(err))
+        message = getattr(err, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+        raise InputError(Problem(f"TOML syntax error: {message}", name, line=line)) from None
+    lines = _entry_lines(text)
+    data.setdefault("name", Path(name).stem)
+    return spec_from_dict(data, name, lambda section, index: lines.get((section, index)))
+
+
+def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> ConstraintSet:
+    """Validate a brief given as plain data (from TOML or a workbook).
+
+    `line_of(section, index)` gives the line (or a located Problem) of an entry.
+    """
+    locate = line_of or (lambda section, index: None)
+    try:
+        spec = ConstraintSet.model_validate(data)
+    except ValidationError as err:
+        raise InputError([_problem(e, origin, locate, data) for e in err.errors()]) from None
+    spec.located(_where(origin, locate(None, None)))
+    for section in LISTS:
+        for index, entry in enumerate(getattr(spec, _field(section))):
+            entry.located(_where(origin, locate(section, index)))
+    for section in ("serving", "background", "cost", "amino_acid_pattern"):
+        entry = getattr(spec, section)
+        if isinstance(entry, Entry):
+            entry.located(_where(origin, locate(section, None)))
+    return spec
+
+
+def _field(section: str) -> str:
+    return {"nutrient": "nutrients", "ratio": "ratios", "ingredient": "ingredients", "group": "groups"}.get(
+        section, section
+    )
+
+
+def _where(origin: str, found: Any) -> Problem:
+    if isinstance(found, Problem):
+        return found
+    return Problem("", origin, line=found)
+
+
+def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Problem:
+    loc = list(error["loc"])
+    section = str(loc[0]) if loc else None
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) and section in LISTS else None
+    where = _where(origin, locate(section, index) if section in (*LISTS, *TABLES) else None)
+    what = _describe(loc, data)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(loc)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
+        message = f"unknown key {key!r}{hint}"
+    elif error["type"] == "missing":
+        message = f"missing required key {str(loc[-1])!r}"
+    elif error["type"] == "literal_error":
+        message = f"{message}, got {error.get('input')!r}"
+    elif error["type"] in ("float_parsing", "float_type"):
+        message = f"must be a number, got {error.get('input')!r}"
+    return Problem(
+        f"{what}: {message}" if what else message,
+        where.file,
+        where.sheet,
+        where.row,
+        where.column,
+        where.line,
+    )
+
+
+def _describe(loc: list[Any], data: dict[str, Any]) -> str:
+    if not loc:
+        return ""
+    section = str(loc[0])
+    if section in LISTS and len(loc) > 1 and isinstance(loc[1], int):
+        entries = data.get(section) or []
+        entry = entries[loc[1]] if loc[1] < len(entries) else {}
+        label = entry.get("name") or entry.get("id") if isinstance(entry, dict) else None
+        head = f"[[{section}]] #{loc[1] + 1}" + (f" ({label})" if label else "")
+        rest = [str(p) for p in loc[2:] if not str(p).startswith("function-")]
+        return head + (f" {'.'.join(rest)}" if rest else "")
+    parts = [str(p) for p in loc if not str(p).startswith("function-")]
+    return ".".join(parts) if len(parts) > 1 or section in TABLES else section
+
+
+def _allowed_keys(loc: list[Any]) -> list[str]:
+    from ..model import spec as model
+
+    section = str(loc[0]) if len(loc) > 1 else None
+    types: dict[str | None, Any] = {
+        None: model.ConstraintSet,
+        "nutrient": model.NutrientBound,
+        "ratio": model.RatioBound,
+        "ingredient": model.IngredientBound,
+        "group": model.GroupBound,
+        "serving": model.Serving,
+        "background": model.Background,
+        "cost": model.CostBound,
+        "amino_acid_pattern": model.AminoAcidPattern,
+    }
+    cls = types.get(section, model.ConstraintSet)
+    return sorted(f.alias or k for k, f in cls.model_fields.items())
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\]\]?")
+
+
+def _entry_lines(text: str) -> dict[tuple[str | None, int | None], int]:
+    """Line of each `[[section]]` (by index) and `[table]` header in the file."""
+    lines: dict[tuple[str | None, int | None], int] = {(None, None): 1}
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        section = match.group(1).split(".")[0]
+        if line.lstrip().startswith("[["):
+            index = counts.get(section, 0)
+            counts[section] = index + 1
+            lines[(section, index)] = number
+        else:
+            lines.setdefault((section, None), number)
+    return lines
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def spec_to_toml(spec: ConstraintSet) -> str:
+    """The brief as TOML that `read_spec_toml` reads back to an equal ConstraintSet."""
+    data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
+    out: list[str] = []
+    scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
+    for key, value in scalars.items():
+        out.append(f"{key} = {_value(value)}")
+    for table in ("serving", "background", "cost", "amino_acid_pattern"):
+        if table in data:
+            out.append("")
+            out.append(f"[{table}]")
+            out += _table_body(data[table])
+    if data.get("derived"):
+        out.append("")
+        out.append("[derived]")
+        for key, entry in data["derived"].items():
+            out.append(f"{_key(key)} = {_inline(entry)}")
+    for section in LISTS:
+        for entry in data.get(section, []):
+            out.append("")
+            out.append(f"[[{section}]]")
+            out += _table_body(entry)
+    return "\n".join(out) + "\n"
+
+
+def write_spec_toml(spec: ConstraintSet, path: Path | str) -> None:
+    write_text(path, spec_to_toml(spec))
+
+
+def _table_body(entry: dict[str, Any]) -> list[str]:
+    return [f"{_key(k)} = {_inline(v) if isinstance(v, dict) else _value(v)}" for k, v in entry.items()]
+
+
+def _inline(table: dict[str, Any]) -> str:
+    return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in table.items()) + " }" if table else "{}"
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _string(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} to TOML")
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return _inline(value)
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _string(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
+    )
+    escaped = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'

@@ -1,0 +1,199 @@
+"""Nutrient columns as the brief sees them: the table's own plus derived ones.
+
+A brief names columns either exactly (`energy_kj`) or by nutrient (`leucine` for
+`leucine_g`). Derived columns are arithmetic over a food row; they stay linear in
+the blend, because they are computed per ingredient before any mixing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .foods import FLAG_COLUMNS, FoodTable
+from .units import split_column
+
+# name → (expression, why). Created only when their inputs exist and the table does
+# not already have a column of that name.
+BUILTIN_DERIVED: dict[str, tuple[str, str]] = {
+    "met_cys_g": (
+        "methionine_g + cystine_g",
+        "sulphur amino acids, as in the FAO 2013 / WHO 2007 scoring patterns",
+    ),
+    "phe_tyr_g": (
+        "phenylalanine_g + tyrosine_g",
+        "aromatic amino acids, as in the FAO 2013 / WHO 2007 scoring patterns",
+    ),
+    "hmb_g": (
+        "0.808 * cahmb_g",
+        "HMB free-acid equivalent of CaHMB monohydrate: 2 × 118.13 / 292.34 g/mol"
+        " (IUPAC atomic weights; reference_values.md §3)",
+    ),
+    "intact_leucine_g": (
+        "leucine_g - free_leucine_g",
+        "leucine bound in intact protein (total minus free L-leucine)",
+    ),
+    "hq_protein_g": (
+        "protein_g * high_quality_protein",
+        "protein from ingredients flagged high quality (GB 29922: ≥ 50 % of protein)",
+    ),
+    "eaa_g": (
+        "histidine_g + isoleucine_g + leucine_g + lysine_g + methionine_g"
+        " + phenylalanine_g + threonine_g + tryptophan_g + valine_g",
+        "the nine essential amino acids",
+    ),
+}
+
+
+class ColumnError(ValueError):
+    """A name in the brief that does not resolve; the message says what exists."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    unit: str
+    values: np.ndarray  # per 100 g of each food; NaN = unknown
+    derived_from: str | None = None  # expression, for derived columns
+    why: str | None = None
+
+
+_BINOPS: dict[type[ast.operator], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def expression_names(expr: str) -> set[str]:
+    """Column names an expression reads; raises ColumnError on anything but arithmetic."""
+    tree = _parse(expr)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _parse(expr: str) -> ast.Expression:
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as err:
+        raise ColumnError(f"cannot parse expression {expr!r}: {err.msg}") from None
+    for node in ast.walk(tree):
+        allowed = (
+            ast.Expression,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.Name,
+            ast.Load,
+            ast.USub,
+            ast.UAdd,
+            *_BINOPS,
+        )
+        if isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
+                raise ColumnError(f"only numbers and column names are allowed in {expr!r}")
+        elif not isinstance(node, allowed):
+            raise ColumnError(f"only + - * / ( ), numbers and column names are allowed in {expr!r}")
+    return tree
+
+
+def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
+    """Evaluate an arithmetic expression over food columns (NaN propagates)."""
+    tree = _parse(expr)
+
+    def walk(node: ast.AST) -> np.ndarray:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant):
+            return np.asarray(float(node.value))
+        if isinstance(node, ast.Name):
+            return lookup(node.id)
+        if isinstance(node, ast.UnaryOp):
+            inner = walk(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
+        raise ColumnError(f"unsupported expression {expr!r}")  # pragma: no cover
+
+    return walk(tree)
+
+
+class ColumnSet:
+    """The food table's numeric columns plus built-in and brief-defined derived ones."""
+
+    def __init__(self, foods: FoodTable, derived: Mapping[str, str] | None = None) -> None:
+        self.foods = foods
+        self._columns: dict[str, Column] = {}
+        for name, values in foods.numbers.items():
+            unit = split_column(name)
+            self._columns[name] = Column(name, unit[1] if unit else "", values)
+        self._pending: dict[str, tuple[str, str | None]] = {}
+        for name, (expr, why) in BUILTIN_DERIVED.items():
+            if name in self._columns:
+                continue
+            if name == "intact_leucine_g" and "free_leucine_g" not in self._columns:
+                expr, why = "leucine_g", "no free_leucine_g column: all leucine is intact"
+            if expression_names(expr) <= set(self._columns):
+                self._pending[name] = (expr, why)
+        for name, expr in (derived or {}).items():
+            if name in self._columns:
+                raise ColumnError(f"derived column {name!r} has the name of a column of {foods.origin}")
+            self._pending[name] = (expr, None)
+
+    def names(self) -> list[str]:
+        return [*self._columns, *(n for n in self._pending if n not in self._columns)]
+
+    def resolve(self, name: str) -> str:
+        """The column a brief's name refers to: exact, or the one column of that nutrient."""
+        key = name.strip().lower()
+        if key in self._columns or key in self._pending:
+            return key
+        matches = [c for c in self.names() if (split_column(c) or ("",))[0] == key]
+        # The table's own column wins over a derived one: "protein" is protein_g even
+        # when the brief derives protein_kj.
+        own = [c for c in matches if c in self.foods.numbers]
+        if len(own) == 1:
+            return own[0]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise ColumnError(f"{name!r} is ambiguous: name one of {', '.join(sorted(matches))}")
+        close = difflib.get_close_matches(key, self.names(), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ColumnError(f"unknown nutrient {name!r}{hint}")
+
+    def get(self, name: str, _stack: tuple[str, ...] = ()) -> Column:
+        column = self.resolve(name)
+        if column in self._columns:
+            return self._columns[column]
+        if column in _stack:
+            raise ColumnError(f"derived column {column!r} refers to itself")
+        expr, why = self._pending[column]
+        lookup = lambda n: self.get(n, (*_stack, column)).values  # noqa: E731
+        try:
+            values = np.broadcast_to(evaluate(expr, lookup), (len(self.foods),)).astype(float)
+        except ColumnError as err:
+            raise ColumnError(f"derived column {column!r}: {err}") from None
+        values.flags.writeable = False
+        unit = split_column(column)
+        made = Column(column, unit[1] if unit else "", values, expr, why)
+        self._columns[column] = made
+        return made
+
+    def inputs(self, name: str) -> list[str]:
+        """The table columns a (possibly derived) column is computed from."""
+        column = self.resolve(name)
+        if column in self.foods.numbers:
+            return [column]
+        out: list[str] = []
+        for n in sorted(expression_names(self._pending[column][0])):
+            out += [c for c in self.inputs(n) if c not in out]
+        return out
+
+    def is_flag(self, name: str) -> bool:
+        return name in FLAG_COLUMNS

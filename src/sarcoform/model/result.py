@@ -1,0 +1,167 @@
+"""The result of a solve: blend, nutrients, every constraint, checks and diagnosis.
+
+One frozen model that serialises to the Result JSON of PRODUCT §4 (`to_dict`) and
+back (`from_dict`); tables come out as pandas DataFrames on demand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
+EXIT_CODES: dict[str, int] = {
+    "optimal": 0,
+    "infeasible": 1,
+    "unbounded": 1,
+    "time_limit": 1,
+    "error": 3,
+}
+
+
+class Line(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_serializer("*", when_used="json")
+    def _finite(self, value: Any) -> Any:
+        # JSON has no NaN/inf: unknown or unbounded numbers are null.
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+
+class BlendLine(Line):
+    id: str
+    name: str
+    grams: float  # per serving
+    percent: float  # of the serving mass
+    cost: float  # per serving, in the brief's currency
+    price_per_kg: float | None
+    group: str = ""
+
+
+class NutrientLine(Line):
+    nutrient: str  # column, e.g. leucine_g
+    unit: str
+    per_serving: float | None  # None = unknown (a blank value in a used ingredient)
+    per_day: float | None  # product only, without background intake
+    per_100g: float | None
+    per_100kcal: float | None
+    derived_from: str | None = None
+
+
+class ConstraintLine(Line):
+    name: str  # unique within the result
+    kind: str  # nutrient | ratio | amino_acid | ingredient | group | cost | serving
+    basis: str | None
+    label: str  # in the brief's words: "leucine ≥ 2.5 g per meal"
+    unit: str
+    value: float | None
+    min: float | None
+    max: float | None
+    slack: float | None  # distance to the nearest bound, ≥ 0 when met
+    binding: bool
+    active: Literal["min", "max"] | None = None  # which bound binds
+    shadow_price: float | None  # ∂objective/∂(active bound), objective units per unit
+    source: str | None = None
+    note: str | None = None
+
+
+class IngredientLine(Line):
+    """Every ingredient with its price and reduced cost (used or not)."""
+
+    id: str
+    name: str
+    grams: float
+    price_per_kg: float | None
+    reduced_cost: float | None  # ∂objective/∂(g per serving) at the optimum
+    at_bound: Literal["min", "max"] | None = None
+
+
+class Verification(Line):
+    ok: bool
+    max_violation: float
+    checked: int
+    failures: list[str] = Field(default_factory=list)
+
+
+class Diagnosis(Line):
+    reason: str
+    conflict: list[str] = Field(default_factory=list)  # constraint names
+    explanation: list[str] = Field(default_factory=list)  # the same, in the brief's words
+    relaxation: list[dict[str, Any]] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+
+
+class Result(BaseModel):
+    """What `sarcoform.solve` returns. `to_dict()` is the Result JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    status: Status
+    objective: str  # min_cost | max:<nutrient> | min:<nutrient>
+    objective_value: float | None
+    objective_unit: str
+    cost_per_serving: float | None
+    cost_per_kg: float | None
+    cost_per_day: float | None
+    currency: str
+    serving_g: float | None
+    servings_per_day: float
+    solver: str
+    solve_seconds: float
+    spec_name: str
+    foods_origin: str
+    blend_lines: list[BlendLine] = Field(default_factory=list, alias="blend")
+    nutrient_lines: list[NutrientLine] = Field(default_factory=list, alias="nutrients")
+    constraint_lines: list[ConstraintLine] = Field(default_factory=list, alias="constraints")
+    ingredient_lines: list[IngredientLine] = Field(default_factory=list, alias="ingredients")
+    verification: Verification | None = None
+    diagnosis: Diagnosis | None = None
+    gap: float | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    @property
+    def grams(self) -> dict[str, float]:
+        return {line.id: line.grams for line in self.blend_lines}
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        return cls.model_validate(data)
+
+    def _frame(self, lines: list[Any], columns: list[str]) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([line.model_dump() for line in lines], columns=columns)
+
+    @property
+    def blend(self) -> pd.DataFrame:
+        return self._frame(self.blend_lines, list(BlendLine.model_fields))
+
+    @property
+    def nutrients(self) -> pd.DataFrame:
+        return self._frame(self.nutrient_lines, list(NutrientLine.model_fields))
+
+    @property
+    def constraints(self) -> pd.DataFrame:
+        return self._frame(self.constraint_lines, list(ConstraintLine.model_fields))
+
+    @property
+    def ingredients(self) -> pd.DataFrame:
+        return self._frame(self.ingredient_lines, list(IngredientLine.model_fields))

@@ -1,0 +1,251 @@
+"""The constraint set (the nutrition brief): serving, bounds, objective.
+
+Frozen pydantic models mirroring the TOML format one-to-one: `[[nutrient]]` is
+`ConstraintSet.nutrients`, and so on. Names are resolved against a food table only
+when compiling, so one set works with any table that has the columns it uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
+
+from ..errors import Problem
+
+Basis = Literal["serving", "meal", "day", "kg_bw_day", "per_100g", "per_100kcal", "per_100kj"]
+BASES: tuple[str, ...] = Basis.__args__  # type: ignore[attr-defined]
+BlankPolicy = Literal["error", "zero", "exclude"]
+
+BASIS_PHRASES = {
+    "serving": "per serving",
+    "meal": "per meal",
+    "day": "per day",
+    "kg_bw_day": "per kg body weight per day",
+    "per_100g": "per 100 g",
+    "per_100kcal": "per 100 kcal",
+    "per_100kj": "per 100 kJ",
+}
+
+_OBJECTIVE = re.compile(r"^(min_cost|(max|min):([A-Za-z0-9_]+))$")
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"must be finite, got {value}")
+    return value
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise ValueError(f"must be a finite number > 0, got {value}")
+    return value
+
+
+def _objective(value: str) -> str:
+    value = value.strip()
+    if not _OBJECTIVE.match(value):
+        raise ValueError(
+            f"unknown objective {value!r}: use min_cost, max:<nutrient> or min:<nutrient> (e.g. max:leucine)"
+        )
+    return value
+
+
+Finite = Annotated[float | None, AfterValidator(_finite)]
+Positive = Annotated[float | None, AfterValidator(_positive)]
+Objective = Annotated[str, AfterValidator(_objective)]
+
+
+class Entry(BaseModel):
+    """Anything in a brief: carries where it came from and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    source: str | None = None
+    note: str | None = None
+    # Where the entry was read (file and line or sheet and row), for error messages.
+    _where: Problem | None = PrivateAttr(default=None)
+
+    def located(self, where: Problem | None) -> Self:
+        self._where = where
+        return self
+
+    def problem(self, message: str, column: str | None = None) -> Problem:
+        w = self._where or Problem("")
+        return Problem(message, w.file, w.sheet, w.row, column or w.column, w.line)
+
+
+class Bounded(Entry):
+    min: Finite = None
+    max: Finite = None
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+
+class NutrientBound(Bounded):
+    """A bound on a nutrient column (or derived column) on one basis."""
+
+    name: str
+    basis: Basis = "serving"
+    unit: str | None = None  # unit the bounds are written in, when not the column's own
+    label: str | None = None
+
+
+class RatioBound(Bounded):
+    """numerator / denominator within [min, max], both amounts on one basis."""
+
+    name: str
+    numerator: str
+    denominator: str
+    basis: Literal["serving", "meal", "day"] = "serving"
+    unit: Literal["ratio", "%", "mg/g"] = "ratio"
+
+
+class IngredientBound(Bounded):
+    """Inclusion of one ingredient, in g per serving or % w/w of the serving."""
+
+    id: str
+    unit: Literal["g", "%"] = "g"
+
+
+class GroupBound(Bounded):
+    """Sum of several ingredients: listed ids, or every food of a `group`."""
+
+    name: str
+    members: tuple[str, ...] | None = None
+    group: str | None = None
+    unit: Literal["g", "%"] = "g"
+
+    @model_validator(mode="after")
+    def _members_or_group(self) -> Self:
+        if (self.members is None) == (self.group is None):
+            raise ValueError("give exactly one of members = [...] or group = '<group>'")
+        return self
+
+
+class CostBound(Bounded):
+    """Cost cap (or floor), per serving, per day or per kg of product."""
+
+    basis: Literal["serving", "day", "kg"] = "serving"
+
+
+class AminoAcidPattern(Entry):
+    """Every listed amino acid ≥ reference (mg per g) × intact protein."""
+
+    name: str = "amino acid pattern"
+    protein: str = "protein_g"
+    min_mg_per_g: dict[str, float]
+
+    @model_validator(mode="after")
+    def _values(self) -> Self:
+        for column, value in self.min_mg_per_g.items():
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{column}: must be a finite number ≥ 0, got {value}")
+        return self
+
+
+class DerivedColumn(Entry):
+    """A column computed per food row, e.g. `protein_kj = "17 * protein_g"`."""
+
+    expr: str
+
+
+class Serving(Entry):
+    """The serving and how it is eaten. No serving_g (nor min/max) = free mass."""
+
+    serving_g: Positive = None
+    min_g: Finite = None
+    max_g: Positive = None
+    servings_per_day: Positive = 1.0
+    servings_per_meal: Positive = 1.0
+    body_weight_kg: Positive = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.serving_g is not None and (self.min_g is not None or self.max_g is not None):
+            raise ValueError("give serving_g (fixed) or min_g/max_g (a range), not both")
+        if self.min_g is not None and self.min_g < 0:
+            raise ValueError(f"min_g must be ≥ 0, got {self.min_g}")
+        if self.min_g is not None and self.max_g is not None and self.min_g > self.max_g:
+            raise ValueError(f"min_g ({self.min_g:g}) is greater than max_g ({self.max_g:g})")
+        return self
+
+    @property
+    def fixed(self) -> bool:
+        return self.serving_g is not None
+
+
+class Background(Entry):
+    """Intake from the rest of the diet, per nutrient column (column units)."""
+
+    per_meal: dict[str, float] = Field(default_factory=dict)
+    per_day: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _values(self) -> Self:
+        for table in (self.per_meal, self.per_day):
+            for column, value in table.items():
+                if not math.isfinite(value) or value < 0:
+                    raise ValueError(f"{column}: must be a finite number ≥ 0, got {value}")
+        return self
+
+
+class ConstraintSet(Entry):
+    """A nutrition brief: what one serving of the product must deliver."""
+
+    name: str
+    title: str | None = None
+    objective: Objective = "min_cost"
+    currency: str = "USD"
+    blank_values: BlankPolicy = "error"
+    serving: Serving = Field(default_factory=Serving)
+    background: Background = Field(default_factory=Background)
+    derived: dict[str, DerivedColumn] = Field(default_factory=dict)
+    amino_acid_pattern: AminoAcidPattern | None = None
+    nutrients: tuple[NutrientBound, ...] = Field(default=(), alias="nutrient")
+    ratios: tuple[RatioBound, ...] = Field(default=(), alias="ratio")
+    ingredients: tuple[IngredientBound, ...] = Field(default=(), alias="ingredient")
+    groups: tuple[GroupBound, ...] = Field(default=(), alias="group")
+    cost: CostBound | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_shorthand(cls, data: Any) -> Any:
+        # `[derived] protein_kj = "17 * protein_g"` is short for `{ expr = "..." }`.
+        if isinstance(data, dict) and isinstance(data.get("derived"), dict):
+            data = dict(data)
+            data["derived"] = {
+                k: {"expr": v} if isinstance(v, str) else v for k, v in data["derived"].items()
+            }
+        return data
+
+    @property
+    def objective_kind(self) -> Literal["min_cost", "max", "min"]:
+        if self.objective == "min_cost":
+            return "min_cost"
+        return "max" if self.objective.startswith("max:") else "min"
+
+    @property
+    def objective_nutrient(self) -> str | None:
+        return None if self.objective == "min_cost" else self.objective.split(":", 1)[1]
+
+    def with_changes(self, **changes: Any) -> ConstraintSet:
+        """A copy with top-level fields replaced and validated (e.g. objective=...).
+
+        Untouched entries keep their file locations for later error messages.
+        """
+        validated = type(self).model_validate({**self.model_dump(exclude_none=True), **changes})
+        return self.model_copy(update={k: getattr(validated, k) for k in changes})

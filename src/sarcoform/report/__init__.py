@@ -1,0 +1,1 @@
+"""Human-readable output: terminal summaries, workbooks and charts from results."""

@@ -1,0 +1,1 @@
+"""From a brief and a food table to an explained, checked blend."""

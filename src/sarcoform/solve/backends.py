@@ -1,0 +1,270 @@
+"""Solver backends: a `MatrixLP` in, an `LPSolution` out.
+
+- `cbc`: the LP as a PuLP model, solved by CBC through `pulp.COIN_CMD`.
+- `highs`: the same matrices handed to HiGHS in-process through highspy (no model
+  rebuild, so it is also what IIS, ranging and fast re-solves use).
+
+Both are posed as minimisations, so their duals mean the same thing: ∂(c·x)/∂bound.
+(PuLP's duals differ in sign between solvers only on *maximise* problems, which we
+never pose; see TECH_NOTES.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import SolverError, UsageError
+from .lp import LPSolution, MatrixLP
+
+if TYPE_CHECKING:
+    import highspy
+    import pulp
+
+SOLVERS = ("cbc", "highs")
+
+
+def solve_lp(lp: MatrixLP, solver: str = "cbc", time_limit: float | None = None) -> LPSolution:
+    if solver == "cbc":
+        return solve_cbc(lp, time_limit)
+    if solver == "highs":
+        return solve_highs(lp, time_limit)
+    raise UsageError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+
+
+# -- CBC through PuLP ---------------------------------------------------------------
+
+
+def to_pulp(lp: MatrixLP, name: str = "sarcoform") -> tuple[pulp.LpProblem, list[Any], list[Any]]:
+    """The LP as a PuLP problem: (problem, variables, constraints per LP row).
+
+    A ranged row becomes two PuLP constraints (`name_lo`, `name_hi`); the third item
+    lists, per LP row, the constraints that implement it.
+    """
+    import pulp
+
+    prob = pulp.LpProblem(name, pulp.LpMinimize)
+    xs = []
+    for j in range(lp.shape[1]):
+        lo = float(lp.col_lo[j])
+        hi = float(lp.col_hi[j])
+        cat = "Integer" if lp.integer is not None and lp.integer[j] else "Continuous"
+        xs.append(
+            prob.add_variable(
+                f"x{j}", lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None, cat
+            )
+        )
+    # CBC reads an MPS file: a variable appearing nowhere would be dropped from it and
+    # lose its bounds, so every column gets at least a zero objective term.
+    prob.setObjective(pulp.lpSum_vars_coefs([(x, float(c)) for x, c in zip(xs, lp.c, strict=True)]))
+    per_row: list[list[Any]] = []
+    for r in range(lp.shape[0]):
+        nz = np.flatnonzero(lp.A[r])
+        expr = pulp.lpSum_vars_coefs([(xs[j], float(lp.A[r, j])) for j in nz])
+        lo, hi = float(lp.row_lo[r]), float(lp.row_hi[r])
+        made = []
+        if math.isfinite(lo) and lo == hi:
+            made.append(prob.addConstraint(expr == lo, f"r{r}_eq"))
+        else:
+            if math.isfinite(lo):
+                made.append(prob.addConstraint(expr >= lo, f"r{r}_lo"))
+            if math.isfinite(hi):
+                made.append(prob.addConstraint(expr.copy() <= hi, f"r{r}_hi"))
+        per_row.append(made)
+    return prob, xs, per_row
+
+
+def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
+    import pulp
+
+    started = time.perf_counter()
+    prob, xs, per_row = to_pulp(lp)
+    solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, threads=1)
+    try:
+        stats = prob.solve(solver)
+    except pulp.PulpError as err:  # missing binary, unreadable solution file, …
+        raise SolverError(f"CBC failed: {err}") from err
+    seconds = time.perf_counter() - started
+    status = _pulp_status(stats.status, stats.has_solution)
+    if status == "undecided":
+        # CBC says only "infeasible or unbounded" at times; HiGHS decides which.
+        decided = solve_highs(lp, time_limit)
+        return LPSolution(decided.status, "cbc", seconds, message=decided.message, ray=decided.ray)
+    if not stats.has_solution:
+        return LPSolution(status, "cbc", seconds, message=str(stats.status_str))
+    x = np.array([v.value() or 0.0 for v in xs])
+    row_duals = col_duals = None
+    if not lp.is_mip:
+        row_duals = np.array([sum((c.pi or 0.0) for c in made) for made in per_row])
+        col_duals = np.array([v.dj or 0.0 for v in xs])
+    gap = stats.gap_rel if lp.is_mip and status == "time_limit" else None
+    return LPSolution(
+        status,
+        "cbc",
+        seconds,
+        x,
+        float(lp.c @ x) + lp.offset,
+        row_duals,
+        col_duals,
+        str(stats.status_str),
+        gap,
+    )
+
+
+def _pulp_status(status: Any, has_solution: bool) -> str:
+    import pulp
+
+    s = pulp.LpSolveStatus
+    if status == s.Optimal:
+        return "optimal"
+    if status == s.Infeasible:
+        return "infeasible"
+    if status == s.Unbounded:
+        return "unbounded"
+    if status == s.Undefined:
+        return "undecided"
+    if status in (s.TimeLimit, s.NodeLimit, s.IterationLimit, s.GapLimit, s.Stopped):
+        return "time_limit"
+    return "error"
+
+
+# -- HiGHS in-process -------------------------------------------------------------------
+
+_banner_silenced = False
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints its banner from C++ when the first Highs object is made, straight
+    to file descriptor 1 — it would corrupt `--json` output. Divert it once."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs() -> highspy.Highs:
+    """A silent Highs object."""
+    global _banner_silenced
+    import highspy
+
+    if _banner_silenced:
+        h = highspy.Highs()
+    else:
+        with _quiet_stdout():
+            h = highspy.Highs()
+        _banner_silenced = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def highs_model(lp: MatrixLP) -> Any:
+    """The LP as a highspy HighsLp (column-wise sparse)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    model = highspy.HighsLp()
+    m, n = lp.shape
+    model.num_col_ = n
+    model.num_row_ = m
+    model.col_cost_ = np.asarray(lp.c, dtype=float)
+    model.col_lower_ = np.where(np.isfinite(lp.col_lo), lp.col_lo, -inf)
+    model.col_upper_ = np.where(np.isfinite(lp.col_hi), lp.col_hi, inf)
+    model.row_lower_ = np.where(np.isfinite(lp.row_lo), lp.row_lo, -inf)
+    model.row_upper_ = np.where(np.isfinite(lp.row_hi), lp.row_hi, inf)
+    model.offset_ = lp.offset
+    nz_rows, nz_cols = np.nonzero(lp.A.T)  # column-major order
+    starts = np.searchsorted(nz_rows, np.arange(n + 1))
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = starts.astype(np.int32)
+    model.a_matrix_.index_ = nz_cols.astype(np.int32)
+    model.a_matrix_.value_ = lp.A.T[nz_rows, nz_cols].astype(float)
+    if lp.is_mip:
+        assert lp.integer is not None
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in lp.integer
+        ]
+    return model
+
+
+def load_highs(lp: MatrixLP, time_limit: float | None = None) -> highspy.Highs:
+    h = new_highs()
+    h.setOptionValue("threads", 1)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.passModel(highs_model(lp))
+    return h
+
+
+def solve_highs(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
+    started = time.perf_counter()
+    h = load_highs(lp, time_limit)
+    h.run()
+    return read_highs(h, lp, time.perf_counter() - started)
+
+
+def read_highs(h: highspy.Highs, lp: MatrixLP, seconds: float) -> LPSolution:
+    """Turn a solved Highs object into an LPSolution."""
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    model_status = h.getModelStatus()
+    text = h.modelStatusToString(model_status)
+    if model_status == ms.kUnboundedOrInfeasible:
+        model_status = _decide(h, lp)
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    status = {
+        ms.kOptimal: "optimal",
+        ms.kInfeasible: "infeasible",
+        ms.kUnbounded: "unbounded",
+        ms.kTimeLimit: "time_limit",
+        ms.kIterationLimit: "time_limit",
+        ms.kInterrupt: "time_limit",
+        ms.kSolutionLimit: "time_limit",
+    }.get(model_status, "error")
+    if status == "unbounded":
+        ok, ray = _primal_ray(h)
+        return LPSolution(status, "highs", seconds, message=text, ray=ray if ok else None)
+    if status in ("infeasible", "error") or not has_solution:
+        return LPSolution(status, "highs", seconds, message=text)
+    solution = h.getSolution()
+    x = np.array(solution.col_value)
+    row_duals = col_duals = None
+    gap = None
+    if lp.is_mip:
+        gap = float(info.mip_gap) if status == "time_limit" else None
+    elif solution.dual_valid:
+        row_duals = np.array(solution.row_dual)
+        col_duals = np.array(solution.col_dual)
+    return LPSolution(
+        status, "highs", seconds, x, float(lp.c @ x) + lp.offset, row_duals, col_duals, text, gap
+    )
+
+
+def _decide(h: highspy.Highs, lp: MatrixLP) -> Any:
+    """Infeasible or unbounded? Re-run without presolve, which tells them apart."""
+    h.setOptionValue("presolve", "off")
+    h.run()
+    h.setOptionValue("presolve", "choose")
+    return h.getModelStatus()
+
+
+def _primal_ray(h: highspy.Highs) -> tuple[bool, np.ndarray | None]:
+    try:
+        ok, ray = h.getPrimalRay()
+    except Exception:  # older highspy: no ray
+        return False, None
+    return bool(ok), np.array(ray) if ok else None

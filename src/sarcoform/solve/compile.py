@@ -1,0 +1,631 @@
+"""Compile a brief over a food table into named bounds and one matrix LP.
+
+Every constraint of the brief becomes a `Bound` in linear-fractional form
+
+    value(x) = (num·x + num0) / (den·x + den0)        (den = None: denominator 1)
+
+in the units the brief wrote it in. That one form covers all bases (per serving, per
+meal with background intake, per kg body weight, per 100 g, per 100 kcal), ratios,
+amino-acid scores, % inclusions and cost caps; `min ≤ value ≤ max` is linear because
+the denominator is positive. The shadow price of a bound is the row dual times the
+denominator at the optimum (envelope theorem), which `engine` uses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from ..errors import InputError, Problem
+from ..model.columns import ColumnError, ColumnSet
+from ..model.foods import FoodTable
+from ..model.spec import (
+    BASIS_PHRASES,
+    ConstraintSet,
+    Entry,
+    GroupBound,
+    IngredientBound,
+    NutrientBound,
+    RatioBound,
+)
+from ..model.units import conversion, label, split_column
+from .lp import MatrixLP
+
+Kind = Literal["nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving"]
+Side = Literal["min", "max", "both"]
+
+
+@dataclass(frozen=True, eq=False)
+class Bound:
+    """One constraint of the brief, in the brief's units."""
+
+    name: str
+    kind: Kind
+    subject: str  # what is bounded, e.g. "leucine", "wpi", "cost"
+    unit: str
+    min: float | None
+    max: float | None
+    num: np.ndarray
+    num0: float = 0.0
+    den: np.ndarray | None = None
+    den0: float = 1.0
+    basis: str | None = None
+    column: int | None = None  # ingredient g-bounds are column bounds on this food
+    uses: tuple[str, ...] = ()  # table columns read (blank = unknown checks)
+    source: str | None = None
+    note: str | None = None
+    where: Problem | None = None
+
+    def value(self, x: np.ndarray) -> float | None:
+        top = float(self.num @ x) + self.num0
+        if self.den is None:
+            return top
+        bottom = float(self.den @ x) + self.den0
+        return top / bottom if bottom > 1e-12 else None
+
+    def denominator(self, x: np.ndarray) -> float:
+        return 1.0 if self.den is None else float(self.den @ x) + self.den0
+
+    def describe(self, side: Literal["min", "max"] | None = None) -> str:
+        """In the brief's own words: 'leucine ≥ 2.5 g per meal'."""
+        unit = f" {self.unit}" if self.unit else ""
+        phrase = f" {BASIS_PHRASES[self.basis]}" if self.basis in BASIS_PHRASES else ""
+        if self.kind == "cost":
+            phrase = f" per {self.basis}"
+        if self.min is not None and self.min == self.max and side is None:
+            return f"{self.subject} = {self.min:g}{unit}{phrase}"
+        if self.min is not None and self.max is not None and side is None:
+            return f"{self.min:g} ≤ {self.subject} ≤ {self.max:g}{unit}{phrase}"
+        parts = []
+        if self.min is not None and side in (None, "min"):
+            parts.append(f"{self.subject} ≥ {self.min:g}{unit}{phrase}")
+        if self.max is not None and side in (None, "max"):
+            parts.append(f"{self.subject} ≤ {self.max:g}{unit}{phrase}")
+        return " and ".join(parts) or f"{self.subject}{phrase} (no bound)"
+
+
+@dataclass(frozen=True, eq=False)
+class Compiled:
+    """A brief compiled over a food table: bounds, objective and the LP."""
+
+    foods: FoodTable
+    spec: ConstraintSet
+    columns: ColumnSet
+    bounds: tuple[Bound, ...]
+    lp: MatrixLP
+    row_of: tuple[tuple[int, Side], ...]  # LP row r ← (bound index, side)
+    col_lo_owner: dict[int, int]  # food → bound that set its lower column bound
+    col_hi_owner: dict[int, int]
+    cost: np.ndarray  # currency per g per serving
+    objective: np.ndarray  # objective units per g, as the user states it
+    sense: int  # +1 minimise, -1 maximise
+    objective_label: str
+    objective_unit: str
+    excluded: tuple[tuple[str, str], ...] = ()  # (food id, blank column)
+    prices_known: bool = True
+    notes: tuple[str, ...] = field(default=())
+
+
+def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:
+    """Resolve every name, check blanks, and build the LP. Raises InputError."""
+    return _Compiler(foods, spec).run()
+
+
+class _Compiler:
+    def __init__(self, foods: FoodTable, spec: ConstraintSet) -> None:
+        self.foods = foods
+        self.spec = spec
+        self.n = len(foods)
+        self.problems: list[Problem] = []
+        self.bounds: list[Bound] = []
+        derived = {name: d.expr for name, d in spec.derived.items()}
+        try:
+            self.columns = ColumnSet(foods, derived)
+        except ColumnError as err:
+            raise InputError(spec.problem(str(err))) from None
+        self.col_lo = np.zeros(self.n)
+        self.col_hi = np.full(self.n, np.inf)
+        self.lo_owner: dict[int, int] = {}
+        self.hi_owner: dict[int, int] = {}
+
+    # -- helpers ---------------------------------------------------------------
+    def fail(self, entry: Entry, message: str, column: str | None = None) -> None:
+        self.problems.append(entry.problem(message, column))
+
+    def amount(self, name: str, entry: Entry) -> tuple[str, np.ndarray, str] | None:
+        """(column, per-gram amount vector, unit) of a nutrient name, or None (reported)."""
+        try:
+            column = self.columns.get(name)
+        except ColumnError as err:
+            self.fail(entry, str(err))
+            return None
+        return column.name, column.values / 100.0, column.unit
+
+    def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
+        """Energy per gram of each food in kcal or kJ, from whichever column exists."""
+        other = "kj" if unit == "kcal" else "kcal"
+        names = self.columns.names()
+        for column, factor in ((f"energy_{unit}", 1.0), (f"energy_{other}", conversion(other, unit))):
+            if column in names and factor is not None:
+                return self.columns.get(column).values / 100.0 * factor, (column,)
+        self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
+        return None
+
+    def add(self, bound: Bound) -> None:
+        taken = {b.name for b in self.bounds}
+        name, k = bound.name, 2
+        while name in taken:
+            name, k = f"{bound.name} #{k}", k + 1
+        if name != bound.name:
+            bound = _rename(bound, name)
+        self.bounds.append(bound)
+
+    def background(self, basis: str, column: str) -> float:
+        bg = self.spec.background
+        table = bg.per_meal if basis == "meal" else bg.per_day
+        return float(self.resolved_background(table).get(column, 0.0))
+
+    def resolved_background(self, table: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, value in table.items():
+            try:
+                out[self.columns.resolve(name)] = value
+            except ColumnError as err:
+                self.fail(self.spec.background, f"background: {err}")
+        return out
+
+    # -- the brief, entry by entry ----------------------------------------------
+    def run(self) -> Compiled:
+        spec = self.spec
+        self.serving()
+        for entry in spec.nutrients:
+            self.nutrient(entry)
+        for entry in spec.ratios:
+            self.ratio(entry)
+        if spec.amino_acid_pattern is not None:
+            self.pattern()
+        for entry in spec.ingredients:
+            self.ingredient(entry)
+        for entry in spec.groups:
+            self.group(entry)
+        if spec.cost is not None:
+            self.cost_bound()
+        objective, sense, obj_label, obj_unit, obj_uses = self.objective()
+        self.resolved_background(spec.background.per_meal)
+        self.resolved_background(spec.background.per_day)
+        if self.problems:
+            raise InputError(_unique(self.problems))
+        excluded, prices_known = self.blanks(obj_uses)
+        return self.assemble(objective, sense, obj_label, obj_unit, excluded, prices_known)
+
+    def serving(self) -> None:
+        s = self.spec.serving
+        lo = s.serving_g if s.fixed else s.min_g
+        hi = s.serving_g if s.fixed else s.max_g
+        if lo is None and hi is None:
+            return
+        self.add(
+            Bound(
+                "serving mass",
+                "serving",
+                "serving",
+                "g",
+                lo,
+                hi,
+                np.ones(self.n),
+                source=s.source,
+                note=s.note,
+                where=s._where,
+            )
+        )
+
+    def nutrient(self, e: NutrientBound) -> None:
+        got = self.amount(e.name, e)
+        if got is None:
+            return
+        column, per_g, col_unit = got
+        unit = e.unit or col_unit
+        f = conversion(col_unit, unit)
+        if f is None:
+            self.fail(e, f"unit {e.unit!r} does not fit column {column} ({col_unit})")
+            return
+        s = self.spec.serving
+        uses: tuple[str, ...] = tuple(self.columns.inputs(column))
+        den: np.ndarray | None = None
+        num0 = 0.0
+        if e.basis == "serving":
+            num = f * per_g
+        elif e.basis == "meal":
+            num = f * s.servings_per_meal * per_g
+            num0 = f * self.background("meal", column)
+        elif e.basis in ("day", "kg_bw_day"):
+            num = f * s.servings_per_day * per_g
+            num0 = f * self.background("day", column)
+            if e.basis == "kg_bw_day":
+                if s.body_weight_kg is None:
+                    self.fail(e, "basis kg_bw_day needs [serving] body_weight_kg")
+                    return
+                num, num0 = num / s.body_weight_kg, num0 / s.body_weight_kg
+        elif e.basis == "per_100g":
+            num, den = 100 * f * per_g, np.ones(self.n)
+        else:  # per_100kcal, per_100kj
+            energy = self.energy(e.basis.removeprefix("per_100"), e)
+            if energy is None:
+                return
+            num, den = 100 * f * per_g, energy[0]
+            uses += energy[1]
+        subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
+        self.add(
+            Bound(
+                f"{column} {BASIS_PHRASES[e.basis]}",
+                "nutrient",
+                e.label or subject,
+                label(unit),
+                e.min,
+                e.max,
+                num,
+                num0,
+                den,
+                0.0 if den is not None else 1.0,
+                basis=e.basis,
+                uses=uses,
+                source=e.source,
+                note=e.note,
+                where=e._where,
+            )
+        )
+
+    def ratio(self, e: RatioBound) -> None:
+        top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)
+        if top is None or bottom is None:
+            return
+        scale = {"ratio": 1.0, "%": 100.0}.get(e.unit)
+        if e.unit == "mg/g":
+            a, b = conversion(top[2], "mg"), conversion(bottom[2], "g")
+            if a is None or b is None:
+                self.fail(e, "unit mg/g needs a numerator and denominator in mass units")
+                return
+            scale = a / b
+        assert scale is not None
+        s = self.spec.serving
+        k = {"serving": 1.0, "meal": s.servings_per_meal, "day": s.servings_per_day}[e.basis]
+        n0 = d0 = 0.0
+        if e.basis != "serving":
+            n0, d0 = self.background(e.basis, top[0]), self.background(e.basis, bottom[0])
+        uses = tuple(dict.fromkeys(self.columns.inputs(top[0]) + self.columns.inputs(bottom[0])))
+        unit = "" if e.unit == "ratio" else e.unit
+        self.add(
+            Bound(
+                e.name,
+                "ratio",
+                e.name,
+                unit,
+                e.min,
+                e.max,
+                scale * k * top[1],
+                scale * n0,
+                k * bottom[1],
+                d0,
+                basis=e.basis if e.basis != "serving" else None,
+                uses=uses,
+                source=e.source,
+                note=e.note,
+                where=e._where,
+            )
+        )
+
+    def pattern(self) -> None:
+        p = self.spec.amino_acid_pattern
+        assert p is not None
+        protein = self.amount(p.protein, p)
+        if protein is None:
+            return
+        to_g = conversion(protein[2], "g")
+        if to_g is None:
+            self.fail(p, f"protein column {protein[0]} must be in mass units")
+            return
+        for name, ref in p.min_mg_per_g.items():
+            aa = self.amount(name, p)
+            if aa is None:
+                continue
+            to_mg = conversion(aa[2], "mg")
+            if to_mg is None:
+                self.fail(p, f"{aa[0]} must be in mass units")
+                continue
+            subject = f"{aa[0].removesuffix('_g')} per g {protein[0].removesuffix('_g')}"
+            uses = tuple(dict.fromkeys(self.columns.inputs(aa[0]) + self.columns.inputs(protein[0])))
+            self.add(
+                Bound(
+                    f"{p.name}: {aa[0]}",
+                    "amino_acid",
+                    subject,
+                    "mg/g",
+                    ref,
+                    None,
+                    to_mg * aa[1],
+                    0.0,
+                    to_g * protein[1],
+                    0.0,
+                    uses=uses,
+                    source=p.source,
+                    note=p.note,
+                    where=p._where,
+                )
+            )
+
+    def food_index(self, food_id: str, entry: Entry) -> int | None:
+        i = self.foods.position(food_id)
+        if i is None:
+            close = difflib.get_close_matches(food_id, self.foods.ids, n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            self.fail(entry, f"unknown ingredient id {food_id!r} in {self.foods.origin}{hint}")
+        return i
+
+    def ingredient(self, e: IngredientBound) -> None:
+        i = self.food_index(e.id, e)
+        if i is None:
+            return
+        unit_vec = np.zeros(self.n)
+        unit_vec[i] = 1.0
+        if e.unit == "%":
+            self.add(
+                Bound(
+                    f"ingredient {e.id} %",
+                    "ingredient",
+                    e.id,
+                    "% of serving",
+                    e.min,
+                    e.max,
+                    100 * unit_vec,
+                    0.0,
+                    np.ones(self.n),
+                    0.0,
+                    source=e.source,
+                    note=e.note,
+                    where=e._where,
+                )
+            )
+            return
+        index = len(self.bounds)
+        self.add(
+            Bound(
+                f"ingredient {e.id}",
+                "ingredient",
+                e.id,
+                "g",
+                e.min,
+                e.max,
+                unit_vec,
+                column=i,
+                source=e.source,
+                note=e.note,
+                where=e._where,
+            )
+        )
+        if e.min is not None and e.min > self.col_lo[i]:
+            self.col_lo[i], self.lo_owner[i] = e.min, index
+        if e.max is not None and e.max < self.col_hi[i]:
+            self.col_hi[i], self.hi_owner[i] = e.max, index
+
+    def group(self, e: GroupBound) -> None:
+        members = np.zeros(self.n)
+        if e.members is not None:
+            for food_id in e.members:
+                i = self.food_index(food_id, e)
+                if i is not None:
+                    members[i] = 1.0
+        else:
+            groups = self.foods.texts.get("group", ("",) * self.n)
+            members = np.array([g == e.group for g in groups], dtype=float)
+            if not members.any():
+                known = sorted(set(groups))
+                self.fail(e, f"no food has group {e.group!r} (groups: {', '.join(known) or 'none'})")
+                return
+        if e.unit == "%":
+            self.add(
+                Bound(
+                    f"group {e.name} %",
+                    "group",
+                    e.name,
+                    "% of serving",
+                    e.min,
+                    e.max,
+                    100 * members,
+                    0.0,
+                    np.ones(self.n),
+                    0.0,
+                    source=e.source,
+                    note=e.note,
+                    where=e._where,
+                )
+            )
+        else:
+            self.add(
+                Bound(
+                    f"group {e.name}",
+                    "group",
+                    e.name,
+                    "g",
+                    e.min,
+                    e.max,
+                    members,
+                    source=e.source,
+                    note=e.note,
+                    where=e._where,
+                )
+            )
+
+    def cost_bound(self) -> None:
+        c = self.spec.cost
+        assert c is not None
+        per_g = self.foods.price_per_kg / 1000.0
+        den: np.ndarray | None = None
+        if c.basis == "serving":
+            num = per_g
+        elif c.basis == "day":
+            num = per_g * self.spec.serving.servings_per_day
+        else:  # per kg of product
+            num, den = 1000 * per_g, np.ones(self.n)
+        self.add(
+            Bound(
+                f"cost per {c.basis}",
+                "cost",
+                "cost",
+                self.spec.currency,
+                c.min,
+                c.max,
+                num,
+                0.0,
+                den,
+                0.0 if den is not None else 1.0,
+                basis=c.basis,
+                uses=("price_per_kg",),
+                source=c.source,
+                note=c.note,
+                where=c._where,
+            )
+        )
+
+    def objective(self) -> tuple[np.ndarray, int, str, str, tuple[str, ...]]:
+        spec = self.spec
+        if spec.objective_kind == "min_cost":
+            unit = f"{spec.currency} per serving"
+            return self.foods.price_per_kg / 1000.0, 1, "cost", unit, ("price_per_kg",)
+        name = spec.objective_nutrient
+        assert name is not None
+        got = self.amount(name, spec)
+        if got is None:
+            return np.zeros(self.n), 1, name, "", ()
+        column, per_g, unit = got
+        sense = -1 if spec.objective_kind == "max" else 1
+        subject = column.removesuffix(f"_{unit}") if unit else column
+        return (
+            per_g,
+            sense,
+            subject,
+            f"{label(unit)} {subject} per serving".strip(),
+            tuple(self.columns.inputs(column)),
+        )
+
+    # -- blank = unknown ---------------------------------------------------------
+    def blanks(self, objective_uses: tuple[str, ...]) -> tuple[list[tuple[str, str]], bool]:
+        """Apply the brief's blank policy to the values it actually uses."""
+        policy = self.spec.blank_values
+        needs: dict[str, str] = {}  # table column → first constraint (in words) needing it
+        for b in self.bounds:
+            for column in b.uses:
+                needs.setdefault(column, b.describe())
+        for column in objective_uses:
+            needs.setdefault(column, f"the objective {self.spec.objective}")
+        excluded: list[tuple[str, str]] = []
+        problems: list[Problem] = []
+        may_enter = self.col_hi > 0
+        for column, why in needs.items():
+            values = self.foods.price_per_kg if column == "price_per_kg" else self.foods.numbers[column]
+            for i in np.flatnonzero(np.isnan(values) & may_enter):
+                if policy == "error":
+                    problems.append(
+                        self.foods.problem(
+                            int(i),
+                            column,
+                            f"blank (unknown) for {self.foods.ids[i]!r} but needed by {why}; fill it"
+                            f" in, exclude the ingredient (max = 0), or set blank_values ="
+                            f' "zero" or "exclude" in the brief',
+                        )
+                    )
+                elif policy == "exclude" and self.col_hi[i] > 0:
+                    self.col_hi[i] = 0.0
+                    excluded.append((self.foods.ids[i], column))
+        if problems:
+            raise InputError(problems)
+        prices = self.foods.price_per_kg
+        prices_known = not bool(np.isnan(prices[self.col_hi > 0]).any())
+        return excluded, prices_known
+
+    # -- the LP --------------------------------------------------------------------
+    def assemble(
+        self,
+        objective: np.ndarray,
+        sense: int,
+        obj_label: str,
+        obj_unit: str,
+        excluded: list[tuple[str, str]],
+        prices_known: bool,
+    ) -> Compiled:
+        zero_nan = lambda v: np.nan_to_num(v, nan=0.0)  # noqa: E731
+        rows: list[np.ndarray] = []
+        lo: list[float] = []
+        hi: list[float] = []
+        names: list[str] = []
+        row_of: list[tuple[int, Side]] = []
+        bounds: list[Bound] = []
+        for k, b in enumerate(self.bounds):
+            # Unknowns left at this point belong to foods that cannot enter, or the
+            # brief said blank = 0: either way 0 is the value to use.
+            b = _with_arrays(b, zero_nan(b.num), None if b.den is None else zero_nan(b.den))
+            bounds.append(b)
+            if b.column is not None:
+                continue
+            if b.den is None:
+                rows.append(b.num)
+                lo.append(-math.inf if b.min is None else b.min - b.num0)
+                hi.append(math.inf if b.max is None else b.max - b.num0)
+                names.append(b.name)
+                row_of.append((k, "both"))
+                continue
+            for side, bound in (("min", b.min), ("max", b.max)):
+                if bound is None:
+                    continue
+                rows.append(b.num - bound * b.den)
+                rhs = bound * b.den0 - b.num0
+                lo.append(rhs if side == "min" else -math.inf)
+                hi.append(rhs if side == "max" else math.inf)
+                names.append(f"{b.name} ({side})")
+                row_of.append((k, side))  # type: ignore[arg-type]
+        n = self.n
+        c = sense * zero_nan(objective)
+        lp = MatrixLP(
+            c=c,
+            A=np.vstack(rows) if rows else np.zeros((0, n)),
+            row_lo=np.array(lo, dtype=float),
+            row_hi=np.array(hi, dtype=float),
+            col_lo=self.col_lo.copy(),
+            col_hi=self.col_hi.copy(),
+            col_names=self.foods.ids,
+            row_names=tuple(names),
+        )
+        notes = [f"excluded {i} (blank {c})" for i, c in excluded]
+        return Compiled(
+            foods=self.foods,
+            spec=self.spec,
+            columns=self.columns,
+            bounds=tuple(bounds),
+            lp=lp,
+            row_of=tuple(row_of),
+            col_lo_owner=self.lo_owner,
+            col_hi_owner=self.hi_owner,
+            cost=zero_nan(self.foods.price_per_kg / 1000.0),
+            objective=zero_nan(objective),
+            sense=sense,
+            objective_label=obj_label,
+            objective_unit=obj_unit,
+            excluded=tuple(excluded),
+            prices_known=prices_known,
+            notes=tuple(notes),
+        )
+
+
+def _rename(b: Bound, name: str) -> Bound:
+    return replace(b, name=name)
+
+
+def _with_arrays(b: Bound, num: np.ndarray, den: np.ndarray | None) -> Bound:
+    return replace(b, num=num, den=den)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

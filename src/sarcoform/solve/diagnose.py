@@ -1,0 +1,146 @@
+"""Why a brief has no answer: the constraints in conflict, named as the brief names them.
+
+An element is one side of one bound of the brief (`leucine ≥ 2.5 g per meal` and
+`leucine ≤ 6 g per meal` are two). HiGHS's IIS proposes a small conflicting set; a
+deletion filter over the brief's elements then makes it irreducible in the brief's own
+terms: every element listed is needed, and dropping any one makes the rest feasible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from ..model.result import Diagnosis
+from .backends import load_highs
+from .compile import Compiled
+from .lp import MatrixLP
+
+Element = tuple[int, Literal["min", "max"]]  # (bound index, side)
+
+
+@dataclass(frozen=True)
+class _Switch:
+    """How to remove one element from the LP: which row/column bound to open up."""
+
+    rows: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
+    cols: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
+
+
+def elements(compiled: Compiled) -> dict[Element, _Switch]:
+    """Every removable element of the brief and the LP bounds that implement it."""
+    out: dict[Element, _Switch] = {}
+    for r, (k, side) in enumerate(compiled.row_of):
+        b = compiled.bounds[k]
+        if side in ("min", "both") and b.min is not None:
+            out[(k, "min")] = _merge(out.get((k, "min")), _Switch(rows=((r, "lo"),)))
+        if side in ("max", "both") and b.max is not None:
+            out[(k, "max")] = _merge(out.get((k, "max")), _Switch(rows=((r, "hi"),)))
+    for j, k in compiled.col_lo_owner.items():
+        out[(k, "min")] = _merge(out.get((k, "min")), _Switch(cols=((j, "lo"),)))
+    for j, k in compiled.col_hi_owner.items():
+        out[(k, "max")] = _merge(out.get((k, "max")), _Switch(cols=((j, "hi"),)))
+    return out
+
+
+def _merge(a: _Switch | None, b: _Switch) -> _Switch:
+    return b if a is None else _Switch(a.rows + b.rows, a.cols + b.cols)
+
+
+def without(lp: MatrixLP, switches: Iterable[_Switch]) -> MatrixLP:
+    """The LP with the given elements removed (their bounds opened to ±inf / 0)."""
+    row_lo, row_hi = lp.row_lo.copy(), lp.row_hi.copy()
+    col_lo, col_hi = lp.col_lo.copy(), lp.col_hi.copy()
+    for s in switches:
+        for r, end in s.rows:
+            (row_lo if end == "lo" else row_hi)[r] = -math.inf if end == "lo" else math.inf
+        for j, end in s.cols:
+            if end == "lo":
+                col_lo[j] = 0.0  # ingredients never go negative
+            else:
+                col_hi[j] = math.inf
+    return replace(lp, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi)
+
+
+def is_feasible(lp: MatrixLP) -> bool:
+    import highspy
+
+    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
+    h.run()
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def conflict(compiled: Compiled) -> list[Element]:
+    """An irreducible set of the brief's elements that cannot hold together."""
+    every = elements(compiled)
+
+    def infeasible_with(kept: set[Element]) -> bool:
+        return not is_feasible(without(compiled.lp, [s for e, s in every.items() if e not in kept]))
+
+    keep = _iis_candidates(compiled, every)
+    if not keep or not infeasible_with(set(keep)):
+        keep = list(every)
+        if not infeasible_with(set(keep)):
+            return []
+    # Deletion filter: drop each element for good if the rest is still infeasible.
+    for e in list(keep):
+        trial = [x for x in keep if x != e]
+        if infeasible_with(set(trial)):
+            keep = trial
+    return sorted(keep)
+
+
+def _iis_candidates(compiled: Compiled, all_elements: dict[Element, _Switch]) -> list[Element]:
+    """Elements HiGHS's IIS points at (may be empty if HiGHS finds none)."""
+    import highspy
+
+    lp = compiled.lp
+    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
+    h.setOptionValue("iis_strategy", highspy.IisStrategy.kIisStrategyIrreducible)
+    h.run()
+    try:
+        status, iis = h.getIis()
+    except Exception:  # pragma: no cover - older highspy
+        return []
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return []
+    rows = set(iis.row_index_)
+    cols = set(iis.col_index_)
+    picked = []
+    for e, s in all_elements.items():
+        if any(r in rows for r, _ in s.rows) or any(j in cols for j, _ in s.cols):
+            picked.append(e)
+    return picked
+
+
+def infeasible(compiled: Compiled) -> Diagnosis:
+    found = conflict(compiled)
+    names = []
+    words = []
+    for k, side in found:
+        b = compiled.bounds[k]
+        names.append(b.name)
+        words.append(b.describe(None if b.min == b.max else side))
+    hints = [f"ingredient {i} is excluded: its {c} is blank" for i, c in compiled.excluded]
+    if not found:
+        reason = "no blend meets the brief, and no single set of its constraints explains why"
+    else:
+        reason = "these constraints cannot all hold: " + "; ".join(words)
+    return Diagnosis(reason=reason, conflict=names, explanation=words, hints=hints)
+
+
+def unbounded(compiled: Compiled, ray: np.ndarray | None) -> Diagnosis:
+    what = compiled.spec.objective
+    growing: list[str] = []
+    if ray is not None:
+        growing = [compiled.foods.ids[j] for j in np.flatnonzero(ray[: len(compiled.foods)] > 1e-9)]
+    grow = f" by adding {', '.join(growing)} without limit" if growing else ""
+    return Diagnosis(
+        reason=f"{what} can improve forever{grow}: nothing caps the serving",
+        hints=["fix serving_g or give max_g", "add a cost cap", "bound the ingredients that grow"],
+        conflict=[],
+    )

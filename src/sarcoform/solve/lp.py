@@ -1,0 +1,70 @@
+"""A linear program in matrix form, the one hand-off between compiling and solving.
+
+    minimise c·x   subject to   row_lo ≤ A x ≤ row_hi,   col_lo ≤ x ≤ col_hi
+
+Every solver backend takes this and nothing else, so the brief is compiled once and
+can be re-solved, exported to PuLP, or handed to HiGHS directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixLP:
+    c: np.ndarray
+    A: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    col_names: tuple[str, ...]
+    row_names: tuple[str, ...]
+    integer: np.ndarray | None = None  # bool per column; None = pure LP
+    offset: float = 0.0  # constant added to c·x to give the objective value
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.A.shape  # type: ignore[return-value]
+
+    @property
+    def is_mip(self) -> bool:
+        return self.integer is not None and bool(self.integer.any())
+
+    def with_objective(self, c: np.ndarray, offset: float = 0.0) -> MatrixLP:
+        return replace(self, c=np.asarray(c, dtype=float), offset=offset)
+
+    def with_row(self, name: str, coefficients: np.ndarray, lo: float, hi: float) -> MatrixLP:
+        """A copy with one more row lo ≤ coefficients·x ≤ hi (use ±inf for one side)."""
+        return replace(
+            self,
+            A=np.vstack([self.A, np.asarray(coefficients, dtype=float)[None, :]]),
+            row_lo=np.append(self.row_lo, lo),
+            row_hi=np.append(self.row_hi, hi),
+            row_names=(*self.row_names, name),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class LPSolution:
+    """What a backend returns. Duals are for the minimisation as posed:
+    row_duals[r] = ∂(c·x)/∂(active bound of row r), col_duals = reduced costs."""
+
+    status: str  # optimal | infeasible | unbounded | time_limit | error
+    solver: str
+    seconds: float
+    x: np.ndarray | None = None
+    objective: float | None = None
+    row_duals: np.ndarray | None = None
+    col_duals: np.ndarray | None = None
+    message: str = ""
+    gap: float | None = None  # relative MIP gap when stopped early
+    ray: np.ndarray | None = None  # direction of unboundedness, when known
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None

@@ -1,0 +1,184 @@
+"""Re-check a blend against the brief from the raw food table, without the LP.
+
+This is deliberately a second implementation of the brief's meaning: it reads the
+table row by row and applies each basis with plain arithmetic, never the compiled
+matrices. If compiling and checking disagree, the result says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..model.columns import ColumnSet
+from ..model.foods import FoodTable
+from ..model.spec import BASIS_PHRASES, ConstraintSet
+from ..model.units import conversion
+
+TOLERANCE = 1e-6  # relative to max(1, |bound|)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: float | None
+    min: float | None
+    max: float | None
+    violation: float  # ≥ 0, relative to max(1, |bound|)
+
+
+class Checker:
+    """Evaluates each entry of a brief for a blend given as {food id: grams}."""
+
+    def __init__(self, foods: FoodTable, spec: ConstraintSet, columns: ColumnSet) -> None:
+        self.foods = foods
+        self.spec = spec
+        self.columns = columns
+
+    def amount(self, grams: Mapping[str, float], name: str, blank_zero: bool) -> float:
+        """Amount of a column in one serving, in the column's unit."""
+        values = self.columns.get(name).values
+        total = 0.0
+        for food_id, g in grams.items():
+            i = self.foods.position(food_id)
+            assert i is not None
+            v = float(values[i])
+            if math.isnan(v):
+                if g == 0 or blank_zero:
+                    continue
+                return math.nan
+            total += v * g / 100.0
+        return total
+
+    def checks(self, grams: Mapping[str, float]) -> list[Check]:
+        spec = self.spec
+        s = spec.serving
+        blank_zero = spec.blank_values != "error"
+        mass = sum(grams.values())
+        out: list[Check] = []
+
+        def amount(name: str) -> float:
+            return self.amount(grams, name, blank_zero)
+
+        def on_basis(name: str, basis: str) -> float:
+            n = amount(name)
+            column = self.columns.resolve(name)
+            bg = spec.background
+            meal = {self.columns.resolve(k): v for k, v in bg.per_meal.items()}
+            day = {self.columns.resolve(k): v for k, v in bg.per_day.items()}
+            if basis == "meal":
+                return n * s.servings_per_meal + meal.get(column, 0.0)
+            if basis in ("day", "kg_bw_day"):
+                total = n * s.servings_per_day + day.get(column, 0.0)
+                return total / s.body_weight_kg if basis == "kg_bw_day" and s.body_weight_kg else total
+            return n
+
+        def energy(unit: str) -> float:
+            names = self.columns.names()
+            if f"energy_{unit}" in names:
+                return amount(f"energy_{unit}")
+            other = "kj" if unit == "kcal" else "kcal"
+            factor = conversion(other, unit)
+            assert factor is not None
+            return amount(f"energy_{other}") * factor
+
+        def ratio(top: float, bottom: float) -> float | None:
+            return top / bottom if bottom > 1e-12 else None
+
+        if s.fixed:
+            out.append(_check("serving mass", mass, s.serving_g, s.serving_g))
+        elif s.min_g is not None or s.max_g is not None:
+            out.append(_check("serving mass", mass, s.min_g, s.max_g))
+        for e in spec.nutrients:
+            column = self.columns.resolve(e.name)
+            f = conversion(self.columns.get(column).unit, e.unit or self.columns.get(column).unit)
+            assert f is not None
+            if e.basis in ("serving", "meal", "day", "kg_bw_day"):
+                value: float | None = f * on_basis(column, e.basis)
+            elif e.basis == "per_100g":
+                value = ratio(100 * f * amount(column), mass)
+            else:
+                value = ratio(100 * f * amount(column), energy(e.basis.removeprefix("per_100")))
+            out.append(_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max))
+        for r in spec.ratios:
+            top, bottom = self.columns.resolve(r.numerator), self.columns.resolve(r.denominator)
+            scale = {"ratio": 1.0, "%": 100.0}.get(r.unit)
+            if scale is None:  # mg/g
+                a = conversion(self.columns.get(top).unit, "mg")
+                b = conversion(self.columns.get(bottom).unit, "g")
+                assert a is not None and b is not None
+                scale = a / b
+            value = ratio(on_basis(top, r.basis), on_basis(bottom, r.basis))
+            out.append(_check(r.name, None if value is None else scale * value, r.min, r.max))
+        p = spec.amino_acid_pattern
+        if p is not None:
+            protein = self.columns.resolve(p.protein)
+            to_g = conversion(self.columns.get(protein).unit, "g")
+            assert to_g is not None
+            for name, ref in p.min_mg_per_g.items():
+                aa = self.columns.resolve(name)
+                to_mg = conversion(self.columns.get(aa).unit, "mg")
+                assert to_mg is not None
+                value = ratio(to_mg * amount(aa), to_g * amount(protein))
+                out.append(_check(f"{p.name}: {aa}", value, ref, None, zero_ok=value is None))
+        for i in spec.ingredients:
+            g = grams.get(i.id, 0.0)
+            value = g if i.unit == "g" else ratio(100 * g, mass)
+            suffix = "" if i.unit == "g" else " %"
+            out.append(_check(f"ingredient {i.id}{suffix}", value, i.min, i.max))
+        groups = self.foods.texts.get("group", ())
+        for gb in spec.groups:
+            ids = gb.members or tuple(
+                fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
+            )
+            total = sum(grams.get(fid, 0.0) for fid in ids)
+            value = total if gb.unit == "g" else ratio(100 * total, mass)
+            suffix = "" if gb.unit == "g" else " %"
+            out.append(_check(f"group {gb.name}{suffix}", value, gb.min, gb.max))
+        if spec.cost is not None:
+            c = spec.cost
+            per_serving = sum(
+                float(self.foods.price_per_kg[self.foods.position(fid) or 0]) * g / 1000
+                for fid, g in grams.items()
+                if g
+            )
+            value = {
+                "serving": per_serving,
+                "day": per_serving * s.servings_per_day,
+                "kg": ratio(1000 * per_serving, mass),
+            }[c.basis]
+            out.append(_check(f"cost per {c.basis}", value, c.min, c.max))
+        for food_id, g in grams.items():
+            if g < 0:
+                out.append(_check(f"ingredient {food_id} ≥ 0", g, 0.0, None))
+        return _numbered(out)
+
+
+def _numbered(checks: list[Check]) -> list[Check]:
+    """Repeated names get ' #2', ' #3' (the brief may bound one thing twice)."""
+    seen: set[str] = set()
+    out = []
+    for c in checks:
+        name, k = c.name, 2
+        while name in seen:
+            name, k = f"{c.name} #{k}", k + 1
+        seen.add(name)
+        out.append(c if name == c.name else Check(name, c.value, c.min, c.max, c.violation))
+    return out
+
+
+def _check(
+    name: str, value: float | None, lo: float | None, hi: float | None, zero_ok: bool = False
+) -> Check:
+    if value is None or math.isnan(value):
+        # An undefined ratio (empty denominator) satisfies its linear form 0 ≥ 0 only
+        # when that is what the bound means; an unknown amount never satisfies.
+        bad = 0.0 if zero_ok else math.inf
+        return Check(name, None, lo, hi, bad)
+    worst = 0.0
+    if lo is not None:
+        worst = max(worst, (lo - value) / max(1.0, abs(lo)))
+    if hi is not None:
+        worst = max(worst, (value - hi) / max(1.0, abs(hi)))
+    return Check(name, value, lo, hi, max(0.0, worst))
