@@ -21,7 +21,13 @@ from .units import split_column
 if TYPE_CHECKING:
     import pandas as pd
 
-REQUIRED_COLUMNS = ("id", "name", "price_per_kg")
+REQUIRED_COLUMNS = ("id", "name")
+# Other names for required columns, so composition databases read as they are
+# (USDA SR28 exports say "description" and "food_group").
+ALIASES = {"description": "name", "food_group": "group"}
+# price_per_kg may be absent: a nutrient-only brief over a composition database needs
+# no prices. A brief that uses cost then reports the missing column (solve/compile.py).
+PRICE = "price_per_kg"
 # Columns that are always text, whatever they contain (ids like USDA's "01001" keep zeros).
 TEXT_COLUMNS = frozenset({"id", "name", "group", "source", "price_source", "note", "name_zh"})
 # 0/1 columns used as multipliers in derived columns.
@@ -257,7 +263,7 @@ class _FoodTableBuilder:
             else:
                 texts[column] = tuple("" if c is None else str(c).strip() for c in cells[column])
         self.found.raise_if_any()
-        price = numbers.pop("price_per_kg")
+        price = numbers.pop(PRICE) if PRICE in numbers else np.full(len(ids), np.nan)
         for array in (price, *numbers.values()):
             array.flags.writeable = False
         return FoodTable(
@@ -274,6 +280,10 @@ class _FoodTableBuilder:
 
     def _header(self, header: Sequence[Cell]) -> list[str]:
         columns = [("" if c is None else str(c)).strip().lower() for c in header]
+        present = set(columns)
+        columns = [
+            ALIASES[c] if c in ALIASES and ALIASES[c] not in present else c for c in columns
+        ]
         while columns and not columns[-1]:
             columns.pop()
         if not columns:
