@@ -183,8 +183,6 @@ def check(
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
-    import click
-
     try:
         code = app(args=argv, standalone_mode=False)
     except InputError as err:
@@ -196,12 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     except SarcoformError as err:
         typer.echo(f"error: {err}", err=True)
         return err.exit_code
-    except click.exceptions.UsageError as err:
-        typer.echo(f"error: {err.format_message()}", err=True)
-        return 2
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         return 130
+    except typer.exceptions.TyperException as err:  # usage errors of the (vendored) click
+        show = getattr(err, "show", None)
+        if type(err).__name__ == "NoArgsIsHelpError" and show is not None:
+            show()  # `sarcoform` alone: the help text
+            return 0
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        typer.echo(f"error: {message}", err=True)
+        return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130

@@ -86,7 +86,8 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
 
     started = time.perf_counter()
     prob, xs, per_row = to_pulp(lp)
-    solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, threads=1)
+    # SARCOFORM_CBC points at another CBC binary (a site build, a newer release).
+    solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, threads=1, path=os.environ.get("SARCOFORM_CBC"))
     try:
         stats = prob.solve(solver)
     except pulp.PulpError as err:  # missing binary, unreadable solution file, …

@@ -83,8 +83,8 @@ class Checker:
             assert factor is not None
             return amount(f"energy_{other}") * factor
 
-        def ratio(top: float, bottom: float) -> float | None:
-            return top / bottom if bottom > 1e-12 else None
+        def ratio(top: float, bottom: float) -> Quotient:
+            return Quotient(top, bottom)
 
         if s.fixed:
             out.append(_check("serving mass", mass, s.serving_g, s.serving_g))
@@ -94,8 +94,9 @@ class Checker:
             column = self.columns.resolve(e.name)
             f = conversion(self.columns.get(column).unit, e.unit or self.columns.get(column).unit)
             assert f is not None
+            value: float | Quotient
             if e.basis in ("serving", "meal", "day", "kg_bw_day"):
-                value: float | None = f * on_basis(column, e.basis)
+                value = f * on_basis(column, e.basis)
             elif e.basis == "per_100g":
                 value = ratio(100 * f * amount(column), mass)
             else:
@@ -109,8 +110,8 @@ class Checker:
                 b = conversion(self.columns.get(bottom).unit, "g")
                 assert a is not None and b is not None
                 scale = a / b
-            value = ratio(on_basis(top, r.basis), on_basis(bottom, r.basis))
-            out.append(_check(r.name, None if value is None else scale * value, r.min, r.max))
+            value = ratio(scale * on_basis(top, r.basis), on_basis(bottom, r.basis))
+            out.append(_check(r.name, value, r.min, r.max))
         p = spec.amino_acid_pattern
         if p is not None:
             protein = self.columns.resolve(p.protein)
@@ -121,7 +122,7 @@ class Checker:
                 to_mg = conversion(self.columns.get(aa).unit, "mg")
                 assert to_mg is not None
                 value = ratio(to_mg * amount(aa), to_g * amount(protein))
-                out.append(_check(f"{p.name}: {aa}", value, ref, None, zero_ok=value is None))
+                out.append(_check(f"{p.name}: {aa}", value, ref, None))
         for i in spec.ingredients:
             g = grams.get(i.id, 0.0)
             value = g if i.unit == "g" else ratio(100 * g, mass)
@@ -168,14 +169,24 @@ def _numbered(checks: list[Check]) -> list[Check]:
     return out
 
 
-def _check(
-    name: str, value: float | None, lo: float | None, hi: float | None, zero_ok: bool = False
-) -> Check:
+@dataclass(frozen=True)
+class Quotient:
+    """top / bottom, kept apart so that an empty denominator can still be judged."""
+
+    top: float
+    bottom: float
+
+
+def _check(name: str, value: float | Quotient | None, lo: float | None, hi: float | None) -> Check:
+    if isinstance(value, Quotient):
+        if value.bottom <= 1e-12:
+            # Nothing in the denominator (e.g. an empty blend): the bound's linear form
+            # top − bound·0 ⋛ 0 is what the blend must meet.
+            worst = max(-value.top if lo is not None else 0.0, value.top if hi is not None else 0.0, 0.0)
+            return Check(name, None, lo, hi, worst)
+        value = value.top / value.bottom
     if value is None or math.isnan(value):
-        # An undefined ratio (empty denominator) satisfies its linear form 0 ≥ 0 only
-        # when that is what the bound means; an unknown amount never satisfies.
-        bad = 0.0 if zero_ok else math.inf
-        return Check(name, None, lo, hi, bad)
+        return Check(name, None, lo, hi, math.inf)  # an unknown amount never satisfies
     worst = 0.0
     if lo is not None:
         worst = max(worst, (lo - value) / max(1.0, abs(lo)))

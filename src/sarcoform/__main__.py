@@ -1,0 +1,7 @@
+"""`python -m sarcoform` = the `sarcoform` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,148 @@
+"""The command line through a real process: exit codes, clean JSON, help everywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = Path(__file__).parent / "fixtures" / "tiny_foods.csv"
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sarcoform", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def test_exit_0_default_solve_prints_a_summary() -> None:
+    done = run("solve")
+    assert done.returncode == 0, done.stderr
+    assert "optimal" in done.stdout
+    assert "verified" in done.stdout
+    assert done.stderr == ""
+
+
+def test_json_is_the_whole_of_stdout_and_follows_the_contract() -> None:
+    done = run("solve", "--json", "--solver", "highs")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)  # no solver banner or other noise
+    for key in (
+        "status",
+        "objective_value",
+        "cost_per_serving",
+        "currency",
+        "serving_g",
+        "servings_per_day",
+        "solver",
+        "blend",
+        "nutrients",
+        "constraints",
+        "verification",
+    ):
+        assert key in data
+    assert data["status"] == "optimal"
+    assert {"id", "name", "grams", "percent", "cost"} <= set(data["blend"][0])
+    assert {"nutrient", "unit", "per_serving", "per_day"} <= set(data["nutrients"][0])
+    assert {"name", "kind", "basis", "value", "min", "max", "binding", "shadow_price"} <= set(
+        data["constraints"][0]
+    )
+    assert data["verification"]["ok"] is True
+    assert sum(b["grams"] for b in data["blend"]) == pytest.approx(50, rel=1e-6)
+
+
+def test_exit_1_infeasible_with_the_conflict_named(tmp_path: Path) -> None:
+    brief = tmp_path / "impossible.toml"
+    brief.write_text(
+        'name = "impossible"\n[serving]\nserving_g = 30\n[[nutrient]]\nname = "protein"\nmin = 30\n',
+        encoding="utf-8",
+    )
+    done = run("solve", "-f", str(TINY), "-c", str(brief), "--json")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "infeasible"
+    assert sorted(data["diagnosis"]["conflict"]) == ["protein_g per serving", "serving mass"]
+    text = run("solve", "-f", str(TINY), "-c", str(brief))
+    assert text.returncode == 1
+    assert "protein ≥ 30 g per serving" in text.stdout
+
+
+def test_exit_1_unbounded(tmp_path: Path) -> None:
+    brief = tmp_path / "open.toml"
+    brief.write_text('name = "open"\nobjective = "max:protein"\n', encoding="utf-8")
+    done = run("solve", "-f", str(TINY), "-c", str(brief), "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["status"] == "unbounded"
+
+
+def test_exit_2_bad_usage() -> None:
+    done = run("solve", "--solver", "gurobi")
+    assert done.returncode == 2
+    assert "unknown solver 'gurobi'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert run("solve", "--objective", "max leucine").returncode == 2
+    assert run("no-such-command").returncode == 2
+
+
+def test_exit_3_solver_failure() -> None:
+    """A missing CBC binary is a solver failure: one line, exit 3."""
+    done = run("solve", env={"SARCOFORM_CBC": "/nonexistent/cbc"})
+    assert done.returncode == 3
+    assert done.stderr.startswith("error: CBC failed")
+    assert "Traceback" not in done.stderr
+
+
+def test_output_json_is_written_atomically_and_inputs_refused_as_output(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    done = run("solve", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["status"] == "optimal"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temp files left
+    foods = tmp_path / "foods.csv"
+    foods.write_bytes(TINY.read_bytes())
+    refused = run("solve", "-f", str(foods), "-o", str(foods))
+    assert refused.returncode == 2
+    assert foods.read_bytes() == TINY.read_bytes()
+
+
+def test_presets_one_line_each() -> None:
+    done = run("presets")
+    assert done.returncode == 0
+    lines = done.stdout.strip().splitlines()
+    presets = sorted(p.stem for p in (ROOT / "constraints").glob("*.toml"))
+    assert [line.split()[0] for line in lines] == presets
+    assert len(presets) >= 3
+
+
+def test_foods_lists_the_embedded_table() -> None:
+    done = run("foods")
+    assert done.returncode == 0
+    assert "l_leucine" in done.stdout and "cahmb" in done.stdout
+
+
+def _commands() -> list[str]:
+    from sarcoform.cli import app
+
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in _commands():
+        done = run(name, "--help")
+        assert done.returncode == 0, name
+        assert "Usage" in done.stdout, name
+        assert re.search(rf"sarcoform {name}\b", readme), f"README does not show `sarcoform {name}`"

@@ -1,0 +1,80 @@
+"""The independent check catches wrong blends and disagreements with the LP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import sarcoform as sf
+from sarcoform.solve.compile import compile_brief
+from sarcoform.solve.engine import verify
+
+
+def _x(result: sf.Result, foods: sf.FoodTable) -> np.ndarray:
+    return np.array([result.grams.get(i, 0.0) for i in foods.ids])
+
+
+def test_optimal_blend_passes(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    result = sf.solve(foods, spec, solver="highs")
+    check = verify(compile_brief(foods, spec), _x(result, foods))
+    assert check.ok and check.max_violation < 1e-6 and check.checked == len(result.constraint_lines)
+
+
+def test_a_wrong_blend_fails_and_says_where(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    result = sf.solve(foods, spec, solver="highs")
+    x = _x(result, foods)
+    x[foods.position("l_leucine")] = 0.0  # leucine per meal drops below 2.5 g
+    check = verify(compile_brief(foods, spec), x)
+    assert not check.ok
+    assert any(f.startswith("leucine_g per meal") for f in check.failures)
+
+
+def test_negative_grams_are_caught(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    result = sf.solve(foods, spec, solver="highs")
+    x = _x(result, foods)
+    x[foods.position("sucrose")] = -1.0
+    x[foods.position("smp")] += 1.0
+    check = verify(compile_brief(foods, spec), x)
+    assert not check.ok
+
+
+def test_check_and_lp_disagreement_is_reported(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    """If compiling and checking ever meant different things, verification would say so."""
+    import dataclasses
+
+    compiled = compile_brief(foods, spec)
+    k = next(i for i, b in enumerate(compiled.bounds) if b.name == "protein_g per serving")
+    broken = dataclasses.replace(compiled.bounds[k], num=compiled.bounds[k].num * 1.1)
+    compiled = dataclasses.replace(compiled, bounds=(*compiled.bounds[:k], broken, *compiled.bounds[k + 1 :]))
+    result = sf.solve(foods, spec, solver="highs")
+    check = verify(compiled, _x(result, foods))
+    assert any("the LP computes" in f for f in check.failures)
+
+
+def test_blanks_zero_and_exclude_policies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sarcoform.io.spec_toml import parse_spec_toml
+
+    table = tmp_path / "foods.csv"
+    table.write_text(
+        "id,name,price_per_kg,protein_g,leucine_g\n"
+        "cheap,Cheap protein,1,80,\n"
+        "whey,Whey,10,80,10\n"
+        "malto,Malto,0.5,0,0\n",
+        encoding="utf-8",
+    )
+    foods = sf.load_foods(table)
+    body = '[serving]\nserving_g = 30\n[[nutrient]]\nname = "protein"\nmin = 20\n'
+    body += '[[nutrient]]\nname = "leucine"\nmin = 1\n'
+    # error (default): the blank leucine of 'cheap' is reported at its cell
+    try:
+        sf.solve(foods, parse_spec_toml('name = "b"\n' + body, "b.toml"))
+        raise AssertionError("expected an InputError")
+    except sf.InputError as err:
+        assert (err.problems[0].row, err.problems[0].column) == (2, "leucine_g")
+    # exclude: 'cheap' is left out and the note says so; whey carries the protein
+    excluded = sf.solve(foods, parse_spec_toml('name = "b"\nblank_values = "exclude"\n' + body, "b.toml"))
+    assert excluded.grams.get("cheap", 0.0) == 0.0
+    assert any("cheap" in n for n in excluded.notes)
+    # zero: 'cheap' counts as 0 g leucine, so it supplies protein and whey the leucine
+    zero = sf.solve(foods, parse_spec_toml('name = "b"\nblank_values = "zero"\n' + body, "b.toml"))
+    assert zero.grams["whey"] == __import__("pytest").approx(10.0)
+    assert zero.cost_per_serving < excluded.cost_per_serving
