@@ -139,3 +139,16 @@ def test_bad_input_through_a_real_process(tmp_path: Path) -> None:
     assert run.stdout == ""
     assert run.stderr.count("\n") == 1
     assert "foods_non_numeric.csv row 2, column protein_g" in run.stderr
+
+
+def test_file_that_cannot_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file whose read fails (here /proc/self/mem: EIO even for root)."""
+    mem = Path("/proc/self/mem")
+    if not mem.exists():
+        pytest.skip("no /proc on this system")
+    broken = tmp_path / "foods.csv"
+    broken.symlink_to(mem)
+    assert main(["solve", "-f", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "foods.csv: cannot be read" in err
+    assert "Traceback" not in err

@@ -9,6 +9,8 @@ result.status, result.cost_per_serving, result.blend, result.to_dict()
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError, Problem, SarcoformError, SolverError, UsageError
 from .io import load_foods, load_spec
 from .io.embedded import preset_paths
@@ -17,19 +19,61 @@ from .model.result import Result
 from .model.spec import ConstraintSet
 from .solve.engine import solve
 
+if TYPE_CHECKING:
+    from .io.workbook import read_workbook
+    from .io.workbook_write import write_workbook
+    from .model.batch import PriceScenarios, Product
+    from .report.diff import diff_results
+    from .solve.batch import BatchResult, solve_batch
+    from .solve.frontier import frontier
+    from .solve.multiblend import MultiBlendResult, solve_multiblend
+
+# These names load on first use, so that `sarcoform solve` does not pay for their modules.
+_LAZY = {
+    "PriceScenarios": "model.batch",
+    "Product": "model.batch",
+    "BatchResult": "solve.batch",
+    "solve_batch": "solve.batch",
+    "MultiBlendResult": "solve.multiblend",
+    "solve_multiblend": "solve.multiblend",
+    "read_workbook": "io.workbook",
+    "write_workbook": "io.workbook_write",
+    "frontier": "solve.frontier",
+    "diff_results": "report.diff",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'sarcoform' has no attribute {name!r}")
+
+
 __all__ = [
+    "BatchResult",
     "ConstraintSet",
     "FoodTable",
     "InputError",
+    "MultiBlendResult",
+    "PriceScenarios",
     "Problem",
+    "Product",
     "Result",
     "SarcoformError",
     "SolverError",
     "UsageError",
+    "diff_results",
+    "frontier",
     "load_foods",
     "load_spec",
     "presets",
+    "read_workbook",
     "solve",
+    "solve_batch",
+    "solve_multiblend",
+    "write_workbook",
 ]
 
 __version__ = "0.1.0"

@@ -14,36 +14,77 @@ from .model.spec import ConstraintSet
 def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
-    Returns all problems (empty when everything is usable).
+    Returns all problems (empty when everything is usable). A workbook is read sheet by
+    sheet with what is wrong set aside, so its brief is still compiled over its foods
+    and cross-sheet problems show up together with the cell problems.
     """
     problems: list[Problem] = []
     tables: list[FoodTable] = []
     specs: list[ConstraintSet] = []
     for path in map(Path, paths):
         suffix = path.suffix.lower()
-        readers = []
-        if suffix in (".csv", ".tsv", ".txt") or suffix in WORKBOOK_SUFFIXES:
-            readers.append((load_foods, tables))
-        if suffix == ".toml" or suffix in WORKBOOK_SUFFIXES:
-            readers.append((load_spec, specs))
-        if not readers:
-            problems.append(
-                Problem(
-                    f"unknown input type {suffix or '(none)'!r}: give .csv, .toml or .xlsx files", str(path)
-                )
-            )
-        for read, into in readers:
-            try:
-                into.append(read(path))  # type: ignore[operator]
-            except InputError as err:
-                problems.extend(p for p in err.problems if p not in problems)
-    if not problems:
-        from .solve.compile import compile_brief
+        if suffix in WORKBOOK_SUFFIXES:
+            from .io.workbook import check_workbook
 
-        for spec in specs or [load_spec()]:
-            for foods in tables or [load_foods()]:
-                try:
-                    compile_brief(foods, spec)
-                except InputError as err:
-                    problems.extend(err.problems)
+            foods, spec, found = check_workbook(path)
+            _add(problems, found)
+            tables += [foods] if foods is not None else []
+            specs += [spec] if spec is not None else []
+            continue
+        try:
+            if suffix in (".csv", ".tsv", ".txt"):
+                tables.append(load_foods(path))
+            elif suffix == ".toml":
+                specs.append(load_spec(path))
+            else:
+                problems.append(
+                    Problem(
+                        f"unknown input type {suffix or '(none)'!r}: give .csv, .toml or .xlsx files",
+                        str(path),
+                    )
+                )
+        except InputError as err:
+            _add(problems, err.problems)
+    from .solve.compile import compile_brief
+
+    # An input that could not be read is not replaced by the embedded default.
+    given_specs = specs if any(_gives_brief(p) for p in paths) else [load_spec()]
+    given_tables = tables if any(_gives_foods(p) for p in paths) else [load_foods()]
+    for spec in given_specs:
+        for foods in given_tables:
+            try:
+                compile_brief(foods, spec)
+            except InputError as err:
+                _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
+
+
+def _gives_brief(path: Path | str) -> bool:
+    suffix = Path(path).suffix.lower()
+    return suffix == ".toml" or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "settings"))
+
+
+def _gives_foods(path: Path | str) -> bool:
+    suffix = Path(path).suffix.lower()
+    return suffix in (".csv", ".tsv", ".txt") or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "foods"))
+
+
+def _has_sheet(path: Path | str, name: str) -> bool:
+    from .io.xlsx import sheet_names
+
+    try:
+        return name in (n.lower() for n in sheet_names(path))
+    except InputError:
+        return True  # unreadable: its problem is reported; do not substitute a default
+
+
+def _add(problems: list[Problem], found: Sequence[Problem]) -> None:
+    problems.extend(p for p in found if p not in problems)
+
+
+def _same_cell(problem: Problem, known: list[Problem]) -> bool:
+    """A problem at a cell already reported (a bad value set aside reads as blank)."""
+    return problem.row is not None and any(
+        (k.file, k.sheet, k.row, k.column) == (problem.file, problem.sheet, problem.row, problem.column)
+        for k in known
+    )

@@ -181,6 +181,386 @@ def check(
     typer.echo("ok: no problems found")
 
 
+@app.command()
+def template(
+    output: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")],
+    batch: Annotated[
+        bool, typer.Option("--batch", help="A batch workbook (Products and Scenarios sheets) instead.")
+    ] = False,
+    foods: Annotated[
+        str | None, typer.Option("--foods", "-f", help="Prefill with this food table; default: embedded.")
+    ] = None,
+    constraints: Annotated[
+        str | None, typer.Option("--constraints", "-c", help="Prefill with this brief; default: ons_powder.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write an input workbook prefilled with the embedded ingredients and the default brief."""
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"{output}: a template is an .xlsx workbook")
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists: choose another name, or add --force to replace it")
+    if batch:
+        try:
+            from .io.batch_files import write_batch_template
+        except ImportError:
+            raise UsageError("--batch: batch workbooks are not available in this version") from None
+        write_batch_template(output)
+    else:
+        from . import load_foods, load_spec
+        from .io.files import refuse_overwriting_input
+        from .io.workbook_write import write_template
+
+        refuse_overwriting_input(output, foods, constraints)
+        table = load_foods(foods) if foods else None
+        write_template(output, table, load_spec(constraints) if constraints else None)
+    typer.echo(f"written: {output}")
+
+
+@app.command()
+def convert(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="A workbook (.xlsx), or a food table (.csv) and/or a brief (.toml or preset)."),
+    ],
+    output: Annotated[
+        list[Path],
+        typer.Option(
+            "--output", "-o", help="OUT.xlsx; from a workbook: a folder, or FOODS.csv and/or BRIEF.toml."
+        ),
+    ],
+) -> None:
+    """Convert CSV + TOML to an input workbook, or a workbook back to CSV + TOML, without loss."""
+    from .io.convert import convert as run
+
+    for path in run(inputs, output):
+        typer.echo(f"written: {path}")
+
+
+@app.command()
+def frontier(
+    foods: Annotated[
+        str | None, typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: embedded.")
+    ] = None,
+    constraints: Annotated[
+        str | None,
+        typer.Option("--constraints", "-c", help="Brief: preset or .toml/.xlsx; default: ons_powder."),
+    ] = None,
+    nutrient: Annotated[str, typer.Option("--nutrient", help="The nutrient to sweep.")] = "leucine",
+    basis: Annotated[
+        str | None, typer.Option("--basis", help="meal, serving, day, …; default: the brief's own bound's.")
+    ] = None,
+    points: Annotated[int, typer.Option("--points", min=2, max=500, help="Levels on the curve.")] = 11,
+    solver: Annotated[str, typer.Option("--solver", help="highs (default: fast) or cbc.")] = "highs",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write OUT.csv, OUT.png and OUT.xlsx (a chart).")
+    ] = None,
+) -> None:
+    """Least cost against a nutrient level (ε-constraint): the cost of each extra 0.1 g."""
+    from . import load_foods, load_spec
+    from .solve.frontier import frontier as sweep
+
+    spec = load_spec(constraints)
+    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
+    if table.attrs.get("status") != "optimal":
+        typer.echo("no curve: the brief is infeasible even without a floor on the nutrient; run"
+                   " `sarcoform solve` on it to see why", err=True)
+        raise typer.Exit(1)
+    from .report.frontier import axis_labels
+
+    level, cost, marginal = axis_labels(table)
+    typer.echo(f"{spec.name}: least cost against {level}")
+    typer.echo(f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend")
+    for row in table.itertuples(index=False):
+        typer.echo(f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}")
+    typer.echo(f"columns: {level}; {cost}; {marginal}")
+    if output is not None:
+        from .io.files import refuse_overwriting_input
+        from .report.frontier import outputs, write_frontier
+
+        for path in outputs(output).values():
+            refuse_overwriting_input(path, foods, constraints)
+        for path in write_frontier(table, output):
+            typer.echo(f"written: {path}")
+
+
+@app.command()
+def diff(
+    before: Annotated[Path, typer.Argument(help="Result A (before): Result JSON or a results workbook.")],
+    after: Annotated[Path, typer.Argument(help="Result B (after).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """What changed from result A to B (blend, cost) and which input changes explain it."""
+    from .report.diff import diff_results
+
+    d = diff_results(_read_result(before), _read_result(after))
+    if as_json:
+        sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        for line in d.lines():
+            typer.echo(line)
+
+
+def _read_result(path: Path) -> Any:
+    """A Result JSON file; a results workbook is re-solved from the inputs it carries."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from . import load_foods, load_spec
+        from .solve.engine import solve as run
+
+        result = run(load_foods(path), load_spec(path))
+        return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
+    from .io.result_json import read_result_json
+
+    return read_result_json(path)
+
+
+@app.command()
+def batch(
+    book: Annotated[
+        Path, typer.Argument(help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Results: .xlsx (items, pivot, chart), .csv or .parquet."),
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option("--scenarios", "-s", help="Price scenarios (.csv/.xlsx/.toml); default: those in BOOK."),
+    ] = None,
+    foods: Annotated[
+        str | None,
+        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Processes; default: one per CPU for big batches."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on a Dask cluster: its scheduler address (tcp://host:8786)."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Finish an interrupted run: keep its journaled items, solve the rest."),
+    ] = False,
+    solver: Annotated[
+        str, typer.Option("--solver", help="highs (default: fast path, hot starts) or cbc (item by item).")
+    ] = "highs",
+    time_limit: TimeLimit = None,
+) -> None:
+    """Solve every product under every price scenario; results as they finish, resumable."""
+    from . import load_foods
+    from .io.batch_files import journal_path, read_products, read_scenarios
+    from .io.files import refuse_overwriting_input
+    from .report.batch_workbook import check_batch_output, write_batch_output
+    from .solve.batch import solve_batch
+
+    inputs = read_products(book)
+    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    price_scenarios = read_scenarios(scenarios) if scenarios else inputs.scenarios
+    journal = None
+    if output is not None:
+        check_batch_output(output)
+        refuse_overwriting_input(output, book, foods, scenarios)
+        journal = journal_path(output)
+        if journal.exists() and not resume:
+            raise UsageError(
+                f"{journal} holds the finished items of an interrupted run: add --resume to finish it,"
+                " or delete it to start over"
+            )
+    elif resume:
+        raise UsageError("--resume needs -o OUTPUT: the journal of a run lives beside its output")
+    client = _dask_client(scheduler) if scheduler else None
+    progress = _BatchProgress()
+    try:
+        result = solve_batch(
+            food_table,
+            list(inputs.products),
+            price_scenarios,
+            solver=solver,
+            workers=None if client else (workers or _auto_workers(inputs, price_scenarios, solver)),
+            executor=client.get_executor() if client else None,
+            time_limit=time_limit,
+            journal=journal,
+            resume=resume,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        progress.stop()
+        if journal is not None:
+            typer.echo(
+                f"interrupted: {progress.done} finished items kept in {journal}; run again with --resume",
+                err=True,
+            )
+        raise typer.Exit(130) from None
+    finally:
+        progress.stop()
+        if client is not None:
+            client.close()
+    if output is not None:
+        write_batch_output(result, output)
+        if journal is not None:
+            journal.unlink(missing_ok=True)  # the output now holds every item
+    _print_batch(result, output)
+    raise typer.Exit(result.exit_code)
+
+
+def _auto_workers(inputs: Any, scenarios: Any, solver: str) -> int:
+    """One process per CPU when the batch takes long enough to repay starting them (~1 s)."""
+    import os
+
+    items = len(inputs.products) * (len(scenarios) if scenarios is not None else 1)
+    worth = items >= (2000 if solver == "highs" else 40)
+    return (os.cpu_count() or 1) if worth else 1
+
+
+def _dask_client(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'sarcoform[dask]'") from None
+    try:
+        # Waits distributed.comm.timeouts.connect (Dask config) for the scheduler.
+        return Client(address)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as err:
+        raise UsageError(f"--scheduler {address}: cannot reach the Dask scheduler ({err})") from None
+
+
+class _BatchProgress:
+    """A progress bar on stderr, shown from the first finished item (after the inputs check out)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            columns = (TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            self._bar = Progress(*columns, console=_console(stderr=True), transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task("solving", total=total)
+        self.done = done
+        self._bar.update(self._task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _print_batch(result: Any, output: Path | None) -> None:
+    from rich.table import Table
+
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+    out = Table(title=f"{len(result)} items in {result.seconds:.1f} s: {counts}", title_justify="left")
+    summary = result.summary()
+    for column in ("product", "optimal", "not optimal", "cost min", "cost median", "cost max"):
+        out.add_column(column, justify="left" if column == "product" else "right")
+    for row in summary.itertuples(index=False):
+        cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
+        out.add_row(row.product, str(row.optimal), str(row.not_optimal), *cells)
+    console = _console()
+    console.print(out)
+    for item in result.items:
+        if item.status != "optimal":
+            console.print(f"{item.product} × {item.scenario}: {item.status}: {item.reason}", markup=False)
+    if output is not None:
+        console.print(f"written: {output}", markup=False)
+
+
+@app.command()
+def multiblend(
+    book: Annotated[
+        Path,
+        typer.Argument(help="Products with volume_kg (workbook, .toml or .csv), with their availability."),
+    ],
+    availability: Annotated[
+        Path | None,
+        typer.Option(
+            "--availability", "-a", help="id, available_kg (.csv/.xlsx); default: BOOK's Availability."
+        ),
+    ] = None,
+    foods: Annotated[
+        str | None,
+        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Plan at the prices of this scenario of BOOK.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the plan to OUT.xlsx or OUT.json.")
+    ] = None,
+) -> None:
+    """Share scarce ingredients across products at least total cost (one joint LP)."""
+    from rich.table import Table
+
+    from . import load_foods
+    from .io.batch_files import read_availability, read_products
+    from .report.batch_workbook import write_multiblend_output
+    from .solve.multiblend import solve_multiblend
+
+    inputs = read_products(book)
+    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    limits = read_availability(availability) if availability else inputs.availability
+    if limits is None:
+        raise UsageError(f"{book}: no availability: add an Availability sheet or give --availability FILE")
+    prices = None
+    if scenario is not None:
+        if inputs.scenarios is None or scenario not in inputs.scenarios.prices:
+            raise UsageError(f"--scenario {scenario}: no such scenario in {book}")
+        prices = inputs.scenarios.prices[scenario]
+    if output is not None:
+        from .io.files import refuse_overwriting_input
+
+        refuse_overwriting_input(output, book, availability, foods)
+    plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
+    if output is not None:
+        write_multiblend_output(plan, output)
+    console = _console()
+    if plan.status != "optimal":
+        console.print(f"no joint plan: {plan.reason}", markup=False)
+        raise typer.Exit(1)
+    extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
+    console.print(
+        f"total cost {plan.total_cost:,.2f} {plan.currency} ({extra:+,.2f} against each product on its own)",
+        markup=False,
+    )
+    products = Table(title="products", title_justify="left")
+    for column in ("product", "kg", "cost/serving", "alone", "extra total", "gave way"):
+        products.add_column(column, justify="left" if column == "product" else "right")
+    for p in plan.products:
+        products.add_row(
+            p.product,
+            f"{p.volume_kg:g}",
+            f"{p.cost_per_serving:.4f}",
+            f"{p.standalone_cost_per_serving:.4f}",
+            f"{p.extra_cost:+,.2f}",
+            "yes" if p.gave_way else "",
+        )
+    console.print(products)
+    ingredients = Table(
+        title=f"limited ingredients (value of +1 kg in {plan.currency})", title_justify="left"
+    )
+    for column in ("id", "available kg", "used kg", "needed alone", "value of +1 kg"):
+        ingredients.add_column(column, justify="left" if column == "id" else "right")
+    for i in plan.ingredients:
+        ingredients.add_row(
+            i.id,
+            f"{i.available_kg:g}",
+            f"{i.used_kg:.6g}",
+            f"{i.standalone_kg:.6g}",
+            f"{i.value_per_kg:.4f}" if i.scarce else "0 (spare)",
+        )
+    console.print(ingredients)
+    for note in plan.notes:
+        console.print(f"note: {note}", markup=False)
+    if output is not None:
+        console.print(f"written: {output}", markup=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     try:

@@ -15,6 +15,12 @@ from .files import FORMULA_STARTS, csv_safe, read_text, write_text
 def read_foods_csv(path: Path | str, *, label: str | None = None) -> FoodTable:
     """Read and validate a food table; every problem is reported with row and column."""
     name = label or str(path)
+    header, cells = read_csv_cells(path, name)
+    return FoodTable.from_records(header, cells, origin=name)
+
+
+def read_csv_cells(path: Path | str, name: str) -> tuple[list[str], list[list[Cell]]]:
+    """Header and rows of a CSV file (comma, semicolon or tab separated) as text cells."""
     text = read_text(path)
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
@@ -26,8 +32,7 @@ def read_foods_csv(path: Path | str, *, label: str | None = None) -> FoodTable:
     except csv.Error as err:
         raise InputError(Problem(f"not valid CSV: {err}", name)) from None
     header, *body = rows
-    cells: list[list[Cell]] = [[_unescape(c) for c in row] for row in body]
-    return FoodTable.from_records(header, cells, origin=name)
+    return header, [[_unescape(c) for c in row] for row in body]
 
 
 def _unescape(cell: str) -> str:
@@ -40,9 +45,13 @@ def _unescape(cell: str) -> str:
 def foods_to_csv(foods: FoodTable) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # Python 3.12's writer leaves a lone "\r" unquoted (it only looks for the line
+    # terminator), which no reader accepts: such rows are written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(foods.columns)
     for record in foods.records():
-        writer.writerow([_cell(v) for v in record.values()])
+        cells = [_cell(v) for v in record.values()]
+        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
     return out.getvalue()
 
 

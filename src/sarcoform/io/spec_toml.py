@@ -74,8 +74,12 @@ def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Prob
     loc = list(error["loc"])
     section = str(loc[0]) if loc else None
     index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) and section in LISTS else None
-    where = _where(origin, locate(section, index) if section in (*LISTS, *TABLES) else None)
+    found, about = _locate(locate, loc, section, index)
+    where = _where(origin, found)
     what = _describe(loc, data)
+    if where.sheet is not None:  # a workbook cell: sheet, row and column say where; no TOML path
+        where = Problem("", where.file, where.sheet, where.row, about or where.column)
+        what = ""
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         key = str(loc[-1])
@@ -97,6 +101,27 @@ def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Prob
         where.column,
         where.line,
     )
+
+
+def _locate(locate: Any, loc: list[Any], section: str | None, index: int | None) -> tuple[Any, str | None]:
+    """The most precise place of an error, and the key it is about.
+
+    Tries a key of a table first (`"serving.serving_g"`, or a top-level `"objective"`):
+    workbooks keep those one per row of the Settings sheet; TOML answers None there
+    and the entry's own line is used.
+    """
+    keys = [str(p) for p in loc if isinstance(p, str) and not p.startswith("function-")]
+    if section in LISTS:
+        return locate(section, index), keys[1] if len(keys) > 1 else None
+    if section is None:
+        return None, None
+    if len(keys) > 1:
+        found = locate(f"{section}.{keys[1]}", None)
+        if found is not None:
+            return found, keys[2] if len(keys) > 2 else None
+    elif section not in TABLES:
+        return locate(section, None), None
+    return (locate(section, None) if section in TABLES else None), keys[1] if len(keys) > 1 else None
 
 
 def _describe(loc: list[Any], data: dict[str, Any]) -> str:
@@ -229,5 +254,11 @@ def _string(text: str) -> str:
         .replace("\t", "\\t")
         .replace("\r", "\\r")
     )
-    escaped = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04x}" for c in escaped)
+    escaped = "".join(c if c.isprintable() or c in "\\" else _unicode_escape(c) for c in escaped)
     return f'"{escaped}"'
+
+
+def _unicode_escape(char: str) -> str:
+    # \uXXXX holds only the basic plane; beyond it TOML needs \UXXXXXXXX.
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

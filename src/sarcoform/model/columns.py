@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -77,7 +78,9 @@ def expression_names(expr: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
+@functools.lru_cache(maxsize=512)
 def _parse(expr: str) -> ast.Expression:
+    # Cached: the same few expressions are parsed for every brief compiled.
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError as err:
@@ -133,6 +136,7 @@ class ColumnSet:
             unit = split_column(name)
             self._columns[name] = Column(name, unit[1] if unit else "", values)
         self._pending: dict[str, tuple[str, str | None]] = {}
+        self._resolved: dict[str, str] = {}
         for name, (expr, why) in BUILTIN_DERIVED.items():
             if name in self._columns:
                 continue
@@ -150,6 +154,14 @@ class ColumnSet:
 
     def resolve(self, name: str) -> str:
         """The column a brief's name refers to: exact, or the one column of that nutrient."""
+        # The names never change after __init__, and verification resolves the same few
+        # names hundreds of times per blend (a batch verifies thousands of blends).
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = self._resolve(name)
+        return found
+
+    def _resolve(self, name: str) -> str:
         key = name.strip().lower()
         if key in self._columns or key in self._pending:
             return key

@@ -281,9 +281,7 @@ class _FoodTableBuilder:
     def _header(self, header: Sequence[Cell]) -> list[str]:
         columns = [("" if c is None else str(c)).strip().lower() for c in header]
         present = set(columns)
-        columns = [
-            ALIASES[c] if c in ALIASES and ALIASES[c] not in present else c for c in columns
-        ]
+        columns = [ALIASES[c] if c in ALIASES and ALIASES[c] not in present else c for c in columns]
         while columns and not columns[-1]:
             columns.pop()
         if not columns:
@@ -333,6 +331,9 @@ class _FoodTableBuilder:
         return names
 
     def _numeric(self, column: str, cells: list[Cell], rows: tuple[int, ...]) -> np.ndarray:
+        fast = _all_valid_numbers(column, cells)  # typed workbook cells: no per-cell parsing
+        if fast is not None:
+            return fast
         values = np.full(len(cells), np.nan)
         for k, (cell, row) in enumerate(zip(cells, rows, strict=True)):
             parsed = parse_number(cell)
@@ -345,6 +346,22 @@ class _FoodTableBuilder:
                     self.found.add(f"must be 0 or 1, got {parsed:g}", row=row, column=column)
                 values[k] = parsed
         return values
+
+
+def _all_valid_numbers(column: str, cells: list[Cell]) -> np.ndarray | None:
+    """The column as floats when every cell is already a valid number or blank (as a
+    workbook gives them); None when any cell needs parsing or a message."""
+    if not all(c is None or type(c) is float or type(c) is int for c in cells):
+        return None
+    values = np.array(cells, dtype=float)  # None → NaN
+    known = values[~np.isnan(values)]
+    if len(known) != len(cells) - cells.count(None):
+        return None  # a NaN cell: the slow path says why it is wrong
+    if (known < 0).any() or not np.isfinite(known).all():
+        return None
+    if column in FLAG_COLUMNS and not np.isin(known, (0.0, 1.0)).all():
+        return None
+    return values
 
 
 def _is_numeric_column(column: str, cells: list[Cell]) -> bool:

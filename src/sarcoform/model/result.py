@@ -43,6 +43,9 @@ class BlendLine(Line):
     cost: float  # per serving, in the brief's currency
     price_per_kg: float | None
     group: str = ""
+    # Price range (per kg) over which this blend stays optimal; None = open end.
+    # None as a whole: not computed (mixed-integer brief, or no ranging available).
+    price_range: tuple[float | None, float | None] | None = None
 
 
 class NutrientLine(Line):
@@ -68,6 +71,9 @@ class ConstraintLine(Line):
     binding: bool
     active: Literal["min", "max"] | None = None  # which bound binds
     shadow_price: float | None  # ∂objective/∂(active bound), objective units per unit
+    # Range of the active bound (bound units) over which the same constraints stay
+    # binding, so the shadow price holds (exactly for linear bounds); None = open end.
+    shadow_price_range: tuple[float | None, float | None] | None = None
     source: str | None = None
     note: str | None = None
 
@@ -81,6 +87,17 @@ class IngredientLine(Line):
     price_per_kg: float | None
     reduced_cost: float | None  # ∂objective/∂(g per serving) at the optimum
     at_bound: Literal["min", "max"] | None = None
+
+
+class UnusedLine(Line):
+    """An ingredient left out of the blend, and the price at which it would enter."""
+
+    id: str
+    name: str
+    price_per_kg: float | None
+    entry_price: float | None  # per kg; None = no price makes it enter (or not computed)
+    reduced_cost: float | None  # objective units per g, as in IngredientLine
+    note: str | None = None
 
 
 class Verification(Line):
@@ -121,6 +138,7 @@ class Result(BaseModel):
     nutrient_lines: list[NutrientLine] = Field(default_factory=list, alias="nutrients")
     constraint_lines: list[ConstraintLine] = Field(default_factory=list, alias="constraints")
     ingredient_lines: list[IngredientLine] = Field(default_factory=list, alias="ingredients")
+    unused: list[UnusedLine] = Field(default_factory=list)
     verification: Verification | None = None
     diagnosis: Diagnosis | None = None
     gap: float | None = None

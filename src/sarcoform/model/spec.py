@@ -75,6 +75,14 @@ class Entry(BaseModel):
     # Where the entry was read (file and line or sheet and row), for error messages.
     _where: Problem | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        # Equal briefs are equal wherever they were read from (file, line, sheet).
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = BaseModel.__hash__
+
     def located(self, where: Problem | None) -> Self:
         self._where = where
         return self
@@ -211,6 +219,8 @@ class ConstraintSet(Entry):
     objective: Objective = "min_cost"
     currency: str = "USD"
     blank_values: BlankPolicy = "error"
+    # Production batch (kg of product) for the "kg per batch" column of results workbooks.
+    batch_size_kg: Positive = None
     serving: Serving = Field(default_factory=Serving)
     background: Background = Field(default_factory=Background)
     derived: dict[str, DerivedColumn] = Field(default_factory=dict)
@@ -220,6 +230,10 @@ class ConstraintSet(Entry):
     ingredients: tuple[IngredientBound, ...] = Field(default=(), alias="ingredient")
     groups: tuple[GroupBound, ...] = Field(default=(), alias="group")
     cost: CostBound | None = None
+    # Practical formulas (mixed-integer): at most N ingredients in the blend, and
+    # any ingredient that is used at least min_inclusion_g g per serving.
+    max_ingredients: Annotated[int, Field(ge=1)] | None = None
+    min_inclusion_g: Positive = None
 
     @model_validator(mode="before")
     @classmethod
@@ -231,6 +245,11 @@ class ConstraintSet(Entry):
                 k: {"expr": v} if isinstance(v, str) else v for k, v in data["derived"].items()
             }
         return data
+
+    @property
+    def is_practical(self) -> bool:
+        """True when the brief needs integer decisions (ingredient count, minimum inclusion)."""
+        return self.max_ingredients is not None or self.min_inclusion_g is not None
 
     @property
     def objective_kind(self) -> Literal["min_cost", "max", "min"]:

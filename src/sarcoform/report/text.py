@@ -20,6 +20,22 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _range(r: tuple[float | None, float | None] | None, floor: float | None = None) -> str:
+    """'2.3–3.1', '≤ 5', '≥ 0.2', 'any' or '' (not computed); ends below `floor` are open."""
+    if r is None:
+        return ""
+    lo, hi = r
+    if floor is not None and lo is not None and lo <= floor:
+        lo = None  # a price range reaching below 0: any lower price keeps the blend too
+    if lo is None and hi is None:
+        return "any"
+    if lo is None:
+        return f"≤ {_num(hi)}"
+    if hi is None:
+        return f"≥ {_num(lo)}"
+    return f"{_num(lo)}–{_num(hi)}"
+
+
 def print_summary(result: Result, console: Console, *, title: str | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -54,6 +70,10 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         console.print(Text(f"Why: {d.reason}", style="red"))
         for line in d.explanation:
             console.print(f"  • {line}")
+        if d.relaxation:
+            together = any(r.get("scope") == "together" for r in d.relaxation)
+            how = "move these together:" if together else "any one of these is enough:"
+            console.print(f"Way out: {how}")
         for r in d.relaxation:
             console.print(f"  ↳ {r.get('text') or r}")
         for hint in d.hints:
@@ -66,6 +86,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             ("%", "right"),
             (f"{result.currency}/kg", "right"),
             (result.currency, "right"),
+            ("optimal for /kg", "right"),
         ):
             blend.add_column(col, justify=justify)  # type: ignore[arg-type]
         for b in result.blend_lines:
@@ -75,8 +96,16 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
                 f"{b.percent:.2f}",
                 _num(b.price_per_kg),
                 f"{b.cost:.4f}",
+                _range(b.price_range, floor=0.0),
             )
         console.print(blend)
+        entering = sorted(
+            (u for u in result.unused if u.entry_price is not None and u.price_per_kg and u.entry_price > 0),
+            key=lambda u: (u.price_per_kg - u.entry_price) / u.price_per_kg,  # type: ignore[operator]
+        )[:3]
+        if entering:
+            items = [f"{u.id} below {_num(u.entry_price)} (now {_num(u.price_per_kg)})" for u in entering]
+            console.print(f"Next to enter: {'; '.join(items)} {result.currency}/kg", style="dim")
     if result.constraint_lines and result.verification is not None:
         unit = result.objective_unit.split(" per ")[0]
         table = Table(
@@ -90,6 +119,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             ("min", "right"),
             ("max", "right"),
             (f"shadow ({unit})", "right"),
+            ("holds for", "right"),
         ):
             table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for c in result.constraint_lines:
@@ -101,6 +131,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
                 _num(c.min),
                 _num(c.max),
                 _num(c.shadow_price, 3) if c.binding else "",
+                _range(c.shadow_price_range) if c.binding else "",
             )
         console.print(table)
     v = result.verification

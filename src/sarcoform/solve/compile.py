@@ -35,8 +35,11 @@ from ..model.spec import (
 from ..model.units import conversion, label, split_column
 from .lp import MatrixLP
 
-Kind = Literal["nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving"]
+Kind = Literal[
+    "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
+]
 Side = Literal["min", "max", "both"]
+USED = 1e-9  # grams above which an ingredient counts as used
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +64,13 @@ class Bound:
     where: Problem | None = None
 
     def value(self, x: np.ndarray) -> float | None:
+        if self.kind in ("count", "inclusion"):
+            # Practical bounds are not linear in x: how many ingredients are used, and
+            # the smallest inclusion among them.
+            used = x[: len(self.num)][x[: len(self.num)] > USED]
+            if self.kind == "count":
+                return float(used.size)
+            return float(used.min()) if used.size else None
         top = float(self.num @ x) + self.num0
         if self.den is None:
             return top
@@ -194,6 +204,7 @@ class _Compiler:
             self.group(entry)
         if spec.cost is not None:
             self.cost_bound()
+        self.practical()
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
         self.resolved_background(spec.background.per_day)
@@ -490,6 +501,19 @@ class _Compiler:
             )
         )
 
+    def practical(self) -> None:
+        """At most N ingredients; a minimum inclusion for any ingredient used (MIP)."""
+        spec = self.spec
+        if spec.max_ingredients is not None:
+            n = float(spec.max_ingredients)
+            bound = Bound("ingredients used", "count", "ingredients used", "", None, n, np.zeros(self.n))
+            self.add(replace(bound, where=spec._where))
+        if spec.min_inclusion_g is not None:
+            m = spec.min_inclusion_g
+            subject = "each ingredient used"
+            bound = Bound("minimum inclusion", "inclusion", subject, "g", m, None, np.zeros(self.n))
+            self.add(replace(bound, where=spec._where))
+
     def objective(self) -> tuple[np.ndarray, int, str, str, tuple[str, ...]]:
         spec = self.spec
         if spec.objective_kind == "min_cost":
@@ -572,7 +596,7 @@ class _Compiler:
             # brief said blank = 0: either way 0 is the value to use.
             b = _with_arrays(b, zero_nan(b.num), None if b.den is None else zero_nan(b.den))
             bounds.append(b)
-            if b.column is not None:
+            if b.column is not None or b.kind in ("count", "inclusion"):
                 continue
             if b.den is None:
                 rows.append(b.num)
@@ -603,6 +627,8 @@ class _Compiler:
             row_names=tuple(names),
         )
         notes = [f"excluded {i} (blank {c})" for i, c in excluded]
+        if self.spec.is_practical:
+            lp, row_of = self.use_indicators(lp, bounds, row_of)
         return Compiled(
             foods=self.foods,
             spec=self.spec,
@@ -621,6 +647,27 @@ class _Compiler:
             prices_known=prices_known,
             notes=tuple(notes),
         )
+
+    def use_indicators(
+        self, lp: MatrixLP, bounds: list[Bound], row_of: list[tuple[int, Side]]
+    ) -> tuple[MatrixLP, list[tuple[int, Side]]]:
+        from .practical import MassUnbounded, add_use_indicators
+
+        count = next((k for k, b in enumerate(bounds) if b.kind == "count"), None)
+        try:
+            lp = add_use_indicators(
+                lp,
+                count=None if count is None else bounds[count].max,
+                minimum=self.spec.min_inclusion_g,
+            )
+        except MassUnbounded:
+            raise InputError(
+                self.spec.problem(
+                    "max_ingredients / min_inclusion_g need a bounded serving: set [serving] serving_g"
+                    " or max_g (or bound the ingredients)"
+                )
+            ) from None
+        return lp, row_of if count is None else [*row_of, (count, "both")]  # Σ y ≤ N is the last row
 
 
 def _rename(b: Bound, name: str) -> Bound:

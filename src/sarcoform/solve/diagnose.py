@@ -9,7 +9,7 @@ terms: every element listed is needed, and dropping any one makes the rest feasi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -29,6 +29,7 @@ class _Switch:
 
     rows: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
     cols: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
+    inclusion: bool = False  # the minimum inclusion of a practical brief (in lp.links)
 
 
 def elements(compiled: Compiled) -> dict[Element, _Switch]:
@@ -44,18 +45,24 @@ def elements(compiled: Compiled) -> dict[Element, _Switch]:
         out[(k, "min")] = _merge(out.get((k, "min")), _Switch(cols=((j, "lo"),)))
     for j, k in compiled.col_hi_owner.items():
         out[(k, "max")] = _merge(out.get((k, "max")), _Switch(cols=((j, "hi"),)))
+    for k, b in enumerate(compiled.bounds):
+        if b.kind == "inclusion":
+            out[(k, "min")] = _Switch(inclusion=True)
     return out
 
 
 def _merge(a: _Switch | None, b: _Switch) -> _Switch:
-    return b if a is None else _Switch(a.rows + b.rows, a.cols + b.cols)
+    return b if a is None else _Switch(a.rows + b.rows, a.cols + b.cols, a.inclusion or b.inclusion)
 
 
 def without(lp: MatrixLP, switches: Iterable[_Switch]) -> MatrixLP:
     """The LP with the given elements removed (their bounds opened to ±inf / 0)."""
     row_lo, row_hi = lp.row_lo.copy(), lp.row_hi.copy()
     col_lo, col_hi = lp.col_lo.copy(), lp.col_hi.copy()
+    links = lp.links
     for s in switches:
+        if s.inclusion and links is not None:
+            links = replace(links, lower=np.zeros_like(links.lower))
         for r, end in s.rows:
             (row_lo if end == "lo" else row_hi)[r] = -math.inf if end == "lo" else math.inf
         for j, end in s.cols:
@@ -63,15 +70,37 @@ def without(lp: MatrixLP, switches: Iterable[_Switch]) -> MatrixLP:
                 col_lo[j] = 0.0  # ingredients never go negative
             else:
                 col_hi[j] = math.inf
-    return replace(lp, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi)
+    return replace(lp, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
+
+
+def feasible(compiled: Compiled, lp: MatrixLP) -> bool:
+    """Is `lp` (the brief's LP, some elements removed or moved) feasible?
+
+    Practical briefs get their big-M links recomputed first: a removed mass limit
+    must not survive as a hidden cap inside x_i ≤ U_i·y_i.
+    """
+    from .practical import relinked
+
+    return is_feasible(relinked(lp, len(compiled.foods)))
+
+
+MIP_CHECK_SECONDS = 10.0  # a MIP feasibility check that takes longer counts as feasible
 
 
 def is_feasible(lp: MatrixLP) -> bool:
+    """Feasible? For a MIP, an infeasible LP relaxation settles it fast; a MIP check
+    that hits MIP_CHECK_SECONDS counts as feasible, so that a conflict reported is
+    always proven infeasible (if perhaps not irreducible)."""
     import highspy
 
-    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
+    if lp.is_mip and not is_feasible(replace(lp, integer=None)):
+        return False
+    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])), MIP_CHECK_SECONDS if lp.is_mip else None)
     h.run()
-    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        return True
+    return bool(status == highspy.HighsModelStatus.kOptimal)
 
 
 def conflict(compiled: Compiled) -> list[Element]:
@@ -79,19 +108,36 @@ def conflict(compiled: Compiled) -> list[Element]:
     every = elements(compiled)
 
     def infeasible_with(kept: set[Element]) -> bool:
-        return not is_feasible(without(compiled.lp, [s for e, s in every.items() if e not in kept]))
+        return not feasible(compiled, without(compiled.lp, [s for e, s in every.items() if e not in kept]))
 
     keep = _iis_candidates(compiled, every)
     if not keep or not infeasible_with(set(keep)):
         keep = list(every)
         if not infeasible_with(set(keep)):
             return []
-    # Deletion filter: drop each element for good if the rest is still infeasible.
-    for e in list(keep):
-        trial = [x for x in keep if x != e]
-        if infeasible_with(set(trial)):
-            keep = trial
-    return sorted(keep)
+    return sorted(_deletion_filter(keep, infeasible_with))
+
+
+def _deletion_filter(keep: list[Element], infeasible_with: Callable[[set[Element]], bool]) -> list[Element]:
+    """Drop elements for good while the rest stays infeasible, a block at a time.
+
+    Proving infeasibility is the expensive check (a MIP can take a second), and most
+    elements of a brief are not in the conflict: dropping them in blocks that grow
+    after a success and shrink after a failure needs far fewer proofs than one
+    element at a time, and ends with the same guarantee (each element kept was
+    needed when tried alone).
+    """
+    block, i = max(1, len(keep) // 4), 0
+    while i < len(keep):
+        size = min(block, len(keep) - i)
+        trial = keep[:i] + keep[i + size :]
+        if trial and infeasible_with(set(trial)):
+            keep, block = trial, block * 2
+        elif size > 1:
+            block = max(1, size // 2)
+        else:
+            i += 1
+    return keep
 
 
 def _iis_candidates(compiled: Compiled, all_elements: dict[Element, _Switch]) -> list[Element]:
@@ -130,7 +176,15 @@ def infeasible(compiled: Compiled) -> Diagnosis:
         reason = "no blend meets the brief, and no single set of its constraints explains why"
     else:
         reason = "these constraints cannot all hold: " + "; ".join(words)
-    return Diagnosis(reason=reason, conflict=names, explanation=words, hints=hints)
+    from .relax import relaxation
+
+    return Diagnosis(
+        reason=reason,
+        conflict=names,
+        explanation=words,
+        relaxation=relaxation(compiled, found) if found else [],
+        hints=hints,
+    )
 
 
 def unbounded(compiled: Compiled, ray: np.ndarray | None) -> Diagnosis:

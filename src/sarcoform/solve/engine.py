@@ -19,10 +19,10 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
-from . import diagnose
-from .backends import solve_lp
+from . import diagnose, practical
+from . import sensitivity as ranges
 from .compile import Bound, Compiled, compile_brief
-from .lp import LPSolution
+from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
 ZERO = 1e-9  # grams below this are reported as 0
@@ -36,11 +36,18 @@ def solve(
     *,
     solver: str = "cbc",
     time_limit: float | None = None,
+    sensitivity: bool = True,
 ) -> Result:
-    """The best blend for the brief. Infeasible or unbounded briefs are results too."""
+    """The best blend for the brief. Infeasible or unbounded briefs are results too.
+
+    sensitivity=False skips the ranges (shadow-price ranges, price ranges, entry
+    prices), for many quick re-solves.
+    """
     started = time.perf_counter()
     compiled = compile_brief(foods, spec)
-    return solve_compiled(compiled, solver=solver, time_limit=time_limit, started=started)
+    return solve_compiled(
+        compiled, solver=solver, time_limit=time_limit, started=started, sensitivity=sensitivity
+    )
 
 
 def solve_compiled(
@@ -49,16 +56,17 @@ def solve_compiled(
     solver: str = "cbc",
     time_limit: float | None = None,
     started: float | None = None,
+    sensitivity: bool = True,
 ) -> Result:
     started = time.perf_counter() if started is None else started
-    first = solve_lp(compiled.lp, solver, time_limit)
+    first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
     notes = list(compiled.notes)
     final = first
     if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
         final, note = _cheapest_among_optimal(compiled, first, solver, time_limit)
         if note:
             notes.append(note)
-    return build_result(compiled, first, final, time.perf_counter() - started, notes)
+    return build_result(compiled, first, final, time.perf_counter() - started, notes, sensitivity=sensitivity)
 
 
 def _cheapest_among_optimal(
@@ -67,13 +75,20 @@ def _cheapest_among_optimal(
     """Deterministic tie-break: the cheapest of the blends that reach the optimum."""
     if not compiled.prices_known:
         return first, "tie-break by cost skipped: some ingredients that may enter have no price"
-    assert first.objective is not None
-    give = TIE_TOLERANCE * max(1.0, abs(first.objective))
-    lp = compiled.lp.with_row("objective", compiled.lp.c, -math.inf, first.objective + give)
-    second = solve_lp(lp.with_objective(compiled.cost), solver, time_limit)
+    second = practical.solve(tie_break_lp(compiled, first), solver, time_limit, len(compiled.foods))
     if second.status != "optimal":
         return first, f"tie-break by cost failed ({second.status}); first optimum kept"
     return second, None
+
+
+def tie_break_lp(compiled: Compiled, first: LPSolution) -> MatrixLP:
+    """Least cost among the blends within TIE_TOLERANCE of the first optimum."""
+    assert first.objective is not None
+    give = TIE_TOLERANCE * max(1.0, abs(first.objective))
+    lp = compiled.lp.with_row("objective", compiled.lp.c, -math.inf, first.objective + give)
+    cost = np.zeros(lp.shape[1])
+    cost[: len(compiled.cost)] = compiled.cost  # practical briefs: use indicators cost nothing
+    return lp.with_objective(cost)
 
 
 def build_result(
@@ -82,6 +97,8 @@ def build_result(
     final: LPSolution,
     seconds: float,
     notes: list[str],
+    *,
+    sensitivity: bool = True,
 ) -> Result:
     spec = compiled.spec
     foods = compiled.foods
@@ -107,7 +124,10 @@ def build_result(
             diagnosis=_why_not(compiled, first),
             **common,  # type: ignore[arg-type]
         )
-    x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
+    x = final.x[: len(foods)]  # practical briefs: use indicators follow the foods
+    x = np.where(np.abs(x) < ZERO, 0.0, x)
+    mip = "mixed-integer brief (ingredient count, minimum inclusion): no shadow prices"
+    more = [mip] if compiled.lp.is_mip else []
     mass = float(x.sum())
     cost = float(compiled.cost @ x)
     sign = compiled.sense  # turns minimisation duals into the user's objective sense
@@ -115,6 +135,11 @@ def build_result(
     constraint_lines = [
         _constraint_line(compiled, k, b, x, first, sign) for k, b in enumerate(compiled.bounds)
     ]
+    tie_break = tie_break_lp(compiled, first) if final is not first else None
+    constraint_lines, blend_lines, unused, said = ranges.attach(
+        compiled, first, final, x, constraint_lines, _blend_lines(compiled, x, mass), tie_break, sensitivity
+    )
+    common["notes"] = [*notes, *more, *said]
     return Result(
         status=final.status,  # type: ignore[arg-type]
         objective_value=objective_value,
@@ -122,7 +147,8 @@ def build_result(
         cost_per_kg=cost / mass * 1000 if mass > 0 else None,
         cost_per_day=cost * spec.serving.servings_per_day,
         serving_g=mass,
-        blend=_blend_lines(compiled, x, mass),
+        blend=blend_lines,
+        unused=unused,
         nutrients=_nutrient_lines(compiled, x, mass),
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),

@@ -14,6 +14,21 @@ import numpy as np
 
 
 @dataclass(frozen=True, eq=False)
+class Links:
+    """Use indicators of a practical brief: lower·y ≤ x ≤ upper·y for each (x, y) pair.
+
+    Kept out of A on purpose: there is a pair of rows per food, and as dense rows
+    they would make A foods × foods (850 MB for a 5,000-food table). Backends add
+    them as sparse rows.
+    """
+
+    food: np.ndarray  # column of x (int)
+    indicator: np.ndarray  # column of y (int)
+    upper: np.ndarray  # U: the most x can be, g
+    lower: np.ndarray  # the minimum inclusion m, g (0: none)
+
+
+@dataclass(frozen=True, eq=False)
 class MatrixLP:
     c: np.ndarray
     A: np.ndarray
@@ -26,6 +41,7 @@ class MatrixLP:
     integer: np.ndarray | None = None  # bool per column; None = pure LP
     offset: float = 0.0  # constant added to c·x to give the objective value
     extra: dict[str, object] = field(default_factory=dict)
+    links: Links | None = None  # practical briefs only
 
     @property
     def shape(self) -> tuple[int, int]:

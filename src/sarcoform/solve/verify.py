@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..model.columns import ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import BASIS_PHRASES, ConstraintSet
@@ -36,20 +38,17 @@ class Checker:
         self.spec = spec
         self.columns = columns
 
-    def amount(self, grams: Mapping[str, float], name: str, blank_zero: bool) -> float:
-        """Amount of a column in one serving, in the column's unit."""
+    def amount(self, x: np.ndarray, name: str, blank_zero: bool) -> float:
+        """Amount of a column in one serving (x: grams per food, table order), column units.
+
+        NaN when an ingredient in the blend has an unknown (blank) value, unless the
+        brief treats blanks as zero.
+        """
         values = self.columns.get(name).values
-        total = 0.0
-        for food_id, g in grams.items():
-            i = self.foods.position(food_id)
-            assert i is not None
-            v = float(values[i])
-            if math.isnan(v):
-                if g == 0 or blank_zero:
-                    continue
-                return math.nan
-            total += v * g / 100.0
-        return total
+        blank = np.isnan(values)
+        if not blank_zero and bool((blank & (x != 0)).any()):
+            return math.nan
+        return float(np.where(blank, 0.0, values) @ x) / 100.0
 
     def checks(self, grams: Mapping[str, float]) -> list[Check]:
         spec = self.spec
@@ -57,16 +56,26 @@ class Checker:
         blank_zero = spec.blank_values != "error"
         mass = sum(grams.values())
         out: list[Check] = []
+        x = np.zeros(len(self.foods))
+        for food_id, g in grams.items():
+            i = self.foods.position(food_id)
+            if i is None:
+                raise KeyError(f"{food_id!r} is not in {self.foods.origin}")
+            x[i] = g
+        amounts: dict[str, float] = {}
 
         def amount(name: str) -> float:
-            return self.amount(grams, name, blank_zero)
+            if name not in amounts:
+                amounts[name] = self.amount(x, name, blank_zero)
+            return amounts[name]
+
+        bg = spec.background
+        meal = {self.columns.resolve(k): v for k, v in bg.per_meal.items()}
+        day = {self.columns.resolve(k): v for k, v in bg.per_day.items()}
 
         def on_basis(name: str, basis: str) -> float:
             n = amount(name)
             column = self.columns.resolve(name)
-            bg = spec.background
-            meal = {self.columns.resolve(k): v for k, v in bg.per_meal.items()}
-            day = {self.columns.resolve(k): v for k, v in bg.per_day.items()}
             if basis == "meal":
                 return n * s.servings_per_meal + meal.get(column, 0.0)
             if basis in ("day", "kg_bw_day"):
@@ -150,6 +159,12 @@ class Checker:
                 "kg": ratio(1000 * per_serving, mass),
             }[c.basis]
             out.append(_check(f"cost per {c.basis}", value, c.min, c.max))
+        used = [g for g in grams.values() if g > 1e-9]  # practical briefs: what counts as used
+        if spec.max_ingredients is not None:
+            out.append(_check("ingredients used", float(len(used)), None, float(spec.max_ingredients)))
+        if spec.min_inclusion_g is not None:
+            smallest = min(used, default=spec.min_inclusion_g)  # nothing used: nothing to check
+            out.append(_check("minimum inclusion", smallest, spec.min_inclusion_g, None))
         for food_id, g in grams.items():
             if g < 0:
                 out.append(_check(f"ingredient {food_id} ≥ 0", g, 0.0, None))

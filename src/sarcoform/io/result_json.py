@@ -1,0 +1,29 @@
+"""Result JSON files (`sarcoform solve -o result.json`) read back into a Result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from ..model.result import Result
+from .files import read_text
+
+
+def read_result_json(path: Path | str) -> Result:
+    """A Result from its JSON file; InputError naming the file and the first bad field."""
+    name = str(path)
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise InputError(Problem(f"is not JSON: {err.msg}", name, line=err.lineno)) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem("is not a sarcoform result (expected a JSON object)", name))
+    try:
+        return Result.from_dict(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(Problem(f"is not a sarcoform result: {where}: {first['msg']}", name)) from None

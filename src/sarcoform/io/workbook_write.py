@@ -1,0 +1,447 @@
+"""Writing input workbooks (and the input sheets of results workbooks) with openpyxl.
+
+Cells are written so that a workbook reads back exactly:
+
+* text from inputs is always a text cell (`data_type = "s"`): openpyxl would otherwise
+  store "=HYPERLINK(…)" as a formula and "#N/A" as an error. Characters XML cannot
+  hold (control characters, a lone carriage return) and whitespace-only text are
+  escaped the way Excel does (`_x000D_`), which calamine, Excel and LibreOffice decode;
+* numbers are written with `repr` (shortest exact form): openpyxl's own "%.16g" loses
+  the last bit of some doubles (0.1 + 0.2 comes back as 0.3).
+
+openpyxl is imported inside the functions: `sarcoform solve` never pays for it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError, Problem, SarcoformError
+from ..model.foods import FLAG_COLUMNS, FoodTable
+from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
+from ..model.units import label, split_column
+from .files import atomic_output
+from .workbook import (
+    BASIS_HELP,
+    FOODS,
+    LIST_SHEETS,
+    README,
+    SETTINGS,
+    SETTINGS_KEYS,
+    Column,
+    ListSheet,
+    join_list,
+)
+from .xlsx import column_letter
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell as XlCell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+MAX_CELL_TEXT = 32_767  # Excel's limit; openpyxl would silently cut longer text
+SPARE_ROWS = 1_000  # validation reaches this far below the data, for rows people add
+HEADER_FILL = "DDEBF7"
+_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
+def excel_text(text: str) -> str:
+    """Text as stored in a cell: Excel's `_xHHHH_` escapes for what XML cannot hold."""
+    text = _ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    if text and not text.strip(" \t\n\r"):
+        # openpyxl marks whitespace-only text without xml:space="preserve", and readers
+        # then drop it: escape every character instead.
+        return "".join(f"_x{ord(c):04X}_" for c in text)
+    return _UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+def put(cell: XlCell, value: Any) -> None:
+    """Write a value so that it reads back as itself: text stays text, floats exact."""
+    if value is None:
+        return
+    if isinstance(value, int):  # bool too
+        cell.value = value
+    elif isinstance(value, float):
+        if math.isfinite(value):
+            cell.value = repr(value)
+            cell.data_type = "n"
+    else:
+        text = excel_text(str(value))
+        if len(text.encode("utf-16-le")) // 2 > MAX_CELL_TEXT:
+            sheet = cell.parent.title
+            raise InputError(
+                Problem(
+                    f"text of {len(text):,} characters does not fit an Excel cell (limit {MAX_CELL_TEXT:,})",
+                    None,
+                    sheet,
+                    cell.row,
+                    column_letter(cell.column),
+                )
+            )
+        cell.value = text
+        cell.data_type = "s"  # never a formula, error or number, whatever it looks like
+
+
+def write_rows(
+    ws: Worksheet,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    table: str | None = None,
+    freeze: str = "A2",
+    start_row: int = 1,
+    widths: bool = True,
+) -> int:
+    """A header row and data rows; optionally an Excel table over them. Returns the last row."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    for k, name in enumerate(header, start=1):
+        cell = ws.cell(row=start_row, column=k)
+        put(cell, name)
+        cell.font = bold
+        if table is None:
+            cell.fill = fill
+    last = start_row
+    longest = [len(h) for h in header]
+    for last, row in enumerate(rows, start=start_row + 1):
+        for k, value in enumerate(row, start=1):
+            if value is None:
+                continue
+            put(ws.cell(row=last, column=k), value)
+            if widths and k <= len(longest) and last < start_row + 200:
+                longest[k - 1] = max(longest[k - 1], len(str(value)))
+    if table is not None and header:
+        end = max(last, start_row + 1)  # a table needs a data row, even an empty one
+        ref = f"A{start_row}:{column_letter(len(header))}{end}"
+        excel_table = Table(displayName=table, ref=ref)
+        excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(excel_table)
+    if freeze:
+        ws.freeze_panes = freeze
+    if widths:
+        for k, width in enumerate(longest, start=1):
+            ws.column_dimensions[column_letter(k)].width = min(max(width + 2, 8), 60)
+    return last
+
+
+def validate(
+    ws: Worksheet,
+    ranges: str,
+    *,
+    choices: Sequence[str] = (),
+    source: str | None = None,
+    minimum: float | None = None,
+    positive: bool = False,
+    number: bool = False,
+    strict: bool = True,
+    prompt: str | None = None,
+) -> None:
+    """A drop-down list (`choices` or a named range `source`) or a numeric check on cells."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if choices or source:
+        formula = source or '"' + ",".join(choices) + '"'
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        dv.error = "Pick a value from the list" + ("" if strict else " (other values are allowed)")
+    elif positive or minimum is not None:
+        dv = DataValidation(
+            type="decimal",
+            operator="greaterThan" if positive else "greaterThanOrEqual",
+            formula1="0" if positive else f"{minimum:g}",
+            allow_blank=True,
+        )
+        dv.error = "A number " + ("> 0" if positive else f"≥ {minimum:g}")
+    elif number:
+        dv = DataValidation(type="decimal", operator="between", formula1="-1E+300", formula2="1E+300")
+        dv.allow_blank = True
+        dv.error = "A number"
+    else:
+        return
+    dv.errorStyle = "stop" if strict else "warning"
+    dv.showErrorMessage = True
+    if prompt:
+        dv.prompt = prompt[:255]
+        dv.showInputMessage = True
+    dv.add(ranges)
+    ws.add_data_validation(dv)
+
+
+# -- the input sheets --------------------------------------------------------------
+
+
+def foods_hint(column: str, currency: str) -> str:
+    """The unit hint of a food-table column: "g/100 g", "USD/kg", "0/1" or ""."""
+    if column == "price_per_kg":
+        hint = f"{currency}/kg"
+    elif column in FLAG_COLUMNS:
+        hint = "0/1"
+    elif split_column(column):
+        hint = f"{label(split_column(column)[1])}/100 g"  # type: ignore[index]
+    else:
+        return ""
+    return hint.replace("(", "").replace(")", "")
+
+
+def with_hint(name: str, hint: str) -> str:
+    return f"{name} ({hint})" if hint else name
+
+
+def add_input_sheets(wb: Workbook, foods: FoodTable, spec: ConstraintSet) -> None:
+    """The Foods sheet and the brief's sheets, exactly as an input workbook has them."""
+    add_foods_sheet(wb, foods, spec.currency)
+    add_settings_sheet(wb, spec)
+    for layout in LIST_SHEETS:
+        add_list_sheet(wb, layout, _entries(layout, spec), foods)
+
+
+def add_foods_sheet(wb: Workbook, foods: FoodTable, currency: str) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ws = wb.create_sheet(FOODS)
+    columns = list(foods.columns)
+    header = [with_hint(c, foods_hint(c, currency)) for c in columns]
+    rows = ([record[c] for c in columns] for record in foods.records())
+    freeze = "C2" if columns[:2] in (["id", "name"], ["name", "id"]) else "A2"
+    write_rows(ws, header, rows, table=FOODS, freeze=freeze)
+    end = len(foods) + 1 + SPARE_ROWS
+    id_col = column_letter(columns.index("id") + 1)
+    wb.defined_names["food_ids"] = DefinedName("food_ids", attr_text=f"{FOODS}!${id_col}$2:${id_col}${end}")
+    unique = DataValidation(
+        type="custom", formula1=f"COUNTIF(${id_col}$2:${id_col}${end},{id_col}2)=1", allow_blank=True
+    )
+    unique.error = "This id is already used: ids must be unique"
+    unique.showErrorMessage = True
+    unique.add(f"{id_col}2:{id_col}{end}")
+    ws.add_data_validation(unique)
+    for k, column in enumerate(columns, start=1):
+        letter = column_letter(k)
+        cells = f"{letter}2:{letter}{end}"
+        if column in FLAG_COLUMNS:
+            validate(ws, cells, choices=("0", "1"), prompt=f"{column}: 1 = yes, 0 = no")
+        elif column == "price_per_kg" or split_column(column):
+            validate(ws, cells, minimum=0, prompt=f"{column}: a number ≥ 0; blank = unknown")
+
+
+def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
+    ws = wb.create_sheet(SETTINGS)
+    data = spec.model_dump(by_alias=True)
+    rows = []
+    for setting in SETTINGS_KEYS:
+        value: Any = data
+        for part in setting.path:
+            value = value.get(part) if isinstance(value, dict) else None
+        rows.append((setting.key, value, setting.about))
+    write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
+    ws.column_dimensions["B"].width = 40
+    for row, setting in enumerate(SETTINGS_KEYS, start=2):
+        validate(
+            ws,
+            f"B{row}",
+            choices=setting.choices,
+            minimum=setting.minimum,
+            positive=setting.positive,
+            number=setting.kind == "number",
+            strict=setting.key != "objective",
+            prompt=setting.about,
+        )
+
+
+def _entries(layout: ListSheet, spec: ConstraintSet) -> list[dict[str, Any]]:
+    """The rows of one brief sheet, keyed like its columns."""
+    data = spec.model_dump(by_alias=True)
+    if layout.section in ("nutrient", "ratio", "ingredient", "group"):
+        return [dict(entry) for entry in data.get(layout.section, [])]
+    if layout.section == "derived":
+        return [{"name": name, **entry} for name, entry in data["derived"].items()]
+    if layout.section == "background":
+        per_meal, per_day = data["background"]["per_meal"], data["background"]["per_day"]
+        return [
+            {"nutrient": n, "per_meal": per_meal.get(n), "per_day": per_day.get(n)}
+            for n in dict.fromkeys([*per_meal, *per_day])
+        ]
+    pattern = data.get("amino_acid_pattern") or {}
+    return [{"amino_acid": k, "min_mg_per_g": v} for k, v in (pattern.get("min_mg_per_g") or {}).items()]
+
+
+def add_list_sheet(wb: Workbook, layout: ListSheet, entries: list[dict[str, Any]], foods: FoodTable) -> None:
+    ws = wb.create_sheet(layout.name)
+    header = [with_hint(c.key, c.hint) for c in layout.columns]
+    rows = [[_cell(c, entry.get(c.key)) for c in layout.columns] for entry in entries]
+    write_rows(ws, header, rows, table=layout.name)
+    end = len(rows) + 1 + SPARE_ROWS
+    groups = sorted({g for g in foods.texts.get("group", ()) if g})
+    for k, column in enumerate(layout.columns, start=1):
+        cells = f"{column_letter(k)}2:{column_letter(k)}{end}"
+        if layout.section == "ingredient" and column.key == "id":
+            validate(ws, cells, source="food_ids", prompt="An id from the Foods sheet")
+        elif layout.section == "group" and column.key == "group" and groups and len(",".join(groups)) < 250:
+            validate(ws, cells, choices=groups, strict=False, prompt=column.about)
+        else:
+            validate(
+                ws,
+                cells,
+                choices=column.choices,
+                minimum=column.minimum,
+                number=column.kind == "number",
+                prompt=column.about,
+            )
+
+
+def _cell(column: Column, value: Any) -> Any:
+    if column.kind == "list" and value is not None:
+        return join_list(value)
+    return value
+
+
+# -- Read me -----------------------------------------------------------------------
+
+
+def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: bool = False) -> None:
+    """A sheet explaining every sheet, column, setting and basis."""
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(README)
+    lines: list[tuple[str, str] | str] = [
+        "sarcoform workbook",
+        (
+            "What it is",
+            "Everything needed to formulate one product: the ingredient table (Foods) and the nutrition"
+            " brief (Settings and the bound sheets). Edit the sheets, then run: sarcoform solve BOOK.xlsx -o"
+            " RESULT.xlsx. `sarcoform check BOOK.xlsx` lists every problem at once.",
+        ),
+        (
+            "Headers",
+            "Row 1 of every sheet holds the column names. A unit hint may follow a name in parentheses,"
+            " e.g. 'protein_g (g/100 g)': the reader ignores the hint, the name is what counts. Sheets"
+            " other than those below are ignored, so you may add your own.",
+        ),
+        ("Blank cells", "A blank food value means unknown, never zero (see blank_values in Settings)."),
+        ("Text", "Text is always read as text; formulas are read by their last calculated value."),
+    ]
+    if results:
+        lines += [
+            "Results sheets",
+            ("Summary", "Status, objective, costs per serving / kg / day / batch, solver and verification."),
+            (
+                "Blend",
+                "Grams per serving, % of the serving, kg per batch (batch_size_kg), cost and cost share.",
+            ),
+            ("Nutrients", "Each nutrient per serving, per day (product only), per 100 g, per 100 kcal."),
+            (
+                "Constraints",
+                "Every bound: value, min, max, slack, binding (highlighted) and shadow price: the change"
+                " of the objective per unit of the bound. value as % of min / max is charted.",
+            ),
+            ("Sensitivity", "Every ingredient: grams, price and reduced cost (objective change per g)."),
+            ("Diagnosis", "Only when there is no answer: why, the constraints in conflict and ways out."),
+            (
+                "Inputs",
+                "The Foods and brief sheets used, exactly as in an input workbook: solve this file again.",
+            ),
+        ]
+    lines += [
+        "Sheets of the input",
+        (FOODS, "One row per ingredient; columns as in a food-table CSV (below)."),
+        (SETTINGS, "One setting per row: key | value (the about column is help only)."),
+    ]
+    lines += [(layout.name, layout.about) for layout in LIST_SHEETS]
+    lines.append(f"{FOODS} columns")
+    lines += [
+        ("id", "Unique ingredient id (required)."),
+        ("name", "Ingredient name (required)."),
+        ("price_per_kg", f"Price per kg as used, in {spec.currency} (needed when the brief uses cost)."),
+        ("group", "Optional group (protein, carbohydrate, …) for group bounds."),
+        ("<nutrient>_<unit>", "Amount per 100 g as used; unit g, mg, ug, kcal, kj or iu (e.g. leucine_g)."),
+        ("high_quality_protein", "1 if the ingredient's protein counts as high quality, else 0."),
+        ("source, price_source", "Where the figures come from."),
+    ]
+    described = {"id", "name", "price_per_kg", "group", "high_quality_protein", "source", "price_source"}
+    lines += [
+        (column, f"{split_column(column)[0]} in {label(split_column(column)[1])} per 100 g")  # type: ignore[index]
+        for column in foods.columns
+        if column not in described and split_column(column)
+    ]
+    lines.append(f"{SETTINGS} keys")
+    lines += [
+        (s.key, s.about + (f" One of: {', '.join(s.choices)}." if s.choices else "")) for s in SETTINGS_KEYS
+    ]
+    for layout in LIST_SHEETS:
+        lines.append(f"{layout.name} columns")
+        lines += [
+            (
+                c.key,
+                c.about + (f" One of: {', '.join(c.choices)}." if c.choices and len(c.choices) < 8 else ""),
+            )
+            for c in layout.columns
+        ]
+    lines.append("Bases (NutrientBounds basis)")
+    lines += [(basis, f"{BASIS_PHRASES.get(basis, basis)}: {BASIS_HELP.get(basis, '')}") for basis in BASES]
+    lines.append("Objectives (Settings objective)")
+    lines += [
+        ("min_cost", "The cheapest blend that meets every bound."),
+        ("max:<nutrient>", "The most of a nutrient per serving (e.g. max:leucine); ties: the cheapest."),
+        ("min:<nutrient>", "The least of a nutrient per serving (e.g. min:sucrose); ties: the cheapest."),
+    ]
+    bold = Font(bold=True, size=12)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, line in enumerate(lines, start=1):
+        if isinstance(line, str):
+            put(ws.cell(row=row, column=1), line)
+            ws.cell(row=row, column=1).font = bold
+            continue
+        put(ws.cell(row=row, column=1), line[0])
+        put(ws.cell(row=row, column=2), line[1])
+        ws.cell(row=row, column=1).font = Font(bold=True)
+        ws.cell(row=row, column=2).alignment = wrap
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 110
+
+
+# -- whole workbooks -----------------------------------------------------------------
+
+
+def new_workbook() -> Workbook:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def save(wb: Workbook, path: Path | str) -> None:
+    """Save atomically: a temporary file in the same folder, then a rename."""
+    try:
+        with atomic_output(path, "wb") as f:
+            wb.save(f)
+    except OSError as err:
+        raise SarcoformError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> None:
+    """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise InputError(Problem("write workbooks as .xlsx", str(path)))
+    wb = new_workbook()
+    add_readme(wb, foods, spec)
+    add_input_sheets(wb, foods, spec)
+    wb.active = 1  # open on Foods
+    save(wb, path)
+
+
+def write_template(
+    path: Path | str, foods: FoodTable | None = None, spec: ConstraintSet | None = None
+) -> None:
+    """An input workbook prefilled with the embedded ingredients and the default brief."""
+    from . import load_foods, load_spec
+
+    spec = spec or load_spec()
+    write_workbook(path, foods or load_foods(), spec.with_changes(batch_size_kg=spec.batch_size_kg or 1000.0))

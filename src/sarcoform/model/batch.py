@@ -1,0 +1,248 @@
+"""Product lines and price scenarios: the inputs of a batch run.
+
+A product is a brief (a preset, a file, a workbook's brief sheets or a ConstraintSet)
+with a few overrides a costing team changes per product: serving size, servings per
+day, objective, a cost cap and ingredient limits. Price scenarios replace ingredient
+prices by scenario; ingredients a scenario does not name keep the table's price.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from .foods import FoodTable
+from .spec import ConstraintSet, IngredientBound
+
+BASE_SCENARIO = "base"  # the name of the one scenario when none are given: the table's prices
+PRODUCT_SOURCE = "product line override"
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product of a line: a brief plus overrides (None = keep the brief's value).
+
+    `cost_max` is per serving in the brief's currency; `ingredients` replace the brief's
+    own limits for those ids (g per serving); `volume_kg` is the production volume used
+    by multi-blend runs. `where` locates the product's row for error messages.
+    """
+
+    name: str
+    brief: str | Path | ConstraintSet | None = None
+    serving_g: float | None = None
+    servings_per_day: float | None = None
+    objective: str | None = None
+    cost_max: float | None = None
+    ingredients: tuple[IngredientBound, ...] = ()
+    volume_kg: float | None = None
+    where: Problem | None = field(default=None, compare=False)
+
+    def problem(self, message: str, column: str | None = None) -> Problem:
+        w = self.where or Problem("")
+        return Problem(
+            f"product {self.name!r}: {message}", w.file, w.sheet, w.row, column or w.column, w.line
+        )
+
+    def number_problems(self) -> list[Problem]:
+        """Overrides that are not numbers in range (serving_g > 0, cost_max ≥ 0, …)."""
+        problems: list[Problem] = []
+        for column in ("serving_g", "servings_per_day", "cost_max", "volume_kg"):
+            value = getattr(self, column)
+            least = "≥ 0" if column == "cost_max" else "> 0"
+            if value is not None and (not _is_number(value) or value < 0 or (value == 0 and least == "> 0")):
+                problems.append(
+                    self.problem(f"{column} must be a finite number {least}, got {value!r}", column)
+                )
+        return problems
+
+    def customise(self, spec: ConstraintSet) -> ConstraintSet:
+        """The brief with this product's overrides applied and validated; named after the product."""
+        problems = self.number_problems()
+        if problems:
+            raise InputError(problems)
+        changes: dict[str, Any] = {"name": self.name}
+        if self.objective is not None:
+            changes["objective"] = self.objective
+        if self.serving_g is not None or self.servings_per_day is not None:
+            serving = spec.serving.model_dump(exclude_none=True)
+            if self.serving_g is not None:
+                serving = {k: v for k, v in serving.items() if k not in ("min_g", "max_g")}
+                serving["serving_g"] = self.serving_g
+            if self.servings_per_day is not None:
+                serving["servings_per_day"] = self.servings_per_day
+            changes["serving"] = serving
+        if self.cost_max is not None:
+            changes["cost"] = {"basis": "serving", "max": self.cost_max, "source": PRODUCT_SOURCE}
+        if self.ingredients:
+            replaced = {limit.id for limit in self.ingredients}
+            kept = [e for e in spec.ingredients if e.id not in replaced]
+            changes["ingredients"] = (*kept, *self.ingredients)
+        try:
+            out = spec.with_changes(**changes)
+        except ValidationError as err:
+            raise InputError([self.problem(_message(e), _column(e)) for e in err.errors()]) from None
+        return self._locate(out)
+
+    def _locate(self, spec: ConstraintSet) -> ConstraintSet:
+        # Entries this product introduced point at its row, not at the brief's file.
+        if self.serving_g is not None or self.servings_per_day is not None:
+            column = "serving_g" if self.serving_g is not None else "servings_per_day"
+            spec.serving.located(self.problem("", column))
+        if self.cost_max is not None and spec.cost is not None:
+            spec.cost.located(self.problem("", "cost_max"))
+        ours = {id(e) for e in self.ingredients}
+        for entry in spec.ingredients:
+            if id(entry) in ours:
+                entry.located(self.problem("", "ingredients"))
+        if self.objective is not None:
+            spec.located(self.problem("", "objective"))
+        return spec
+
+
+def _message(error: Any) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _column(error: Any) -> str | None:
+    loc = [str(p) for p in error.get("loc", ())]
+    head = loc[0] if loc else None
+    return {"serving": "serving_g", "cost": "cost_max", "ingredient": "ingredients"}.get(head or "", head)
+
+
+def ingredient_limit(food_id: str, lo: float | None, hi: float | None) -> IngredientBound:
+    """An ingredient limit in g per serving from a product line (raises ValidationError)."""
+    return IngredientBound(id=food_id, min=lo, max=hi, unit="g", source=PRODUCT_SOURCE)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class PriceScenarios:
+    """Ingredient prices by scenario: scenario → {ingredient id: price per kg}.
+
+    `where[(scenario, id)]` locates each price for messages. Ingredients a scenario does
+    not name keep the food table's price.
+    """
+
+    prices: Mapping[str, Mapping[str, float]]
+    origin: str = "scenarios"
+    where: Mapping[tuple[str, str], Problem] = field(default_factory=dict, compare=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.prices)
+
+    def __len__(self) -> int:
+        return len(self.prices)
+
+    def matrix(self, foods: FoodTable) -> np.ndarray:
+        """Price per kg of every food (columns) in every scenario (rows); NaN = unknown."""
+        problems: list[Problem] = []
+        out = np.tile(np.asarray(foods.price_per_kg, dtype=float), (len(self.prices), 1))
+        for k, (scenario, prices) in enumerate(self.prices.items()):
+            for food_id, price in prices.items():
+                i = foods.position(food_id)
+                if i is not None and _is_number(price) and price >= 0:
+                    out[k, i] = price
+                    continue
+                where = self.where.get((scenario, food_id)) or Problem("", self.origin)
+                if i is None:
+                    problems.append(
+                        _at(
+                            where,
+                            f"scenario {scenario!r}: unknown ingredient id {food_id!r}"
+                            f" (not in {foods.origin})",
+                            "id",
+                        )
+                    )
+                else:
+                    problems.append(
+                        _at(
+                            where,
+                            f"scenario {scenario!r}: price_per_kg of {food_id!r} must be"
+                            f" a finite number ≥ 0, got {price!r}",
+                            "price_per_kg",
+                        )
+                    )
+        if problems:
+            raise InputError(problems)
+        return out
+
+    @classmethod
+    def base(cls) -> PriceScenarios:
+        """The one scenario of the food table's own prices."""
+        return cls({BASE_SCENARIO: {}}, origin="food table prices")
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Mapping[str, float]], origin: str = "scenarios"
+    ) -> PriceScenarios:
+        problems = [
+            Problem(f"scenario name must be non-empty text, got {name!r}", origin)
+            for name in data
+            if not isinstance(name, str) or not name.strip()
+        ]
+        if problems:
+            raise InputError(problems)
+        return cls({str(k): dict(v) for k, v in data.items()}, origin=origin)
+
+
+def _at(where: Problem, message: str, column: str | None) -> Problem:
+    return Problem(message, where.file, where.sheet, where.row, where.column or column, where.line)
+
+
+def unique_names(names: Sequence[str], what: str, where: Sequence[Problem | None]) -> list[Problem]:
+    """Problems for blank or repeated names (products, scenarios)."""
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for name, w in zip(names, where, strict=True):
+        place = w or Problem("")
+        if not name.strip():
+            problems.append(_at(place, f"{what} name is blank", "name"))
+        elif name in seen:
+            problems.append(_at(place, f"{what} {name!r} appears twice: names must be unique", "name"))
+        seen.add(name)
+    return problems
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Ingredient availability for a multi-blend run: id → kg on hand (others unlimited)."""
+
+    kg: Mapping[str, float]
+    origin: str = "availability"
+    where: Mapping[str, Problem] = field(default_factory=dict, compare=False)
+
+    def positions(self, foods: FoodTable) -> list[tuple[int, float]]:
+        """(food position, kg) per limited ingredient; InputError for unknown ids or bad numbers."""
+        problems: list[Problem] = []
+        out: list[tuple[int, float]] = []
+        for food_id, kg in self.kg.items():
+            where = self.where.get(food_id) or Problem("", self.origin)
+            i = foods.position(food_id)
+            if i is None:
+                problems.append(
+                    _at(where, f"unknown ingredient id {food_id!r} (not in {foods.origin})", "id")
+                )
+            elif not _is_number(kg) or kg < 0:
+                problems.append(
+                    _at(
+                        where,
+                        f"available_kg of {food_id!r} must be a finite number ≥ 0, got {kg!r}",
+                        "available_kg",
+                    )
+                )
+            else:
+                out.append((i, float(kg)))
+        if problems:
+            raise InputError(problems)
+        return out

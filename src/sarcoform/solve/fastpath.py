@@ -1,0 +1,240 @@
+"""Fast path: one brief compiled once, re-solved for many price vectors with HiGHS hot starts.
+
+Prices enter a compiled brief in three places only — the min-cost objective (`lp.c`),
+the rows of a cost cap, and the tie-break cost of max/min objectives — and each
+coefficient is affine in the price of its own ingredient. Compiling once at prices P0
+and once at P0 + 1 gives every coefficient's slope, so a new price vector updates just
+what moves (`changeColsCost`, `changeCoeff`) without this module re-deriving how
+`compile` uses prices. Each scenario starts from the basis of the base solve, so an
+item's answer does not depend on which other scenarios share its task (same inputs,
+same answer, however the batch is split across workers).
+
+The full `Result` of an item is built by `engine.build_result` from the stored LP
+solutions over the brief compiled at that scenario's prices — the same object the
+regular path returns. The batch table needs less, so it is computed from arrays here,
+and the blend is re-checked with the independent `Checker` (on each distinct blend;
+briefs with a cost bound are checked per scenario, since the check reads the prices).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..model.foods import FoodTable
+from ..model.result import Result
+from ..model.spec import ConstraintSet
+from .backends import load_highs, read_highs
+from .compile import Compiled, compile_brief
+from .engine import TIE_TOLERANCE, ZERO, build_result
+from .lp import LPSolution, MatrixLP
+from .verify import TOLERANCE, Checker
+
+BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
+
+
+class NotAffine(Exception):
+    """Prices move more than the objective and cost rows: use the regular path."""
+
+
+@dataclass(frozen=True, eq=False)
+class Solved:
+    """One scenario solved: LP solutions for `build_result`, and the checked blend."""
+
+    status: str
+    first: LPSolution
+    final: LPSolution
+    notes: list[str]
+    seconds: float
+    x: np.ndarray | None  # g per serving, |x| < ZERO set to 0; None without a blend
+    verified: bool | None = None
+    max_violation: float | None = None
+    result: Result | None = None  # built at once when there is no blend (with its diagnosis)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def priced(foods: FoodTable, prices: np.ndarray) -> FoodTable:
+    """The table with these prices per kg (NaN = unknown), as `FoodTable.with_prices` would give."""
+    changed = {
+        food_id: float(p)
+        for food_id, p, old in zip(foods.ids, prices, foods.price_per_kg, strict=True)
+        if not math.isnan(p) and p != old
+    }
+    return foods.with_prices(changed) if changed else foods
+
+
+def result_of(foods: FoodTable, spec: ConstraintSet, prices: np.ndarray, solved: Solved) -> Result:
+    """The full Result of a fast-path item, as the regular path builds it."""
+    if solved.result is not None:
+        return solved.result
+    compiled = compile_brief(priced(foods, prices), spec)
+    return build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
+
+
+class PricedBrief:
+    """A brief compiled over a food table whose known prices are `known`, ready for re-solves."""
+
+    def __init__(
+        self, foods: FoodTable, spec: ConstraintSet, known: np.ndarray, time_limit: float | None = None
+    ) -> None:
+        self.foods = foods
+        self.spec = spec
+        self.known = known
+        self.time_limit = time_limit
+        # Canonical base prices for this pattern of known prices: the table's own, and 0
+        # where only the scenarios give one. Any base does; this one is the same in every task.
+        base = np.where(known, np.nan_to_num(np.asarray(foods.price_per_kg, dtype=float)), np.nan)
+        self.p0 = base
+        self.compiled = compile_brief(priced(foods, base), spec)
+        if self.compiled.lp.is_mip:
+            raise NotAffine("mixed-integer brief")
+        probe = compile_brief(priced(foods, np.where(known, base + 1.0, np.nan)), spec)
+        self._slopes(self.compiled, probe)
+        lp = self.compiled.lp
+        self.h1 = load_highs(lp, time_limit)
+        self.h1.run()
+        self.basis1 = _valid(self.h1.getBasis())
+        self.two_stage = spec.objective_kind != "min_cost" and self.compiled.prices_known
+        self.h2: Any = None
+        self.basis2: Any = None
+        if self.two_stage:
+            first = read_highs(self.h1, lp, 0.0)
+            objective = first.objective if first.status == "optimal" else None
+            tie = lp.with_row("objective", lp.c, -math.inf, math.inf).with_objective(self.compiled.cost)
+            self.objective_row = lp.shape[0]
+            self.h2 = load_highs(tie, time_limit)
+            if objective is not None:
+                self._tie_bound(objective)
+                self.h2.run()
+                self.basis2 = _valid(self.h2.getBasis())
+        self.checker_cache: dict[bytes, tuple[bool, float]] = {}
+
+    def _slopes(self, a: Compiled, b: Compiled) -> None:
+        la, lb = a.lp, b.lp
+        same = (
+            la.shape == lb.shape
+            and la.row_names == lb.row_names
+            and np.array_equal(la.row_lo, lb.row_lo)
+            and np.array_equal(la.row_hi, lb.row_hi)
+            and np.array_equal(la.col_lo, lb.col_lo)
+            and np.array_equal(la.col_hi, lb.col_hi)
+            and la.offset == lb.offset
+            and a.prices_known == b.prices_known
+            and (a.spec.objective_kind == "min_cost" or np.array_equal(a.objective, b.objective))
+        )
+        if not same:
+            raise NotAffine("prices change the structure of the LP")
+        self.dc = lb.c - la.c
+        self.dcost = b.cost - a.cost
+        d_a = lb.A - la.A
+        self.price_rows = np.flatnonzero(np.any(d_a != 0, axis=1))
+        self.d_rows = d_a[self.price_rows]
+        self.a_rows = la.A[self.price_rows]
+        self.cols = np.arange(la.shape[1], dtype=np.int32)
+        self.moves_c = bool(np.any(self.dc != 0))
+
+    def _tie_bound(self, objective: float) -> None:
+        give = TIE_TOLERANCE * max(1.0, abs(objective))
+        self.h2.changeRowBounds(self.objective_row, -math.inf, objective + give)
+
+    def _set_rows(self, h: Any, delta: np.ndarray) -> None:
+        rows = self.a_rows + self.d_rows * delta
+        for k, r in enumerate(self.price_rows):
+            row = rows[k]
+            for j in np.flatnonzero(self.d_rows[k]):
+                h.changeCoeff(int(r), int(j), float(row[j]))
+
+    def solve(self, prices: np.ndarray) -> Solved:
+        """Solve at these prices per kg (NaN exactly where this brief's prices are unknown)."""
+        started = time.perf_counter()
+        delta = np.where(self.known, prices - self.p0, 0.0)
+        lp = self.compiled.lp
+        c = lp.c + self.dc * delta if self.moves_c else lp.c
+        view = lp.with_objective(c, lp.offset) if self.moves_c else lp
+        h1 = self.h1
+        if self.moves_c:
+            h1.changeColsCost(len(c), self.cols, c)
+        self._set_rows(h1, delta)
+        _start(h1, self.basis1)
+        h1.run()
+        first = read_highs(h1, view, time.perf_counter() - started)
+        notes = list(self.compiled.notes)
+        final = first
+        if first.status == "optimal" and self.spec.objective_kind != "min_cost":
+            if not self.two_stage:
+                notes.append("tie-break by cost skipped: some ingredients that may enter have no price")
+            else:
+                final, note = self._tie_break(first, delta)
+                if note:
+                    notes.append(note)
+        seconds = time.perf_counter() - started
+        if final.x is None:
+            solved = Solved(first.status, first, final, notes, seconds, None)
+            return replace(solved, result=result_of(self.foods, self.spec, prices, solved))
+        x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
+        ok, worst = self._verify(prices, x)
+        return Solved(final.status, first, final, notes, seconds, x, ok, worst)
+
+    def _tie_break(self, first: LPSolution, delta: np.ndarray) -> tuple[LPSolution, str | None]:
+        assert first.objective is not None
+        h2 = self.h2
+        cost = self.compiled.cost + self.dcost * delta
+        h2.changeColsCost(len(cost), self.cols, cost)
+        self._set_rows(h2, delta)
+        self._tie_bound(first.objective)
+        _start(h2, self.basis2)
+        started = time.perf_counter()
+        h2.run()
+        tie_lp = replace(self.compiled.lp, c=cost, offset=0.0)
+        second = read_highs(h2, tie_lp, time.perf_counter() - started)
+        if second.status != "optimal":
+            return first, f"tie-break by cost failed ({second.status}); first optimum kept"
+        # The tie-break LP has one more row (the objective): its duals are not reported.
+        return second, None
+
+    def _verify(self, prices: np.ndarray, x: np.ndarray) -> tuple[bool, float]:
+        cacheable = self.spec.cost is None  # otherwise the check reads this scenario's prices
+        key = np.round(x, BLEND_KEY_DECIMALS).tobytes() if cacheable else b""
+        if cacheable and key in self.checker_cache:
+            return self.checker_cache[key]
+        foods = self.foods if cacheable else replace(self.foods, price_per_kg=prices)
+        grams = {self.foods.ids[i]: float(x[i]) for i in np.flatnonzero(x)}
+        checks = Checker(foods, self.spec, self.compiled.columns).checks(grams)
+        worst = max((c.violation for c in checks), default=0.0)
+        out = (worst <= TOLERANCE, worst)
+        if cacheable:
+            self.checker_cache[key] = out
+        return out
+
+
+def _valid(basis: Any) -> Any:
+    return basis if basis.valid else None
+
+
+def _start(h: Any, basis: Any) -> None:
+    """Start from the base solve's basis, or cold when the base had none: never from the
+    previous scenario, so an item's answer does not depend on the items before it."""
+    if basis is not None:
+        h.setBasis(basis)
+    else:
+        h.clearSolver()
+
+
+def known_patterns(prices: np.ndarray) -> dict[bytes, np.ndarray]:
+    """Scenario rows grouped by which prices are known (one compile per pattern)."""
+    groups: dict[bytes, list[int]] = {}
+    known = ~np.isnan(prices)
+    for k in range(prices.shape[0]):
+        groups.setdefault(known[k].tobytes(), []).append(k)
+    return {key: np.array(rows) for key, rows in groups.items()}
+
+
+def tie_lp(compiled: Compiled, objective: float) -> MatrixLP:
+    """The tie-break LP of the regular path (for tests and the benchmark floor)."""
+    give = TIE_TOLERANCE * max(1.0, abs(objective))
+    lp = compiled.lp
+    return lp.with_row("objective", lp.c, -math.inf, objective + give).with_objective(compiled.cost)

@@ -1,0 +1,418 @@
+"""The cheapest way out of an infeasible brief: how far each conflicting bound must move.
+
+For each element of an irreducible conflict (one side of one bound), the brief with
+that element removed is feasible; over that reduced brief the bound's value(x) has
+a largest (for a minimum) or smallest (for a maximum) attainable value, and that is
+exactly where the bound must move to, the rest of the brief unchanged. These are the
+"or" alternatives: any one of them alone makes the brief feasible.
+
+- linear bounds (den = None), ingredient g-bounds, the ingredient count: one LP
+  (a MIP for practical briefs) optimising the bound's own row;
+- bounds with a denominator (ratios, per 100 g/kcal, %): the Charnes–Cooper
+  transform turns max (num·x+num0)/(den·x+den0) into one LP (y = t·x, t > 0);
+  on a MIP, and for the minimum inclusion (a coefficient), bisection on the bound.
+
+Every value is checked by re-solving the brief with the bound moved there; if no
+single bound can repair the brief (it has several independent conflicts), a joint
+minimal relaxation from HiGHS's feasibilityRelaxation moves several together.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Literal, overload
+
+import numpy as np
+
+from .backends import load_highs
+from .compile import Bound, Compiled
+from .diagnose import Element, elements, feasible, without
+from .lp import MatrixLP
+from .practical import relinked
+
+Scope = Literal["alone", "together"]
+TOLERANCE = 1e-7  # relative precision of a bisection; nudges when checking a moved bound
+
+
+def relaxation(compiled: Compiled, conflict: list[Element]) -> list[dict[str, Any]]:
+    """Relaxation entries for the Diagnosis: each bound alone, else several together."""
+    out = [entry for e in conflict if (entry := _alone(compiled, e)) is not None]
+    return out or _together(compiled)
+
+
+# -- one bound alone ------------------------------------------------------------------
+
+
+def with_bound(compiled: Compiled, lp: MatrixLP, k: int, side: str, t: float) -> MatrixLP:
+    """`lp` with one side of bound k set to t (both sides for an equality bound)."""
+    b = compiled.bounds[k]
+    sides = {"min", "max"} if _equality(b) else {side}
+    n = len(b.num)
+    A, row_lo, row_hi = lp.A.copy(), lp.row_lo.copy(), lp.row_hi.copy()
+    col_lo, col_hi = lp.col_lo.copy(), lp.col_hi.copy()
+    links = lp.links
+    if b.kind == "inclusion" and links is not None:  # x_i ≥ m·y_i: the bound is in the links
+        links = replace(links, lower=np.full_like(links.lower, t))
+    for r, (owner, s) in enumerate(compiled.row_of):
+        if owner != k:
+            continue
+        if s == "both":
+            if "min" in sides:
+                row_lo[r] = t - b.num0
+            if "max" in sides:
+                row_hi[r] = t - b.num0
+        elif s in sides:
+            assert b.den is not None
+            A[r, :n] = b.num - t * b.den
+            (row_lo if s == "min" else row_hi)[r] = t * b.den0 - b.num0
+    if b.column is not None:
+        j = b.column
+        if "min" in sides and compiled.col_lo_owner.get(j) == k:
+            col_lo[j] = max(t, 0.0)
+        if "max" in sides and compiled.col_hi_owner.get(j) == k:
+            col_hi[j] = t
+    return replace(lp, A=A, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
+
+
+def extreme(compiled: Compiled, lp: MatrixLP, k: int, want: Literal["max", "min"]) -> float | None:
+    """The largest or smallest value of bound k attainable over `lp`.
+
+    None when `lp` is infeasible, the value is unbounded, or the extreme is only
+    approached (never reached).
+    """
+    b = compiled.bounds[k]
+    lp = relinked(lp, len(compiled.foods))
+    if b.kind == "inclusion":
+        return _bisect_extreme(compiled, lp, k, want)
+    if b.den is not None:
+        return _dinkelbach(lp, b, want) if lp.is_mip else _charnes_cooper(lp, b, want)
+    coef = np.zeros(lp.shape[1])
+    const = 0.0
+    if b.column is not None:
+        coef[b.column] = 1.0
+    elif b.kind == "count":
+        coef[len(b.num) :] = 1.0
+    else:
+        coef[: len(b.num)] = b.num
+        const = b.num0
+    sign = -1.0 if want == "max" else 1.0
+    best = _optimum(replace(lp, c=sign * coef, offset=0.0))
+    return None if best is None else sign * best + const
+
+
+@overload
+def _optimum(lp: MatrixLP, point: Literal[False] = False) -> float | None: ...
+@overload
+def _optimum(lp: MatrixLP, point: Literal[True]) -> np.ndarray | None: ...
+def _optimum(lp: MatrixLP, point: bool = False) -> float | np.ndarray | None:
+    """min c·x over lp (LP or MIP) with HiGHS (or its minimiser), None if not optimal."""
+    import highspy
+
+    h = load_highs(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    if point:
+        return np.array(h.getSolution().col_value)
+    return float(h.getInfo().objective_function_value)
+
+
+def _charnes_cooper(lp: MatrixLP, b: Bound, want: str) -> float | None:
+    """max/min (num·x+num0)/(den·x+den0) over lp as one LP in (y, t) = (t·x, t).
+
+    y = t·x with t = 1/(den·x+den0) > 0 turns every row lo ≤ a·x ≤ hi into
+    a·y − lo·t ≥ 0 and a·y − hi·t ≤ 0 (column bounds likewise), and the ratio into
+    the linear num·y + num0·t under den·y + den0·t = 1.
+    """
+    m, n = lp.shape
+    foods = len(b.num)
+    rows: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add(a: np.ndarray, scale_t: float, sense: str) -> None:
+        rows.append(np.append(a, -scale_t))
+        lo.append(0.0 if sense in (">=", "==") else -math.inf)
+        hi.append(0.0 if sense in ("<=", "==") else math.inf)
+
+    for r in range(m):
+        a = lp.A[r]
+        rlo, rhi = float(lp.row_lo[r]), float(lp.row_hi[r])
+        if math.isfinite(rlo) and rlo == rhi:
+            add(a, rlo, "==")
+            continue
+        if math.isfinite(rlo):
+            add(a, rlo, ">=")
+        if math.isfinite(rhi):
+            add(a, rhi, "<=")
+    for j in range(n):
+        unit = np.zeros(n)
+        unit[j] = 1.0
+        if lp.col_lo[j] > 0:
+            add(unit, float(lp.col_lo[j]), ">=")
+        if math.isfinite(lp.col_hi[j]):
+            add(unit, float(lp.col_hi[j]), "<=")
+    den = np.zeros(n + 1)
+    den[:foods], den[n] = b.den, b.den0
+    rows.append(den)
+    lo.append(1.0)
+    hi.append(1.0)
+    num = np.zeros(n + 1)
+    num[:foods], num[n] = b.num, b.num0
+    sign = -1.0 if want == "max" else 1.0
+    cc = MatrixLP(
+        c=sign * num,
+        A=np.vstack(rows),
+        row_lo=np.array(lo),
+        row_hi=np.array(hi),
+        col_lo=np.zeros(n + 1),
+        col_hi=np.full(n + 1, math.inf),
+        col_names=(*lp.col_names, "t"),
+        row_names=tuple(f"cc{i}" for i in range(len(rows))),
+    )
+    import highspy
+
+    h = load_highs(cc)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    t = h.getSolution().col_value[n]
+    if t <= 1e-12:  # the extreme lies at infinity: approached, never reached
+        return None
+    return sign * float(h.getInfo().objective_function_value)
+
+
+def _dinkelbach(lp: MatrixLP, b: Bound, want: str) -> float | None:
+    """max/min of a ratio over a MIP: Dinkelbach's iteration, one MIP per step.
+
+    At t = value(x_k), optimise num·x + num0 − t·(den·x + den0); its optimum is 0
+    exactly when t is the extreme, and otherwise the optimiser has a better ratio.
+    The values increase strictly, over finitely many integer choices.
+    """
+    foods = len(b.num)
+    x = _any_point(lp)
+    if x is None:
+        return None
+    t = b.value(x[:foods])
+    sign = -1.0 if want == "max" else 1.0
+    for _ in range(50):
+        if t is None:
+            return None
+        c = np.zeros(lp.shape[1])
+        c[:foods] = sign * (b.num - t * b.den)  # type: ignore[operator]
+        best = _optimum(replace(lp, c=c, offset=0.0), point=True)
+        if best is None:
+            return None
+        x = best
+        gap = sign * float(c @ x) + b.num0 - t * b.den0
+        if sign * -gap <= TOLERANCE * max(1.0, abs(t)) * max(1.0, b.denominator(x[:foods])):
+            return t
+        t = b.value(x[:foods])
+    return t
+
+
+def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str) -> float | None:
+    """The extreme by bisection on the bound: is "value ≥ t" (or ≤ t) feasible?"""
+    b = compiled.bounds[k]
+    start = _any_point(lp)
+    if start is None:
+        return None
+    good = b.value(start[: len(compiled.foods)])
+    if good is None:
+        return None
+    side = "min" if want == "max" else "max"
+    step = 1 if want == "max" else -1
+
+    def ok(t: float) -> bool:
+        if b.kind == "inclusion" and t <= 0:
+            return True
+        return feasible(compiled, with_bound(compiled, lp, k, side, t))
+
+    scale = max(1.0, abs(good))
+    jump = 1e-3 * scale
+    bad = None
+    for _ in range(60):
+        trial = good + step * jump
+        if not ok(trial):
+            bad = trial
+            break
+        good, jump = trial, jump * 2
+    if bad is None:
+        return None  # still feasible far out: unbounded
+    while abs(bad - good) > TOLERANCE * max(1.0, abs(good)):
+        mid = (good + bad) / 2
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _any_point(lp: MatrixLP) -> np.ndarray | None:
+    import highspy
+
+    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.array(h.getSolution().col_value)
+
+
+def _alone(compiled: Compiled, element: Element) -> dict[str, Any] | None:
+    k, side = element
+    b = compiled.bounds[k]
+    current = b.min if side == "min" else b.max
+    if current is None:
+        return None
+    every = elements(compiled)
+    opened = [every[(k, s)] for s in ("min", "max") if (k, s) in every and (s == side or _equality(b))]
+    want: Literal["max", "min"] = "max" if side == "min" else "min"
+    t = extreme(compiled, without(compiled.lp, opened), k, want)
+    if t is None or (t >= current if side == "min" else t <= current):
+        return None
+    if b.kind == "count":
+        t = float(math.ceil(t - 1e-6))
+    to = _checked(compiled, [(k, side, t)])
+    if to is None:
+        return None
+    return _entry(b, side, current, to[0], "alone")
+
+
+def _checked(compiled: Compiled, moves: list[tuple[int, str, float]]) -> list[float] | None:
+    """The moved values, nudged outward (by ≤ 1e-6 relative) until the brief is feasible."""
+    for nudge in (0.0, 1e-9, 1e-8, 1e-7, 1e-6):
+        values = []
+        lp = compiled.lp
+        for k, side, t in moves:
+            step = nudge * max(1.0, abs(t))
+            moved = t - step if side == "min" else t + step
+            values.append(moved)
+            lp = with_bound(compiled, lp, k, side, moved)
+        if feasible(compiled, lp):
+            return values
+    return None
+
+
+# -- several together --------------------------------------------------------------------
+
+
+def _together(compiled: Compiled) -> list[dict[str, Any]]:
+    """A joint minimal relaxation: HiGHS feasibilityRelaxation over the brief's elements,
+    each unit of violation weighted by 1/max(1, |bound|) in the bound's own units."""
+    lp = relinked(compiled.lp, len(compiled.foods))
+    every = elements(compiled)
+    x = _relaxed_point(compiled, lp, every, None)
+    if x is None:
+        return []
+    x = _relaxed_point(compiled, lp, every, x)  # second pass: per-unit weights at this point
+    if x is None:
+        return []
+    moves: list[tuple[int, str, float]] = []
+    foods = len(compiled.foods)
+    for k, side in every:
+        b = compiled.bounds[k]
+        value = b.value(x[:foods])
+        bound = b.min if side == "min" else b.max
+        if value is None or bound is None:
+            continue
+        gap = TOLERANCE * max(1.0, abs(bound))
+        if (side == "min" and value < bound - gap) or (side == "max" and value > bound + gap):
+            moves.append((k, side, value))
+    values = _checked(compiled, moves) if moves else None
+    if values is None:
+        return []
+    out = []
+    for (k, moved_side, _), to in zip(moves, values, strict=True):
+        b = compiled.bounds[k]
+        current = b.min if moved_side == "min" else b.max
+        assert current is not None
+        out.append(_entry(b, moved_side, current, to, "together"))
+    return out
+
+
+def _relaxed_point(
+    compiled: Compiled, lp: MatrixLP, every: dict[Element, Any], at: np.ndarray | None
+) -> np.ndarray | None:
+    h = load_highs(lp)
+    m, n = h.getNumRow(), lp.shape[1]  # with a practical brief's link rows after A's
+    rows = np.full(m, -1.0)  # negative penalty: HiGHS may not relax it
+    lower = np.full(n, -1.0)
+    upper = np.full(n, -1.0)
+    for (k, side), switch in every.items():
+        b = compiled.bounds[k]
+        bound = b.min if side == "min" else b.max
+        weight = 1.0 / max(1.0, abs(bound or 0.0))
+        if at is not None and b.den is not None:
+            # A row num·x − b·den·x ≥ … is violated in units of num·x: per unit of the
+            # bound that is den·x + den0 times more.
+            weight /= max(b.denominator(at[: len(b.num)]), 1e-9)
+        for r, _end in switch.rows:
+            rows[r] = weight if rows[r] < 0 else min(rows[r], weight)
+        for j, end in switch.cols:
+            (lower if end == "lo" else upper)[j] = weight
+    h.feasibilityRelaxation(-1.0, -1.0, -1.0, lower, upper, rows)
+    solution = h.getSolution()
+    if not solution.value_valid:
+        return None
+    return np.array(solution.col_value)
+
+
+# -- in words -------------------------------------------------------------------------------
+
+
+def _equality(b: Bound) -> bool:
+    return b.min is not None and b.min == b.max
+
+
+def _entry(b: Bound, side: str, current: float, to: float, scope: Scope) -> dict[str, Any]:
+    return {
+        "constraint": b.name,
+        "bound": side,
+        "from": current,
+        "to": to,
+        "change": to - current,
+        "scope": scope,
+        "label": b.describe(None if _equality(b) else side),  # type: ignore[arg-type]
+        "text": _text(b, side, current, to),
+    }
+
+
+def _what(b: Bound) -> str:
+    from ..model.spec import BASIS_PHRASES
+
+    if b.kind == "cost":
+        return f"cost per {b.basis}"
+    if b.kind == "count":
+        return "number of ingredients"
+    if b.kind == "inclusion":
+        return "minimum inclusion"
+    if b.kind in ("ingredient", "group"):
+        return b.name.removesuffix(" %")
+    phrase = f" {BASIS_PHRASES[b.basis]}" if b.basis in BASIS_PHRASES else ""
+    return f"{b.subject}{phrase}"
+
+
+def _text(b: Bound, side: str, current: float, to: float) -> str:
+    """'lower the leucine per meal minimum from 2.5 to 2.31 g (by 0.19 g)'."""
+    shown = round_outward(to, "down" if side == "min" else "up")
+    if b.kind == "count":
+        shown = to
+    unit = f" {b.unit}" if b.unit else ""
+    by = f"{abs(shown - current):.3g}{unit}"
+    if _equality(b):
+        return f"change {_what(b)} from {current:g} to {shown:g}{unit} (by {by})"
+    verb, end = ("lower", "minimum") if side == "min" else ("raise", "cap")
+    if b.kind == "inclusion":
+        return f"lower the minimum inclusion from {current:g} to {shown:g}{unit} (by {by})"
+    return f"{verb} the {_what(b)} {end} from {current:g} to {shown:g}{unit} (by {by})"
+
+
+def round_outward(value: float, direction: Literal["down", "up"], digits: int = 3) -> float:
+    """`value` to `digits` significant digits, rounded so that the shown bound still works."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    scale = 10 ** (math.floor(math.log10(abs(value))) - digits + 1)
+    q = value / scale
+    q = math.floor(q + 1e-9) if direction == "down" else math.ceil(q - 1e-9)
+    return float(f"{q * scale:.{digits + 2}g}")

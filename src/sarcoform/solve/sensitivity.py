@@ -1,0 +1,512 @@
+"""Sensitivity with meaning: over which range a shadow price holds, over which price
+range the blend stays optimal, and at which price an unused ingredient would enter.
+
+Everything is read off one optimal simplex basis of the compiled LP, found by HiGHS
+whatever solver produced the answer (its blend must be the reported one):
+
+- bounds written as one linear row, and ingredient g-bounds (column bounds): HiGHS
+  ranging (`getRanging`), exact;
+- prices, when they only appear in the objective (min_cost, or the least-cost
+  tie-break of a max/min objective): HiGHS cost ranging, exact;
+- bounds that sit in coefficients (ratios, per 100 g/kcal, %: the row is
+  num·x − b·den·x ⋛ …) and prices that also appear in a cost bound: parametric —
+  the bound (price) is moved and the same basis is re-checked for primal and dual
+  feasibility with numpy, bisecting to the point where it stops being optimal.
+  For such bounds the shadow price varies smoothly inside the range (the same
+  constraints stay binding), while for linear bounds it is constant there.
+
+All of it is in the user's units: bound ranges in the bound's units, prices per kg.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..model.result import BlendLine, ConstraintLine, UnusedLine
+from .backends import load_highs
+from .compile import Compiled
+from .lp import LPSolution, MatrixLP
+from .relax import with_bound
+
+Range = tuple[float | None, float | None]
+MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
+SAME = 1e-8  # the same, between two HiGHS solutions (no CBC rounding)
+
+# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
+LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
+
+
+@dataclass
+class Sensitivity:
+    bound_ranges: dict[int, Range] = field(default_factory=dict)  # bound index → range
+    price_ranges: dict[int, Range] = field(default_factory=dict)  # food → per-kg range
+    entry: dict[int, float | None] = field(default_factory=dict)  # unused food → per-kg price
+    notes: list[str] = field(default_factory=list)
+
+
+def attach(
+    compiled: Compiled,
+    first: LPSolution,
+    final: LPSolution,
+    x: np.ndarray,
+    constraint_lines: list[ConstraintLine],
+    blend_lines: list[BlendLine],
+    tie_break: MatrixLP | None,
+    wanted: bool = True,
+) -> tuple[list[ConstraintLine], list[BlendLine], list[UnusedLine], list[str]]:
+    """The result's lines with ranges filled in, the unused list, and notes."""
+    sens = None
+    if wanted and not compiled.lp.is_mip and first.status == "optimal" and final.status == "optimal":
+        sens = analyse(compiled, x, [line.shadow_price for line in constraint_lines], tie_break)
+    if sens is None:
+        return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
+    lines = [
+        line.model_copy(update={"shadow_price_range": sens.bound_ranges.get(k)})
+        for k, line in enumerate(constraint_lines)
+    ]
+    position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
+    blend = [
+        line.model_copy(update={"price_range": sens.price_ranges.get(position[line.id])})
+        for line in blend_lines
+    ]
+    return lines, blend, _unused(compiled, x, first, sens), sens.notes
+
+
+def analyse(
+    compiled: Compiled,
+    x: np.ndarray,
+    shadow_prices: Sequence[float | None],
+    tie_break: MatrixLP | None,
+) -> Sensitivity | None:
+    """Ranges for the reported optimum `x` (foods only); None if no basis reproduces it."""
+    out = Sensitivity()
+    stage1 = _Solved.of(compiled.lp)
+    if stage1 is None:
+        return None
+    _bound_ranges(compiled, stage1, x, shadow_prices, out)
+    _price_ranges(compiled, stage1, x, tie_break, out)
+    return out
+
+
+# -- a solved LP and its basis ----------------------------------------------------------------
+
+
+@dataclass
+class _Solved:
+    lp: MatrixLP
+    x: np.ndarray
+    row_dual: np.ndarray
+    col_dual: np.ndarray
+    col_status: np.ndarray
+    row_status: np.ndarray
+    ranging: Any
+    highs: Any
+
+    @classmethod
+    def of(cls, lp: MatrixLP) -> _Solved | None:
+        import highspy
+
+        h = load_highs(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = h.getSolution()
+        basis = h.getBasis()
+        status, ranging = h.getRanging()
+        if status != highspy.HighsStatus.kOk or not basis.valid:
+            return None
+        return cls(
+            lp,
+            np.array(solution.col_value),
+            np.array(solution.row_dual),
+            np.array(solution.col_dual),
+            np.array([int(s) for s in basis.col_status]),
+            np.array([int(s) for s in basis.row_status]),
+            ranging,
+            h,
+        )
+
+    def same_blend(self, x: np.ndarray) -> bool:
+        n = len(x)
+        return bool(np.all(np.abs(self.x[:n] - x) <= MATCH * max(1.0, float(np.abs(x).max(initial=0)))))
+
+    def probe(self) -> _Basis:
+        return _Basis(self.lp, self.col_status, self.row_status)
+
+    def range_of(self, name: str, index: int) -> Range:
+        """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
+        dn = float(getattr(self.ranging, f"{name}_dn").value_[index])
+        up = float(getattr(self.ranging, f"{name}_up").value_[index])
+        return _finite(dn), _finite(up)
+
+
+class _Basis:
+    """A fixed simplex basis, re-checked for optimality on perturbed copies of its LP.
+
+    With the nonbasic columns at their bounds and the nonbasic (active) rows at
+    theirs, the basic columns solve a square system; the basis is optimal when that
+    point is within all bounds and its duals have the right signs (minimisation).
+    """
+
+    def __init__(self, lp: MatrixLP, col_status: np.ndarray, row_status: np.ndarray) -> None:
+        self.basic = np.flatnonzero(col_status == BASIC)
+        self.nonbasic = np.flatnonzero(col_status != BASIC)
+        self.active = np.flatnonzero(row_status != BASIC)
+        self.col_status = col_status
+        self.row_status = row_status
+        self.primal_tol = self.dual_tol = 0.0
+        p, d, _ = self.violations(lp)
+        # The basis HiGHS returns meets its own tolerances (1e-7): allow what it has.
+        self.primal_tol = 1e-9 + 10 * p
+        self.dual_tol = 1e-12 + 1e-9 * float(np.abs(lp.c).max(initial=0)) + 10 * d
+
+    def optimal(self, lp: MatrixLP) -> bool:
+        return self.point(lp) is not None
+
+    def point(self, lp: MatrixLP) -> np.ndarray | None:
+        """The basis's solution of `lp` if the basis is optimal there, else None."""
+        p, d, x = self.violations(lp)
+        return x if p <= self.primal_tol and d <= self.dual_tol else None
+
+    def reduced_cost(self, lp: MatrixLP, j: int) -> float:
+        """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
+        B = lp.A[np.ix_(self.active, self.basic)]
+        y = np.linalg.solve(B.T, lp.c[self.basic])
+        return float(lp.c[j] - lp.A[self.active, j] @ y)
+
+    def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
+        """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
+        if len(self.basic) != len(self.active):
+            return math.inf, math.inf, None
+        x = np.where(self.col_status == UPPER, lp.col_hi, np.where(self.col_status == ZERO, 0.0, lp.col_lo))
+        x = np.where(self.col_status == BASIC, 0.0, x)
+        w = np.where(self.row_status[self.active] == UPPER, lp.row_hi[self.active], lp.row_lo[self.active])
+        B = lp.A[np.ix_(self.active, self.basic)]
+        try:
+            x[self.basic] = np.linalg.solve(B, w - lp.A[self.active] @ x)
+            y = np.linalg.solve(B.T, lp.c[self.basic])
+        except np.linalg.LinAlgError:
+            return math.inf, math.inf, None
+        activity = lp.A @ x
+        scale_c = np.maximum(1.0, np.abs(x))
+        primal = max(
+            float(np.max((lp.col_lo - x) / scale_c, initial=0)),
+            float(np.max((x - lp.col_hi) / scale_c, initial=0)),
+            float(np.max((lp.row_lo - activity) / np.maximum(1.0, np.abs(activity)), initial=0)),
+            float(np.max((activity - lp.row_hi) / np.maximum(1.0, np.abs(activity)), initial=0)),
+        )
+        # Reduced costs ≥ 0 at a lower bound, ≤ 0 at an upper one (row duals alike);
+        # fixed columns and equality rows may have either sign.
+        nb = self.nonbasic
+        d = (lp.c - lp.A[self.active].T @ y)[nb]
+        status = self.col_status[nb]
+        wrong = np.where(status == LOWER, -d, np.where(status == UPPER, d, np.abs(d)))
+        wrong = wrong[lp.col_lo[nb] != lp.col_hi[nb]]
+        rows = self.active
+        wrong_rows = np.where(self.row_status[rows] == LOWER, -y, y)[lp.row_lo[rows] != lp.row_hi[rows]]
+        dual = max(float(np.max(wrong, initial=0)), float(np.max(wrong_rows, initial=0)))
+        return primal, dual, x
+
+
+def _interval(ok: Callable[[float], bool], p0: float) -> Range:
+    """The largest interval around p0 on which ok() holds (None = open end)."""
+    scale = max(1.0, abs(p0))
+
+    def edge(direction: int) -> float | None:
+        good, jump = 0.0, 1e-3 * scale
+        bad = None
+        for _ in range(40):
+            if not ok(p0 + direction * jump):
+                bad = jump
+                break
+            good, jump = jump, jump * 2
+        if bad is None:
+            return None
+        while bad - good > 1e-7 * scale:
+            mid = (good + bad) / 2
+            if ok(p0 + direction * mid):
+                good = mid
+            else:
+                bad = mid
+        return p0 + direction * good
+
+    return edge(-1), edge(+1)
+
+
+# -- shadow-price ranges ------------------------------------------------------------------------
+
+
+def _bound_ranges(
+    compiled: Compiled,
+    solved: _Solved,
+    x: np.ndarray,
+    shadow_prices: Sequence[float | None],
+    out: Sensitivity,
+) -> None:
+    probe: _Basis | None = None
+    for k, b in enumerate(compiled.bounds):
+        value = b.value(x)
+        side = _active(b, value)
+        if side is None:
+            continue
+        if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
+            out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
+            continue
+        rows = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s in (side, "both")]
+        exact: Range | None = None
+        if b.column is not None and solved.col_status[b.column] != BASIC:
+            exact = solved.range_of("col_bound", b.column)
+        elif b.den is None and b.column is None and rows and solved.row_status[rows[0]] != BASIC:
+            lo, hi = solved.range_of("row_bound", rows[0])
+            exact = (None if lo is None else lo + b.num0, None if hi is None else hi + b.num0)
+        if exact is None:
+            probe = probe or solved.probe()
+            bound = b.min if side == "min" else b.max
+            assert bound is not None
+            exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
+        out.bound_ranges[k] = _clip(b, side, exact)
+
+
+def _moved_bound(
+    compiled: Compiled, lp: MatrixLP, basis: _Basis, k: int, side: str
+) -> Callable[[float], bool]:
+    """Is the basis still optimal with this side of bound k at t?"""
+    return lambda t: basis.optimal(with_bound(compiled, lp, k, side, t))
+
+
+def _active(b: Any, value: float | None) -> str | None:
+    from .engine import _active_side
+
+    return _active_side(b, value)
+
+
+def _same_price(
+    compiled: Compiled, solved: _Solved, k: int, x: np.ndarray, reported: float | None, side: str
+) -> bool:
+    """Does HiGHS's basis give the reported shadow price? (Degenerate LPs have several.)"""
+    if reported is None:
+        return False
+    b = compiled.bounds[k]
+    if b.column is not None:
+        owner = compiled.col_lo_owner if side == "min" else compiled.col_hi_owner
+        mine = float(solved.col_dual[b.column]) if owner.get(b.column) == k else 0.0
+    else:
+        mine = sum(
+            float(solved.row_dual[r]) * b.denominator(x)
+            for r, (owner_k, _s) in enumerate(compiled.row_of)
+            if owner_k == k
+        )
+    mine *= compiled.sense
+    return abs(mine - reported) <= 1e-6 * max(1.0, abs(reported)) + 1e-9
+
+
+def _clip(b: Any, side: str, r: Range) -> Range:
+    """A moved bound cannot pass the bound's other side (nor go below 0 g)."""
+    lo, hi = r
+    if b.min is not None and b.min == b.max:
+        return lo, hi
+    if side == "min" and b.max is not None:
+        hi = b.max if hi is None else min(hi, b.max)
+    if side == "max" and b.min is not None:
+        lo = b.min if lo is None else max(lo, b.min)
+    if b.column is not None and lo is not None:
+        lo = max(lo, 0.0)
+    return lo, hi
+
+
+# -- price ranges and entry prices ----------------------------------------------------------
+
+
+def _price_ranges(
+    compiled: Compiled, stage1: _Solved, x: np.ndarray, tie_break: MatrixLP | None, out: Sensitivity
+) -> None:
+    n = len(compiled.foods)
+    if compiled.spec.objective_kind == "min_cost":
+        costed = stage1
+    elif tie_break is not None:
+        solved = _Solved.of(tie_break)
+        if solved is None:
+            out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
+            return
+        costed = solved
+    else:
+        # No price enters the answer (no tie-break by cost): any price keeps the blend.
+        for j in range(n):
+            out.price_ranges[j] = (None, None)
+        return
+    if not costed.same_blend(x):
+        out.notes.append("price ranges not computed: the LP has other optimal blends (HiGHS found another)")
+        return
+    cost_rows = [r for r, (k, _s) in enumerate(compiled.row_of) if compiled.bounds[k].kind == "cost"]
+    prices = compiled.foods.price_per_kg
+    used = x > 0
+    if not cost_rows:
+        for j in range(n):
+            lo, hi = costed.range_of("col_cost", j)
+            lo = _widened(costed, j, lo, -1)
+            if used[j]:
+                hi = _widened(costed, j, hi, +1)
+                out.price_ranges[j] = (None if lo is None else 1000 * lo, None if hi is None else 1000 * hi)
+            else:
+                out.entry[j] = None if lo is None else 1000 * lo
+        return
+    # A price also sits in a cost bound: move it and re-check the basis of each stage.
+    # The tie-break's row "stage-1 objective ≤ optimum + give" follows the stage-1
+    # optimum, which now moves with the price too.
+    basis1 = stage1.probe()
+    stage2 = None if costed is stage1 else costed
+    basis2 = None if stage2 is None else stage2.probe()
+    v1 = float(stage1.lp.c @ stage1.x)
+    for j in range(n):
+        p0 = float(prices[j])
+        if math.isnan(p0) or compiled.lp.col_hi[j] <= 0:
+            continue
+
+        def ok(p: float, j: int = j) -> bool:
+            lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
+            x1 = basis1.point(lp1)
+            if x1 is None or stage2 is None or basis2 is None:
+                return x1 is not None
+            lp2 = _priced(compiled, stage2.lp, j, p, stage1=False)
+            lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
+            return basis2.optimal(lp2)
+
+        if used[j]:
+            out.price_ranges[j] = _interval(ok, p0)
+            continue
+        stages = [(stage1, basis1)] + ([] if stage2 is None or basis2 is None else [(stage2, basis2)])
+        if all(st.col_status[j] == LOWER for st, _ in stages):
+            out.entry[j] = _entry_price(compiled, j, p0, stages)
+        else:  # basic at 0 somewhere (degenerate): search
+            out.entry[j] = _interval(ok, p0)[0]
+
+
+def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solved, _Basis]]) -> float | None:
+    """The price below which unused food j enters: where its reduced cost reaches 0.
+
+    With j nonbasic at 0, its price moves neither the blend nor the duals, only its
+    own reduced cost, and that linearly: one root per stage, the highest wins.
+    """
+    entry: float | None = None
+    for solved, basis in stages:
+        first = solved is stages[0][0]
+        d0 = basis.reduced_cost(_priced(compiled, solved.lp, j, p0, first), j)
+        slope = basis.reduced_cost(_priced(compiled, solved.lp, j, p0 + 1.0, first), j) - d0
+        if slope <= 1e-15:
+            continue  # a lower price never makes it cheaper to use
+        root = p0 - d0 / slope
+        entry = root if entry is None else max(entry, root)
+    return entry
+
+
+def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> float | None:
+    """Extend a basis's cost range for food j while the blend itself stays optimal.
+
+    A degenerate optimum has several optimal bases, and the blend may outlive the
+    first one's range: step just past the edge (1e-6 per g, i.e. 0.001 per kg),
+    re-solve (hot start) and, while the blend is unchanged, continue with the next
+    basis's range. The prices at which one blend is optimal form an interval, so
+    every price up to the returned edge keeps it.
+    """
+    if edge is None:
+        return edge
+    h = solved.highs
+    c0 = float(solved.lp.c[j])
+    basis = h.getBasis()
+    try:
+        for _ in range(6):
+            step = edge + direction * 1e-6
+            h.changeColCost(j, step)
+            h.run()
+            if not _same_optimum(h, solved):
+                return edge
+            _, ranging = h.getRanging()
+            further = _finite(
+                float((ranging.col_cost_up if direction > 0 else ranging.col_cost_dn).value_[j])
+            )
+            if further is None:
+                return None
+            if (further - step) * direction <= 0:
+                return edge
+            edge = further
+        return edge
+    finally:
+        h.changeColCost(j, c0)
+        h.setBasis(basis)
+
+
+def _same_optimum(h: Any, solved: _Solved) -> bool:
+    import highspy
+
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return False
+    x = np.array(h.getSolution().col_value)
+    return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
+
+
+def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool) -> MatrixLP:
+    """`lp` with food j at another price per kg: in the cost rows, and in a cost objective.
+
+    A two-stage tie-break LP also carries the stage-1 objective as a row: its bound
+    does not move with prices when stage 1 is not priced (and is rebuilt otherwise).
+    """
+    A, c, row_hi = lp.A.copy(), lp.c.copy(), lp.row_hi.copy()
+    spd = compiled.spec.serving.servings_per_day or 1.0
+    for r, (k, side) in enumerate(compiled.row_of):
+        b = compiled.bounds[k]
+        if b.kind != "cost":
+            continue
+        per_serving = price / 1000.0
+        num = {"serving": per_serving, "day": per_serving * spd, "kg": price}[b.basis or "serving"]
+        if b.den is None:
+            A[r, j] = num
+        else:
+            bound = b.min if side == "min" else b.max
+            A[r, j] = num - (bound or 0.0) * b.den[j]
+    if compiled.spec.objective_kind == "min_cost" or not stage1:
+        c[j] = price / 1000.0
+    return replace(lp, A=A, c=c, row_hi=row_hi)
+
+
+def _unused(
+    compiled: Compiled, x: np.ndarray, first: LPSolution, sens: Sensitivity | None
+) -> list[UnusedLine]:
+    foods = compiled.foods
+    lines = []
+    for j in np.flatnonzero(x <= 0):
+        price = float(foods.price_per_kg[j])
+        entry = None if sens is None else sens.entry.get(int(j))
+        note = None
+        if compiled.lp.col_hi[j] <= 0:
+            note = "excluded by the brief (max 0, or a blank value it needs)"
+            entry = None
+        elif sens is None:
+            note = "not computed" + (" (mixed-integer brief)" if compiled.lp.is_mip else "")
+        elif entry is not None and entry <= 0:
+            note = "would enter only at a price ≤ 0"
+        elif entry is None:
+            note = "no price makes it enter" if not math.isnan(price) else "no price"
+        reduced = None
+        if first.col_duals is not None:
+            value = compiled.sense * float(first.col_duals[j])
+            reduced = 0.0 if abs(value) < 1e-12 else value
+        lines.append(
+            UnusedLine(
+                id=foods.ids[j],
+                name=foods.names[j],
+                price_per_kg=None if math.isnan(price) else price,
+                entry_price=entry,
+                reduced_cost=reduced,
+                note=note,
+            )
+        )
+    return lines
+
+
+def _finite(v: float) -> float | None:
+    return v if math.isfinite(v) and abs(v) < 1e30 else None

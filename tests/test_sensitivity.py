@@ -1,0 +1,241 @@
+"""Sensitivity: shadow-price ranges, price ranges and entry prices.
+
+A hand-solved brief pins the numbers; on the presets every claim is re-checked by
+solving again with the bound or price moved inside and just outside the range.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sarcoform as sf
+from sarcoform.cli import main
+from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.model.columns import ColumnSet
+from sarcoform.model.spec import BASIS_PHRASES
+
+# A (80 % protein, 10/kg), B (20 %, 2/kg), D (50 %, 8/kg); 30 g with ≥ 12 g protein.
+# Both constraints bind: a = (P − 0.2·S)/0.6, b = S − a → a = 10, b = 20, cost 0.14.
+# Duals (per g): 0.010 = s + 0.8π, 0.002 = s + 0.2π → π = 0.01333, s = −0.000667.
+# Ranges: a, b ≥ 0 ⇔ 6 ≤ P ≤ 24 and 15 ≤ S ≤ 60. D's reduced cost 0.008 − s − 0.5π
+# = 0.002 ≥ 0: it enters below 6/kg. A's price keeps π ≥ 0 and D out for 2 ≤ p_A ≤ 14;
+# B's for p_B ≤ 6 (no lower end).
+HAND_FOODS = """id,name,price_per_kg,protein_g
+a,Protein A,10,80
+b,Protein B,2,20
+d,Protein D,8,50
+"""
+HAND_BRIEF = """name = "hand"
+[serving]
+serving_g = 30
+[[nutrient]]
+name = "protein"
+min = 12
+"""
+SOLVERS = ["cbc", "highs"]
+
+
+def table(text: str) -> sf.FoodTable:
+    rows = list(csv.reader(io.StringIO(text)))
+    return sf.FoodTable.from_records(rows[0], rows[1:], origin="test foods")
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_hand_solved_ranges(solver: str) -> None:
+    r = sf.solve(table(HAND_FOODS), parse_spec_toml(HAND_BRIEF, "hand.toml"), solver=solver)
+    assert r.status == "optimal" and r.cost_per_serving == pytest.approx(0.14)
+    lines = {c.name: c for c in r.constraint_lines}
+    protein, serving = lines["protein_g per serving"], lines["serving mass"]
+    assert protein.shadow_price == pytest.approx(0.008 / 0.6, rel=1e-6)
+    assert protein.shadow_price_range == pytest.approx((6.0, 24.0), rel=1e-6)
+    assert serving.shadow_price == pytest.approx(-0.002 / 3, rel=1e-6)
+    assert serving.shadow_price_range == pytest.approx((15.0, 60.0), rel=1e-6)
+    blend = {b.id: b.price_range for b in r.blend_lines}
+    assert blend["a"] == pytest.approx((2.0, 14.0), rel=1e-5)
+    assert blend["b"][0] is None and blend["b"][1] == pytest.approx(6.0, rel=1e-5)
+    (unused,) = r.unused
+    assert unused.id == "d" and unused.entry_price == pytest.approx(6.0, rel=1e-5)
+    assert unused.reduced_cost == pytest.approx(0.002, rel=1e-5)
+
+
+# -- re-solving the presets -----------------------------------------------------------------
+
+
+def moved(
+    spec: sf.ConstraintSet, foods: sf.FoodTable, name: str, side: str, value: float
+) -> sf.ConstraintSet:
+    """The brief with one bound (by its result name) set to `value`; an equality moves whole."""
+    if name == "serving mass":
+        return spec.model_copy(update={"serving": spec.serving.model_copy(update={"serving_g": value})})
+    if name.startswith("cost per"):
+        assert spec.cost is not None
+        return spec.model_copy(update={"cost": spec.cost.model_copy(update={side: value})})
+    columns = ColumnSet(foods, {k: d.expr for k, d in spec.derived.items()})
+
+    def update(entries: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
+        return tuple(e.model_copy(update={side: value}) if key(e) == name else e for e in entries)
+
+    return spec.model_copy(
+        update={
+            "nutrients": update(
+                spec.nutrients, lambda e: f"{columns.resolve(e.name)} {BASIS_PHRASES[e.basis]}"
+            ),
+            "ratios": update(spec.ratios, lambda e: e.name),
+            "ingredients": update(spec.ingredients, lambda e: f"ingredient {e.id}{' %' * (e.unit == '%')}"),
+            "groups": update(spec.groups, lambda e: f"group {e.name}{' %' * (e.unit == '%')}"),
+        }
+    )
+
+
+def signature(r: sf.Result) -> tuple[frozenset[str], frozenset[str]]:
+    """Which ingredients are used and which constraints bind: the optimal basis, seen from outside."""
+    return frozenset(r.grams), frozenset(c.name for c in r.constraint_lines if c.binding)
+
+
+def linear(c: Any) -> bool:
+    fractional = c.basis in ("per_100g", "per_100kcal", "per_100kj") or "%" in c.unit
+    return c.kind in ("nutrient", "ingredient", "group", "serving", "cost") and not fractional
+
+
+def probes(point: float, lo: float | None, hi: float | None) -> list[tuple[float, bool]]:
+    """(value, inside?) pairs: halfway to each end, and 1 % of the width past it."""
+    width = (hi if hi is not None else point + 1) - (lo if lo is not None else point - 1)
+    out = []
+    if hi is not None and hi > point:
+        out += [((point + hi) / 2, True), (hi + 0.01 * width, False)]
+    if lo is not None and lo < point:
+        out += [((point + lo) / 2, True), (lo - 0.01 * width, False)]
+    return out
+
+
+@pytest.fixture(scope="module", params=["ons_powder", "milk_beverage_powder", "ons_max_leucine"])
+def case(request: pytest.FixtureRequest, foods: sf.FoodTable) -> tuple[sf.ConstraintSet, sf.Result]:
+    spec = sf.load_spec(request.param)
+    return spec, sf.solve(foods, spec, solver="highs")
+
+
+def test_shadow_prices_hold_exactly_inside_their_range(
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+) -> None:
+    spec, base = case
+    assert base.objective_value is not None
+    checked = 0
+    for c in base.constraint_lines:
+        if not c.binding or c.shadow_price_range is None:
+            continue
+        equality = c.min == c.max
+        side = c.active or "min"
+        bound = c.min if side == "min" else c.max
+        assert bound is not None
+        lo, hi = c.shadow_price_range
+        for t, inside in probes(bound, lo, hi):
+            if (c.kind == "ingredient" or c.name.startswith("cahmb")) and t < 0:
+                continue
+            s = moved(spec, foods, c.name, side, t)
+            if equality and c.name != "serving mass":
+                s = moved(s, foods, c.name, "max" if side == "min" else "min", t)
+            r = sf.solve(foods, s, solver="highs", sensitivity=False)
+            if linear(c):
+                # Inside: the objective moves by exactly shadow price × change.
+                expected = base.objective_value + c.shadow_price * (t - bound)  # type: ignore[operator]
+                holds = r.status == "optimal" and r.objective_value == pytest.approx(
+                    expected, rel=1e-7, abs=1e-9
+                )
+            else:
+                # A bound in coefficients: inside, the same constraints bind and ingredients are used.
+                holds = r.status == "optimal" and signature(r) == signature(base)
+            assert holds == inside, (
+                f"{c.label}: moved to {t} ({'inside' if inside else 'outside'} {lo}..{hi})"
+            )
+            checked += 1
+    assert checked >= 8
+
+
+def test_blend_stays_optimal_inside_its_price_range(
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+) -> None:
+    spec, base = case
+    grams = np.array([line.grams for line in base.ingredient_lines])
+    checked = 0
+    for line in base.blend_lines:
+        assert line.price_range is not None and line.price_per_kg is not None
+        lo, hi = line.price_range
+        for price, inside in probes(line.price_per_kg, lo, hi):
+            if price < 0:
+                continue
+            r = sf.solve(foods.with_prices({line.id: price}), spec, solver="highs", sensitivity=False)
+            if spec.objective_kind == "min_cost":
+                now = np.array([x.grams for x in r.ingredient_lines])
+                same = bool(np.abs(now - grams).max() < 1e-6)
+            else:  # the budget binds: grams move with the price, the basis does not
+                same = signature(r) == signature(base)
+            assert same == inside, f"{line.id} at {price} ({'inside' if inside else 'outside'} {lo}..{hi})"
+            checked += 1
+    assert checked >= 6
+
+
+def test_unused_ingredient_enters_below_its_entry_price(
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+) -> None:
+    spec, base = case
+    entering = [u for u in base.unused if u.entry_price is not None and u.entry_price > 0]
+    assert len(entering) >= 10
+    for u in entering[::3]:
+        assert u.entry_price is not None and u.price_per_kg is not None and u.entry_price <= u.price_per_kg
+        below = sf.solve(
+            foods.with_prices({u.id: u.entry_price * 0.999}), spec, solver="highs", sensitivity=False
+        )
+        above = sf.solve(
+            foods.with_prices({u.id: u.entry_price * 1.001}), spec, solver="highs", sensitivity=False
+        )
+        assert u.id in below.grams, f"{u.id} should enter below {u.entry_price}"
+        assert u.id not in above.grams, f"{u.id} should stay out above {u.entry_price}"
+
+
+def test_excluded_ingredients_have_no_entry_price(case: tuple[sf.ConstraintSet, sf.Result]) -> None:
+    _, base = case
+    excluded = {u.id: u for u in base.unused if u.note and u.note.startswith("excluded")}
+    assert {"resistant_dextrin", "polydextrose"} <= set(excluded)  # blank calcium, brief says exclude
+    assert all(u.entry_price is None for u in excluded.values())
+
+
+def test_cbc_results_carry_the_same_ranges(foods: sf.FoodTable) -> None:
+    spec = sf.load_spec()
+    a, b = sf.solve(foods, spec, solver="cbc"), sf.solve(foods, spec, solver="highs")
+    for x, y in zip(a.constraint_lines, b.constraint_lines, strict=True):
+        assert (x.shadow_price_range is None) == (y.shadow_price_range is None)
+        if x.shadow_price_range is not None:
+            assert x.shadow_price_range == pytest.approx(y.shadow_price_range, rel=1e-5, abs=1e-7)
+    for u, v in zip(a.unused, b.unused, strict=True):
+        assert u.id == v.id and (u.entry_price is None) == (v.entry_price is None)
+        assert u.entry_price is None or u.entry_price == pytest.approx(v.entry_price, rel=1e-5)
+
+
+def test_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    binding = [c for c in data["constraints"] if c["binding"]]
+    assert binding and all(len(c["shadow_price_range"]) == 2 for c in binding)
+    assert all(c["shadow_price_range"] is None for c in data["constraints"] if not c["binding"])
+    assert all(len(line["price_range"]) == 2 for line in data["blend"])
+    assert data["unused"] and {"id", "name", "price_per_kg", "entry_price", "reduced_cost"} <= set(
+        data["unused"][0]
+    )
+    used = {line["id"] for line in data["blend"]}
+    assert used.isdisjoint(u["id"] for u in data["unused"])
+    assert len(used) + len(data["unused"]) == len(data["ingredients"])
+
+
+def test_practical_briefs_have_no_ranges(foods: sf.FoodTable) -> None:
+    spec = sf.load_spec().with_changes(max_ingredients=8)
+    r = sf.solve(foods, spec, solver="highs")
+    assert r.status == "optimal"
+    assert all(c.shadow_price is None and c.shadow_price_range is None for c in r.constraint_lines)
+    assert all(line.price_range is None for line in r.blend_lines)
+    assert any("no shadow prices" in note for note in r.notes)
