@@ -33,7 +33,7 @@ TimeLimit = Annotated[
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:

@@ -1,4 +1,9 @@
-"""The terminal summary of a result (rich)."""
+"""The terminal summary of a result.
+
+Tables are laid out here as plain fixed-width text: rich's Table measures every cell
+several times, which cost ~0.1 s of the < 1 s a whole `sarcoform solve` may take.
+rich still decides on colour and writes the lines.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +41,27 @@ def _range(r: tuple[float | None, float | None] | None, floor: float | None = No
     return f"{_num(lo)}–{_num(hi)}"
 
 
+def _table(
+    console: Console, title: str, headers: list[str], rows: list[list[str]], marked: list[bool] | None = None
+) -> None:
+    """Print a fixed-width table: first column left-aligned, the others right-aligned."""
+    from rich.text import Text
+
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
+        )
+
+    console.print(Text(title, style="bold"))
+    console.print(Text(line(headers), style="underline"))
+    for k, row in enumerate(rows):
+        console.print(Text(line(row), style="yellow" if marked and marked[k] else ""))
+
+
 def print_summary(result: Result, console: Console, *, title: str | None = None) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     head = Text()
@@ -79,26 +103,22 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         for hint in d.hints:
             console.print(f"  hint: {hint}", style="dim")
     if result.blend_lines:
-        blend = Table(title=f"Blend per {_num(result.serving_g)} g serving", title_justify="left")
-        for col, justify in (
-            ("ingredient", "left"),
-            ("g", "right"),
-            ("%", "right"),
-            (f"{result.currency}/kg", "right"),
-            (result.currency, "right"),
-            ("optimal for /kg", "right"),
-        ):
-            blend.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for b in result.blend_lines:
-            blend.add_row(
-                f"{b.name} [dim]({b.id})[/dim]",
-                f"{b.grams:.3f}",
-                f"{b.percent:.2f}",
-                _num(b.price_per_kg),
-                f"{b.cost:.4f}",
-                _range(b.price_range, floor=0.0),
-            )
-        console.print(blend)
+        _table(
+            console,
+            f"Blend per {_num(result.serving_g)} g serving",
+            ["ingredient", "g", "%", f"{result.currency}/kg", result.currency, "optimal for /kg"],
+            [
+                [
+                    f"{b.name} ({b.id})",
+                    f"{b.grams:.3f}",
+                    f"{b.percent:.2f}",
+                    _num(b.price_per_kg),
+                    f"{b.cost:.4f}",
+                    _range(b.price_range, floor=0.0),
+                ]
+                for b in result.blend_lines
+            ],
+        )
         entering = sorted(
             (u for u in result.unused if u.entry_price is not None and u.price_per_kg and u.entry_price > 0),
             key=lambda u: (u.price_per_kg - u.entry_price) / u.price_per_kg,  # type: ignore[operator]
@@ -108,32 +128,24 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             console.print(f"Next to enter: {'; '.join(items)} {result.currency}/kg", style="dim")
     if result.constraint_lines and result.verification is not None:
         unit = result.objective_unit.split(" per ")[0]
-        table = Table(
-            title="Constraints (● binding; shadow price = change in objective per unit of the bound)",
-            title_justify="left",
+        lines = result.constraint_lines
+        _table(
+            console,
+            "Constraints (● binding; shadow price = change in objective per unit of the bound)",
+            ["constraint", "value", "min", "max", f"shadow ({unit})", "holds for"],
+            [
+                [
+                    f"{'●' if c.binding else ' '} {c.label}",
+                    _num(c.value),
+                    _num(c.min),
+                    _num(c.max),
+                    _num(c.shadow_price, 3) if c.binding else "",
+                    _range(c.shadow_price_range) if c.binding else "",
+                ]
+                for c in lines
+            ],
+            [c.binding for c in lines],
         )
-        for col, justify in (
-            ("", "left"),
-            ("constraint", "left"),
-            ("value", "right"),
-            ("min", "right"),
-            ("max", "right"),
-            (f"shadow ({unit})", "right"),
-            ("holds for", "right"),
-        ):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for c in result.constraint_lines:
-            mark = "[bold yellow]●[/]" if c.binding else ""
-            table.add_row(
-                mark,
-                c.label,
-                _num(c.value),
-                _num(c.min),
-                _num(c.max),
-                _num(c.shadow_price, 3) if c.binding else "",
-                _range(c.shadow_price_range) if c.binding else "",
-            )
-        console.print(table)
     v = result.verification
     if v is not None:
         if v.ok:

@@ -12,10 +12,12 @@ never pose; see TECH_NOTES.)
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import sys
 import time
+import types
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -45,13 +47,37 @@ def solve_lp(lp: MatrixLP, solver: str = "cbc", time_limit: float | None = None)
 # -- CBC through PuLP ---------------------------------------------------------------
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module until something reads from it, then imports it for real."""
+
+    def __getattr__(self, attr: str) -> Any:
+        del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        return getattr(real, attr)
+
+
+def import_pulp() -> Any:
+    """`import pulp`, without paying for orloge at import time.
+
+    PuLP imports orloge (solver-log parsing, ~0.1 s with its pydantic schemas) at module
+    level but calls it only when given a `logPath`, which we never pass. Deferring it
+    keeps a whole `sarcoform solve` process under a second; the first real use loads
+    the real module.
+    """
+    if "pulp" not in sys.modules and "orloge" not in sys.modules:
+        sys.modules["orloge"] = _Deferred("orloge")
+    import pulp
+
+    return pulp
+
+
 def to_pulp(lp: MatrixLP, name: str = "sarcoform") -> tuple[pulp.LpProblem, list[Any], list[Any]]:
     """The LP as a PuLP problem: (problem, variables, constraints per LP row).
 
     A ranged row becomes two PuLP constraints (`name_lo`, `name_hi`); the third item
     lists, per LP row, the constraints that implement it.
     """
-    import pulp
+    pulp = import_pulp()
 
     prob = pulp.LpProblem(name, pulp.LpMinimize)
     xs = []
@@ -93,7 +119,7 @@ def to_pulp(lp: MatrixLP, name: str = "sarcoform") -> tuple[pulp.LpProblem, list
 
 
 def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
-    import pulp
+    pulp = import_pulp()
 
     started = time.perf_counter()
     prob, xs, per_row = to_pulp(lp)
@@ -141,7 +167,7 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
 
 
 def _pulp_status(status: Any, has_solution: bool) -> str:
-    import pulp
+    pulp = import_pulp()
 
     s = pulp.LpSolveStatus
     if status == s.Optimal or (status == s.GapLimit and has_solution):
