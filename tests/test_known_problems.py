@@ -234,3 +234,5 @@ def test_unbounded_is_a_result(solver: str) -> None:
     assert result.status == "unbounded"
     assert result.exit_code == 1
     assert result.diagnosis is not None and "max:protein" in result.diagnosis.reason
+    # only whey carries protein: it is what grows without limit
+    assert "by adding whey without limit" in result.diagnosis.reason

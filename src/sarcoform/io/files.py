@@ -59,7 +59,8 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
         raise UsageError(f"cannot write {target}: folder {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as f:
+        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **text) as f:  # type: ignore[call-overload]
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -73,7 +74,7 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
 
 def write_text(path: Path | str, text: str) -> None:
     with atomic_output(path, "w") as f:
-        f.write(text)  # type: ignore[arg-type]
+        f.write(text)  # type: ignore[call-overload]
 
 
 def write_bytes(path: Path | str, data: bytes) -> None:

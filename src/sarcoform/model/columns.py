@@ -112,6 +112,7 @@ def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
         if isinstance(node, ast.Expression):
             return walk(node.body)
         if isinstance(node, ast.Constant):
+            assert isinstance(node.value, (int, float))  # _parse allows only numbers
             return np.asarray(float(node.value))
         if isinstance(node, ast.Name):
             return lookup(node.id)

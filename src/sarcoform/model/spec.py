@@ -62,6 +62,7 @@ def _objective(value: str) -> str:
 
 Finite = Annotated[float | None, AfterValidator(_finite)]
 Positive = Annotated[float | None, AfterValidator(_positive)]
+PositiveNumber = Annotated[float, AfterValidator(_positive)]
 Objective = Annotated[str, AfterValidator(_objective)]
 
 
@@ -177,8 +178,8 @@ class Serving(Entry):
     serving_g: Positive = None
     min_g: Finite = None
     max_g: Positive = None
-    servings_per_day: Positive = 1.0
-    servings_per_meal: Positive = 1.0
+    servings_per_day: PositiveNumber = 1.0
+    servings_per_meal: PositiveNumber = 1.0
     body_weight_kg: Positive = None
 
     @model_validator(mode="after")

@@ -144,7 +144,7 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     if status == "undecided":
         # CBC says only "infeasible or unbounded" at times; HiGHS decides which.
         decided = solve_highs(lp, time_limit)
-        return LPSolution(decided.status, "cbc", seconds, message=decided.message, ray=decided.ray)
+        return LPSolution(decided.status, "cbc", seconds, message=decided.message)
     if not stats.has_solution:
         return LPSolution(status, "cbc", seconds, message=str(stats.status_str))
     x = np.array([v.value() or 0.0 for v in xs])
@@ -308,8 +308,7 @@ def read_highs(h: highspy.Highs, lp: MatrixLP, seconds: float) -> LPSolution:
         ms.kSolutionLimit: "time_limit",
     }.get(model_status, "error")
     if status == "unbounded":
-        ok, ray = _primal_ray(h)
-        return LPSolution(status, "highs", seconds, message=text, ray=ray if ok else None)
+        return LPSolution(status, "highs", seconds, message=text)
     if status in ("infeasible", "error") or not has_solution:
         return LPSolution(status, "highs", seconds, message=text)
     solution = h.getSolution()
@@ -332,11 +331,3 @@ def _decide(h: highspy.Highs, lp: MatrixLP) -> Any:
     h.run()
     h.setOptionValue("presolve", "choose")
     return h.getModelStatus()
-
-
-def _primal_ray(h: highspy.Highs) -> tuple[bool, np.ndarray | None]:
-    try:
-        ok, ray = h.getPrimalRay()
-    except Exception:  # older highspy: no ray
-        return False, None
-    return bool(ok), np.array(ray) if ok else None

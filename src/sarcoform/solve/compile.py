@@ -192,16 +192,16 @@ class _Compiler:
     def run(self) -> Compiled:
         spec = self.spec
         self.serving()
-        for entry in spec.nutrients:
-            self.nutrient(entry)
-        for entry in spec.ratios:
-            self.ratio(entry)
+        for nutrient in spec.nutrients:
+            self.nutrient(nutrient)
+        for ratio in spec.ratios:
+            self.ratio(ratio)
         if spec.amino_acid_pattern is not None:
             self.pattern()
-        for entry in spec.ingredients:
-            self.ingredient(entry)
-        for entry in spec.groups:
-            self.group(entry)
+        for ingredient in spec.ingredients:
+            self.ingredient(ingredient)
+        for group in spec.groups:
+            self.group(group)
         if spec.cost is not None:
             self.cost_bound()
         self.practical()
@@ -584,7 +584,6 @@ class _Compiler:
         excluded: list[tuple[str, str]],
         prices_known: bool,
     ) -> Compiled:
-        zero_nan = lambda v: np.nan_to_num(v, nan=0.0)  # noqa: E731
         rows: list[np.ndarray] = []
         lo: list[float] = []
         hi: list[float] = []
@@ -594,7 +593,7 @@ class _Compiler:
         for k, b in enumerate(self.bounds):
             # Unknowns left at this point belong to foods that cannot enter, or the
             # brief said blank = 0: either way 0 is the value to use.
-            b = _with_arrays(b, zero_nan(b.num), None if b.den is None else zero_nan(b.den))
+            b = _with_arrays(b, _known(b.num), None if b.den is None else _known(b.den))
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue
@@ -615,7 +614,7 @@ class _Compiler:
                 names.append(f"{b.name} ({side})")
                 row_of.append((k, side))  # type: ignore[arg-type]
         n = self.n
-        c = sense * zero_nan(objective)
+        c = sense * _known(objective)
         lp = MatrixLP(
             c=c,
             A=np.vstack(rows) if rows else np.zeros((0, n)),
@@ -638,8 +637,8 @@ class _Compiler:
             row_of=tuple(row_of),
             col_lo_owner=self.lo_owner,
             col_hi_owner=self.hi_owner,
-            cost=zero_nan(self.foods.price_per_kg / 1000.0),
-            objective=zero_nan(objective),
+            cost=_known(self.foods.price_per_kg / 1000.0),
+            objective=_known(objective),
             sense=sense,
             objective_label=obj_label,
             objective_unit=obj_unit,
@@ -668,6 +667,11 @@ class _Compiler:
                 )
             ) from None
         return lp, row_of if count is None else [*row_of, (count, "both")]  # Σ y ≤ N is the last row
+
+
+def _known(values: np.ndarray) -> np.ndarray:
+    """Unknown (NaN) as 0 — for values that cannot matter any more (see assemble)."""
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def _rename(b: Bound, name: str) -> Bound:

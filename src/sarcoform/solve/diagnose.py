@@ -187,14 +187,43 @@ def infeasible(compiled: Compiled) -> Diagnosis:
     )
 
 
-def unbounded(compiled: Compiled, ray: np.ndarray | None) -> Diagnosis:
+def unbounded(compiled: Compiled) -> Diagnosis:
     what = compiled.spec.objective
-    growing: list[str] = []
-    if ray is not None:
-        growing = [compiled.foods.ids[j] for j in np.flatnonzero(ray[: len(compiled.foods)] > 1e-9)]
+    ray = growth_direction(compiled)
+    growing = [] if ray is None else [compiled.foods.ids[j] for j in np.flatnonzero(ray > 1e-9)]
     grow = f" by adding {', '.join(growing)} without limit" if growing else ""
     return Diagnosis(
         reason=f"{what} can improve forever{grow}: nothing caps the serving",
         hints=["fix serving_g or give max_g", "add a cost cap", "bound the ingredients that grow"],
         conflict=[],
     )
+
+
+def growth_direction(compiled: Compiled) -> np.ndarray | None:
+    """Grams per food along which the objective improves without end, or None.
+
+    A ray d of the feasible set keeps every bound when added any number of times: rows
+    with a finite lower bound need A·d ≥ 0, upper A·d ≤ 0, and d ≥ 0 (capped foods
+    cannot grow). Normalised by Σd ≤ 1, the ray that improves c·d the most is an LP.
+    Solved here, whichever solver found the brief unbounded (solvers may prove
+    unboundedness without handing back a ray).
+    """
+    lp = compiled.lp
+    m, n = lp.shape
+    foods = len(compiled.foods)
+    zero_rows = np.zeros(m)
+    cone = replace(
+        lp,
+        row_lo=np.where(np.isfinite(lp.row_lo), zero_rows, -math.inf),
+        row_hi=np.where(np.isfinite(lp.row_hi), zero_rows, math.inf),
+        col_lo=np.zeros(n),
+        col_hi=np.where(np.isfinite(lp.col_hi), 0.0, 1.0),
+        integer=None,
+        links=None,
+    ).with_row("normalise", np.r_[np.ones(foods), np.zeros(n - foods)], -math.inf, 1.0)
+    h = load_highs(cone)
+    h.run()
+    solution = h.getSolution()
+    d = np.array(solution.col_value)[:foods]
+    improving = float(lp.c[:foods] @ d) < -1e-9
+    return d if improving else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Literal
 
 import numpy as np
 
@@ -163,7 +164,7 @@ def _why_not(compiled: Compiled, sol: LPSolution) -> Diagnosis:
     if sol.status == "infeasible":
         return diagnose.infeasible(compiled)
     if sol.status == "unbounded":
-        return diagnose.unbounded(compiled, sol.ray)
+        return diagnose.unbounded(compiled)
     if sol.status == "time_limit":
         found = "the best blend found so far is reported" if sol.has_solution else "no blend found"
         gap = f" (gap {sol.gap:.2%})" if sol.gap is not None else ""
@@ -248,9 +249,10 @@ def _constraint_line(
     )
 
 
-def _active_side(b: Bound, value: float | None) -> str | None:
+def _active_side(b: Bound, value: float | None) -> Literal["min", "max"] | None:
     if value is None:
         return None
+    side: Literal["min", "max"]
     for side, bound in (("min", b.min), ("max", b.max)):
         if bound is not None and abs(value - bound) <= BINDING * max(1.0, abs(bound)):
             return side
@@ -288,8 +290,8 @@ def _shadow_price(
         owner = {"min": compiled.col_lo_owner, "max": compiled.col_hi_owner}.get(active or "")
         return _clean(sign * float(sol.col_duals[j])) if owner and owner.get(j) == k else 0.0
     total = 0.0
-    for r, (owner, _side) in enumerate(compiled.row_of):
-        if owner == k:
+    for r, (bound_index, _side) in enumerate(compiled.row_of):
+        if bound_index == k:
             total += float(sol.row_duals[r]) * b.denominator(x)
     return _clean(sign * total)
 

@@ -45,7 +45,8 @@ class MatrixLP:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.A.shape  # type: ignore[return-value]
+        m, n = self.A.shape
+        return int(m), int(n)
 
     @property
     def is_mip(self) -> bool:
@@ -79,7 +80,6 @@ class LPSolution:
     col_duals: np.ndarray | None = None
     message: str = ""
     gap: float | None = None  # relative MIP gap when stopped early
-    ray: np.ndarray | None = None  # direction of unboundedness, when known
 
     @property
     def has_solution(self) -> bool:

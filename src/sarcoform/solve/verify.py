@@ -132,11 +132,11 @@ class Checker:
                 assert to_mg is not None
                 value = ratio(to_mg * amount(aa), to_g * amount(protein))
                 out.append(_check(f"{p.name}: {aa}", value, ref, None))
-        for i in spec.ingredients:
-            g = grams.get(i.id, 0.0)
-            value = g if i.unit == "g" else ratio(100 * g, mass)
-            suffix = "" if i.unit == "g" else " %"
-            out.append(_check(f"ingredient {i.id}{suffix}", value, i.min, i.max))
+        for ib in spec.ingredients:
+            g = grams.get(ib.id, 0.0)
+            value = g if ib.unit == "g" else ratio(100 * g, mass)
+            suffix = "" if ib.unit == "g" else " %"
+            out.append(_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max))
         groups = self.foods.texts.get("group", ())
         for gb in spec.groups:
             ids = gb.members or tuple(
