@@ -263,8 +263,11 @@ def frontier(
     spec = load_spec(constraints)
     table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
     if table.attrs.get("status") != "optimal":
-        typer.echo("no curve: the brief is infeasible even without a floor on the nutrient; run"
-                   " `sarcoform solve` on it to see why", err=True)
+        typer.echo(
+            "no curve: the brief is infeasible even without a floor on the nutrient; run"
+            " `sarcoform solve` on it to see why",
+            err=True,
+        )
         raise typer.Exit(1)
     from .report.frontier import axis_labels
 

@@ -549,9 +549,15 @@ class _Compiler:
         problems: list[Problem] = []
         may_enter = self.col_hi > 0
         if "price_per_kg" in needs and "price_per_kg" not in self.foods.columns:
-            raise InputError(Problem(
-                f"no price_per_kg column, but {needs['price_per_kg']} needs prices",
-                self.foods.origin, self.foods.sheet, 1, "price_per_kg"))
+            raise InputError(
+                Problem(
+                    f"no price_per_kg column, but {needs['price_per_kg']} needs prices",
+                    self.foods.origin,
+                    self.foods.sheet,
+                    1,
+                    "price_per_kg",
+                )
+            )
         for column, why in needs.items():
             values = self.foods.price_per_kg if column == "price_per_kg" else self.foods.numbers[column]
             for i in np.flatnonzero(np.isnan(values) & may_enter):
