@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -138,20 +139,25 @@ def _array(values: list[float | None] | None) -> np.ndarray | None:
     return np.array([math.nan if v is None else v for v in values], dtype=float)
 
 
-_ARRAYS = ("x", "row_duals", "col_duals", "ray")
-_FIELDS = ("status", "solver", "seconds", "objective", "message", "gap")
-
-
 def _solution(sol: LPSolution) -> dict[str, Any]:
-    out: dict[str, Any] = {name: getattr(sol, name) for name in _FIELDS}
-    out.update({name: _floats(getattr(sol, name)) for name in _ARRAYS})
+    """An LPSolution as JSON-able data (for the journal), field by field."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(LPSolution):
+        value = getattr(sol, f.name)
+        out[f.name] = _floats(value) if isinstance(value, np.ndarray) else value
     return out
 
 
 def _unsolution(data: dict[str, Any]) -> LPSolution:
-    fields: dict[str, Any] = {name: data[name] for name in _FIELDS}
-    fields.update({name: _array(data.get(name)) for name in _ARRAYS})
-    return LPSolution(**fields)
+    known = {f.name for f in dataclasses.fields(LPSolution)}
+    arrays = {"x", "row_duals", "col_duals"}
+    return LPSolution(
+        **{
+            name: _array(value) if name in arrays else value
+            for name, value in data.items()
+            if name in known  # a journal from an older version may carry more
+        }
+    )
 
 
 # -- the plan: validated products and scenarios ---------------------------------------------
