@@ -33,8 +33,8 @@ from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
 from sarcoform.solve.backends import load_highs, read_highs, solve_highs, solve_lp
 from sarcoform.solve.batch import plan_batch, solve_batch
 from sarcoform.solve.compile import compile_brief
-from sarcoform.solve.engine import TIE_TOLERANCE
-from sarcoform.solve.fastpath import PricedBrief, priced, tie_lp
+from sarcoform.solve.engine import tie_break_cap, tie_break_lp
+from sarcoform.solve.fastpath import PricedBrief, priced
 
 SEED = 20261127
 
@@ -71,9 +71,7 @@ def naive(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> fl
         return None
     if spec.objective_kind == "min_cost":
         return first.objective
-    give = TIE_TOLERANCE * max(1.0, abs(first.objective))
-    lp = compiled.lp.with_row("objective", compiled.lp.c, -math.inf, first.objective + give)
-    second = solve_lp(lp.with_objective(compiled.cost), "cbc")
+    second = solve_lp(tie_break_lp(compiled, first.objective), "cbc")
     return None if second.x is None else float(compiled.objective @ second.x)
 
 
@@ -83,7 +81,7 @@ def floor(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> li
     lp = brief.compiled.lp
     h1 = load_highs(lp)
     two_stage = spec.objective_kind != "min_cost"
-    h2 = load_highs(lp.with_row("objective", lp.c, -math.inf, math.inf).with_objective(brief.compiled.cost))
+    h2 = load_highs(tie_break_lp(brief.compiled, math.inf))
     m = lp.shape[0]
     out: list[float | None] = []
     for p in prices:
@@ -105,7 +103,7 @@ def floor(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> li
             continue
         assert first.objective is not None
         h2.changeColsCost(len(p), brief.cols, brief.compiled.cost + brief.dcost * delta)
-        h2.changeRowBounds(m, -math.inf, first.objective + TIE_TOLERANCE * max(1.0, abs(first.objective)))
+        h2.changeRowBounds(m, -math.inf, tie_break_cap(first.objective))
         h2.run()
         x = np.array(h2.getSolution().col_value)
         out.append(float(brief.compiled.objective @ x))
@@ -139,7 +137,7 @@ def cold_value(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) 
         return None
     if spec.objective_kind == "min_cost":
         return first.objective
-    second = solve_highs(tie_lp(compiled, first.objective))
+    second = solve_highs(tie_break_lp(compiled, first.objective))
     return None if second.x is None else float(compiled.objective @ second.x)
 
 

@@ -1,9 +1,15 @@
-"""Shared fixtures: the embedded data, the shared reference data, small tables."""
+"""Shared fixtures and helpers: the embedded data, the shared reference data, small tables,
+the command line in a fresh process."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +34,41 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared reference data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`sarcoform ARGS` in a fresh process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "sarcoform", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def template_book(folder: Path) -> Path:
+    """The example batch workbook (`sarcoform template --batch`) in `folder`."""
+    from sarcoform.io.batch_files import write_batch_template
+
+    book = folder / "book.xlsx"
+    write_batch_template(book)
+    return book
+
+
+def food_table(text: str, origin: str = "test foods") -> sf.FoodTable:
+    """A food table from CSV text (header row first)."""
+    header, *rows = csv.reader(io.StringIO(text))
+    return sf.FoodTable.from_records(header, rows, origin=origin)
+
+
+def with_leucine_floor(spec: sf.ConstraintSet, level: float, **changes: Any) -> sf.ConstraintSet:
+    """The brief with its leucine-per-meal floor set to `level` (and other fields changed)."""
+    nutrients = tuple(
+        e.model_copy(update={"min": level}) if e.name == "leucine" and e.basis == "meal" else e
+        for e in spec.nutrients
+    )
+    return spec.model_copy(update={"nutrients": nutrients, **changes})

@@ -58,6 +58,18 @@ CASES: list[tuple[str, str | None, list[str]]] = [
     (str(TINY), "spec_infinite.toml", ["line 3", "must be a finite number > 0"]),
     (str(TINY), "spec_bad_unit.toml", ["line 3", "unit 'kcal' does not fit column leucine_g"]),
     (str(TINY), "spec_empty.toml", ["spec_empty.toml", "is empty"]),
+    (str(TINY), "spec_derived_unknown.toml", ["line 4", "derived column 'junk_g'", "unknown nutrient"]),
+    (str(TINY), "spec_derived_infinite.toml", ["line 4", "is infinite for 'whey' (division by 0)"]),
+    (
+        str(TINY),
+        "spec_derived_undefined.toml",
+        ["tiny_foods.csv row 3, column share_g", "undefined (e.g. 0/0) for 'malto'", "share ≤ 100 g"],
+    ),
+    (
+        str(TINY),
+        "spec_percent_of_unlike.toml",
+        ["line 4", "unit % needs a numerator and denominator of one kind"],
+    ),
     (str(TINY), "no_such_brief.toml", ["no_such_brief.toml", "no such file"]),
     (str(TINY), "unknown_preset_name", ["unknown preset 'unknown_preset_name'", "ons_powder"]),
     ("no_such_foods.csv", None, ["no such file"]),
@@ -123,8 +135,19 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_directory_instead_of_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["solve", "-f", str(tmp_path / "x.csv"), "-c", str(tmp_path)]) == 2
-    assert "error:" in capsys.readouterr().err
+    folder = tmp_path / "brief.toml"
+    folder.mkdir()
+    assert main(["solve", "-f", str(TINY), "-c", str(folder)]) == 2
+    assert "brief.toml: is a directory, not a file" in capsys.readouterr().err
+
+
+def test_unknown_output_format_is_refused_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["solve", "-f", str(TINY), "-o", str(tmp_path / "result.csv")]) == 2
+    captured = capsys.readouterr()
+    assert "use a .json or .xlsx file name" in captured.err
+    assert captured.out == ""  # nothing was solved or printed first
 
 
 def test_bad_input_through_a_real_process(tmp_path: Path) -> None:

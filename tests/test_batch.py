@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sarcoform as sf
-from batch_support import run_cli, template_book
+from conftest import run_cli, template_book
 from sarcoform.io.batch_files import journal_path
 from sarcoform.model.batch import Product
 from sarcoform.solve import batch as batch_module
@@ -224,3 +224,23 @@ def test_practical_briefs_take_the_regular_path(foods: sf.FoodTable) -> None:
         assert item.status == direct.status == "optimal"
         assert item.cost_per_serving == pytest.approx(direct.cost_per_serving, rel=1e-9)
         assert item.grams is not None and int((item.grams > 0).sum()) <= 5
+
+
+def test_control_characters_in_names_are_written_and_read_back(foods: sf.FoodTable, tmp_path: Path) -> None:
+    """XML cannot hold "\\x0b": the cell stores Excel's escape, which readers decode."""
+    from sarcoform.io.xlsx import read_sheet
+    from sarcoform.report.batch_workbook import write_batch_output, write_multiblend_output
+
+    name, scenario = "vanilla\x0bline", "spring\x01"
+    out = sf.solve_batch(foods, [Product(name, "milk_beverage_powder")], {scenario: {}})
+    write_batch_output(out, tmp_path / "r.xlsx")
+    items = read_sheet(tmp_path / "r.xlsx", "Items")
+    assert items is not None and items.rows[0][:2] == [name, scenario]
+    pivot = read_sheet(tmp_path / "r.xlsx", "Cost per serving")
+    assert pivot is not None and pivot.header == ["product", scenario]
+    write_batch_output(out, tmp_path / "r.csv")
+    assert pd.read_csv(tmp_path / "r.csv")["product"].tolist() == [name]
+    plan = sf.solve_multiblend(foods, [Product(name, "ons_powder", volume_kg=10)], {"smp": 1000})
+    write_multiblend_output(plan, tmp_path / "plan.xlsx")
+    products = read_sheet(tmp_path / "plan.xlsx", "Products")
+    assert products is not None and products.rows[0][0] == name

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sarcoform as sf
-from batch_support import run_cli, template_book
+from conftest import run_cli, template_book
 from sarcoform.io.batch_files import read_products
 
 distributed = pytest.importorskip("distributed")

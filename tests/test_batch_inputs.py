@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
-from batch_support import run_cli
+from conftest import run_cli
 from sarcoform.errors import InputError
 from sarcoform.io.batch_files import (
     parse_limits,
@@ -297,3 +297,125 @@ def test_a_workbook_can_carry_its_own_foods_and_brief(tmp_path: Path) -> None:
     assert isinstance(preset.brief, sf.ConstraintSet) and preset.brief.name == "ons_powder"
     out = sf.solve_batch(inputs.foods, list(inputs.products))
     assert out.item("own_brief", "base").serving_g == pytest.approx(28)
+
+
+# -- cells typed as numbers, prices as numpy numbers, cost caps -------------------------------
+
+TOY_BRIEF = 'name = "toy"\n[serving]\nserving_g = 100\n[[nutrient]]\nname = "protein"\nmin = 40\n'
+
+
+def test_ids_and_names_typed_as_numbers_read_as_text(tmp_path: Path) -> None:
+    """Spreadsheets store 1001 as the number 1001.0: ids, product and scenario names must read "1001"."""
+    from openpyxl import Workbook
+
+    (tmp_path / "toy.toml").write_text(TOY_BRIEF, encoding="utf-8")
+    book = Workbook()
+    foods = book.active
+    assert foods is not None
+    foods.title = "Foods"
+    for row in (["id", "name", "price_per_kg", "protein_g"], [1001, "hi", 20, 100], [1002, "lo", 6, 50]):
+        foods.append(row)
+    foods.append([1003, 42, 1, 0])  # a name typed as a number
+    products = book.create_sheet("Products")
+    products.append(["name", "brief", "volume_kg"])
+    products.append([7, "toy.toml", 100])
+    scenarios = book.create_sheet("Scenarios")
+    scenarios.append(["scenario", "id", "price_per_kg"])
+    scenarios.append([2024, 1002, 7])
+    availability = book.create_sheet("Availability")
+    availability.append(["id", "available_kg"])
+    availability.append([1002, 150])
+    path = tmp_path / "numbers.xlsx"
+    book.save(path)
+
+    inputs = read_products(path)
+    assert inputs.foods is not None and inputs.foods.ids == ("1001", "1002", "1003")
+    assert inputs.foods.names[2] == "42"
+    assert [p.name for p in inputs.products] == ["7"]
+    assert inputs.scenarios is not None and inputs.scenarios.prices == {"2024": {"1002": 7.0}}
+    assert inputs.availability is not None and dict(inputs.availability.kg) == {"1002": 150.0}
+    out = sf.solve_batch(inputs.foods, list(inputs.products), inputs.scenarios)
+    # 40 g protein in 100 g at least cost: 80 g lo (7/kg) + 20 g filler (1/kg) = 0.58.
+    assert out.item("7", "2024").cost_per_serving == pytest.approx(0.58, rel=1e-9)
+
+    wide = Workbook()
+    ws = wide.active
+    assert ws is not None
+    ws.title = "Scenarios"
+    ws.append(["id", 2025])
+    ws.append([1002, 8])
+    wide.save(tmp_path / "wide.xlsx")
+    assert read_scenarios(tmp_path / "wide.xlsx").prices == {"2025": {"1002": 8.0}}
+
+
+def test_prices_may_be_numpy_numbers(foods: sf.FoodTable) -> None:
+    wpi = foods.position("wpi")
+    assert wpi is not None
+    assert foods.with_prices({"wpi": np.int64(17)}).price_per_kg[wpi] == 17.0
+    assert foods.with_prices({"wpi": np.float32(17.5)}).price_per_kg[wpi] == 17.5
+    matrix = PriceScenarios({"up": {"wpi": np.int64(18)}}).matrix(foods)
+    assert matrix[0, wpi] == 18.0
+    found = problems(lambda: foods.with_prices({"wpi": True}))  # a bool is not a price
+    assert any("price_per_kg for 'wpi'" in p for p in found), found
+    found = problems(lambda: PriceScenarios({"up": {"wpi": np.float64("nan")}}).matrix(foods))
+    assert any("finite number ≥ 0" in p for p in found), found
+    assert Product("p", "ons_powder", serving_g=np.int64(40)).number_problems() == []
+
+
+def test_cost_max_keeps_the_briefs_min_and_refuses_another_basis() -> None:
+    brief = sf.ConstraintSet.model_validate(
+        {"name": "b", "serving": {"serving_g": 50}, "cost": {"basis": "serving", "min": 0.1, "max": 0.5}}
+    )
+    spec = Product("p", brief, cost_max=0.3).customise(brief)
+    assert spec.cost is not None and (spec.cost.basis, spec.cost.min, spec.cost.max) == ("serving", 0.1, 0.3)
+    per_kg = brief.with_changes(cost={"basis": "kg", "max": 4.0})
+    found = problems(lambda: Product("p", per_kg, cost_max=0.3).customise(per_kg))
+    assert any("product 'p'" in p and "cost_max" in p and "per kg" in p for p in found), found
+    found = problems(lambda: Product("p", brief, cost_max=0.05).customise(brief))  # below the brief's min
+    assert any("product 'p'" in p for p in found), found
+
+
+def test_check_understands_a_batch_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    from sarcoform.cli import main
+
+    good = tmp_path / "good.xlsx"
+    write_batch_template(good)
+    assert main(["check", str(good)]) == 0, capsys.readouterr().err
+    assert "ok" in capsys.readouterr().out
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "Products"
+    ws.append(["name", "brief", "serving_g", "ingredients", "colour"])
+    ws.append(["a", "ons_powder", "abc", None, "red"])
+    ws.append(["b", "ons_powder", 40, "nope<=3", None])
+    ws = book.create_sheet("Scenarios")
+    ws.append(["scenario", "id", "price_per_kg"])
+    ws.append(["s", "zzz", 3])
+    ws = book.create_sheet("Availability")
+    ws.append(["id", "available_kg"])
+    ws.append(["smp", "lots"])
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    assert main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    for where, words in [
+        ("[Products] row 1, column colour", "unknown column"),
+        ("[Products] row 2, column serving_g", "not a number"),
+        ("[Products] row 3, column ingredients", "unknown ingredient id 'nope'"),
+        ("[Scenarios] row 2, column id", "unknown ingredient id 'zzz'"),
+        ("[Availability] row 2, column available_kg", "not a number"),
+    ]:
+        assert any(where in line and words in line for line in err.splitlines()), (where, err)
+
+
+def test_batch_template_refuses_foods_and_brief(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sarcoform.cli import main
+
+    out = tmp_path / "batch.xlsx"
+    assert main(["template", "--batch", "-c", "ons_max_leucine", str(out)]) == 2
+    assert "--batch" in capsys.readouterr().err and not out.exists()
+    assert main(["template", "--batch", str(out)]) == 0 and out.exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from batch_support import run_cli, template_book
+from conftest import run_cli, template_book
 from sarcoform.model.foods import FoodTable
 from sarcoform.model.spec import ConstraintSet
 
@@ -110,3 +110,25 @@ def test_cli_multiblend_from_the_template(tmp_path: Path) -> None:
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["status"] == "optimal" and plan["gave_way"]
     assert any(i["scarce"] and i["value_per_kg"] > 0 for i in plan["ingredients"])
+
+
+@pytest.mark.parametrize(("status", "code"), [("error", 3), ("time_limit", 1), ("unbounded", 1)])
+def test_a_solver_failure_keeps_its_status(monkeypatch: pytest.MonkeyPatch, status: str, code: int) -> None:
+    """Failure handling: the solver is replaced to fail; the plan says how, not "infeasible"."""
+    from sarcoform.solve import multiblend
+    from sarcoform.solve.lp import LPSolution
+
+    def failing(lp: object, time_limit: float | None = None) -> LPSolution:
+        return LPSolution(status=status, solver="highs", seconds=0.0, message="solver says no")
+
+    monkeypatch.setattr(multiblend, "solve_highs", failing)
+    plan = sf.solve_multiblend(TOY, [P1, P2], {"lo": 150})
+    assert plan.status == status and plan.exit_code == code
+    assert "solver says no" in plan.reason
+
+
+def test_products_in_different_currencies_are_refused() -> None:
+    euro = sf.Product("P3", brief("p3", 40, currency="EUR"), volume_kg=100)
+    with pytest.raises(sf.InputError, match="currenc") as err:
+        sf.solve_multiblend(TOY, [P1, euro], {"lo": 150})
+    assert "P3" in str(err.value) and "EUR" in str(err.value)

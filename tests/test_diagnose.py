@@ -8,14 +8,13 @@ each reported relaxation solves at its `to` value and fails just before it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 
 import pytest
 
 import sarcoform as sf
+from conftest import food_table
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.solve.relax import round_outward
@@ -33,11 +32,6 @@ p,Protein isolate,10,90,0,0
 f,Oil,2,0,100,0
 k,Starch,1,0,0,95
 """
-
-
-def table(text: str) -> sf.FoodTable:
-    rows = list(csv.reader(io.StringIO(text)))
-    return sf.FoodTable.from_records(rows[0], rows[1:], origin="test foods")
 
 
 @dataclass
@@ -64,7 +58,7 @@ class Case:
 
     def solve(self, values: dict[str, float] | None = None, drop: str | None = None) -> sf.Result:
         spec = parse_spec_toml(self.toml(values, drop), "case.toml")
-        return sf.solve(table(self.foods), spec, solver="highs")
+        return sf.solve(food_table(self.foods), spec, solver="highs")
 
 
 # serving 30 g, protein ≥ 40 g: at most 30 × 0.80 = 24 g protein in 30 g; 40 g protein
@@ -129,7 +123,7 @@ CASES = {"protein": PROTEIN, "leucine": LEUCINE, "per_100g": PER_100G, "count": 
 def test_conflict_is_the_one_built_in(name: str, solver: str) -> None:
     case = CASES[name]
     spec = parse_spec_toml(case.toml(), "case.toml")
-    result = sf.solve(table(case.foods), spec, solver=solver)
+    result = sf.solve(food_table(case.foods), spec, solver=solver)
     assert result.status == "infeasible" and result.exit_code == 1
     assert result.diagnosis is not None
     assert set(result.diagnosis.conflict) == set(case.relax)
@@ -149,7 +143,7 @@ def test_count_conflict_by_enumeration() -> None:
     result = COUNT.solve()
     assert result.status == "infeasible"
     spec = parse_spec_toml(COUNT.toml().replace("max_ingredients = 2", "max_ingredients = 3"), "c.toml")
-    assert sf.solve(table(SINGLES), spec, solver="highs").status == "optimal"
+    assert sf.solve(food_table(SINGLES), spec, solver="highs").status == "optimal"
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -239,3 +233,82 @@ def test_diagnosis_in_json_and_summary(
     assert "leucine ≥ 2.5 g per meal" in out and "cost ≤ 0.08 USD per serving" in out
     assert "any one of these is enough" in out
     assert "lower the leucine per meal minimum from 2.5 to 1.72 g" in out
+
+
+# -- a time limit bounds the explanation ---------------------------------------------------
+
+
+def test_with_no_time_left_the_whole_brief_is_the_conflict_and_the_diagnosis_says_so() -> None:
+    """No check can run: the conflict reported is every constraint of the brief (which the
+    solver proved infeasible), flagged as perhaps not minimal, with no relaxation guessed."""
+    from sarcoform.solve.compile import compile_brief
+    from sarcoform.solve.diagnose import infeasible
+
+    # PROTEIN's conflict, and a leucine floor that 30 g meets easily (not part of it).
+    text = PROTEIN.toml() + '[[nutrient]]\nname = "leucine"\nmin = 1\n'
+    compiled = compile_brief(food_table(FOODS), parse_spec_toml(text, "case.toml"))
+    rushed = infeasible(compiled, time_limit=0.0)
+    assert set(rushed.conflict) == {"serving mass", "protein_g per serving", "leucine_g per serving"}
+    assert rushed.relaxation == []
+    assert any("proven to conflict, but fewer of them may be enough" in h for h in rushed.hints)
+    assert any("before working out how far to move any of them" in h for h in rushed.hints)
+    unhurried = infeasible(compiled)
+    assert set(unhurried.conflict) == set(PROTEIN.relax)
+    assert not any("time limit" in h for h in unhurried.hints)
+
+
+def test_time_limit_bounds_the_diagnosis_of_a_practical_brief(foods: sf.FoodTable) -> None:
+    """At most 5 of the 43 ingredients cannot meet the default brief. Narrowing that down
+    runs dozens of MIP checks (15 s here without a limit); with a 1 s limit the solve
+    returns promptly and says what it could not finish."""
+    import time
+
+    spec = sf.load_spec().with_changes(max_ingredients=5)
+    started = time.perf_counter()
+    result = sf.solve(foods, spec, solver="highs", time_limit=1.0)
+    assert time.perf_counter() - started < 8.0  # generous: the limit, compiling, one last check
+    assert result.status == "infeasible" and result.diagnosis is not None
+    d = result.diagnosis
+    from sarcoform.solve.compile import compile_brief
+
+    assert "ingredients used" in d.conflict
+    assert set(d.conflict) <= {b.name for b in compile_brief(foods, spec).bounds}
+    assert any("explaining stopped at the time limit" in h for h in d.hints)
+    assert any("before working out how far to move" in h for h in d.hints)
+
+
+def test_a_ray_is_read_only_from_an_optimal_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS stopped after one simplex iteration has a point that is no ray of the brief
+    (it breaks fat ≥ 10 per 100 g): the unbounded diagnosis must not name foods from it."""
+    import numpy as np
+
+    from sarcoform.solve import backends
+    from sarcoform.solve.compile import compile_brief
+    from sarcoform.solve.diagnose import growth_direction
+
+    text = 'name = "u"\nobjective = "max:protein"\n' + "".join(
+        f'[[nutrient]]\nname = "{n}"\nbasis = "per_100g"\n{side} = {v}\n'
+        for n, side, v in (("fat", "min", 10), ("carbohydrate", "min", 20), ("leucine", "max", 7))
+    )
+    compiled = compile_brief(food_table(FOODS), parse_spec_toml(text, "u.toml"))
+    lp = compiled.lp
+
+    def is_ray(d: np.ndarray) -> bool:
+        # Adding d any number of times keeps every row: A·d ≥ 0 below, ≤ 0 above; d ≥ 0.
+        ad = lp.A @ d
+        lo_ok = np.where(np.isfinite(lp.row_lo), ad >= -1e-9, True)
+        hi_ok = np.where(np.isfinite(lp.row_hi), ad <= 1e-9, True)
+        return bool(lo_ok.all() and hi_ok.all() and (d >= -1e-12).all() and lp.c @ d < 0)
+
+    full = growth_direction(compiled)
+    assert full is not None and is_ray(full)
+    real = backends.new_highs
+
+    def one_iteration() -> object:
+        h = real()
+        h.setOptionValue("simplex_iteration_limit", 1)
+        return h
+
+    monkeypatch.setattr(backends, "new_highs", one_iteration)
+    cut_short = growth_direction(compiled)
+    assert cut_short is None or is_ray(cut_short)

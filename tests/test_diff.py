@@ -14,18 +14,11 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
+from conftest import with_leucine_floor
 from sarcoform.cli import main
 from sarcoform.io.foods_csv import write_foods_csv
 from sarcoform.io.spec_toml import write_spec_toml
 from sarcoform.report.diff import diff_results
-
-
-def leucine_floor(spec: sf.ConstraintSet, value: float) -> sf.ConstraintSet:
-    nutrients = tuple(
-        e.model_copy(update={"min": value}) if e.name == "leucine" and e.basis == "meal" else e
-        for e in spec.nutrients
-    )
-    return spec.model_copy(update={"nutrients": nutrients})
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +64,7 @@ def test_binding_bound_moved_within_its_range_is_priced_exactly(
     (line,) = [c for c in base.constraint_lines if c.name == "leucine_g per meal"]
     assert line.binding and line.shadow_price_range is not None and line.shadow_price_range[1] is not None
     new = (2.5 + line.shadow_price_range[1]) / 2
-    after = sf.solve(foods, leucine_floor(spec, new), solver="highs")
+    after = sf.solve(foods, with_leucine_floor(spec, new), solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.verdict == "objective" and change.estimate is not None
@@ -104,7 +97,7 @@ def test_identical_results() -> None:
 def test_cli_diff_of_two_result_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     foods = sf.load_foods().with_prices({"wpi": 11.0})
     write_foods_csv(foods, tmp_path / "foods.csv")
-    write_spec_toml(leucine_floor(sf.load_spec(), 2.6), tmp_path / "brief.toml")
+    write_spec_toml(with_leucine_floor(sf.load_spec(), 2.6), tmp_path / "brief.toml")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert main(["solve", "-o", str(a), "--json"]) == 0
     args = [

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sarcoform as sf
+from conftest import food_table, with_leucine_floor
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.model.spec import NutrientBound
@@ -21,11 +22,7 @@ from sarcoform.solve.frontier import COLUMNS, frontier
 
 def with_floor(spec: sf.ConstraintSet, level: float) -> sf.ConstraintSet:
     """The brief at least cost with its leucine-per-meal floor set to `level` (independent route)."""
-    nutrients = tuple(
-        e.model_copy(update={"min": level}) if e.name == "leucine" and e.basis == "meal" else e
-        for e in spec.nutrients
-    )
-    return spec.model_copy(update={"nutrients": nutrients, "objective": "min_cost"})
+    return with_leucine_floor(spec, level, objective="min_cost")
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +119,7 @@ SMALL = """id,name,price_per_kg,protein_g,leucine_g
 )
 def test_any_curve_is_non_decreasing_and_convex(rows: list[tuple[float, float, float]]) -> None:
     text = "\n".join(f"f{i},Food {i},{p:.4f},{q:.4f},{q * s:.5f}" for i, (p, q, s) in enumerate(rows))
-    foods = sf.FoodTable.from_records(*_split(SMALL.format(rows=text)), origin="random")
+    foods = food_table(SMALL.format(rows=text), origin="random")
     spec = parse_spec_toml('name = "r"\n[serving]\nserving_g = 30\n', "r.toml")
     curve = frontier(foods, spec, "leucine", points=6)
     cost = curve["cost_per_serving"].to_numpy()
@@ -132,20 +129,64 @@ def test_any_curve_is_non_decreasing_and_convex(rows: list[tuple[float, float, f
         assert np.all(np.diff(slopes) >= -1e-6 * max(1.0, float(np.abs(slopes).max())))
 
 
-def _split(text: str) -> tuple[list[str], list[list[str]]]:
-    rows = list(csv.reader(io.StringIO(text)))
-    return rows[0], rows[1:]
-
-
 def test_practical_brief_uses_finite_differences(foods: sf.FoodTable) -> None:
+    """A mixed-integer brief has no shadow prices: the marginal cost is the slope from the
+    previous level, here from two independent solves of the brief at those two levels."""
     spec = sf.load_spec("milk_beverage_powder").with_changes(max_ingredients=7)
     curve = frontier(foods, spec, "leucine", points=3, solver="highs")
     assert (curve["status"] == "optimal").all()
-    cost, level = curve["cost_per_serving"].to_numpy(), curve["level"].to_numpy()
+    level = curve["level"].to_numpy()
     assert math.isnan(curve["marginal_cost_per_0.1"].iloc[0])  # no previous level
-    assert curve["marginal_cost_per_0.1"].iloc[1] == pytest.approx(
-        (cost[1] - cost[0]) / (level[1] - level[0]) * 0.1
-    )
+    cost = []
+    for at in level[:2]:
+        r = sf.solve(foods, with_floor(spec, float(at)), solver="cbc", sensitivity=False)
+        assert r.status == "optimal" and r.cost_per_serving is not None
+        cost.append(r.cost_per_serving)
+    dl = level[1] - level[0]
+    # Each cost is optimal within the MIP gap (1e-6 relative): so is their slope, scaled.
+    slack = 2e-6 * max(cost) / dl * 0.1
+    assert curve["marginal_cost_per_0.1"].iloc[1] == pytest.approx((cost[1] - cost[0]) / dl * 0.1, abs=slack)
+
+
+def test_marginal_cost_lies_between_the_slopes_of_independent_solves(
+    curve: object, foods: sf.FoodTable, spec: sf.ConstraintSet
+) -> None:
+    """At each inner level, the brief re-solved (CBC, the regular path) at level − δ, level
+    and level + δ: the marginal cost lies between the slopes on either side, as any
+    subgradient of a convex curve does (for any δ; off a breakpoint it equals both)."""
+    import pandas as pd
+
+    assert isinstance(curve, pd.DataFrame)
+    for level, marginal in zip(curve["level"][1:-1], curve["marginal_cost_per_0.1"][1:-1], strict=True):
+        delta = 0.02 * max(1.0, float(level))
+        costs = []
+        for at in (level - delta, level, level + delta):
+            r = sf.solve(foods, with_floor(spec, float(at)), solver="cbc", sensitivity=False)
+            assert r.status == "optimal" and r.cost_per_serving is not None
+            costs.append(r.cost_per_serving)
+        left, right = (costs[1] - costs[0]) / delta * 0.1, (costs[2] - costs[1]) / delta * 0.1
+        slack = 1e-4 * max(abs(left), abs(right)) + 1e-9  # CBC reports ~7 significant digits
+        assert left - slack <= marginal <= right + slack, (level, left, marginal, right)
+
+
+def test_a_wrong_sign_would_show(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The marginal cost is the shadow price as the duals give it, not clamped at 0: duals
+    of the wrong sign (a fault injected here) show as negative marginal costs."""
+    from dataclasses import replace
+
+    from sarcoform.solve import practical
+
+    solve = practical.solve
+
+    def flipped(*args: object, **kwargs: object) -> object:
+        sol = solve(*args, **kwargs)  # type: ignore[arg-type]
+        return replace(sol, row_duals=None if sol.row_duals is None else -sol.row_duals)
+
+    monkeypatch.setattr(practical, "solve", flipped)
+    shown = frontier(foods, spec, "leucine", points=5)["marginal_cost_per_0.1"].to_numpy()
+    assert np.all(shown[:-1] <= 0) and np.any(shown[1:-1] < -1e-6)
 
 
 def test_cli_writes_csv_png_and_excel_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,3 +221,19 @@ def test_cli_infeasible_brief_has_no_curve(tmp_path: Path, capsys: pytest.Captur
     assert main(["frontier", "-c", str(brief), "-o", str(tmp_path / "out")]) == 1
     assert "infeasible" in capsys.readouterr().err
     assert not list(tmp_path.glob("out.*"))
+
+
+def test_control_characters_in_ids_survive_every_output(curve: object, tmp_path: Path) -> None:
+    """An ingredient id holding "\\x0b" (which XML cannot hold) in the blend column."""
+    from sarcoform.io.xlsx import read_sheet
+    from sarcoform.report.frontier import write_frontier
+
+    frame = curve.copy()  # type: ignore[attr-defined]
+    frame.attrs = dict(curve.attrs)  # type: ignore[attr-defined]
+    frame.loc[0, "blend"] = "wpi\x0b 3 g, =cmd 1 g"
+    frame.loc[1, "blend"] = "smp\r 2 g"
+    write_frontier(frame, tmp_path / "f")
+    sheet = read_sheet(tmp_path / "f.xlsx", "Frontier")
+    assert sheet is not None and sheet.rows[0][3] == "wpi\x0b 3 g, =cmd 1 g"
+    rows = list(csv.reader(io.StringIO((tmp_path / "f.csv").read_bytes().decode("utf-8"), newline="")))
+    assert rows[1][3] == "wpi\x0b 3 g, =cmd 1 g" and rows[2][3] == "smp\r 2 g"  # a lone \r is quoted

@@ -156,6 +156,15 @@ HAND: list[tuple[str, str, str, float]] = [
         7.5 * 0.01 + 22.5 * 0.001,
     ),
     (
+        "energy share against a kJ column (units converted)",
+        "[serving]\nserving_g = 30\n[derived]\nprotein_kcal = '4 * protein_g'\n"
+        "[[ratio]]\nname='protein energy'\nnumerator='protein_kcal'\n"
+        "denominator='energy_kj'\nunit='%'\nmin=20",
+        # 30 g carry 510 kJ = 121.89 kcal → protein ≥ 0.2 × 121.89 / 4 g → whey = that / 0.8
+        "cost",
+        (lambda w: w * 0.01 + (30 - w) * 0.001)(0.2 * 510 / 4.184 / 4 / 0.8),
+    ),
+    (
         "ingredient share in %",
         "[serving]\nserving_g = 30\n[[ingredient]]\nid='whey'\nmin=50\nunit='%'",
         "cost",
@@ -177,7 +186,7 @@ HAND: list[tuple[str, str, str, float]] = [
     (
         "cost cap per kg of product",
         "objective='max:protein'\n[serving]\nserving_g = 30\n[cost]\nbasis='kg'\nmax=4",
-        # 1000 (0.01 w + 0.001 m) / 30 ≤ 4 → w = 10/0.9... i.e. 0.009 w ≤ 0.09 → w = 10
+        # 1000 (0.01 w + 0.001 (30 − w)) / 30 ≤ 4 → 0.009 w ≤ 0.09 → w = 10 g whey, 8 g protein
         "objective",
         8.0,
     ),

@@ -6,8 +6,6 @@ solving again with the bound or price moved inside and just outside the range.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -15,6 +13,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
+from conftest import food_table
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.model.columns import ColumnSet
@@ -41,14 +40,9 @@ min = 12
 SOLVERS = ["cbc", "highs"]
 
 
-def table(text: str) -> sf.FoodTable:
-    rows = list(csv.reader(io.StringIO(text)))
-    return sf.FoodTable.from_records(rows[0], rows[1:], origin="test foods")
-
-
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_hand_solved_ranges(solver: str) -> None:
-    r = sf.solve(table(HAND_FOODS), parse_spec_toml(HAND_BRIEF, "hand.toml"), solver=solver)
+    r = sf.solve(food_table(HAND_FOODS), parse_spec_toml(HAND_BRIEF, "hand.toml"), solver=solver)
     assert r.status == "optimal" and r.cost_per_serving == pytest.approx(0.14)
     lines = {c.name: c for c in r.constraint_lines}
     protein, serving = lines["protein_g per serving"], lines["serving mass"]
@@ -120,11 +114,14 @@ def case(request: pytest.FixtureRequest, foods: sf.FoodTable) -> tuple[sf.Constr
     return spec, sf.solve(foods, spec, solver="highs")
 
 
-def test_shadow_prices_hold_exactly_inside_their_range(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
-) -> None:
-    spec, base = case
+def confirm_shadow_price_ranges(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, base: sf.Result, solver: str
+) -> int:
+    """Re-solve with each binding bound moved halfway to each end of its range and just past
+    it: inside, a linear bound moves the objective by exactly shadow price × change, and a
+    bound in coefficients keeps the same constraints binding; outside, neither. The count."""
     assert base.objective_value is not None
+    rel = 1e-7 if solver == "highs" else 1e-6  # CBC reports ~7 significant digits
     checked = 0
     for c in base.constraint_lines:
         if not c.binding or c.shadow_price_range is None:
@@ -140,21 +137,26 @@ def test_shadow_prices_hold_exactly_inside_their_range(
             s = moved(spec, foods, c.name, side, t)
             if equality and c.name != "serving mass":
                 s = moved(s, foods, c.name, "max" if side == "min" else "min", t)
-            r = sf.solve(foods, s, solver="highs", sensitivity=False)
+            r = sf.solve(foods, s, solver=solver, sensitivity=False)
             if linear(c):
-                # Inside: the objective moves by exactly shadow price × change.
                 expected = base.objective_value + c.shadow_price * (t - bound)  # type: ignore[operator]
                 holds = r.status == "optimal" and r.objective_value == pytest.approx(
-                    expected, rel=1e-7, abs=1e-9
+                    expected, rel=rel, abs=1e-9
                 )
             else:
-                # A bound in coefficients: inside, the same constraints bind and ingredients are used.
                 holds = r.status == "optimal" and signature(r) == signature(base)
             assert holds == inside, (
                 f"{c.label}: moved to {t} ({'inside' if inside else 'outside'} {lo}..{hi})"
             )
             checked += 1
-    assert checked >= 8
+    return checked
+
+
+def test_shadow_prices_hold_exactly_inside_their_range(
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+) -> None:
+    spec, base = case
+    assert confirm_shadow_price_ranges(foods, spec, base, "highs") >= 8
 
 
 def test_blend_stays_optimal_inside_its_price_range(
@@ -205,16 +207,24 @@ def test_excluded_ingredients_have_no_entry_price(case: tuple[sf.ConstraintSet, 
     assert all(u.entry_price is None for u in excluded.values())
 
 
-def test_cbc_results_carry_the_same_ranges(foods: sf.FoodTable) -> None:
+def test_cbc_results_carry_ranges_that_cbc_confirms(foods: sf.FoodTable) -> None:
+    """A CBC answer's ranges are read off a HiGHS basis; CBC re-solves check them (as
+    above), and an unused ingredient enters just below its entry price, not just above."""
     spec = sf.load_spec()
-    a, b = sf.solve(foods, spec, solver="cbc"), sf.solve(foods, spec, solver="highs")
-    for x, y in zip(a.constraint_lines, b.constraint_lines, strict=True):
-        assert (x.shadow_price_range is None) == (y.shadow_price_range is None)
-        if x.shadow_price_range is not None:
-            assert x.shadow_price_range == pytest.approx(y.shadow_price_range, rel=1e-5, abs=1e-7)
-    for u, v in zip(a.unused, b.unused, strict=True):
-        assert u.id == v.id and (u.entry_price is None) == (v.entry_price is None)
-        assert u.entry_price is None or u.entry_price == pytest.approx(v.entry_price, rel=1e-5)
+    base = sf.solve(foods, spec, solver="cbc")
+    checked = confirm_shadow_price_ranges(foods, spec, base, "cbc")
+    entering = [u for u in base.unused if u.entry_price is not None and u.entry_price > 0]
+    for u in entering[::4]:
+        assert u.entry_price is not None
+        below = sf.solve(
+            foods.with_prices({u.id: u.entry_price * 0.999}), spec, solver="cbc", sensitivity=False
+        )
+        above = sf.solve(
+            foods.with_prices({u.id: u.entry_price * 1.001}), spec, solver="cbc", sensitivity=False
+        )
+        assert u.id in below.grams and u.id not in above.grams, u.id
+        checked += 1
+    assert checked >= 10
 
 
 def test_json_fields(capsys: pytest.CaptureFixture[str]) -> None:

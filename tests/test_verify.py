@@ -78,3 +78,27 @@ def test_blanks_zero_and_exclude_policies(tmp_path) -> None:  # type: ignore[no-
     zero = sf.solve(foods, parse_spec_toml('name = "b"\nblank_values = "zero"\n' + body, "b.toml"))
     assert zero.grams["whey"] == __import__("pytest").approx(10.0)
     assert zero.cost_per_serving < excluded.cost_per_serving
+
+
+def test_unknown_prices_give_no_cost_not_zero(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sarcoform.io.spec_toml import parse_spec_toml
+
+    table = tmp_path / "composition.csv"
+    table.write_text("id,name,protein_g\na,A,80\nb,B,20\n", encoding="utf-8")  # no prices at all
+    spec = parse_spec_toml('name = "b"\nobjective = "max:protein"\n[serving]\nserving_g = 10\n', "b.toml")
+    result = sf.solve(sf.load_foods(table), spec)
+    assert result.status == "optimal" and result.objective_value == __import__("pytest").approx(8.0)
+    assert result.cost_per_serving is None and result.cost_per_kg is None and result.cost_per_day is None
+    assert all(line.cost is None for line in result.blend_lines)
+    assert any("tie-break by cost skipped" in n for n in result.notes)
+
+
+def test_result_json_round_trip_and_api_errors(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    import pytest
+
+    result = sf.solve(foods, spec, solver="highs")
+    assert sf.Result.from_dict(result.to_dict()).to_dict() == result.to_dict()
+    with pytest.raises(sf.InputError, match="not a sarcoform result"):
+        sf.Result.from_dict({"status": "optimal"})
+    with pytest.raises(sf.InputError, match="unknown objective"):
+        spec.with_changes(objective="most leucine")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import InputError, Problem
@@ -23,6 +23,9 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
     specs: list[ConstraintSet] = []
     for path in map(Path, paths):
         suffix = path.suffix.lower()
+        if suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "products"):
+            _add(problems, _check_batch(path))
+            continue
         if suffix in WORKBOOK_SUFFIXES:
             from .io.workbook import check_workbook
 
@@ -57,6 +60,40 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
+
+
+def _check_batch(path: Path) -> list[Problem]:
+    """A batch workbook: every sheet, then each product over the foods and under the price
+    scenarios that could be read (its Foods sheet, else the embedded table)."""
+    from .io.batch_files import read_batch_book
+    from .model.batch import Product
+    from .solve.batch import plan_batch
+
+    inputs, problems = read_batch_book(path)
+    if inputs.foods is None and _has_sheet(path, "foods"):
+        return problems  # no usable food table to check against: its problems say why
+    foods = inputs.foods or load_foods()
+    given, availability = inputs.scenarios, inputs.availability
+    # Scenarios with a bad price: the products are still checked at the table's own prices.
+    scenarios = given if given is not None and _passes(problems, lambda: given.matrix(foods)) else None
+    if availability is not None:
+        _passes(problems, lambda: availability.positions(foods))
+    products: dict[str, Product] = {}
+    for product in inputs.products:  # a repeated name is reported already: check the first
+        products.setdefault(product.name, product)
+    if products:
+        _passes(problems, lambda: plan_batch(foods, list(products.values()), scenarios))
+    return problems
+
+
+def _passes(problems: list[Problem], check: Callable[[], object]) -> bool:
+    """Run a check; add the problems it raises."""
+    try:
+        check()
+    except InputError as err:
+        _add(problems, err.problems)
+        return False
+    return True
 
 
 def _gives_brief(path: Path | str) -> bool:

@@ -83,6 +83,8 @@ def solve(
         from .io.files import refuse_overwriting_input
 
         refuse_overwriting_input(output, book, foods, constraints)
+        if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
+            raise UsageError(f"--output {output}: use a .json or .xlsx file name")
     result = run(food_table, spec, solver=solver, time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
@@ -98,12 +100,10 @@ def solve(
 
 
 def _with_objective(spec: Any, objective: str) -> Any:
-    from pydantic import ValidationError
-
     try:
         return spec.with_changes(objective=objective)
-    except ValidationError as err:
-        raise UsageError(f"--objective: {err.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    except InputError as err:
+        raise UsageError(f"--objective {err.problems[0].message.removeprefix('objective: ')}") from None
 
 
 def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None:
@@ -201,10 +201,13 @@ def template(
     if output.exists() and not force:
         raise UsageError(f"{output} exists: choose another name, or add --force to replace it")
     if batch:
-        try:
-            from .io.batch_files import write_batch_template
-        except ImportError:
-            raise UsageError("--batch: batch workbooks are not available in this version") from None
+        from .io.batch_files import write_batch_template
+
+        if foods or constraints:
+            raise UsageError(
+                "--batch takes no --foods/--constraints: name each product's brief in the Products"
+                " sheet, and add a Foods sheet (copied from `sarcoform template`) for another food table"
+            )
         write_batch_template(output)
     else:
         from . import load_foods, load_spec
@@ -524,8 +527,8 @@ def multiblend(
         write_multiblend_output(plan, output)
     console = _console()
     if plan.status != "optimal":
-        console.print(f"no joint plan: {plan.reason}", markup=False)
-        raise typer.Exit(1)
+        console.print(f"no joint plan ({plan.status}): {plan.reason}", markup=False)
+        raise typer.Exit(plan.exit_code)
     extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
     console.print(
         f"total cost {plan.total_cost:,.2f} {plan.currency} ({extra:+,.2f} against each product on its own)",

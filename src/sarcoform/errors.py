@@ -6,7 +6,7 @@ one line per problem and exit 2; importers collect every problem, then raise onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Problem:
         ]
         head = " ".join(p for p in (place, ", ".join(spots)) if p)
         return f"{head}: {self.message}" if head else self.message
+
+    def at(self, message: str, column: str | None = None) -> Problem:
+        """Another problem at the same place (in `column` when given)."""
+        return replace(self, message=message, column=self.column if column is None else column)
 
 
 class SarcoformError(Exception):

@@ -24,17 +24,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import InputError, Problem, ProblemCollector, UsageError
-from ..model.batch import Availability, PriceScenarios, Product, ingredient_limit
-from ..model.foods import Cell, FoodTable, parse_number
+from ..model.batch import Availability, PriceScenarios, Product, ingredient_limit, name_problems
+from ..model.foods import Cell, FoodTable, cell_text, parse_number
 from ..model.spec import ConstraintSet
 from .files import read_text
+from .spec_toml import load_toml
 
 PRODUCTS, SCENARIOS, AVAILABILITY = "Products", "Scenarios", "Availability"
 PRODUCT_COLUMNS = (
@@ -95,7 +95,7 @@ def _blank(cell: Cell) -> Cell:
 def _table(
     header: list[Cell], rows: list[list[Cell]], file: str, sheet: str | None, first_row: int
 ) -> _Table:
-    names = ["" if h is None else str(h).strip() for h in header]
+    names = [cell_text(h).strip() for h in header]
     while names and not names[-1]:
         names.pop()
     if not names:
@@ -187,12 +187,11 @@ class _ProductReader:
 
     def product(self, data: Mapping[str, Any], where: Callable[[str | None], Problem]) -> Product | None:
         def fail(message: str, column: str | None) -> None:
-            w = where(column)
-            self.problems.append(Problem(message, w.file, w.sheet, w.row, w.column, w.line))
+            self.problems.append(where(column).at(message))
 
         start = len(self.problems)
-        name = data.get("name")
-        if name is None or not str(name).strip():
+        name = _text(data.get("name"))
+        if name is None:
             fail("product name is blank", "name")
         numbers: dict[str, float | None] = {}
         for column in NUMBER_COLUMNS:
@@ -207,7 +206,7 @@ class _ProductReader:
         if len(self.problems) > start or name is None:
             return None
         product = Product(
-            name=str(name).strip(),
+            name=name,
             brief=brief,
             objective=objective,
             ingredients=limits,
@@ -224,7 +223,7 @@ class _ProductReader:
         pairs: dict[str, tuple[float | None, float | None]] = {}
         compact = data.get("ingredients")
         if compact is not None:
-            parsed = parse_limits(str(compact))
+            parsed = parse_limits(cell_text(compact))
             if isinstance(parsed, str):
                 fail(parsed, "ingredients")
             else:
@@ -277,10 +276,8 @@ class _ProductReader:
 
 
 def _text(cell: Any) -> str | None:
-    if cell is None:
-        return None
-    text = str(cell).strip()
-    return text or None
+    """A cell's text, stripped; None when blank."""
+    return cell_text(cell).strip() or None
 
 
 def _has_sheet(book: Path, name: str) -> bool:
@@ -291,7 +288,8 @@ def _has_sheet(book: Path, name: str) -> bool:
 
 def _products_from_table(t: _Table, reader: _ProductReader, found: ProblemCollector) -> list[Product]:
     _check_columns(t, PRODUCT_COLUMNS, ("name",), found)
-    found.raise_if_any()
+    if "name" not in t.keys:
+        return []  # no product without a name; with it, rows are read despite unknown columns
     products = []
     for row, record in t.records():
         product = reader.product(record, lambda column, row=row: t.where(row, column))  # type: ignore[misc]
@@ -315,49 +313,46 @@ def read_products(path: Path | str) -> BatchInputs:
         reader = _ProductReader(p.parent, None)
         products = _products_from_table(_csv_table(p), reader, found)
         found.extend(reader.problems)
-        _check_products(products, found)
+        found.extend(name_problems(products))
+        found.raise_if_any()
         return BatchInputs(str(p), tuple(products))
     raise UsageError(f"{p}: give the products as .xlsx, .toml or .csv")
 
 
-def _check_products(products: list[Product], found: ProblemCollector) -> None:
-    seen: dict[str, Product] = {}
-    for product in products:
-        if product.name in seen:
-            w = product.where or Problem("")
-            found.problems.append(
-                Problem(
-                    f"product {product.name!r} appears twice: names must be unique",
-                    w.file,
-                    w.sheet,
-                    w.row,
-                    "name",
-                    w.line,
-                )
-            )
-        seen[product.name] = product
-    found.raise_if_any()
-
-
 def _read_book(path: Path) -> BatchInputs:
+    inputs, problems = read_batch_book(path)
+    if problems:
+        raise InputError(problems)
+    return inputs
+
+
+def read_batch_book(path: Path | str) -> tuple[BatchInputs, list[Problem]]:
+    """A batch workbook read sheet by sheet: what could be read, and every problem found.
+
+    A sheet with problems is left out (None); products with problems are left out of
+    the products. `sarcoform check` cross-checks what is left.
+    """
     from . import load_foods
 
+    path = Path(path)
     found = ProblemCollector(str(path))
     reader = _ProductReader(path.parent, path)
-    products_sheet = _sheet_table(path, PRODUCTS, required=True)
-    assert products_sheet is not None
-    products = _products_from_table(products_sheet, reader, found)
+    products: list[Product] = []
+    products_sheet = _catch(found, lambda: _sheet_table(path, PRODUCTS, required=True))
+    if products_sheet is not None:
+        products = _products_from_table(products_sheet, reader, found)
     found.extend(reader.problems)
+    found.extend(name_problems(products))
     scenarios = availability = None
-    scenario_sheet = _sheet_table(path, SCENARIOS, required=False)
+    scenario_sheet = _catch(found, lambda: _sheet_table(path, SCENARIOS, required=False))
     if scenario_sheet is not None:
         scenarios = _catch(found, lambda: _scenarios_from_table(scenario_sheet))
-    availability_sheet = _sheet_table(path, AVAILABILITY, required=False)
+    availability_sheet = _catch(found, lambda: _sheet_table(path, AVAILABILITY, required=False))
     if availability_sheet is not None:
         availability = _catch(found, lambda: _availability_from_table(availability_sheet))
     foods = _catch(found, lambda: load_foods(path)) if _has_sheet(path, "Foods") else None
-    _check_products(products, found)
-    return BatchInputs(str(path), tuple(products), scenarios, availability, foods)
+    inputs = BatchInputs(str(path), tuple(products), scenarios, availability, foods)
+    return inputs, list(dict.fromkeys(found.problems))
 
 
 def _catch(found: ProblemCollector, read: Callable[[], Any]) -> Any:
@@ -376,12 +371,7 @@ def _read_toml(path: Path) -> BatchInputs:
 
     text = read_text(path)
     name = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(
-            Problem(f"TOML syntax error: {getattr(err, 'msg', err)}", name, line=getattr(err, "lineno", None))
-        ) from None
+    data = load_toml(text, name)
     lines = _product_lines(text)
     found = ProblemCollector(name)
     for key in data:
@@ -425,7 +415,8 @@ def _read_toml(path: Path) -> BatchInputs:
     foods = None
     if isinstance(data.get("foods"), str):
         foods = _catch(found, lambda: load_foods(path.parent / data["foods"]))
-    _check_products(products, found)
+    found.extend(name_problems(products))
+    found.raise_if_any()
     return BatchInputs(name, tuple(products), scenarios, availability, foods)
 
 
@@ -490,17 +481,7 @@ def read_scenarios(path: Path | str) -> PriceScenarios:
         return _scenarios_from_table(sheet)
     if suffix == ".toml":
         text = read_text(p)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise InputError(
-                Problem(
-                    f"TOML syntax error: {getattr(err, 'msg', err)}",
-                    str(p),
-                    line=getattr(err, "lineno", None),
-                )
-            ) from None
-        return _scenarios_from_toml(data.get("scenario", {}), str(p), text)
+        return _scenarios_from_toml(load_toml(text, str(p)).get("scenario", {}), str(p), text)
     if suffix in (".csv", ".tsv", ".txt"):
         return _scenarios_from_table(_csv_table(p))
     raise UsageError(f"{p}: give price scenarios as .csv, .xlsx or .toml")
@@ -680,10 +661,6 @@ class BatchJournal:
     def close(self) -> None:
         self._handle.close()
 
-    def remove(self) -> None:
-        self.close()
-        self.path.unlink(missing_ok=True)
-
 
 def _read_journal(path: Path, fingerprint: str) -> tuple[list[dict[str, Any]], int]:
     data = path.read_bytes()
@@ -788,46 +765,24 @@ _TEMPLATE_README: list[tuple[str, str | None]] = [
 
 def write_batch_template(path: Path | str) -> None:
     """An example batch workbook: Read me, Products, Scenarios, Availability."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.table import Table, TableStyleInfo
+    from openpyxl.styles import Alignment, Font
 
-    from .files import atomic_output
+    from .workbook_write import new_workbook, save, write_rows
 
-    book = Workbook()
-    readme = book.active
-    assert readme is not None
-    readme.title = "Read me"
-    sheets: list[tuple[str, list[Cell], list[list[Cell]]]] = [
+    book = new_workbook()
+    readme = book.create_sheet("Read me")
+    (title, _), *lines = _TEMPLATE_README
+    write_rows(readme, [title], lines, freeze="", widths=False)
+    readme["A1"].font = Font(bold=True, size=14)
+    for row in readme.iter_rows(min_row=2, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    readme.column_dimensions["A"].width = 16
+    readme.column_dimensions["B"].width = 120
+    sheets: list[tuple[str, list[str], list[list[Cell]]]] = [
         (PRODUCTS, list(PRODUCT_COLUMNS), _TEMPLATE_PRODUCTS),
         (SCENARIOS, ["scenario", "id", "price_per_kg", "note"], _TEMPLATE_SCENARIOS),
         (AVAILABILITY, ["id", "available_kg", "note"], _TEMPLATE_AVAILABILITY),
     ]
-    _put_rows(readme, [[a, b] for a, b in _TEMPLATE_README])
-    readme["A1"].font = Font(bold=True, size=14)
-    readme.column_dimensions["A"].width = 16
-    readme.column_dimensions["B"].width = 120
     for title, header, rows in sheets:
-        ws = book.create_sheet(title)
-        _put_rows(ws, [header, *rows])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for k, column in enumerate(header):
-            ws.column_dimensions[ws.cell(1, k + 1).column_letter].width = max(12, len(str(column)) + 4)
-        ref = f"A1:{ws.cell(len(rows) + 1, len(header)).coordinate}"
-        table = Table(displayName=f"{title}Table", ref=ref)
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        ws.add_table(table)
-    with atomic_output(path, "wb") as f:
-        book.save(f)
-
-
-def _put_rows(ws: Any, rows: list[list[Cell]]) -> None:
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row, start=1):
-            if value is None:
-                continue
-            cell = ws.cell(r, c, value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
+        write_rows(book.create_sheet(title), header, rows, table=f"{title}Table")
+    save(book, path)

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import itertools
+import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from ..errors import InputError, Problem, UsageError
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # a food table or brief is kilobytes; refuse absurd files
 
 
-def describe(path: Path | str) -> str:
-    return str(path)
-
-
 def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """A text input file as str, or an InputError that says what is wrong with it."""
     p = Path(path)
-    name = describe(p)
+    name = str(p)
     if not p.exists():
         raise InputError(Problem("no such file", name))
     if p.is_dir():
@@ -99,6 +98,41 @@ def csv_safe(text: str) -> str:
     if text.startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
     return text
+
+
+def plain(value: Any) -> Any:
+    """A value as an output cell holds it: numpy scalars as Python numbers; NaN, infinities
+    and pandas' NA as None (a blank)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
+        value = value.item()
+    if type(value).__name__ == "NAType" or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
+
+
+def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]], path: Path | str) -> None:
+    """A CSV file (comma, "\n" line ends), written atomically. Blanks for None, NaN and NA;
+    floats exact (repr); text made formula-safe with `csv_safe`, header included."""
+    with atomic_output(path, "w") as f:
+        text = cast(IO[str], f)
+        writer = csv.writer(text, lineterminator="\n")
+        # Python 3.12's writer leaves a lone "\r" unquoted (it only looks for the line
+        # terminator), which no reader accepts: such rows are written fully quoted.
+        quoted = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for row in itertools.chain([header], rows):
+            cells = [_csv_cell(v) for v in row]
+            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
+
+
+def _csv_cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (bool, int)):
+        return str(value)
+    return csv_safe(str(value))
 
 
 def _is_number(text: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model.foods import Cell, FoodTable
-from .files import FORMULA_STARTS, csv_safe, read_text, write_text
+from .files import FORMULA_STARTS, read_text, write_csv
 
 
 def read_foods_csv(path: Path | str, *, label: str | None = None) -> FoodTable:
@@ -32,7 +32,7 @@ def read_csv_cells(path: Path | str, name: str) -> tuple[list[str], list[list[Ce
     except csv.Error as err:
         raise InputError(Problem(f"not valid CSV: {err}", name)) from None
     header, *body = rows
-    return header, [[_unescape(c) for c in row] for row in body]
+    return [_unescape(c) for c in header], [[_unescape(c) for c in row] for row in body]
 
 
 def _unescape(cell: str) -> str:
@@ -42,28 +42,12 @@ def _unescape(cell: str) -> str:
     return cell
 
 
-def foods_to_csv(foods: FoodTable) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    # Python 3.12's writer leaves a lone "\r" unquoted (it only looks for the line
-    # terminator), which no reader accepts: such rows are written fully quoted.
-    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(foods.columns)
-    for record in foods.records():
-        cells = [_cell(v) for v in record.values()]
-        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
-    return out.getvalue()
-
-
 def write_foods_csv(foods: FoodTable, path: Path | str) -> None:
-    write_text(path, foods_to_csv(foods))
+    """The table as CSV, written atomically; whole numbers without ".0" (12, not 12.0)."""
+    write_csv(foods.columns, ([_whole(v) for v in record.values()] for record in foods.records()), path)
 
 
-def _cell(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    return csv_safe(str(value))
+def _whole(value: Cell) -> Cell:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value

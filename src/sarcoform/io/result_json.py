@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from ..errors import InputError, Problem
 from ..model.result import Result
 from .files import read_text
@@ -23,7 +21,5 @@ def read_result_json(path: Path | str) -> Result:
         raise InputError(Problem("is not a sarcoform result (expected a JSON object)", name))
     try:
         return Result.from_dict(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(Problem(f"is not a sarcoform result: {where}: {first['msg']}", name)) from None
+    except InputError as err:
+        raise InputError(Problem(f"is {err.problems[0].message}", name)) from None

@@ -25,13 +25,18 @@ def read_spec_toml(path: Path | str, *, label: str | None = None) -> ConstraintS
     return parse_spec_toml(read_text(path), name)
 
 
-def parse_spec_toml(text: str, name: str) -> ConstraintSet:
+def load_toml(text: str, name: str) -> dict[str, Any]:
+    """TOML text as data; a syntax error is an InputError at its line of file `name`."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None) or _line_from_message(str(err))
         message = getattr(err, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
         raise InputError(Problem(f"TOML syntax error: {message}", name, line=line)) from None
+
+
+def parse_spec_toml(text: str, name: str) -> ConstraintSet:
+    data = load_toml(text, name)
     lines = _entry_lines(text)
     data.setdefault("name", Path(name).stem)
     return spec_from_dict(data, name, lambda section, index: lines.get((section, index)))
@@ -55,6 +60,8 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
         entry = getattr(spec, section)
         if isinstance(entry, Entry):
             entry.located(_where(origin, locate(section, None)))
+    for derived in spec.derived.values():
+        derived.located(_where(origin, locate("derived", None)))
     return spec
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem
-from ..model.foods import ALIASES, Cell, FoodTable, parse_number
+from ..model.foods import Cell, FoodTable, canonical_columns, cell_text, parse_number
 from ..model.spec import (
     BASES,
     AminoAcidPattern,
@@ -66,9 +65,6 @@ class ListSheet:
     columns: tuple[Column, ...]
     key: str  # the column naming an entry (where compile-time problems point by default)
     about: str
-
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
 
 
 @dataclass(frozen=True)
@@ -494,13 +490,13 @@ class _BriefReader:
         """An input workbook may call its bounds sheet `Nutrients`; a results workbook's
         `Nutrients` sheet (amounts per serving, …) is not a brief sheet."""
         sheet = read_sheet(self.path, NUTRIENTS_ALIAS, required=False, found=self.brief.problems)
-        if sheet is None or "per_serving" in (str(h).lower() for h in sheet.header):
+        if sheet is None or "per_serving" in (cell_text(h).lower() for h in sheet.header):
             return None
         return sheet
 
     # -- Settings: key | value ---------------------------------------------------
     def settings(self, sheet: Sheet) -> None:
-        header = [str(h).strip().lower() if h is not None else "" for h in sheet.header]
+        header = [cell_text(h).strip().lower() for h in sheet.header]
         if "key" not in header or "value" not in header:
             self.problem(
                 "the Settings sheet needs a header row with columns key and value",
@@ -514,11 +510,11 @@ class _BriefReader:
             number = sheet.first_row + offset
             raw_key = row[k] if k < len(row) else None
             value = row[v] if v < len(row) else None
-            if raw_key is None or not str(raw_key).strip():
+            key = cell_text(raw_key).strip().lower()
+            if not key:
                 if value is not None:
                     self.problem("a value without a key", sheet.name, number, "key")
                 continue
-            key = str(raw_key).strip().lower()
             setting = SETTINGS_BY_KEY.get(key)
             if setting is None:
                 close = difflib.get_close_matches(key, SETTINGS_BY_KEY, n=1)
@@ -554,7 +550,7 @@ class _BriefReader:
                 self.problem(f"must be ≥ {minimum:g}, got {parsed:g}", sheet, row, column)
                 return None
             return parsed
-        text = _text(cell)
+        text = cell_text(cell)
         if kind == "list":
             return _split_list(text) or None
         return text
@@ -564,7 +560,7 @@ class _BriefReader:
         columns: list[Column | None] = []
         known = {c.key: c for c in layout.columns}
         for k, cell in enumerate(sheet.header):
-            key = "" if cell is None else str(cell).strip().lower()
+            key = cell_text(cell).strip().lower()
             column = known.get(key)
             if column is None and key:
                 close = difflib.get_close_matches(key, known, n=1)
@@ -581,7 +577,7 @@ class _BriefReader:
             for column, cell in zip(columns, row, strict=False):
                 if column is None or cell is None:
                     continue
-                filled = filled or bool(str(cell).strip())
+                filled = filled or bool(cell_text(cell).strip())
                 parsed = self.value(column.kind, cell, sheet.name, number, column.key, column.minimum)
                 if parsed is not None:
                     entry[column.key] = parsed
@@ -682,14 +678,6 @@ def _without(data: dict[str, Any], locs: list[list[Any]]) -> dict[str, Any]:
     return data
 
 
-def _text(cell: Cell) -> str:
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float) and math.isfinite(cell) and cell.is_integer() and abs(cell) < 1e15:
-        return str(int(cell))  # a spreadsheet turned "12" into 12.0
-    return str(cell)
-
-
 def _split_list(text: str) -> tuple[str, ...]:
     """ "a, b, \"c,d\"" → ("a", "b", "c,d")."""
     row = next(csv.reader([text], skipinitialspace=True), [])
@@ -757,8 +745,7 @@ def _lenient_foods(path: Path | str) -> tuple[FoodTable | None, list[Problem]]:
         problems = uncached + err.problems
     if any(p.row is None or p.row < sheet.first_row for p in problems):
         return None, problems  # header problems: nothing sensible to cross-check
-    raw = [str(h).strip().lower() if h is not None else "" for h in sheet.header]
-    header = [ALIASES[h] if h in ALIASES and ALIASES[h] not in raw else h for h in raw]
+    header = canonical_columns(sheet.header)
     rows = [list(r) for r in sheet.rows]
     for p in problems:
         k = p.row - sheet.first_row  # type: ignore[operator]

@@ -7,16 +7,20 @@ Cells are written so that a workbook reads back exactly:
   hold (control characters, a lone carriage return) and whitespace-only text are
   escaped the way Excel does (`_x000D_`), which calamine, Excel and LibreOffice decode;
 * numbers are written with `repr` (shortest exact form): openpyxl's own "%.16g" loses
-  the last bit of some doubles (0.1 + 0.2 comes back as 0.3).
+  the last bit of some doubles (0.1 + 0.2 comes back as 0.3); numpy numbers as Python
+  numbers; NaN, infinities and pandas' NA as blank cells.
+
+Every sheet sarcoform writes goes through `write_rows` (or `put` for single cells), in
+normal and in write-only workbooks, and every workbook through `save`.
 
 openpyxl is imported inside the functions: `sarcoform solve` never pays for it.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +28,7 @@ from ..errors import InputError, Problem, SarcoformError
 from ..model.foods import FLAG_COLUMNS, FoodTable
 from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
 from ..model.units import label, split_column
-from .files import atomic_output
+from .files import atomic_output, plain
 from .workbook import (
     BASIS_HELP,
     FOODS,
@@ -41,9 +45,12 @@ from .xlsx import column_letter
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.cell import Cell as XlCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
     from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_CELL_TEXT = 32_767  # Excel's limit; openpyxl would silently cut longer text
+DEFAULT_BATCH_KG = 1000.0  # batch size of templates and results when the brief gives none
+WIDTH_ROWS = 200  # column widths are fitted to this many rows
 SPARE_ROWS = 1_000  # validation reaches this far below the data, for rows people add
 HEADER_FILL = "DDEBF7"
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
@@ -62,14 +69,14 @@ def excel_text(text: str) -> str:
 
 def put(cell: XlCell, value: Any) -> None:
     """Write a value so that it reads back as itself: text stays text, floats exact."""
+    value = plain(value)
     if value is None:
         return
     if isinstance(value, int):  # bool too
         cell.value = value
     elif isinstance(value, float):
-        if math.isfinite(value):
-            cell.value = repr(value)
-            cell.data_type = "n"
+        cell.value = repr(value)
+        cell.data_type = "n"
     else:
         text = excel_text(str(value))
         if len(text.encode("utf-16-le")) // 2 > MAX_CELL_TEXT:
@@ -88,48 +95,89 @@ def put(cell: XlCell, value: Any) -> None:
 
 
 def write_rows(
-    ws: Worksheet,
-    header: Sequence[str],
+    ws: Worksheet | WriteOnlyWorksheet,
+    header: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     *,
     table: str | None = None,
     freeze: str = "A2",
     start_row: int = 1,
     widths: bool = True,
+    formats: Mapping[int, str] | None = None,
 ) -> int:
-    """A header row and data rows; optionally an Excel table over them. Returns the last row."""
+    """A header row and data rows; optionally an Excel table over them. Returns the last row.
+
+    `formats` maps a column (1-based) to the number format of its numbers. A write-only
+    sheet (large outputs) must be empty and gets no table.
+    """
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
+    write_only = _write_only(ws)
+    if write_only and (table is not None or start_row != 1):
+        raise ValueError("a write-only sheet is written from row 1, without a table")
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor=HEADER_FILL)
+    rows = iter(rows)
+    first = list(itertools.islice(rows, WIDTH_ROWS))  # what the column widths are fitted to
+    if widths:
+        longest = [len(str(h)) for h in header]
+        for row in first:
+            for k, value in enumerate(row[: len(longest)]):
+                if value is not None:
+                    longest[k] = max(longest[k], len(str(value)))
+        for k, width in enumerate(longest, start=1):
+            ws.column_dimensions[column_letter(k)].width = min(max(width + 2, 8), 60)
+    if freeze:
+        ws.freeze_panes = freeze  # a write-only sheet takes layout before its first row
+    header_cells = []
     for k, name in enumerate(header, start=1):
-        cell = ws.cell(row=start_row, column=k)
+        cell = _cell_at(ws, start_row, k)
         put(cell, name)
         cell.font = bold
         if table is None:
             cell.fill = fill
+        header_cells.append(cell)
+    if write_only:
+        ws.append(header_cells)
     last = start_row
-    longest = [len(h) for h in header]
-    for last, row in enumerate(rows, start=start_row + 1):
+    for last, row in enumerate(itertools.chain(first, rows), start=start_row + 1):
+        cells: list[XlCell | None] = []
         for k, value in enumerate(row, start=1):
-            if value is None:
+            if plain(value) is None:
+                cells.append(None)  # no cell at all: a blank
                 continue
-            put(ws.cell(row=last, column=k), value)
-            if widths and k <= len(longest) and last < start_row + 200:
-                longest[k - 1] = max(longest[k - 1], len(str(value)))
+            cell = _cell_at(ws, last, k)
+            put(cell, value)
+            if formats and k in formats and cell.data_type == "n":
+                cell.number_format = formats[k]
+            cells.append(cell)
+        if write_only:
+            ws.append(cells)
     if table is not None and header:
         end = max(last, start_row + 1)  # a table needs a data row, even an empty one
         ref = f"A{start_row}:{column_letter(len(header))}{end}"
         excel_table = Table(displayName=table, ref=ref)
         excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
         ws.add_table(excel_table)
-    if freeze:
-        ws.freeze_panes = freeze
-    if widths:
-        for k, width in enumerate(longest, start=1):
-            ws.column_dimensions[column_letter(k)].width = min(max(width + 2, 8), 60)
     return last
+
+
+def _write_only(ws: Any) -> bool:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    return isinstance(ws, WriteOnlyWorksheet)
+
+
+def _cell_at(ws: Any, row: int, column: int) -> XlCell:
+    """The cell to write: the sheet's own, or a detached one for a write-only sheet."""
+    if _write_only(ws):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell: XlCell = WriteOnlyCell(ws)
+        cell.row, cell.column = row, column  # for messages; append() places it again
+        return cell
+    return ws.cell(row=row, column=column)
 
 
 def validate(
@@ -444,4 +492,5 @@ def write_template(
     from . import load_foods, load_spec
 
     spec = spec or load_spec()
-    write_workbook(path, foods or load_foods(), spec.with_changes(batch_size_kg=spec.batch_size_kg or 1000.0))
+    batch_kg = spec.batch_size_kg or DEFAULT_BATCH_KG
+    write_workbook(path, foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg))

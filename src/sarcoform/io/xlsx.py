@@ -26,8 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import InputError, Problem
-
-Cell = str | float | int | bool | None
+from ..model.foods import Cell, cell_text
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a 50,000-row food workbook is ~10 MB
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # all zip entries together, unpacked
@@ -60,7 +59,7 @@ class Sheet:
     def column_name(self, k: int) -> str:
         """Header text of column k (0-based), or its letter when the header is blank."""
         if k < len(self.header) and self.header[k] is not None:
-            return str(self.header[k])
+            return cell_text(self.header[k])
         return column_letter(self.first_column + k)
 
 
@@ -82,9 +81,7 @@ def _column_number(letters: str) -> int:
 
 def header_name(cell: Cell) -> str:
     """A header cell without its unit hint: "protein_g (g/100 g)" → "protein_g"."""
-    if cell is None:
-        return ""
-    text = str(cell).strip()
+    text = cell_text(cell).strip()
     match = _HINT.match(text)
     return match.group(1) if match else text
 

@@ -8,18 +8,16 @@ prices by scenario; ingredients a scenario does not name keep the table's price.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
-from ..errors import InputError, Problem
-from .foods import FoodTable
-from .spec import ConstraintSet, IngredientBound
+from ..errors import InputError, Problem, UsageError
+from .foods import FoodTable, is_number, is_price
+from .spec import ConstraintSet, IngredientBound, InvalidChange
 
 BASE_SCENARIO = "base"  # the name of the one scenario when none are given: the table's prices
 PRODUCT_SOURCE = "product line override"
@@ -45,10 +43,15 @@ class Product:
     where: Problem | None = field(default=None, compare=False)
 
     def problem(self, message: str, column: str | None = None) -> Problem:
-        w = self.where or Problem("")
-        return Problem(
-            f"product {self.name!r}: {message}", w.file, w.sheet, w.row, column or w.column, w.line
-        )
+        return (self.where or Problem("")).at(f"product {self.name!r}: {message}", column)
+
+    def load_brief(self) -> ConstraintSet:
+        """The brief this product starts from (before its overrides): given, a preset or a file."""
+        if isinstance(self.brief, ConstraintSet):
+            return self.brief
+        from ..io import load_spec
+
+        return load_spec(None if self.brief is None else str(self.brief))
 
     def number_problems(self) -> list[Problem]:
         """Overrides that are not numbers in range (serving_g > 0, cost_max ≥ 0, …)."""
@@ -56,7 +59,7 @@ class Product:
         for column in ("serving_g", "servings_per_day", "cost_max", "volume_kg"):
             value = getattr(self, column)
             least = "≥ 0" if column == "cost_max" else "> 0"
-            if value is not None and (not _is_number(value) or value < 0 or (value == 0 and least == "> 0")):
+            if value is not None and (not is_number(value) or value < 0 or (value == 0 and least == "> 0")):
                 problems.append(
                     self.problem(f"{column} must be a finite number {least}, got {value!r}", column)
                 )
@@ -79,16 +82,35 @@ class Product:
                 serving["servings_per_day"] = self.servings_per_day
             changes["serving"] = serving
         if self.cost_max is not None:
-            changes["cost"] = {"basis": "serving", "max": self.cost_max, "source": PRODUCT_SOURCE}
+            changes["cost"] = self._cost(spec)
         if self.ingredients:
             replaced = {limit.id for limit in self.ingredients}
             kept = [e for e in spec.ingredients if e.id not in replaced]
             changes["ingredients"] = (*kept, *self.ingredients)
         try:
             out = spec.with_changes(**changes)
-        except ValidationError as err:
-            raise InputError([self.problem(_message(e), _column(e)) for e in err.errors()]) from None
+        except InvalidChange as err:
+            raise InputError([self.problem(_message(e), _column(e)) for e in err.details]) from None
         return self._locate(out)
+
+    def _cost(self, spec: ConstraintSet) -> dict[str, Any]:
+        """The brief's cost bound with this product's cap per serving as its max.
+
+        A brief's floor per serving is kept; a bound on another basis (per kg, per day)
+        cannot be kept beside a cap per serving (a brief holds one cost bound), and
+        dropping it silently would lose a limit, so that is refused.
+        """
+        cost = spec.cost
+        if cost is not None and cost.basis != "serving":
+            raise InputError(
+                self.problem(
+                    f"cost_max is per serving, but brief {spec.name!r} already bounds cost per"
+                    f" {cost.basis}: a brief holds one cost bound; drop cost_max or the brief's [cost]",
+                    "cost_max",
+                )
+            )
+        kept = {"min": cost.min, "note": cost.note} if cost is not None else {}
+        return {**kept, "basis": "serving", "max": self.cost_max, "source": PRODUCT_SOURCE}
 
     def _locate(self, spec: ConstraintSet) -> ConstraintSet:
         # Entries this product introduced point at its row, not at the brief's file.
@@ -121,10 +143,6 @@ def ingredient_limit(food_id: str, lo: float | None, hi: float | None) -> Ingred
     return IngredientBound(id=food_id, min=lo, max=hi, unit="g", source=PRODUCT_SOURCE)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 @dataclass(frozen=True)
 class PriceScenarios:
     """Ingredient prices by scenario: scenario → {ingredient id: price per kg}.
@@ -151,26 +169,24 @@ class PriceScenarios:
         for k, (scenario, prices) in enumerate(self.prices.items()):
             for food_id, price in prices.items():
                 i = foods.position(food_id)
-                if i is not None and _is_number(price) and price >= 0:
+                if i is not None and is_price(price):
                     out[k, i] = price
                     continue
                 where = self.where.get((scenario, food_id)) or Problem("", self.origin)
                 if i is None:
                     problems.append(
-                        _at(
-                            where,
+                        where.at(
                             f"scenario {scenario!r}: unknown ingredient id {food_id!r}"
                             f" (not in {foods.origin})",
-                            "id",
+                            where.column or "id",
                         )
                     )
                 else:
                     problems.append(
-                        _at(
-                            where,
+                        where.at(
                             f"scenario {scenario!r}: price_per_kg of {food_id!r} must be"
                             f" a finite number ≥ 0, got {price!r}",
-                            "price_per_kg",
+                            where.column or "price_per_kg",
                         )
                     )
         if problems:
@@ -196,24 +212,6 @@ class PriceScenarios:
         return cls({str(k): dict(v) for k, v in data.items()}, origin=origin)
 
 
-def _at(where: Problem, message: str, column: str | None) -> Problem:
-    return Problem(message, where.file, where.sheet, where.row, where.column or column, where.line)
-
-
-def unique_names(names: Sequence[str], what: str, where: Sequence[Problem | None]) -> list[Problem]:
-    """Problems for blank or repeated names (products, scenarios)."""
-    seen: set[str] = set()
-    problems: list[Problem] = []
-    for name, w in zip(names, where, strict=True):
-        place = w or Problem("")
-        if not name.strip():
-            problems.append(_at(place, f"{what} name is blank", "name"))
-        elif name in seen:
-            problems.append(_at(place, f"{what} {name!r} appears twice: names must be unique", "name"))
-        seen.add(name)
-    return problems
-
-
 @dataclass(frozen=True)
 class Availability:
     """Ingredient availability for a multi-blend run: id → kg on hand (others unlimited)."""
@@ -231,14 +229,15 @@ class Availability:
             i = foods.position(food_id)
             if i is None:
                 problems.append(
-                    _at(where, f"unknown ingredient id {food_id!r} (not in {foods.origin})", "id")
+                    where.at(
+                        f"unknown ingredient id {food_id!r} (not in {foods.origin})", where.column or "id"
+                    )
                 )
-            elif not _is_number(kg) or kg < 0:
+            elif not is_price(kg):
                 problems.append(
-                    _at(
-                        where,
+                    where.at(
                         f"available_kg of {food_id!r} must be a finite number ≥ 0, got {kg!r}",
-                        "available_kg",
+                        where.column or "available_kg",
                     )
                 )
             else:
@@ -246,3 +245,52 @@ class Availability:
         if problems:
             raise InputError(problems)
         return out
+
+
+# -- products as the API takes them -------------------------------------------------------
+
+Products = str | Path | Sequence[Product | ConstraintSet | str] | Mapping[str, Product | ConstraintSet | str]
+
+
+def as_products(products: Products) -> list[Product]:
+    """Products from a products file, a list of Product / ConstraintSet / brief names, or a
+    mapping name → one of those; names must be non-blank and unique (InputError)."""
+    if isinstance(products, (str, Path)):
+        from ..io.batch_files import read_products
+
+        out = list(read_products(products).products)
+    elif isinstance(products, Mapping):
+        out = [_product(v, str(k)) for k, v in products.items()]
+    elif isinstance(products, Sequence):
+        out = [_product(v, None) for v in products]
+    else:
+        raise UsageError(
+            "products: give a products file, a list of Product / ConstraintSet, or a mapping name → brief"
+        )
+    problems = name_problems(out)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def name_problems(products: Sequence[Product]) -> list[Problem]:
+    """Blank or repeated product names, each at the row of the product."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for product in products:
+        if not product.name.strip():
+            problems.append((product.where or Problem("")).at("product name is blank", "name"))
+        elif product.name in seen:
+            problems.append(product.problem("the name appears twice (names must be unique)", "name"))
+        seen.add(product.name)
+    return problems
+
+
+def _product(value: Any, name: str | None) -> Product:
+    if isinstance(value, Product):
+        return value if name is None or value.name == name else replace(value, name=name)
+    if isinstance(value, ConstraintSet):
+        return Product(name or value.name, brief=value)
+    if isinstance(value, str):  # a preset name or a brief file
+        return Product(name or value, brief=value)
+    raise UsageError(f"products: expected a Product, ConstraintSet or brief name, got {type(value).__name__}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .foods import FLAG_COLUMNS, FoodTable
+from .foods import FoodTable
 from .units import split_column
 
 # name → (expression, why). Created only when their inputs exist and the table does
@@ -192,11 +192,24 @@ class ColumnSet:
             values = np.broadcast_to(evaluate(expr, lookup), (len(self.foods),)).astype(float)
         except ColumnError as err:
             raise ColumnError(f"derived column {column!r}: {err}") from None
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            where = ", ".join(repr(self.foods.ids[i]) for i in infinite[:3])
+            raise ColumnError(f"derived column {column!r} = {expr} is infinite for {where} (division by 0)")
         values.flags.writeable = False
         unit = split_column(column)
         made = Column(column, unit[1] if unit else "", values, expr, why)
         self._columns[column] = made
         return made
+
+    def undefined_at(self, i: int) -> str | None:
+        """A derived column that is NaN for food i although its table inputs are known."""
+        for column in self._columns.values():
+            if column.derived_from is None or not np.isnan(column.values[i]):
+                continue
+            if not any(np.isnan(self.foods.numbers[c][i]) for c in self.inputs(column.name)):
+                return column.name
+        return None
 
     def inputs(self, name: str) -> list[str]:
         """The table columns a (possibly derived) column is computed from."""
@@ -207,6 +220,3 @@ class ColumnSet:
         for n in sorted(expression_names(self._pending[column][0])):
             out += [c for c in self.inputs(n) if c not in out]
         return out
-
-    def is_flag(self, name: str) -> bool:
-        return name in FLAG_COLUMNS

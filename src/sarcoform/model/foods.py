@@ -8,6 +8,7 @@ pandas to those who want it.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -88,7 +89,7 @@ class FoodTable:
         problems += [
             Problem(f"price_per_kg for {food_id!r} must be a finite number ≥ 0, got {p!r}", origin)
             for food_id, p in prices.items()
-            if not _is_price(p)
+            if not is_price(p)
         ]
         if problems:
             raise InputError(problems)
@@ -186,13 +187,34 @@ def _from_pandas(value: Any) -> Cell:
     return str(value)
 
 
-def _is_price(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
+def is_number(value: Any) -> bool:
+    """A finite real number given as data (Python or numpy; a bool is not a number)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_price(value: Any) -> bool:
+    """A price (or any amount) a table can hold: a finite number ≥ 0."""
+    return is_number(value) and value >= 0
+
+
+def cell_text(cell: Cell) -> str:
+    """A cell as text, the way it shows in a spreadsheet: 1001 (stored 1001.0) is "1001",
+    TRUE is "TRUE", blank is "". Not stripped: callers that want that strip."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float) and math.isfinite(cell) and cell.is_integer() and abs(cell) < 1e15:
+        return str(int(cell))  # a spreadsheet turned "12" into 12.0
+    return str(cell)
+
+
+def canonical_columns(header: Sequence[Cell]) -> list[str]:
+    """Header cells as column names: stripped, lower case, aliases ("description") renamed
+    unless the table also has the column itself."""
+    columns = [cell_text(c).strip().lower() for c in header]
+    present = set(columns)
+    return [ALIASES[c] if c in ALIASES and ALIASES[c] not in present else c for c in columns]
 
 
 def parse_number(cell: Cell) -> float | str | None:
@@ -233,11 +255,7 @@ class _FoodTableBuilder:
     def build(self, header: Sequence[Cell], rows: Iterable[Sequence[Cell]], first_row: int) -> FoodTable:
         columns = self._header(header)
         table = [list(r) for r in rows]
-        numbered = [
-            (first_row + k, r)
-            for k, r in enumerate(table)
-            if any(c is not None and str(c).strip() for c in r)
-        ]
+        numbered = [(first_row + k, r) for k, r in enumerate(table) if any(cell_text(c).strip() for c in r)]
         self.found.raise_if_any()
         if not numbered:
             self.found.add("no foods: the table has a header but no rows")
@@ -261,7 +279,7 @@ class _FoodTableBuilder:
             if _is_numeric_column(column, cells[column]):
                 numbers[column] = self._numeric(column, cells[column], row_numbers)
             else:
-                texts[column] = tuple("" if c is None else str(c).strip() for c in cells[column])
+                texts[column] = tuple(cell_text(c).strip() for c in cells[column])
         self.found.raise_if_any()
         price = numbers.pop(PRICE) if PRICE in numbers else np.full(len(ids), np.nan)
         for array in (price, *numbers.values()):
@@ -279,9 +297,7 @@ class _FoodTableBuilder:
         )
 
     def _header(self, header: Sequence[Cell]) -> list[str]:
-        columns = [("" if c is None else str(c)).strip().lower() for c in header]
-        present = set(columns)
-        columns = [ALIASES[c] if c in ALIASES and ALIASES[c] not in present else c for c in columns]
+        columns = canonical_columns(header)
         while columns and not columns[-1]:
             columns.pop()
         if not columns:
@@ -309,7 +325,7 @@ class _FoodTableBuilder:
         first_seen: dict[str, int] = {}
         ids: list[str] = []
         for cell, row in zip(cells, rows, strict=True):
-            food_id = _text_id(cell)
+            food_id = cell_text(cell).strip()
             ids.append(food_id)
             if not food_id:
                 self.found.add("missing id", row=row, column="id")
@@ -324,7 +340,7 @@ class _FoodTableBuilder:
         return tuple(ids)
 
     def _names(self, cells: list[Cell], rows: tuple[int, ...]) -> tuple[str, ...]:
-        names = tuple("" if c is None else str(c).strip() for c in cells)
+        names = tuple(cell_text(c).strip() for c in cells)
         for name, row in zip(names, rows, strict=True):
             if not name:
                 self.found.add("missing name", row=row, column="name")
@@ -372,11 +388,3 @@ def _is_numeric_column(column: str, cells: list[Cell]) -> bool:
     if column == "price_per_kg" or split_column(column) or column in FLAG_COLUMNS:
         return True
     return all(isinstance(parse_number(c), (float, type(None))) for c in cells)
-
-
-def _text_id(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # a workbook turned "12" into 12.0
-    return str(cell).strip()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+
+from ..errors import InputError, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,7 +42,7 @@ class BlendLine(Line):
     name: str
     grams: float  # per serving
     percent: float  # of the serving mass
-    cost: float  # per serving, in the brief's currency
+    cost: float | None  # per serving, in the brief's currency; None when the price is unknown
     price_per_kg: float | None
     group: str = ""
     # Price range (per kg) over which this blend stays optimal; None = open end.
@@ -102,7 +104,7 @@ class UnusedLine(Line):
 
 class Verification(Line):
     ok: bool
-    max_violation: float
+    max_violation: float | None  # None: a value could not be computed (unknown), see failures
     checked: int
     failures: list[str] = Field(default_factory=list)
 
@@ -161,7 +163,13 @@ class Result(BaseModel):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        return cls.model_validate(data)
+        """The Result of a Result JSON; InputError naming the first bad field if it is not one."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InputError(Problem(f"not a sarcoform result: {where}: {first['msg']}")) from None
 
     def _frame(self, lines: list[Any], columns: list[str]) -> pd.DataFrame:
         import pandas as pd

@@ -17,10 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     model_validator,
 )
 
-from ..errors import Problem
+from ..errors import InputError, Problem
 
 Basis = Literal["serving", "meal", "day", "kg_bw_day", "per_100g", "per_100kcal", "per_100kj"]
 BASES: tuple[str, ...] = Basis.__args__  # type: ignore[attr-defined]
@@ -267,5 +268,22 @@ class ConstraintSet(Entry):
 
         Untouched entries keep their file locations for later error messages.
         """
-        validated = type(self).model_validate({**self.model_dump(exclude_none=True), **changes})
+        try:
+            validated = type(self).model_validate({**self.model_dump(exclude_none=True), **changes})
+        except ValidationError as err:
+            raise InvalidChange(err) from None
         return self.model_copy(update={k: getattr(validated, k) for k in changes})
+
+
+class InvalidChange(InputError):
+    """A change to a brief that does not validate; `details` are pydantic's errors."""
+
+    def __init__(self, err: ValidationError) -> None:
+        self.details = err.errors()
+        super().__init__([Problem(_plain(e)) for e in self.details])
+
+
+def _plain(error: Any) -> str:
+    where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

@@ -21,17 +21,6 @@ def split_column(column: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def unit_of(column: str) -> str:
-    """The unit of a nutrient column, or "" for unitless columns (flags, ratios)."""
-    parts = split_column(column)
-    return parts[1] if parts else ""
-
-
-def nutrient_of(column: str) -> str:
-    parts = split_column(column)
-    return parts[0] if parts else column
-
-
 def conversion(from_unit: str, to_unit: str) -> float | None:
     """Factor that turns an amount in `from_unit` into `to_unit`; None if incompatible."""
     if from_unit == to_unit:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..io.files import atomic_output, csv_safe, write_text
+from ..io.files import atomic_output, write_csv, write_text
+from ..io.workbook_write import save, write_rows
+from ..io.xlsx import column_letter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,12 +46,7 @@ def write_batch_output(result: BatchResult, path: Path | str) -> None:
 
 
 def write_frame_csv(frame: pd.DataFrame, path: Path | str) -> None:
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or str(safe[column].dtype) in ("str", "string"):
-            safe[column] = [csv_safe(v) if isinstance(v, str) else v for v in safe[column]]
-    with atomic_output(path, "w") as f:
-        safe.to_csv(f, index=False, lineterminator="\n")
+    write_csv([str(c) for c in frame.columns], frame.itertuples(index=False), path)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path | str) -> None:
@@ -68,7 +65,7 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
 
-    book = Workbook(write_only=True)
+    book = Workbook(write_only=True)  # a big batch has many rows: stream them
     summary = result.summary()
     pivot = result.pivot()
     status = result.pivot("status")
@@ -89,31 +86,29 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
         ws.add_chart(chart, "J2")
 
     ws = book.create_sheet("Cost per serving")
-    ws.freeze_panes = "B2"
     header = ["product", *result.scenarios]
-    ws.append([_text(ws, h) for h in header])
+    rows = []
     for product in result.products:
-        row: list[Any] = [_text(ws, product)]
+        row: list[Any] = [product]
         for scenario in result.scenarios:
             value = pivot.at[product, scenario]
             if isinstance(value, float) and math.isfinite(value):
-                row.append(_number(ws, value, "0.0000"))
+                row.append(value)
             else:  # no answer: say why in the cell, a person reads this sheet
-                row.append(_text(ws, str(status.at[product, scenario] or "missing")))
-        ws.append(row)
+                row.append(str(status.at[product, scenario] or "missing"))
+        rows.append(row)
+    formats = dict.fromkeys(range(2, len(header) + 1), "0.0000")
+    write_rows(ws, header, rows, freeze="B2", formats=formats)
     if len(result.scenarios) <= CHART_SCENARIOS and n:
         chart.title = "Cost per serving by product and scenario"
         data = Reference(ws, min_col=2, max_col=len(header), min_row=1, max_row=n + 1)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
         chart.width, chart.height = 24, 12
-        ws.add_chart(chart, f"{_letter(len(header) + 2)}2")
+        ws.add_chart(chart, f"{column_letter(len(header) + 2)}2")
 
-    ws = book.create_sheet("Items")
-    ws.freeze_panes = "C2"
-    _put_frame(ws, result.table)
+    _put_frame(book.create_sheet("Items"), result.table, freeze="C2")
 
-    ws = book.create_sheet("About")
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts.items()))
     about = [
         ("what", "batch results: every product under every price scenario"),
@@ -130,56 +125,12 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
         ),
         ("Cost per serving", "products × scenarios; a cell without a number gives the item's status"),
     ]
-    ws.append(["key", "value"])
-    for key, value in about:
-        ws.append([_text(ws, key), _text(ws, value) if isinstance(value, str) else value])
-
-    with atomic_output(path, "wb") as f:
-        book.save(f)
+    write_rows(book.create_sheet("About"), ["key", "value"], about)
+    save(book, path)
 
 
-def _put_frame(ws: Any, frame: pd.DataFrame) -> None:
-    ws.append([_text(ws, str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        ws.append([_value(ws, v) for v in row])
-
-
-def _value(ws: Any, v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return _text(ws, v)
-    if isinstance(v, bool):
-        return v
-    if hasattr(v, "item"):  # numpy scalar
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if v is not None and type(v).__name__ == "NAType":
-        return None
-    return v
-
-
-def _text(ws: Any, text: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=text)
-    cell.data_type = "s"  # text from the inputs stays text, even when it starts with "="
-    return cell
-
-
-def _number(ws: Any, value: float, number_format: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = number_format
-    return cell
-
-
-def _letter(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(n))
+def _put_frame(ws: Any, frame: pd.DataFrame, freeze: str = "A2") -> None:
+    write_rows(ws, [str(c) for c in frame.columns], frame.itertuples(index=False), freeze=freeze)
 
 
 # -- multi-blend -----------------------------------------------------------------------------
@@ -201,12 +152,8 @@ def write_multiblend_output(result: MultiBlendResult, path: Path | str) -> None:
         ("Ingredients", result.ingredients_table),
         ("Blends", result.blends.rename_axis("id").reset_index()),
     ):
-        ws = book.create_sheet(title)
-        ws.freeze_panes = "B2"
-        _put_frame(ws, frame)
-    ws = book.create_sheet("About")
-    ws.append(["key", "value"])
-    for key, value in (
+        _put_frame(book.create_sheet(title), frame, freeze="B2")
+    about = [
         ("status", result.status),
         ("total_cost", result.total_cost),
         ("standalone_total_cost", result.standalone_total_cost),
@@ -214,7 +161,6 @@ def write_multiblend_output(result: MultiBlendResult, path: Path | str) -> None:
         ("gave way", ", ".join(result.gave_way)),
         ("reason", result.reason),
         *(("note", n) for n in result.notes),
-    ):
-        ws.append([_text(ws, key), _value(ws, value)])
-    with atomic_output(path, "wb") as f:
-        book.save(f)
+    ]
+    write_rows(book.create_sheet("About"), ["key", "value"], about)
+    save(book, path)

@@ -6,13 +6,11 @@ costs anything until a curve is written.
 
 from __future__ import annotations
 
-import csv
 import io
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..io.files import csv_safe, write_bytes, write_text
+from ..io.files import write_bytes, write_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,28 +45,10 @@ def axis_labels(frame: pd.DataFrame) -> tuple[str, str, str]:
 def write_frontier(frame: pd.DataFrame, stem: Path | str) -> list[Path]:
     """Write OUT.csv, OUT.png and OUT.xlsx (each atomically); returns the paths."""
     paths = outputs(stem)
-    write_csv(frame, paths[".csv"])
+    write_csv(list(frame.columns), frame.itertuples(index=False), paths[".csv"])
     write_png(frame, paths[".png"])
     write_xlsx(frame, paths[".xlsx"])
     return list(paths.values())
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """The table as the API returns it (one header row), text cells made formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        writer.writerow([_csv_cell(v) for v in row])
-    write_text(path, buffer.getvalue())
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return csv_safe(value)
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return value
 
 
 def write_png(frame: pd.DataFrame, path: Path) -> None:
@@ -97,22 +77,15 @@ def write_png(frame: pd.DataFrame, path: Path) -> None:
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     """A `Frontier` sheet (one header row with units) and a native Excel scatter chart."""
-    from openpyxl import Workbook
     from openpyxl.chart import Reference, ScatterChart, Series
 
+    from ..io.workbook_write import new_workbook, save, write_rows
+
     level, cost, marginal = axis_labels(frame)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Frontier"
-    ws.append([level, cost, marginal, "blend (g per serving)", "status"])
-    for row in frame.itertuples(index=False):
-        values = [None if isinstance(v, float) and math.isnan(v) else v for v in row]
-        ws.append(values)
-        for cell in ws[ws.max_row][3:]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # ingredient ids are user text: never a formula
-    ws.freeze_panes = "A2"
+    wb = new_workbook()
+    ws = wb.create_sheet("Frontier")
+    header = [level, cost, marginal, "blend (g per serving)", "status"]
+    write_rows(ws, header, frame.itertuples(index=False), widths=False)
     for column, width in zip("ABCDE", (22, 22, 26, 80, 10), strict=True):
         ws.column_dimensions[column].width = width
     rows = len(frame)
@@ -129,6 +102,4 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
         chart.series.append(series)
         chart.width, chart.height = 18, 10
         ws.add_chart(chart, "G2")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    write_bytes(path, buffer.getvalue())
+    save(wb, path)

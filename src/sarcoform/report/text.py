@@ -64,6 +64,10 @@ def _table(
 def print_summary(result: Result, console: Console, *, title: str | None = None) -> None:
     from rich.text import Text
 
+    def say(text: str, style: str = "") -> None:
+        # Names, labels and notes come from the user's files: never read them as markup.
+        console.print(Text(text, style=style))
+
     head = Text()
     head.append("sarcoform", style="bold")
     head.append(f" · {result.spec_name}")
@@ -79,11 +83,9 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         )
     )
     if result.objective_value is not None:
-        console.print(
-            f"Objective: {result.objective} = {_num(result.objective_value, 6)} {result.objective_unit}"
-        )
+        say(f"Objective: {result.objective} = {_num(result.objective_value, 6)} {result.objective_unit}")
     if result.cost_per_serving is not None:
-        console.print(
+        say(
             f"Cost: {_num(result.cost_per_serving)} {result.currency}/serving · "
             f"{_num(result.cost_per_kg)} {result.currency}/kg · "
             f"{_num(result.cost_per_day)} {result.currency}/day "
@@ -91,17 +93,17 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         )
     if result.diagnosis is not None:
         d = result.diagnosis
-        console.print(Text(f"Why: {d.reason}", style="red"))
+        say(f"Why: {d.reason}", "red")
         for line in d.explanation:
-            console.print(f"  • {line}")
+            say(f"  • {line}")
         if d.relaxation:
             together = any(r.get("scope") == "together" for r in d.relaxation)
             how = "move these together:" if together else "any one of these is enough:"
-            console.print(f"Way out: {how}")
+            say(f"Way out: {how}")
         for r in d.relaxation:
-            console.print(f"  ↳ {r.get('text') or r}")
+            say(f"  ↳ {r.get('text') or r}")
         for hint in d.hints:
-            console.print(f"  hint: {hint}", style="dim")
+            say(f"  hint: {hint}", "dim")
     if result.blend_lines:
         _table(
             console,
@@ -125,7 +127,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         )[:3]
         if entering:
             items = [f"{u.id} below {_num(u.entry_price)} (now {_num(u.price_per_kg)})" for u in entering]
-            console.print(f"Next to enter: {'; '.join(items)} {result.currency}/kg", style="dim")
+            say(f"Next to enter: {'; '.join(items)} {result.currency}/kg", "dim")
     if result.constraint_lines and result.verification is not None:
         unit = result.objective_unit.split(" per ")[0]
         lines = result.constraint_lines
@@ -150,12 +152,15 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
     if v is not None:
         if v.ok:
             console.print(
-                f"[green]✓ verified[/green]: all {v.checked} bounds re-checked from the "
-                f"food table (max violation {v.max_violation:.1e})"
+                Text.assemble(
+                    ("✓ verified", "green"),
+                    f": all {v.checked} bounds re-checked from the food table "
+                    f"(max violation {v.max_violation or 0:.1e})",
+                )
             )
         else:
-            console.print(f"[red]✗ verification failed[/red] ({len(v.failures)}):")
+            console.print(Text.assemble(("✗ verification failed", "red"), f" ({len(v.failures)}):"))
             for failure in v.failures:
-                console.print(f"  {failure}")
+                say(f"  {failure}")
     for note in result.notes:
-        console.print(f"note: {note}", style="dim")
+        say(f"note: {note}", "dim")

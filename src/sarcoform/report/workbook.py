@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Problem
 from ..io.workbook_write import (
+    DEFAULT_BATCH_KG,
     add_input_sheets,
     add_readme,
     new_workbook,
@@ -27,6 +28,7 @@ from ..io.workbook_write import (
     with_hint,
     write_rows,
 )
+from ..io.xlsx import column_letter
 from ..model.foods import FoodTable
 from ..model.result import (
     BlendLine,
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-DEFAULT_BATCH_KG = 1000.0
 BINDING_FILL = "FFF2CC"
 NUTRIENT_KINDS = ("nutrient", "ratio", "amino_acid")
 # Result list field → sheet name and line model (the model gives the columns when empty).
@@ -72,8 +73,8 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         ws = wb.create_sheet(sheet)
         extra = _extra_columns(attr, result, units)
         header, rows, keys = _table(model, lines, extra, units)
-        write_rows(ws, header, rows, table=sheet.replace(" ", ""), freeze="B2")
-        _number_formats(ws, keys, len(rows))
+        formats = {k: NUMBER_FORMATS[key] for k, key in enumerate(keys, start=1) if key in NUMBER_FORMATS}
+        write_rows(ws, header, rows, table=sheet.replace(" ", ""), freeze="B2", formats=formats)
         if attr == "blend_lines" and rows:
             _blend_chart(ws, keys, len(rows))
         if attr == "constraint_lines" and rows:
@@ -321,14 +322,6 @@ def _diagnosis(wb: Workbook, result: Result) -> None:
 # -- formatting and charts -----------------------------------------------------------
 
 
-def _number_formats(ws: Worksheet, keys: list[str], n: int) -> None:
-    for k, key in enumerate(keys, start=1):
-        fmt = NUMBER_FORMATS.get(key)
-        if fmt:
-            for row in range(2, n + 2):
-                ws.cell(row=row, column=k).number_format = fmt
-
-
 def _highlight_binding(ws: Worksheet, keys: list[str], lines: Sequence[ConstraintLine]) -> None:
     from openpyxl.styles import Font, PatternFill
 
@@ -355,7 +348,7 @@ def _blend_chart(ws: Worksheet, keys: list[str], n: int) -> None:
     _text_categories(chart, names)
     chart.height = max(7.5, 0.6 * n + 3)
     chart.width = 18
-    ws.add_chart(chart, f"{_letter(len(keys) + 2)}2")
+    ws.add_chart(chart, f"{column_letter(len(keys) + 2)}2")
 
 
 def _bounds_chart(ws: Worksheet, keys: list[str], lines: Sequence[ConstraintLine]) -> None:
@@ -383,7 +376,7 @@ def _bounds_chart(ws: Worksheet, keys: list[str], lines: Sequence[ConstraintLine
     _text_categories(chart, Reference(ws, min_col=keys.index("label") + 1, min_row=first, max_row=last))
     chart.height = max(9.0, 0.55 * (last - first + 1) + 3)
     chart.width = 22
-    ws.add_chart(chart, f"{_letter(len(keys) + 2)}2")
+    ws.add_chart(chart, f"{column_letter(len(keys) + 2)}2")
 
 
 def _text_categories(chart: Any, labels: Any) -> None:
@@ -401,9 +394,3 @@ def _series_title(text: str) -> Any:
     from openpyxl.chart.series import SeriesLabel
 
     return SeriesLabel(v=text)
-
-
-def _letter(number: int) -> str:
-    from ..io.xlsx import column_letter
-
-    return column_letter(number)

@@ -19,6 +19,7 @@ import sys
 import time
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -135,12 +136,18 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
         # and that MIP solves in half the time.
         options=["OrbitalBranching off"] if lp.is_mip else None,
     )
+    solving = time.perf_counter()
     try:
         stats = prob.solve(solver)
     except pulp.PulpError as err:  # missing binary, unreadable solution file, …
         raise SolverError(f"CBC failed: {err}") from err
     seconds = time.perf_counter() - started
     status = _pulp_status(stats.status, stats.has_solution)
+    at_limit = time_limit is not None and time.perf_counter() - solving >= time_limit
+    if status == "infeasible" and lp.is_mip and at_limit:
+        # Stopped by the clock before branching (limits of ~0.01-0.1 s), CBC may report a
+        # feasible MIP "Integer infeasible": that is no proof.
+        status = "time_limit"
     if status == "undecided":
         # CBC says only "infeasible or unbounded" at times; HiGHS decides which.
         decided = solve_highs(lp, time_limit)
@@ -148,6 +155,10 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     if not stats.has_solution:
         return LPSolution(status, "cbc", seconds, message=str(stats.status_str))
     x = np.array([v.value() or 0.0 for v in xs])
+    if lp.is_mip and not _integral(x, lp.integer):
+        # ... or hand back its LP relaxation as "Optimal": not a solution of the MIP.
+        status = "time_limit" if at_limit else "error"
+        return LPSolution(status, "cbc", seconds, message=f"{stats.status_str}, but not integral")
     row_duals = col_duals = None
     if not lp.is_mip:
         row_duals = np.array([sum((c.pi or 0.0) for c in made) for made in per_row])
@@ -164,6 +175,14 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
         str(stats.status_str),
         gap,
     )
+
+
+def _integral(x: np.ndarray, integer: np.ndarray | None) -> bool:
+    """Are the integer columns of x integers (within CBC's tolerance, 1e-6)?"""
+    if integer is None:
+        return True
+    values = x[integer]
+    return bool(np.all(np.abs(values - np.round(values)) <= 1e-6))
 
 
 def _pulp_status(status: Any, has_solution: bool) -> str:
@@ -284,32 +303,21 @@ def solve_highs(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     started = time.perf_counter()
     h = load_highs(lp, time_limit)
     h.run()
-    return read_highs(h, lp, time.perf_counter() - started)
+    sol = read_highs(h, lp, time.perf_counter() - started)
+    if sol.status == "optimal" and not lp.is_mip:
+        basis = h.getBasis()
+        if basis.valid:  # sensitivity starts from it instead of solving the LP again
+            sol = replace(sol, basis=basis)
+    return sol
 
 
 def read_highs(h: highspy.Highs, lp: MatrixLP, seconds: float) -> LPSolution:
     """Turn a solved Highs object into an LPSolution."""
-    import highspy
-
-    ms = highspy.HighsModelStatus
-    model_status = h.getModelStatus()
-    text = h.modelStatusToString(model_status)
-    if model_status == ms.kUnboundedOrInfeasible:
-        model_status = _decide(h, lp)
+    text = h.modelStatusToString(h.getModelStatus())
+    status = highs_status(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    status = {
-        ms.kOptimal: "optimal",
-        ms.kInfeasible: "infeasible",
-        ms.kUnbounded: "unbounded",
-        ms.kTimeLimit: "time_limit",
-        ms.kIterationLimit: "time_limit",
-        ms.kInterrupt: "time_limit",
-        ms.kSolutionLimit: "time_limit",
-    }.get(model_status, "error")
-    if status == "unbounded":
-        return LPSolution(status, "highs", seconds, message=text)
-    if status in ("infeasible", "error") or not has_solution:
+    if status in ("infeasible", "unbounded", "error") or not has_solution:
         return LPSolution(status, "highs", seconds, message=text)
     solution = h.getSolution()
     x = np.array(solution.col_value)
@@ -325,9 +333,57 @@ def read_highs(h: highspy.Highs, lp: MatrixLP, seconds: float) -> LPSolution:
     )
 
 
-def _decide(h: highspy.Highs, lp: MatrixLP) -> Any:
+def highs_status(h: highspy.Highs) -> str:
+    """The model status of a run, as LPSolution.status (infeasible-or-unbounded decided)."""
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    model_status = h.getModelStatus()
+    if model_status == ms.kUnboundedOrInfeasible:
+        model_status = _decide(h)
+    return {
+        ms.kOptimal: "optimal",
+        ms.kInfeasible: "infeasible",
+        ms.kUnbounded: "unbounded",
+        ms.kTimeLimit: "time_limit",
+        ms.kIterationLimit: "time_limit",
+        ms.kInterrupt: "time_limit",
+        ms.kSolutionLimit: "time_limit",
+    }.get(model_status, "error")
+
+
+def _decide(h: highspy.Highs) -> Any:
     """Infeasible or unbounded? Re-run without presolve, which tells them apart."""
     h.setOptionValue("presolve", "off")
     h.run()
     h.setOptionValue("presolve", "choose")
     return h.getModelStatus()
+
+
+@dataclass(frozen=True, eq=False)
+class Optimum:
+    """One HiGHS run of a MatrixLP: its status (as LPSolution.status) and, when optimal,
+    the minimiser x (every column) and c·x + offset."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    highs: Any  # the solved highspy.Highs: basis, ranging, hot re-solves
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+
+def highs_optimum(lp: MatrixLP, time_limit: float | None = None, basis: Any = None) -> Optimum:
+    """min c·x over `lp` (LP or MIP) with HiGHS, started from `basis` when given (an LP's
+    optimal basis makes this a re-read, not a re-solve)."""
+    h = load_highs(lp, time_limit)
+    if basis is not None:
+        h.setBasis(basis)
+    h.run()
+    status = highs_status(h)
+    if status != "optimal":
+        return Optimum(status, None, None, h)
+    x = np.array(h.getSolution().col_value)
+    return Optimum(status, x, float(lp.c @ x) + lp.offset, h)

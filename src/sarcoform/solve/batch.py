@@ -21,9 +21,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem, SarcoformError, UsageError
-from ..model.batch import PriceScenarios, Product
+from ..model.batch import PriceScenarios, Product, Products, as_products
 from ..model.foods import FoodTable
 from ..model.result import Result
 from ..model.spec import ConstraintSet
@@ -46,7 +46,6 @@ SOLVERS = ("highs", "cbc")  # highs: the fast path; cbc: the regular path, item 
 FAST_CHUNK = 500  # scenarios per task on the fast path: compile once, hot-start the rest
 REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
 
-Products = str | Path | Sequence[Product | ConstraintSet | str] | Mapping[str, Product | ConstraintSet | str]
 Scenarios = PriceScenarios | Mapping[str, Mapping[str, float]] | str | Path | Any
 
 
@@ -143,6 +142,8 @@ def _solution(sol: LPSolution) -> dict[str, Any]:
     """An LPSolution as JSON-able data (for the journal), field by field."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(LPSolution):
+        if f.name == "basis":  # an in-memory HiGHS object: a journal cannot hold it
+            continue
         value = getattr(sol, f.name)
         out[f.name] = _floats(value) if isinstance(value, np.ndarray) else value
     return out
@@ -151,13 +152,12 @@ def _solution(sol: LPSolution) -> dict[str, Any]:
 def _unsolution(data: dict[str, Any]) -> LPSolution:
     known = {f.name for f in dataclasses.fields(LPSolution)}
     arrays = {"x", "row_duals", "col_duals"}
-    return LPSolution(
-        **{
-            name: _array(value) if name in arrays else value
-            for name, value in data.items()
-            if name in known  # a journal from an older version may carry more
-        }
-    )
+    fields: dict[str, Any] = {
+        name: _array(value) if name in arrays else value
+        for name, value in data.items()
+        if name in known  # a journal from an older version may carry more
+    }
+    return LPSolution(**fields)
 
 
 # -- the plan: validated products and scenarios ---------------------------------------------
@@ -247,7 +247,7 @@ def plan_batch(
     """Validate everything up front: a bad product or price is an InputError before any solve."""
     if solver not in SOLVERS:
         raise UsageError(f"unknown batch solver {solver!r}: use highs (fast path) or cbc (regular path)")
-    items = _products(products)
+    items = as_products(products)
     table = _scenarios(scenarios)
     prices = table.matrix(foods)
     if not items or not len(table):
@@ -256,14 +256,9 @@ def plan_batch(
     problems: list[Problem] = []
     infos: list[ProductInfo] = []
     nutrients: dict[str, None] = {}
-    seen: set[str] = set()
     for product in items:
-        if product.name in seen or not product.name.strip():
-            problems.append(product.problem("product names must be non-blank and unique", "name"))
-            continue
-        seen.add(product.name)
         try:
-            spec = product.customise(_brief(product))
+            spec = product.customise(product.load_brief())
             info = None
             for rows in patterns:
                 compiled = compile_brief(priced(foods, prices[rows[0]]), spec)
@@ -281,13 +276,11 @@ def plan_batch(
 
 
 def _with_product(p: Problem, product: Product) -> Problem:
-    if p.file is not None or product.where is None:
-        return (
-            p
-            if p.message.startswith("product ")
-            else Problem(f"product {product.name!r}: {p.message}", p.file, p.sheet, p.row, p.column, p.line)
-        )
-    return product.problem(p.message, p.column)
+    """A problem found in a product's brief, named after the product (and at its row when the
+    problem has no place of its own)."""
+    if p.file is None and product.where is not None:
+        return product.problem(p.message, p.column)
+    return p if p.message.startswith("product ") else p.at(f"product {product.name!r}: {p.message}")
 
 
 def _constrained(compiled: Any) -> list[str]:
@@ -297,38 +290,6 @@ def _constrained(compiled: Any) -> list[str]:
     if spec.objective_nutrient is not None:
         names.append(spec.objective_nutrient)
     return list(dict.fromkeys(compiled.columns.resolve(n) for n in names))
-
-
-def _products(products: Products) -> list[Product]:
-    if isinstance(products, (str, Path)):
-        from ..io.batch_files import read_products
-
-        return list(read_products(products).products)
-    if isinstance(products, Mapping):
-        return [_product(v, str(k)) for k, v in products.items()]
-    if isinstance(products, Sequence):
-        return [_product(v, None) for v in products]
-    raise UsageError(
-        "products: give a products file, a list of Product / ConstraintSet, or a mapping name → brief"
-    )
-
-
-def _product(value: Any, name: str | None) -> Product:
-    if isinstance(value, Product):
-        return value if name is None or value.name == name else replace(value, name=name)
-    if isinstance(value, ConstraintSet):
-        return Product(name or value.name, brief=value)
-    if isinstance(value, str):  # a preset name or a brief file
-        return Product(name or value, brief=value)
-    raise UsageError(f"products: expected a Product, ConstraintSet or brief name, got {type(value).__name__}")
-
-
-def _brief(product: Product) -> ConstraintSet:
-    if isinstance(product.brief, ConstraintSet):
-        return product.brief
-    from ..io import load_spec
-
-    return load_spec(None if product.brief is None else str(product.brief))
 
 
 def _scenarios(scenarios: Scenarios) -> PriceScenarios:
@@ -471,7 +432,7 @@ def _result_item(task: Task, k: int, result: Result) -> Item:
     if result.diagnosis is not None:
         reason = result.diagnosis.reason
     elif v is not None and not v.ok:
-        reason = f"verification failed (max violation {v.max_violation:.3g})"
+        reason = f"verification failed: {'; '.join(v.failures[:2])}"
     return Item(
         task.product,
         task.scenarios[k],

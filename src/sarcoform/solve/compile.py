@@ -40,6 +40,7 @@ Kind = Literal[
 ]
 Side = Literal["min", "max", "both"]
 USED = 1e-9  # grams above which an ingredient counts as used
+BINDING = 1e-6  # relative distance to a bound that counts as binding
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +81,16 @@ class Bound:
     def denominator(self, x: np.ndarray) -> float:
         return 1.0 if self.den is None else float(self.den @ x) + self.den0
 
+    def active_side(self, value: float | None) -> Literal["min", "max"] | None:
+        """The side this value sits on (within BINDING, relative), if any."""
+        if value is None:
+            return None
+        side: Literal["min", "max"]
+        for side, bound in (("min", self.min), ("max", self.max)):
+            if bound is not None and abs(value - bound) <= BINDING * max(1.0, abs(bound)):
+                return side
+        return None
+
     def describe(self, side: Literal["min", "max"] | None = None) -> str:
         """In the brief's own words: 'leucine ≥ 2.5 g per meal'."""
         unit = f" {self.unit}" if self.unit else ""
@@ -119,6 +130,32 @@ class Compiled:
     prices_known: bool = True
     notes: tuple[str, ...] = field(default=())
 
+    def shadow_price(
+        self,
+        k: int,
+        x: np.ndarray,
+        row_duals: np.ndarray,
+        col_duals: np.ndarray | None,
+        side: str | None,
+    ) -> float:
+        """∂objective/∂(bound k) in objective units per unit of the bound, in the user's
+        sense, from the duals of the minimisation as posed (at the optimum x, foods only).
+
+        A row num·x − t·(den·x + den0) ⋛ −num0 moves with the bound t at the rate
+        den·x + den0, so (envelope theorem) ∂obj/∂t = dual × (den·x + den0). An
+        ingredient bound in grams is a column bound: its price is the reduced cost, but
+        only when the column sits on *this* bound (`side`), not on x ≥ 0.
+        """
+        b = self.bounds[k]
+        if b.column is not None:
+            owner = {"min": self.col_lo_owner, "max": self.col_hi_owner}.get(side or "")
+            if not owner or owner.get(b.column) != k:
+                return 0.0
+            assert col_duals is not None
+            return self.sense * float(col_duals[b.column])
+        rows = [r for r, (owner_k, _side) in enumerate(self.row_of) if owner_k == k]
+        return self.sense * float(sum(row_duals[r] for r in rows)) * b.denominator(x)
+
 
 def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:
     """Resolve every name, check blanks, and build the LP. Raises InputError."""
@@ -137,6 +174,15 @@ class _Compiler:
             self.columns = ColumnSet(foods, derived)
         except ColumnError as err:
             raise InputError(spec.problem(str(err))) from None
+        # Every derived column must evaluate, used or not: the result tables show them all.
+        broken = []
+        for name, entry in spec.derived.items():
+            try:
+                self.columns.get(name)
+            except ColumnError as err:
+                broken.append(entry.problem(str(err)))
+        if broken:
+            raise InputError(broken)
         self.col_lo = np.zeros(self.n)
         self.col_hi = np.full(self.n, np.inf)
         self.lo_owner: dict[int, int] = {}
@@ -171,7 +217,7 @@ class _Compiler:
         while name in taken:
             name, k = f"{bound.name} #{k}", k + 1
         if name != bound.name:
-            bound = _rename(bound, name)
+            bound = replace(bound, name=name)
         self.bounds.append(bound)
 
     def background(self, basis: str, column: str) -> float:
@@ -294,21 +340,35 @@ class _Compiler:
         top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)
         if top is None or bottom is None:
             return
-        scale = {"ratio": 1.0, "%": 100.0}.get(e.unit)
+        # Both amounts in one unit when they are of one kind (kcal over kJ, mg over g);
+        # a ratio of different kinds (g per kcal) stays in the columns' own units.
+        same = conversion(top[2], bottom[2])
         if e.unit == "mg/g":
             a, b = conversion(top[2], "mg"), conversion(bottom[2], "g")
             if a is None or b is None:
                 self.fail(e, "unit mg/g needs a numerator and denominator in mass units")
                 return
             scale = a / b
-        assert scale is not None
+        elif e.unit == "%":
+            if same is None:
+                self.fail(
+                    e, f"unit % needs a numerator and denominator of one kind, got {top[0]} and {bottom[0]}"
+                )
+                return
+            scale = 100.0 * same
+        else:
+            scale = 1.0 if same is None else same
         s = self.spec.serving
         k = {"serving": 1.0, "meal": s.servings_per_meal, "day": s.servings_per_day}[e.basis]
         n0 = d0 = 0.0
         if e.basis != "serving":
             n0, d0 = self.background(e.basis, top[0]), self.background(e.basis, bottom[0])
         uses = tuple(dict.fromkeys(self.columns.inputs(top[0]) + self.columns.inputs(bottom[0])))
-        unit = "" if e.unit == "ratio" else e.unit
+        unit = (
+            e.unit
+            if e.unit != "ratio"
+            else ("" if same is not None else f"{label(top[2])}/{label(bottom[2])}")
+        )
         self.add(
             Bound(
                 e.name,
@@ -473,14 +533,8 @@ class _Compiler:
     def cost_bound(self) -> None:
         c = self.spec.cost
         assert c is not None
-        per_g = self.foods.price_per_kg / 1000.0
-        den: np.ndarray | None = None
-        if c.basis == "serving":
-            num = per_g
-        elif c.basis == "day":
-            num = per_g * self.spec.serving.servings_per_day
-        else:  # per kg of product
-            num, den = 1000 * per_g, np.ones(self.n)
+        num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
+        den = np.ones(self.n) if c.basis == "kg" else None  # per kg of product: cost / mass
         self.add(
             Bound(
                 f"cost per {c.basis}",
@@ -576,6 +630,25 @@ class _Compiler:
                     excluded.append((self.foods.ids[i], column))
         if problems:
             raise InputError(problems)
+        # A derived column can be undefined where its inputs are known (0/0): unknown too.
+        for b in self.bounds:
+            arrays = [b.num] if b.den is None else [b.num, b.den]
+            undefined = np.zeros(self.n, dtype=bool)
+            for values in arrays:
+                undefined |= np.isnan(values)
+            for i in np.flatnonzero(undefined & (self.col_hi > 0)):
+                column = self.columns.undefined_at(int(i)) or b.name
+                message = (
+                    f"undefined (e.g. 0/0) for {self.foods.ids[i]!r}, needed by {b.describe()};"
+                    " fix the expression, or exclude the ingredient (max = 0)"
+                )
+                if policy == "error":
+                    problems.append(self.foods.problem(int(i), column, message))
+                elif policy == "exclude":
+                    self.col_hi[i] = 0.0
+                    excluded.append((self.foods.ids[i], column))
+        if problems:
+            raise InputError(problems)
         prices = self.foods.price_per_kg
         prices_known = not bool(np.isnan(prices[self.col_hi > 0]).any())
         return excluded, prices_known
@@ -599,7 +672,7 @@ class _Compiler:
         for k, b in enumerate(self.bounds):
             # Unknowns left at this point belong to foods that cannot enter, or the
             # brief said blank = 0: either way 0 is the value to use.
-            b = _with_arrays(b, _known(b.num), None if b.den is None else _known(b.den))
+            b = replace(b, num=_known(b.num), den=None if b.den is None else _known(b.den))
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue
@@ -680,12 +753,11 @@ def _known(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), 0.0, values)
 
 
-def _rename(b: Bound, name: str) -> Bound:
-    return replace(b, name=name)
-
-
-def _with_arrays(b: Bound, num: np.ndarray, den: np.ndarray | None) -> Bound:
-    return replace(b, num=num, den=den)
+def cost_row_scale(basis: str, servings_per_day: float) -> float:
+    """A food's coefficient in a cost bound per unit of its price per kg: 1/1000 per
+    serving (g × price / 1000 g), servings_per_day/1000 per day, and 1 per kg of product
+    (the numerator of Σ price·g / Σ g, whose denominator is the serving mass)."""
+    return {"serving": 1e-3, "day": 1e-3 * servings_per_day, "kg": 1.0}[basis]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

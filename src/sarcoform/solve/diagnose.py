@@ -4,11 +4,18 @@ An element is one side of one bound of the brief (`leucine ≥ 2.5 g per meal` a
 `leucine ≤ 6 g per meal` are two). HiGHS's IIS proposes a small conflicting set; a
 deletion filter over the brief's elements then makes it irreducible in the brief's own
 terms: every element listed is needed, and dropping any one makes the rest feasible.
+
+On a mixed-integer brief each check is a MIP, and the filter and the relaxations run
+dozens of them: the caller's time limit (`Budget`) bounds the whole explanation. A
+check cut short counts as feasible, so a conflict reported is always proven
+infeasible; the Diagnosis says when it may not be irreducible and which
+relaxations were not computed.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -16,11 +23,32 @@ from typing import Literal
 import numpy as np
 
 from ..model.result import Diagnosis
-from .backends import load_highs
-from .compile import Compiled
+from .backends import highs_optimum, load_highs
+from .compile import Bound, Compiled
 from .lp import MatrixLP
 
 Element = tuple[int, Literal["min", "max"]]  # (bound index, side)
+MIP_CHECK_SECONDS = 10.0  # a MIP feasibility check that takes longer counts as feasible
+
+
+class Budget:
+    """The time an explanation may take (seconds=None: no limit), and whether a check was
+    cut short by it (or by MIP_CHECK_SECONDS): then a conflict may not be irreducible."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.deadline = None if seconds is None else time.perf_counter() + seconds
+        self.cut = False
+
+    @property
+    def spent(self) -> bool:
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def seconds(self, cap: float | None = None) -> float | None:
+        """The time limit for the next solve: what is left, at most `cap`."""
+        if self.deadline is None:
+            return cap
+        left = max(0.0, self.deadline - time.perf_counter())
+        return left if cap is None else min(cap, left)
 
 
 @dataclass(frozen=True)
@@ -73,7 +101,7 @@ def without(lp: MatrixLP, switches: Iterable[_Switch]) -> MatrixLP:
     return replace(lp, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
 
 
-def feasible(compiled: Compiled, lp: MatrixLP) -> bool:
+def feasible(compiled: Compiled, lp: MatrixLP, budget: Budget | None = None) -> bool:
     """Is `lp` (the brief's LP, some elements removed or moved) feasible?
 
     Practical briefs get their big-M links recomputed first: a removed mass limit
@@ -81,40 +109,48 @@ def feasible(compiled: Compiled, lp: MatrixLP) -> bool:
     """
     from .practical import relinked
 
-    return is_feasible(relinked(lp, len(compiled.foods)))
-
-
-MIP_CHECK_SECONDS = 10.0  # a MIP feasibility check that takes longer counts as feasible
-
-
-def is_feasible(lp: MatrixLP) -> bool:
-    """Feasible? For a MIP, an infeasible LP relaxation settles it fast; a MIP check
-    that hits MIP_CHECK_SECONDS counts as feasible, so that a conflict reported is
-    always proven infeasible (if perhaps not irreducible)."""
-    import highspy
-
-    if lp.is_mip and not is_feasible(replace(lp, integer=None)):
-        return False
-    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])), MIP_CHECK_SECONDS if lp.is_mip else None)
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kTimeLimit:
+    if budget is not None and budget.spent:
+        budget.cut = True
         return True
-    return bool(status == highspy.HighsModelStatus.kOptimal)
+    return is_feasible(relinked(lp, len(compiled.foods)), budget)
 
 
-def conflict(compiled: Compiled) -> list[Element]:
-    """An irreducible set of the brief's elements that cannot hold together."""
+def is_feasible(lp: MatrixLP, budget: Budget | None = None) -> bool:
+    """Feasible? Only a proof of infeasibility says no: a check stopped by the budget
+    or by MIP_CHECK_SECONDS (or failing) counts as feasible and is noted in the budget,
+    so that a conflict reported is always proven infeasible (if perhaps not irreducible).
+    For a MIP, an infeasible LP relaxation settles it fast."""
+    budget = budget or Budget()
+    if lp.is_mip and not is_feasible(replace(lp, integer=None), budget):
+        return False
+    limit = budget.seconds(MIP_CHECK_SECONDS if lp.is_mip else None)
+    if limit is not None and limit <= 0:
+        budget.cut = True
+        return True
+    status = highs_optimum(lp.with_objective(np.zeros(lp.shape[1])), limit).status
+    if status not in ("optimal", "infeasible"):
+        budget.cut = True
+    return status != "infeasible"
+
+
+def conflict(compiled: Compiled, budget: Budget | None = None) -> list[Element]:
+    """A set of the brief's elements that cannot hold together: irreducible, unless the
+    budget ran out (then `budget.cut`), and proven infeasible either way."""
+    budget = budget or Budget()
     every = elements(compiled)
 
     def infeasible_with(kept: set[Element]) -> bool:
-        return not feasible(compiled, without(compiled.lp, [s for e, s in every.items() if e not in kept]))
+        lp = without(compiled.lp, [s for e, s in every.items() if e not in kept])
+        return not feasible(compiled, lp, budget)
 
-    keep = _iis_candidates(compiled, every)
+    keep = _iis_candidates(compiled, every, budget)
     if not keep or not infeasible_with(set(keep)):
         keep = list(every)
-        if not infeasible_with(set(keep)):
-            return []
+        cut, budget.cut = budget.cut, False
+        if not infeasible_with(set(keep)) and not budget.cut:
+            return []  # HiGHS finds the whole brief feasible: nothing explains the solver's answer
+        # Unchecked (out of time), the whole brief stands: the solver found it infeasible.
+        budget.cut = budget.cut or cut
     return sorted(_deletion_filter(keep, infeasible_with))
 
 
@@ -140,12 +176,17 @@ def _deletion_filter(keep: list[Element], infeasible_with: Callable[[set[Element
     return keep
 
 
-def _iis_candidates(compiled: Compiled, all_elements: dict[Element, _Switch]) -> list[Element]:
+def _iis_candidates(
+    compiled: Compiled, all_elements: dict[Element, _Switch], budget: Budget
+) -> list[Element]:
     """Elements HiGHS's IIS points at (may be empty if HiGHS finds none)."""
     import highspy
 
     lp = compiled.lp
-    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
+    limit = budget.seconds()
+    if limit is not None and limit <= 0:
+        return []
+    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])), limit)
     h.setOptionValue("iis_strategy", highspy.IisStrategy.kIisStrategyIrreducible)
     h.run()
     try:
@@ -163,14 +204,15 @@ def _iis_candidates(compiled: Compiled, all_elements: dict[Element, _Switch]) ->
     return picked
 
 
-def infeasible(compiled: Compiled) -> Diagnosis:
-    found = conflict(compiled)
-    names = []
-    words = []
-    for k, side in found:
-        b = compiled.bounds[k]
-        names.append(b.name)
-        words.append(b.describe(None if b.min == b.max else side))
+def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis:
+    """The conflict and the ways out, found within `time_limit` seconds (None: no limit)."""
+    budget = Budget(time_limit)
+    found = conflict(compiled, budget)
+    minimal = not budget.cut
+    # Both sides of an equality bound are one constraint to the reader.
+    said = {(compiled.bounds[k].name, in_words(compiled.bounds[k], side)): None for k, side in found}
+    names = [name for name, _ in said]
+    words = [text for _, text in said]
     hints = [f"ingredient {i} is excluded: its {c} is blank" for i, c in compiled.excluded]
     if not found:
         reason = "no blend meets the brief, and no single set of its constraints explains why"
@@ -178,13 +220,21 @@ def infeasible(compiled: Compiled) -> Diagnosis:
         reason = "these constraints cannot all hold: " + "; ".join(words)
     from .relax import relaxation
 
-    return Diagnosis(
-        reason=reason,
-        conflict=names,
-        explanation=words,
-        relaxation=relaxation(compiled, found) if found else [],
-        hints=hints,
-    )
+    ways_out, skipped = relaxation(compiled, found, budget) if found else ([], [])
+    if found and not minimal:
+        hints.append(
+            "explaining stopped at the time limit: these constraints are proven to conflict,"
+            " but fewer of them may be enough (raise --time-limit for the smallest set)"
+        )
+    if skipped:
+        what = "any of them" if set(words) <= set(skipped) else "; ".join(dict.fromkeys(skipped))
+        hints.append(f"time limit reached before working out how far to move {what}")
+    return Diagnosis(reason=reason, conflict=names, explanation=words, relaxation=ways_out, hints=hints)
+
+
+def in_words(b: Bound, side: Literal["min", "max"]) -> str:
+    """One side of a bound in the brief's words (an equality bound as a whole)."""
+    return b.describe(None if b.min == b.max else side)
 
 
 def unbounded(compiled: Compiled) -> Diagnosis:
@@ -221,9 +271,9 @@ def growth_direction(compiled: Compiled) -> np.ndarray | None:
         integer=None,
         links=None,
     ).with_row("normalise", np.r_[np.ones(foods), np.zeros(n - foods)], -math.inf, 1.0)
-    h = load_highs(cone)
-    h.run()
-    solution = h.getSolution()
-    d = np.array(solution.col_value)[:foods]
+    best = highs_optimum(cone)
+    if best.x is None:
+        return None
+    d = best.x[:foods]
     improving = float(lp.c[:foods] @ d) < -1e-9
     return d if improving else None

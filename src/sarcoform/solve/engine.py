@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Literal
 
 import numpy as np
 
@@ -27,7 +26,6 @@ from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
 ZERO = 1e-9  # grams below this are reported as 0
-BINDING = 1e-6  # relative distance to a bound that counts as binding
 TIE_TOLERANCE = 1e-7  # relative give on the optimum when breaking ties by cost
 
 
@@ -67,7 +65,9 @@ def solve_compiled(
         final, note = _cheapest_among_optimal(compiled, first, solver, time_limit)
         if note:
             notes.append(note)
-    return build_result(compiled, first, final, time.perf_counter() - started, notes, sensitivity=sensitivity)
+    seconds = time.perf_counter() - started
+    left = None if time_limit is None else max(0.0, time_limit - seconds)
+    return build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
 
 
 def _cheapest_among_optimal(
@@ -76,20 +76,25 @@ def _cheapest_among_optimal(
     """Deterministic tie-break: the cheapest of the blends that reach the optimum."""
     if not compiled.prices_known:
         return first, "tie-break by cost skipped: some ingredients that may enter have no price"
-    second = practical.solve(tie_break_lp(compiled, first), solver, time_limit, len(compiled.foods))
+    assert first.objective is not None
+    second = practical.solve(tie_break_lp(compiled, first.objective), solver, time_limit, len(compiled.foods))
     if second.status != "optimal":
         return first, f"tie-break by cost failed ({second.status}); first optimum kept"
     return second, None
 
 
-def tie_break_lp(compiled: Compiled, first: LPSolution) -> MatrixLP:
-    """Least cost among the blends within TIE_TOLERANCE of the first optimum."""
-    assert first.objective is not None
-    give = TIE_TOLERANCE * max(1.0, abs(first.objective))
-    lp = compiled.lp.with_row("objective", compiled.lp.c, -math.inf, first.objective + give)
+def tie_break_lp(compiled: Compiled, objective: float) -> MatrixLP:
+    """Least cost among the blends within TIE_TOLERANCE of the first optimum `objective`
+    (c·x of the LP as posed): the LP, its objective as one more row (the last), and cost."""
+    lp = compiled.lp.with_row("objective", compiled.lp.c, -math.inf, tie_break_cap(objective))
     cost = np.zeros(lp.shape[1])
     cost[: len(compiled.cost)] = compiled.cost  # practical briefs: use indicators cost nothing
     return lp.with_objective(cost)
+
+
+def tie_break_cap(objective: float) -> float:
+    """The tie-break LP's bound on c·x: the first optimum and a relative give of TIE_TOLERANCE."""
+    return objective + TIE_TOLERANCE * max(1.0, abs(objective))
 
 
 def build_result(
@@ -100,7 +105,10 @@ def build_result(
     notes: list[str],
     *,
     sensitivity: bool = True,
+    time_left: float | None = None,
 ) -> Result:
+    """The Result of a solve (see solve_compiled). `time_left`: seconds the explanation of
+    a brief without an answer may take (None: no limit)."""
     spec = compiled.spec
     foods = compiled.foods
     common = {
@@ -122,7 +130,7 @@ def build_result(
             cost_per_kg=None,
             cost_per_day=None,
             serving_g=spec.serving.serving_g,
-            diagnosis=_why_not(compiled, first),
+            diagnosis=_why_not(compiled, first, time_left),
             **common,  # type: ignore[arg-type]
         )
     x = final.x[: len(foods)]  # practical briefs: use indicators follow the foods
@@ -130,13 +138,21 @@ def build_result(
     mip = "mixed-integer brief (ingredient count, minimum inclusion): no shadow prices"
     more = [mip] if compiled.lp.is_mip else []
     mass = float(x.sum())
-    cost = float(compiled.cost @ x)
+    # Unknown prices (a composition table, a max-nutrient brief) give no cost, not zero.
+    cost = float(compiled.cost @ x) if compiled.prices_known else None
     sign = compiled.sense  # turns minimisation duals into the user's objective sense
     objective_value = cost if spec.objective_kind == "min_cost" else float(compiled.objective @ x)
+    # The duals belong to the first optimum; the tie-break may move a hair off its
+    # bounds (within the objective's give), so which bound binds is read there too.
+    x_dual = x if first.x is None else np.where(np.abs(first.x) < ZERO, 0.0, first.x)[: len(foods)]
     constraint_lines = [
-        _constraint_line(compiled, k, b, x, first, sign) for k, b in enumerate(compiled.bounds)
+        _constraint_line(compiled, k, b, x, x_dual, first) for k, b in enumerate(compiled.bounds)
     ]
-    tie_break = tie_break_lp(compiled, first) if final is not first else None
+    tie_break = (
+        tie_break_lp(compiled, first.objective)
+        if final is not first and first.objective is not None
+        else None
+    )
     constraint_lines, blend_lines, unused, said = ranges.attach(
         compiled, first, final, x, constraint_lines, _blend_lines(compiled, x, mass), tie_break, sensitivity
     )
@@ -145,8 +161,8 @@ def build_result(
         status=final.status,  # type: ignore[arg-type]
         objective_value=objective_value,
         cost_per_serving=cost,
-        cost_per_kg=cost / mass * 1000 if mass > 0 else None,
-        cost_per_day=cost * spec.serving.servings_per_day,
+        cost_per_kg=cost / mass * 1000 if cost is not None and mass > 0 else None,
+        cost_per_day=cost * spec.serving.servings_per_day if cost is not None else None,
         serving_g=mass,
         blend=blend_lines,
         unused=unused,
@@ -154,15 +170,15 @@ def build_result(
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),
         verification=verify(compiled, x),
-        diagnosis=_why_not(compiled, final) if final.status != "optimal" else None,
+        diagnosis=_why_not(compiled, final, time_left) if final.status != "optimal" else None,
         gap=final.gap,
         **common,  # type: ignore[arg-type]
     )
 
 
-def _why_not(compiled: Compiled, sol: LPSolution) -> Diagnosis:
+def _why_not(compiled: Compiled, sol: LPSolution, time_left: float | None) -> Diagnosis:
     if sol.status == "infeasible":
-        return diagnose.infeasible(compiled)
+        return diagnose.infeasible(compiled, time_left)
     if sol.status == "unbounded":
         return diagnose.unbounded(compiled)
     if sol.status == "time_limit":
@@ -183,7 +199,7 @@ def _blend_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[BlendLi
                 name=foods.names[i],
                 grams=float(x[i]),
                 percent=100 * float(x[i]) / mass,
-                cost=float(compiled.cost[i] * x[i]),
+                cost=float(compiled.cost[i] * x[i]) if not math.isnan(price) else None,
                 price_per_kg=None if math.isnan(price) else price,
                 group=foods.text("group", int(i)),
             )
@@ -226,10 +242,10 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
 
 
 def _constraint_line(
-    compiled: Compiled, k: int, b: Bound, x: np.ndarray, sol: LPSolution, sign: int
+    compiled: Compiled, k: int, b: Bound, x: np.ndarray, x_dual: np.ndarray, sol: LPSolution
 ) -> ConstraintLine:
     value = b.value(x)
-    active = _active_side(b, value)
+    active = b.active_side(b.value(x_dual)) or b.active_side(value)
     slack = _slack(b, value)
     return ConstraintLine(
         name=b.name,
@@ -243,20 +259,10 @@ def _constraint_line(
         slack=slack,
         binding=active is not None,
         active=active,
-        shadow_price=_shadow_price(compiled, k, b, x, sol, sign, active),
+        shadow_price=_shadow_price(compiled, k, x_dual, sol, active),
         source=b.source,
         note=b.note,
     )
-
-
-def _active_side(b: Bound, value: float | None) -> Literal["min", "max"] | None:
-    if value is None:
-        return None
-    side: Literal["min", "max"]
-    for side, bound in (("min", b.min), ("max", b.max)):
-        if bound is not None and abs(value - bound) <= BINDING * max(1.0, abs(bound)):
-            return side
-    return None
 
 
 def _slack(b: Bound, value: float | None) -> float | None:
@@ -268,32 +274,12 @@ def _slack(b: Bound, value: float | None) -> float | None:
 
 
 def _shadow_price(
-    compiled: Compiled,
-    k: int,
-    b: Bound,
-    x: np.ndarray,
-    sol: LPSolution,
-    sign: int,
-    active: str | None,
+    compiled: Compiled, k: int, x: np.ndarray, sol: LPSolution, active: str | None
 ) -> float | None:
-    """∂objective/∂bound in the objective's units per unit of the bound.
-
-    For a row num·x − bound·(den·x + den0) ⋛ −num0 the envelope theorem gives
-    ∂obj/∂bound = dual × (den·x + den0): the dual of the row times the denominator.
-    """
+    """∂objective/∂bound (Compiled.shadow_price), None without duals (a MIP)."""
     if sol.row_duals is None or sol.col_duals is None:
         return None
-    if b.column is not None:
-        # An ingredient bound in grams is a column bound: its price is the reduced
-        # cost, but only when the column sits on *this* bound (not on x ≥ 0).
-        j = b.column
-        owner = {"min": compiled.col_lo_owner, "max": compiled.col_hi_owner}.get(active or "")
-        return _clean(sign * float(sol.col_duals[j])) if owner and owner.get(j) == k else 0.0
-    total = 0.0
-    for r, (bound_index, _side) in enumerate(compiled.row_of):
-        if bound_index == k:
-            total += float(sol.row_duals[r]) * b.denominator(x)
-    return _clean(sign * total)
+    return _clean(compiled.shadow_price(k, x, sol.row_duals, sol.col_duals, active))
 
 
 def _clean(v: float) -> float:
@@ -342,7 +328,12 @@ def verify(compiled: Compiled, x: np.ndarray) -> Verification:
         if abs(compiled_value - c.value) > TOLERANCE * max(1.0, abs(c.value)):
             failures.append(f"{c.name}: the LP computes {compiled_value:.9g}, the check {c.value:.9g}")
     worst = max((c.violation for c in checks), default=0.0)
-    return Verification(ok=not failures, max_violation=worst, checked=len(checks), failures=failures)
+    return Verification(
+        ok=not failures,
+        max_violation=worst if math.isfinite(worst) else None,  # None: a value is unknown
+        checked=len(checks),
+        failures=failures,
+    )
 
 
 def _fmt(v: float | None) -> str:

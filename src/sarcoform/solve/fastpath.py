@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,8 +30,8 @@ from ..model.result import Result
 from ..model.spec import ConstraintSet
 from .backends import load_highs, read_highs
 from .compile import Compiled, compile_brief
-from .engine import TIE_TOLERANCE, ZERO, build_result
-from .lp import LPSolution, MatrixLP
+from .engine import ZERO, build_result, tie_break_cap, tie_break_lp
+from .lp import LPSolution
 from .verify import TOLERANCE, Checker
 
 BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
@@ -54,7 +54,6 @@ class Solved:
     verified: bool | None = None
     max_violation: float | None = None
     result: Result | None = None  # built at once when there is no blend (with its diagnosis)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def priced(foods: FoodTable, prices: np.ndarray) -> FoodTable:
@@ -104,11 +103,11 @@ class PricedBrief:
         if self.two_stage:
             first = read_highs(self.h1, lp, 0.0)
             objective = first.objective if first.status == "optimal" else None
-            tie = lp.with_row("objective", lp.c, -math.inf, math.inf).with_objective(self.compiled.cost)
-            self.objective_row = lp.shape[0]
+            # Without a base optimum the row stays open until a scenario sets it.
+            tie = tie_break_lp(self.compiled, math.inf if objective is None else objective)
             self.h2 = load_highs(tie, time_limit)
+            self.objective_row = lp.shape[0]
             if objective is not None:
-                self._tie_bound(objective)
                 self.h2.run()
                 self.basis2 = _valid(self.h2.getBasis())
         self.checker_cache: dict[bytes, tuple[bool, float]] = {}
@@ -136,10 +135,6 @@ class PricedBrief:
         self.a_rows = la.A[self.price_rows]
         self.cols = np.arange(la.shape[1], dtype=np.int32)
         self.moves_c = bool(np.any(self.dc != 0))
-
-    def _tie_bound(self, objective: float) -> None:
-        give = TIE_TOLERANCE * max(1.0, abs(objective))
-        self.h2.changeRowBounds(self.objective_row, -math.inf, objective + give)
 
     def _set_rows(self, h: Any, delta: np.ndarray) -> None:
         rows = self.a_rows + self.d_rows * delta
@@ -185,7 +180,7 @@ class PricedBrief:
         cost = self.compiled.cost + self.dcost * delta
         h2.changeColsCost(len(cost), self.cols, cost)
         self._set_rows(h2, delta)
-        self._tie_bound(first.objective)
+        h2.changeRowBounds(self.objective_row, -math.inf, tie_break_cap(first.objective))
         _start(h2, self.basis2)
         started = time.perf_counter()
         h2.run()
@@ -231,10 +226,3 @@ def known_patterns(prices: np.ndarray) -> dict[bytes, np.ndarray]:
     for k in range(prices.shape[0]):
         groups.setdefault(known[k].tobytes(), []).append(k)
     return {key: np.array(rows) for key, rows in groups.items()}
-
-
-def tie_lp(compiled: Compiled, objective: float) -> MatrixLP:
-    """The tie-break LP of the regular path (for tests and the benchmark floor)."""
-    give = TIE_TOLERANCE * max(1.0, abs(objective))
-    lp = compiled.lp
-    return lp.with_row("objective", lp.c, -math.inf, objective + give).with_objective(compiled.cost)

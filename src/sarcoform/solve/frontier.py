@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STEP = 0.1  # the marginal cost is stated per this much more of the nutrient
+ROUNDING = 1e-9  # a marginal cost below 0 by at most this × max(1, cost) is rounding: shown as 0
 SWEEP = "sarcoform frontier"  # marks the ε-constraint among the brief's bounds
 COLUMNS = ("level", "cost_per_serving", "marginal_cost_per_0.1", "blend", "status")
 
@@ -160,11 +161,15 @@ def _point(compiled: Compiled, k: int, level: float, solver: str) -> dict[str, o
     if sol.x is None:
         return row
     x = sol.x[: len(compiled.foods)]
-    b = compiled.bounds[k]
-    row["cost_per_serving"] = float(compiled.cost @ x)
+    cost = float(compiled.cost @ x)
+    row["cost_per_serving"] = cost
     if sol.row_duals is not None:
-        dual = sum(float(sol.row_duals[r]) for r, (owner, _s) in enumerate(compiled.row_of) if owner == k)
-        row["marginal_cost_per_0.1"] = max(0.0, dual * b.denominator(x)) * STEP
+        # A floor's shadow price on a least-cost brief is ≥ 0: anything clearly below 0
+        # is a fault and is shown as it is, only rounding noise is shown as 0.
+        marginal = compiled.shadow_price(k, x, sol.row_duals, sol.col_duals, "min") * STEP
+        if -ROUNDING * max(1.0, abs(cost)) <= marginal < 0:
+            marginal = 0.0
+        row["marginal_cost_per_0.1"] = marginal
     order = np.argsort(-x, kind="stable")
     row["blend"] = ", ".join(f"{compiled.foods.ids[i]} {x[i]:.3g} g" for i in order if x[i] > 1e-9)
     return row

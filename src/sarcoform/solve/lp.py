@@ -9,6 +9,7 @@ can be re-solved, exported to PuLP, or handed to HiGHS directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,6 @@ class MatrixLP:
     row_names: tuple[str, ...]
     integer: np.ndarray | None = None  # bool per column; None = pure LP
     offset: float = 0.0  # constant added to c·x to give the objective value
-    extra: dict[str, object] = field(default_factory=dict)
     links: Links | None = None  # practical briefs only
 
     @property
@@ -80,6 +80,9 @@ class LPSolution:
     col_duals: np.ndarray | None = None
     message: str = ""
     gap: float | None = None  # relative MIP gap when stopped early
+    # HiGHS's optimal basis of an LP (solve_highs only; opaque): sensitivity reads its
+    # ranges from it without solving again. Never journaled (None off that path).
+    basis: Any = field(default=None, repr=False)
 
     @property
     def has_solution(self) -> bool:

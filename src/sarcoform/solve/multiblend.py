@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem
-from ..model.batch import Availability, Product
+from ..model.batch import Availability, Product, Products, as_products
 from ..model.foods import FoodTable
 from .backends import solve_highs
 from .compile import Compiled, compile_brief
@@ -66,7 +66,7 @@ class IngredientUse:
 
 @dataclass(frozen=True)
 class MultiBlendResult:
-    status: str  # optimal | infeasible | error
+    status: str  # optimal | infeasible | unbounded | time_limit | error (as the solver said)
     currency: str
     total_cost: float | None
     standalone_total_cost: float | None
@@ -74,6 +74,11 @@ class MultiBlendResult:
     ingredients: tuple[IngredientUse, ...]
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 a plan · 1 no plan (infeasible, unbounded, out of time) · 3 the solver failed."""
+        return {"optimal": 0, "error": 3}.get(self.status, 1)
 
     @property
     def gave_way(self) -> list[str]:
@@ -137,7 +142,7 @@ class _Part:
 
 def solve_multiblend(
     foods: FoodTable,
-    products: Any,
+    products: Products,
     availability: Availability | Mapping[str, float],
     *,
     volumes: Mapping[str, float] | None = None,
@@ -149,8 +154,6 @@ def solve_multiblend(
     product → kg); `availability` id → kg on hand (ingredients not named are
     unlimited); `prices` replace table prices (a scenario) for this plan.
     """
-    from .batch import _brief, _products
-
     if prices:
         foods = foods.with_prices(prices)
     if not isinstance(availability, Availability):
@@ -159,9 +162,9 @@ def solve_multiblend(
     parts: list[_Part] = []
     problems: list[Problem] = []
     notes: list[str] = []
-    for product in _products(products):
+    for product in as_products(products):
         try:
-            spec = product.customise(_brief(product))
+            spec = product.customise(product.load_brief())
         except InputError as err:
             problems += err.problems
             continue
@@ -206,6 +209,17 @@ def solve_multiblend(
     if not parts:
         raise InputError(Problem("no products to plan"))
     currency = parts[0].compiled.spec.currency
+    others = [
+        p.product.problem(
+            f"its brief prices in {p.compiled.spec.currency}, {parts[0].product.name!r} in {currency}:"
+            " one plan adds the costs of every product, so all must use one currency",
+            "brief",
+        )
+        for p in parts
+        if p.compiled.spec.currency != currency
+    ]
+    if others:
+        raise InputError(others)
     return _Planner(foods, parts, limits, currency, notes).run()
 
 
@@ -234,13 +248,14 @@ class _Planner:
 
                 why = diagnose.infeasible(part.compiled).reason if sol.status == "infeasible" else sol.message
                 return self._failed(
-                    f"product {part.product.name!r} has no blend on its own ({sol.status}): {why}"
+                    sol.status, f"product {part.product.name!r} has no blend on its own ({sol.status}): {why}"
                 )
             alone.append(np.where(np.abs(sol.x) < 1e-9, 0.0, sol.x))
         joint = self.joint_lp()
         sol = solve_highs(joint)
         if sol.status != "optimal" or sol.x is None:
-            return self._failed(self._why_infeasible() if sol.status == "infeasible" else sol.message)
+            why = self._why_infeasible() if sol.status == "infeasible" else f"{sol.status}: {sol.message}"
+            return self._failed(sol.status, why)
         x = np.where(np.abs(sol.x) < 1e-9, 0.0, sol.x)
         assert sol.row_duals is not None
         m = sum(p.compiled.lp.shape[0] for p in self.parts)
@@ -297,8 +312,10 @@ class _Planner:
             return "not enough raw material: " + "; ".join(short)
         return "the availabilities cannot all be met together (each alone could be)"
 
-    def _failed(self, reason: str) -> MultiBlendResult:
-        return MultiBlendResult("infeasible", self.currency, None, None, (), (), reason, self.notes)
+    def _failed(self, status: str, reason: str) -> MultiBlendResult:
+        # A solution without x is no plan whatever the status says.
+        status = "error" if status == "optimal" else status
+        return MultiBlendResult(status, self.currency, None, None, (), (), reason, self.notes)
 
     def _result(self, x: np.ndarray, alone: list[np.ndarray], values: np.ndarray) -> MultiBlendResult:
         from .engine import verify

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .backends import load_highs, solve_lp
+from .backends import highs_optimum, solve_lp
 from .lp import Links, LPSolution, MatrixLP
 
 BIG_MASS = 1e6  # g; stands in for M when a reduced brief (diagnosis) has no mass limit
@@ -39,19 +39,12 @@ class MassUnbounded(Exception):
 
 def mass_cap(lp: MatrixLP, foods: int) -> float | None:
     """The largest Σx (g) over the LP relaxation of `lp`; None if unbounded, 0 if infeasible."""
-    import highspy
-
     c = np.zeros(lp.shape[1])
     c[:foods] = -1.0
-    h = load_highs(replace(lp, c=c, integer=None, offset=0.0))
-    h.run()
-    status = h.getModelStatus()
-    ms = highspy.HighsModelStatus
-    if status == ms.kOptimal:
-        return max(0.0, -float(h.getInfo().objective_function_value))
-    if status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
-        return None
-    return 0.0
+    most = highs_optimum(replace(lp, c=c, integer=None, offset=0.0))
+    if most.objective is not None:
+        return max(0.0, -most.objective)
+    return None if most.status == "unbounded" else 0.0
 
 
 def add_use_indicators(lp: MatrixLP, *, count: float | None, minimum: float | None) -> MatrixLP:
@@ -140,13 +133,10 @@ def _gap(lp: MatrixLP, incumbent: float, reported: float | None) -> float | None
     is a valid gap; the solver's own gap (tighter when sane) is used when it is
     smaller. CBC's, read from its log by PuLP, is at times absurd (1e12).
     """
-    import highspy
-
-    h = load_highs(replace(lp, integer=None))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    relaxed = highs_optimum(replace(lp, integer=None))
+    if relaxed.objective is None:
         return reported
-    bound = float(h.getInfo().objective_function_value) + lp.offset
+    bound = relaxed.objective
     by_lp = max(0.0, incumbent - bound) / max(abs(incumbent), 1e-12)
     if reported is not None and math.isfinite(reported) and 0 <= reported < by_lp:
         return reported

@@ -15,19 +15,24 @@ exactly where the bound must move to, the rest of the brief unchanged. These are
 Every value is checked by re-solving the brief with the bound moved there; if no
 single bound can repair the brief (it has several independent conflicts), a joint
 minimal relaxation from HiGHS's feasibilityRelaxation moves several together.
+
+Within a time budget (`diagnose.Budget`), a relaxation whose solves or checks were cut
+short is dropped and named as not computed: its value would not be trustworthy.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 import numpy as np
 
-from .backends import load_highs
+from .backends import Optimum, highs_optimum, load_highs
 from .compile import Bound, Compiled
-from .diagnose import Element, elements, feasible, without
+from .diagnose import Budget, Element, elements, feasible, in_words, without
 from .lp import MatrixLP
 from .practical import relinked
 
@@ -35,10 +40,34 @@ Scope = Literal["alone", "together"]
 TOLERANCE = 1e-7  # relative precision of a bisection; nudges when checking a moved bound
 
 
-def relaxation(compiled: Compiled, conflict: list[Element]) -> list[dict[str, Any]]:
-    """Relaxation entries for the Diagnosis: each bound alone, else several together."""
-    out = [entry for e in conflict if (entry := _alone(compiled, e)) is not None]
-    return out or _together(compiled)
+def relaxation(
+    compiled: Compiled, conflict: list[Element], budget: Budget | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Relaxation entries for the Diagnosis (each bound alone, else several together), and
+    the ones not computed within the budget, in the brief's words."""
+    budget = budget or Budget()
+    out: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for k, side in conflict:
+        entry, done = _attempt(budget, functools.partial(_alone, compiled, (k, side), budget))
+        if not done:
+            skipped.append(in_words(compiled.bounds[k], side))
+        elif entry is not None:
+            out.append(entry)
+    if out:
+        return out, skipped
+    together, done = _attempt(budget, lambda: _together(compiled, budget))
+    return (together or [], skipped if done else [*skipped, "several bounds moved together"])
+
+
+def _attempt[T](budget: Budget, compute: Callable[[], T]) -> tuple[T | None, bool]:
+    """compute(), and whether every solve and check in it finished: a value found with
+    one cut short by the budget is not to be trusted, so it is dropped (None, False)."""
+    if budget.spent:
+        return None, False
+    budget.cut = False
+    out = compute()
+    return (None, False) if budget.cut else (out, True)
 
 
 # -- one bound alone ------------------------------------------------------------------
@@ -75,18 +104,21 @@ def with_bound(compiled: Compiled, lp: MatrixLP, k: int, side: str, t: float) ->
     return replace(lp, A=A, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
 
 
-def extreme(compiled: Compiled, lp: MatrixLP, k: int, want: Literal["max", "min"]) -> float | None:
+def extreme(
+    compiled: Compiled, lp: MatrixLP, k: int, want: Literal["max", "min"], budget: Budget | None = None
+) -> float | None:
     """The largest or smallest value of bound k attainable over `lp`.
 
     None when `lp` is infeasible, the value is unbounded, or the extreme is only
-    approached (never reached).
+    approached (never reached) — or a solve ran out of `budget` (then `budget.cut`).
     """
+    budget = budget or Budget()
     b = compiled.bounds[k]
     lp = relinked(lp, len(compiled.foods))
     if b.kind == "inclusion":
-        return _bisect_extreme(compiled, lp, k, want)
+        return _bisect_extreme(compiled, lp, k, want, budget)
     if b.den is not None:
-        return _dinkelbach(lp, b, want) if lp.is_mip else _charnes_cooper(lp, b, want)
+        return _dinkelbach(lp, b, want, budget) if lp.is_mip else _charnes_cooper(lp, b, want, budget)
     coef = np.zeros(lp.shape[1])
     const = 0.0
     if b.column is not None:
@@ -97,28 +129,22 @@ def extreme(compiled: Compiled, lp: MatrixLP, k: int, want: Literal["max", "min"
         coef[: len(b.num)] = b.num
         const = b.num0
     sign = -1.0 if want == "max" else 1.0
-    best = _optimum(replace(lp, c=sign * coef, offset=0.0))
-    return None if best is None else sign * best + const
+    best = _optimum(replace(lp, c=sign * coef, offset=0.0), budget)
+    return None if best is None or best.objective is None else sign * best.objective + const
 
 
-@overload
-def _optimum(lp: MatrixLP, point: Literal[False] = False) -> float | None: ...
-@overload
-def _optimum(lp: MatrixLP, point: Literal[True]) -> np.ndarray | None: ...
-def _optimum(lp: MatrixLP, point: bool = False) -> float | np.ndarray | None:
-    """min c·x over lp (LP or MIP) with HiGHS (or its minimiser), None if not optimal."""
-    import highspy
-
-    h = load_highs(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+def _optimum(lp: MatrixLP, budget: Budget) -> Optimum | None:
+    """min c·x over lp (LP or MIP) with HiGHS within the budget; None unless optimal."""
+    if budget.spent:
+        budget.cut = True
         return None
-    if point:
-        return np.array(h.getSolution().col_value)
-    return float(h.getInfo().objective_function_value)
+    best = highs_optimum(lp, budget.seconds())
+    if best.status == "time_limit":
+        budget.cut = True
+    return best if best.optimal else None
 
 
-def _charnes_cooper(lp: MatrixLP, b: Bound, want: str) -> float | None:
+def _charnes_cooper(lp: MatrixLP, b: Bound, want: str, budget: Budget) -> float | None:
     """max/min (num·x+num0)/(den·x+den0) over lp as one LP in (y, t) = (t·x, t).
 
     y = t·x with t = 1/(den·x+den0) > 0 turns every row lo ≤ a·x ≤ hi into
@@ -171,19 +197,15 @@ def _charnes_cooper(lp: MatrixLP, b: Bound, want: str) -> float | None:
         col_names=(*lp.col_names, "t"),
         row_names=tuple(f"cc{i}" for i in range(len(rows))),
     )
-    import highspy
-
-    h = load_highs(cc)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    best = _optimum(cc, budget)
+    if best is None or best.x is None or best.objective is None:
         return None
-    t = h.getSolution().col_value[n]
-    if t <= 1e-12:  # the extreme lies at infinity: approached, never reached
+    if best.x[n] <= 1e-12:  # t = 0: the extreme lies at infinity, approached, never reached
         return None
-    return sign * float(h.getInfo().objective_function_value)
+    return sign * best.objective
 
 
-def _dinkelbach(lp: MatrixLP, b: Bound, want: str) -> float | None:
+def _dinkelbach(lp: MatrixLP, b: Bound, want: str, budget: Budget) -> float | None:
     """max/min of a ratio over a MIP: Dinkelbach's iteration, one MIP per step.
 
     At t = value(x_k), optimise num·x + num0 − t·(den·x + den0); its optimum is 0
@@ -191,7 +213,7 @@ def _dinkelbach(lp: MatrixLP, b: Bound, want: str) -> float | None:
     The values increase strictly, over finitely many integer choices.
     """
     foods = len(b.num)
-    x = _any_point(lp)
+    x = _any_point(lp, budget)
     if x is None:
         return None
     t = b.value(x[:foods])
@@ -201,10 +223,10 @@ def _dinkelbach(lp: MatrixLP, b: Bound, want: str) -> float | None:
             return None
         c = np.zeros(lp.shape[1])
         c[:foods] = sign * (b.num - t * b.den)  # type: ignore[operator]
-        best = _optimum(replace(lp, c=c, offset=0.0), point=True)
-        if best is None:
+        best = _optimum(replace(lp, c=c, offset=0.0), budget)
+        if best is None or best.x is None:
             return None
-        x = best
+        x = best.x
         gap = sign * float(c @ x) + b.num0 - t * b.den0
         if sign * -gap <= TOLERANCE * max(1.0, abs(t)) * max(1.0, b.denominator(x[:foods])):
             return t
@@ -212,10 +234,10 @@ def _dinkelbach(lp: MatrixLP, b: Bound, want: str) -> float | None:
     return t
 
 
-def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str) -> float | None:
+def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str, budget: Budget) -> float | None:
     """The extreme by bisection on the bound: is "value ≥ t" (or ≤ t) feasible?"""
     b = compiled.bounds[k]
-    start = _any_point(lp)
+    start = _any_point(lp, budget)
     if start is None:
         return None
     good = b.value(start[: len(compiled.foods)])
@@ -227,12 +249,15 @@ def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str) -> floa
     def ok(t: float) -> bool:
         if b.kind == "inclusion" and t <= 0:
             return True
-        return feasible(compiled, with_bound(compiled, lp, k, side, t))
+        return feasible(compiled, with_bound(compiled, lp, k, side, t), budget)
 
     scale = max(1.0, abs(good))
     jump = 1e-3 * scale
     bad = None
     for _ in range(60):
+        if budget.spent:
+            budget.cut = True
+            return None
         trial = good + step * jump
         if not ok(trial):
             bad = trial
@@ -241,6 +266,9 @@ def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str) -> floa
     if bad is None:
         return None  # still feasible far out: unbounded
     while abs(bad - good) > TOLERANCE * max(1.0, abs(good)):
+        if budget.spent:
+            budget.cut = True
+            return None
         mid = (good + bad) / 2
         if ok(mid):
             good = mid
@@ -249,17 +277,12 @@ def _bisect_extreme(compiled: Compiled, lp: MatrixLP, k: int, want: str) -> floa
     return good
 
 
-def _any_point(lp: MatrixLP) -> np.ndarray | None:
-    import highspy
-
-    h = load_highs(lp.with_objective(np.zeros(lp.shape[1])))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.array(h.getSolution().col_value)
+def _any_point(lp: MatrixLP, budget: Budget) -> np.ndarray | None:
+    best = _optimum(lp.with_objective(np.zeros(lp.shape[1])), budget)
+    return None if best is None else best.x
 
 
-def _alone(compiled: Compiled, element: Element) -> dict[str, Any] | None:
+def _alone(compiled: Compiled, element: Element, budget: Budget) -> dict[str, Any] | None:
     k, side = element
     b = compiled.bounds[k]
     current = b.min if side == "min" else b.max
@@ -268,18 +291,18 @@ def _alone(compiled: Compiled, element: Element) -> dict[str, Any] | None:
     every = elements(compiled)
     opened = [every[(k, s)] for s in ("min", "max") if (k, s) in every and (s == side or _equality(b))]
     want: Literal["max", "min"] = "max" if side == "min" else "min"
-    t = extreme(compiled, without(compiled.lp, opened), k, want)
+    t = extreme(compiled, without(compiled.lp, opened), k, want, budget)
     if t is None or (t >= current if side == "min" else t <= current):
         return None
     if b.kind == "count":
         t = float(math.ceil(t - 1e-6))
-    to = _checked(compiled, [(k, side, t)])
+    to = _checked(compiled, [(k, side, t)], budget)
     if to is None:
         return None
     return _entry(b, side, current, to[0], "alone")
 
 
-def _checked(compiled: Compiled, moves: list[tuple[int, str, float]]) -> list[float] | None:
+def _checked(compiled: Compiled, moves: list[tuple[int, str, float]], budget: Budget) -> list[float] | None:
     """The moved values, nudged outward (by ≤ 1e-6 relative) until the brief is feasible."""
     for nudge in (0.0, 1e-9, 1e-8, 1e-7, 1e-6):
         values = []
@@ -289,7 +312,7 @@ def _checked(compiled: Compiled, moves: list[tuple[int, str, float]]) -> list[fl
             moved = t - step if side == "min" else t + step
             values.append(moved)
             lp = with_bound(compiled, lp, k, side, moved)
-        if feasible(compiled, lp):
+        if feasible(compiled, lp, budget):
             return values
     return None
 
@@ -297,15 +320,15 @@ def _checked(compiled: Compiled, moves: list[tuple[int, str, float]]) -> list[fl
 # -- several together --------------------------------------------------------------------
 
 
-def _together(compiled: Compiled) -> list[dict[str, Any]]:
+def _together(compiled: Compiled, budget: Budget) -> list[dict[str, Any]]:
     """A joint minimal relaxation: HiGHS feasibilityRelaxation over the brief's elements,
     each unit of violation weighted by 1/max(1, |bound|) in the bound's own units."""
     lp = relinked(compiled.lp, len(compiled.foods))
     every = elements(compiled)
-    x = _relaxed_point(compiled, lp, every, None)
+    x = _relaxed_point(compiled, lp, every, None, budget)
     if x is None:
         return []
-    x = _relaxed_point(compiled, lp, every, x)  # second pass: per-unit weights at this point
+    x = _relaxed_point(compiled, lp, every, x, budget)  # second pass: per-unit weights at this point
     if x is None:
         return []
     moves: list[tuple[int, str, float]] = []
@@ -319,7 +342,7 @@ def _together(compiled: Compiled) -> list[dict[str, Any]]:
         gap = TOLERANCE * max(1.0, abs(bound))
         if (side == "min" and value < bound - gap) or (side == "max" and value > bound + gap):
             moves.append((k, side, value))
-    values = _checked(compiled, moves) if moves else None
+    values = _checked(compiled, moves, budget) if moves else None
     if values is None:
         return []
     out = []
@@ -332,9 +355,15 @@ def _together(compiled: Compiled) -> list[dict[str, Any]]:
 
 
 def _relaxed_point(
-    compiled: Compiled, lp: MatrixLP, every: dict[Element, Any], at: np.ndarray | None
+    compiled: Compiled, lp: MatrixLP, every: dict[Element, Any], at: np.ndarray | None, budget: Budget
 ) -> np.ndarray | None:
-    h = load_highs(lp)
+    import highspy
+
+    if budget.spent:
+        budget.cut = True
+        return None
+    limit = budget.seconds()
+    h = load_highs(lp, limit)
     m, n = h.getNumRow(), lp.shape[1]  # with a practical brief's link rows after A's
     rows = np.full(m, -1.0)  # negative penalty: HiGHS may not relax it
     lower = np.full(n, -1.0)
@@ -351,7 +380,9 @@ def _relaxed_point(
             rows[r] = weight if rows[r] < 0 else min(rows[r], weight)
         for j, end in switch.cols:
             (lower if end == "lo" else upper)[j] = weight
-    h.feasibilityRelaxation(-1.0, -1.0, -1.0, lower, upper, rows)
+    status = h.feasibilityRelaxation(-1.0, -1.0, -1.0, lower, upper, rows)
+    if status != highspy.HighsStatus.kOk and limit is not None:
+        budget.cut = True  # HiGHS says only "error" when it runs out of time
     solution = h.getSolution()
     if not solution.value_valid:
         return None

@@ -2,7 +2,8 @@
 range the blend stays optimal, and at which price an unused ingredient would enter.
 
 Everything is read off one optimal simplex basis of the compiled LP, found by HiGHS
-whatever solver produced the answer (its blend must be the reported one):
+whatever solver produced the answer (its blend must be the reported one); when HiGHS
+produced it, its basis comes with the solution and is re-read, not solved again:
 
 - bounds written as one linear row, and ingredient g-bounds (column bounds): HiGHS
   ranging (`getRanging`), exact;
@@ -28,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
-from .backends import load_highs
-from .compile import Compiled
+from .backends import highs_optimum, highs_status
+from .compile import Compiled, cost_row_scale
 from .lp import LPSolution, MatrixLP
 from .relax import with_bound
 
@@ -62,7 +63,8 @@ def attach(
     """The result's lines with ranges filled in, the unused list, and notes."""
     sens = None
     if wanted and not compiled.lp.is_mip and first.status == "optimal" and final.status == "optimal":
-        sens = analyse(compiled, x, [line.shadow_price for line in constraint_lines], tie_break)
+        prices = [line.shadow_price for line in constraint_lines]
+        sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis))
     if sens is None:
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
     lines = [
@@ -82,14 +84,18 @@ def analyse(
     x: np.ndarray,
     shadow_prices: Sequence[float | None],
     tie_break: MatrixLP | None,
+    bases: tuple[Any, Any] = (None, None),
 ) -> Sensitivity | None:
-    """Ranges for the reported optimum `x` (foods only); None if no basis reproduces it."""
+    """Ranges for the reported optimum `x` (foods only); None if no basis reproduces it.
+
+    `bases`: HiGHS's optimal bases of the LP and of the tie-break LP, when known.
+    """
     out = Sensitivity()
-    stage1 = _Solved.of(compiled.lp)
+    stage1 = _Solved.of(compiled.lp, bases[0])
     if stage1 is None:
         return None
     _bound_ranges(compiled, stage1, x, shadow_prices, out)
-    _price_ranges(compiled, stage1, x, tie_break, out)
+    _price_ranges(compiled, stage1, x, tie_break, bases[1], out)
     return out
 
 
@@ -108,13 +114,14 @@ class _Solved:
     highs: Any
 
     @classmethod
-    def of(cls, lp: MatrixLP) -> _Solved | None:
+    def of(cls, lp: MatrixLP, basis: Any = None) -> _Solved | None:
+        """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations)."""
         import highspy
 
-        h = load_highs(lp)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        best = highs_optimum(lp, basis=basis)
+        if best.x is None:
             return None
+        h = best.highs
         solution = h.getSolution()
         basis = h.getBasis()
         status, ranging = h.getRanging()
@@ -122,7 +129,7 @@ class _Solved:
             return None
         return cls(
             lp,
-            np.array(solution.col_value),
+            best.x,
             np.array(solution.row_dual),
             np.array(solution.col_dual),
             np.array([int(s) for s in basis.col_status]),
@@ -250,8 +257,7 @@ def _bound_ranges(
 ) -> None:
     probe: _Basis | None = None
     for k, b in enumerate(compiled.bounds):
-        value = b.value(x)
-        side = _active(b, value)
+        side = b.active_side(b.value(x))
         if side is None:
             continue
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
@@ -279,29 +285,13 @@ def _moved_bound(
     return lambda t: basis.optimal(with_bound(compiled, lp, k, side, t))
 
 
-def _active(b: Any, value: float | None) -> str | None:
-    from .engine import _active_side
-
-    return _active_side(b, value)
-
-
 def _same_price(
     compiled: Compiled, solved: _Solved, k: int, x: np.ndarray, reported: float | None, side: str
 ) -> bool:
     """Does HiGHS's basis give the reported shadow price? (Degenerate LPs have several.)"""
     if reported is None:
         return False
-    b = compiled.bounds[k]
-    if b.column is not None:
-        owner = compiled.col_lo_owner if side == "min" else compiled.col_hi_owner
-        mine = float(solved.col_dual[b.column]) if owner.get(b.column) == k else 0.0
-    else:
-        mine = sum(
-            float(solved.row_dual[r]) * b.denominator(x)
-            for r, (owner_k, _s) in enumerate(compiled.row_of)
-            if owner_k == k
-        )
-    mine *= compiled.sense
+    mine = compiled.shadow_price(k, x, solved.row_dual, solved.col_dual, side)
     return abs(mine - reported) <= 1e-6 * max(1.0, abs(reported)) + 1e-9
 
 
@@ -323,13 +313,18 @@ def _clip(b: Any, side: str, r: Range) -> Range:
 
 
 def _price_ranges(
-    compiled: Compiled, stage1: _Solved, x: np.ndarray, tie_break: MatrixLP | None, out: Sensitivity
+    compiled: Compiled,
+    stage1: _Solved,
+    x: np.ndarray,
+    tie_break: MatrixLP | None,
+    tie_basis: Any,
+    out: Sensitivity,
 ) -> None:
     n = len(compiled.foods)
     if compiled.spec.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = _Solved.of(tie_break)
+        solved = _Solved.of(tie_break, tie_basis)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return
@@ -441,9 +436,7 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
 
 
 def _same_optimum(h: Any, solved: _Solved) -> bool:
-    import highspy
-
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if highs_status(h) != "optimal":
         return False
     x = np.array(h.getSolution().col_value)
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
@@ -456,13 +449,12 @@ def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
     does not move with prices when stage 1 is not priced (and is rebuilt otherwise).
     """
     A, c, row_hi = lp.A.copy(), lp.c.copy(), lp.row_hi.copy()
-    spd = compiled.spec.serving.servings_per_day or 1.0
+    spd = compiled.spec.serving.servings_per_day
     for r, (k, side) in enumerate(compiled.row_of):
         b = compiled.bounds[k]
         if b.kind != "cost":
             continue
-        per_serving = price / 1000.0
-        num = {"serving": per_serving, "day": per_serving * spd, "kg": price}[b.basis or "serving"]
+        num = price * cost_row_scale(b.basis or "serving", spd)
         if b.den is None:
             A[r, j] = num
         else:

@@ -92,9 +92,6 @@ class Checker:
             assert factor is not None
             return amount(f"energy_{other}") * factor
 
-        def ratio(top: float, bottom: float) -> Quotient:
-            return Quotient(top, bottom)
-
         if s.fixed:
             out.append(_check("serving mass", mass, s.serving_g, s.serving_g))
         elif s.min_g is not None or s.max_g is not None:
@@ -107,19 +104,16 @@ class Checker:
             if e.basis in ("serving", "meal", "day", "kg_bw_day"):
                 value = f * on_basis(column, e.basis)
             elif e.basis == "per_100g":
-                value = ratio(100 * f * amount(column), mass)
+                value = Quotient(100 * f * amount(column), mass)
             else:
-                value = ratio(100 * f * amount(column), energy(e.basis.removeprefix("per_100")))
+                value = Quotient(100 * f * amount(column), energy(e.basis.removeprefix("per_100")))
             out.append(_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max))
         for r in spec.ratios:
             top, bottom = self.columns.resolve(r.numerator), self.columns.resolve(r.denominator)
-            scale = {"ratio": 1.0, "%": 100.0}.get(r.unit)
-            if scale is None:  # mg/g
-                a = conversion(self.columns.get(top).unit, "mg")
-                b = conversion(self.columns.get(bottom).unit, "g")
-                assert a is not None and b is not None
-                scale = a / b
-            value = ratio(scale * on_basis(top, r.basis), on_basis(bottom, r.basis))
+            # Each amount in its kind's base unit (g or kcal), so that like is divided by like.
+            a, b = _in_base_unit(self.columns.get(top).unit), _in_base_unit(self.columns.get(bottom).unit)
+            scale = {"ratio": 1.0, "%": 100.0, "mg/g": 1000.0}[r.unit]
+            value = Quotient(scale * a * on_basis(top, r.basis), b * on_basis(bottom, r.basis))
             out.append(_check(r.name, value, r.min, r.max))
         p = spec.amino_acid_pattern
         if p is not None:
@@ -130,11 +124,11 @@ class Checker:
                 aa = self.columns.resolve(name)
                 to_mg = conversion(self.columns.get(aa).unit, "mg")
                 assert to_mg is not None
-                value = ratio(to_mg * amount(aa), to_g * amount(protein))
+                value = Quotient(to_mg * amount(aa), to_g * amount(protein))
                 out.append(_check(f"{p.name}: {aa}", value, ref, None))
         for ib in spec.ingredients:
             g = grams.get(ib.id, 0.0)
-            value = g if ib.unit == "g" else ratio(100 * g, mass)
+            value = g if ib.unit == "g" else Quotient(100 * g, mass)
             suffix = "" if ib.unit == "g" else " %"
             out.append(_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max))
         groups = self.foods.texts.get("group", ())
@@ -143,7 +137,7 @@ class Checker:
                 fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
             )
             total = sum(grams.get(fid, 0.0) for fid in ids)
-            value = total if gb.unit == "g" else ratio(100 * total, mass)
+            value = total if gb.unit == "g" else Quotient(100 * total, mass)
             suffix = "" if gb.unit == "g" else " %"
             out.append(_check(f"group {gb.name}{suffix}", value, gb.min, gb.max))
         if spec.cost is not None:
@@ -156,7 +150,7 @@ class Checker:
             value = {
                 "serving": per_serving,
                 "day": per_serving * s.servings_per_day,
-                "kg": ratio(1000 * per_serving, mass),
+                "kg": Quotient(1000 * per_serving, mass),
             }[c.basis]
             out.append(_check(f"cost per {c.basis}", value, c.min, c.max))
         used = [g for g in grams.values() if g > 1e-9]  # practical briefs: what counts as used
@@ -182,6 +176,11 @@ def _numbered(checks: list[Check]) -> list[Check]:
         seen.add(name)
         out.append(c if name == c.name else Check(name, c.value, c.min, c.max, c.violation))
     return out
+
+
+def _in_base_unit(unit: str) -> float:
+    """Factor to grams (mass units) or kcal (energy units); 1 for anything else."""
+    return conversion(unit, "g") or conversion(unit, "kcal") or 1.0
 
 
 @dataclass(frozen=True)
