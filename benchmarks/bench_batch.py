@@ -30,11 +30,11 @@ import numpy as np
 
 import sarcoform as sf
 from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
-from sarcoform.solve.backends import load_highs, read_highs, solve_highs, solve_lp
-from sarcoform.solve.batch import plan_batch, solve_batch
-from sarcoform.solve.compile import compile_brief
-from sarcoform.solve.engine import tie_break_cap, tie_break_lp
-from sarcoform.solve.fastpath import PricedBrief, priced
+from sarcoform.solving.backends import load_highs, read_highs, solve_highs, solve_lp
+from sarcoform.solving.batch import plan_batch, solve_batch
+from sarcoform.solving.compile import compile_brief
+from sarcoform.solving.engine import tie_break_cap, tie_break_lp
+from sarcoform.solving.fastpath import PricedBrief, priced
 
 SEED = 20261127
 

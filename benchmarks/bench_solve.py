@@ -26,8 +26,8 @@ import numpy as np
 import pulp
 
 import sarcoform as sf
-from sarcoform.solve.backends import solve_lp
-from sarcoform.solve.compile import Compiled, compile_brief
+from sarcoform.solving.backends import solve_lp
+from sarcoform.solving.compile import Compiled, compile_brief
 
 
 def naive_solve(compiled: Compiled) -> float:

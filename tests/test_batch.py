@@ -13,7 +13,7 @@ import sarcoform as sf
 from conftest import run_cli, template_book
 from sarcoform.io.batch_files import journal_path
 from sarcoform.model.batch import Product
-from sarcoform.solve import batch as batch_module
+from sarcoform.solving import batch as batch_module
 
 SCENARIOS = {
     "base": {},

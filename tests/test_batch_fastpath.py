@@ -9,8 +9,8 @@ import pytest
 
 import sarcoform as sf
 from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
-from sarcoform.solve.engine import solve
-from sarcoform.solve.fastpath import priced
+from sarcoform.solving.engine import solve
+from sarcoform.solving.fastpath import priced
 
 RTOL = 1e-6
 GRAMS_ATOL = 1e-6  # g per serving: the absolute floor for ingredients at or near zero

@@ -115,7 +115,7 @@ def test_scenarios_long_wide_toml_and_api_forms_agree(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         {"scenario": ["whey_up", "whey_up"], "id": ["wpi", "wpc80"], "price_per_kg": [17.4, 13.2]}
     )
-    from sarcoform.solve.batch import _scenarios
+    from sarcoform.solving.batch import _scenarios
 
     assert _scenarios(frame).prices == {"whey_up": {"wpi": 17.4, "wpc80": 13.2}}
     assert _scenarios({"whey_up": {"wpi": 17.4, "wpc80": 13.2}}).prices == _scenarios(frame).prices

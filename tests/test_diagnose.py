@@ -17,7 +17,7 @@ import sarcoform as sf
 from conftest import food_table
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
-from sarcoform.solve.relax import round_outward
+from sarcoform.solving.relax import round_outward
 
 FOODS = """id,name,price_per_kg,protein_g,leucine_g,fat_g,carbohydrate_g
 hi_prot,High-protein powder (80 % protein),10,80,8,0,0
@@ -241,8 +241,8 @@ def test_diagnosis_in_json_and_summary(
 def test_with_no_time_left_the_whole_brief_is_the_conflict_and_the_diagnosis_says_so() -> None:
     """No check can run: the conflict reported is every constraint of the brief (which the
     solver proved infeasible), flagged as perhaps not minimal, with no relaxation guessed."""
-    from sarcoform.solve.compile import compile_brief
-    from sarcoform.solve.diagnose import infeasible
+    from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.diagnose import infeasible
 
     # PROTEIN's conflict, and a leucine floor that 30 g meets easily (not part of it).
     text = PROTEIN.toml() + '[[nutrient]]\nname = "leucine"\nmin = 1\n'
@@ -269,7 +269,7 @@ def test_time_limit_bounds_the_diagnosis_of_a_practical_brief(foods: sf.FoodTabl
     assert time.perf_counter() - started < 8.0  # generous: the limit, compiling, one last check
     assert result.status == "infeasible" and result.diagnosis is not None
     d = result.diagnosis
-    from sarcoform.solve.compile import compile_brief
+    from sarcoform.solving.compile import compile_brief
 
     assert "ingredients used" in d.conflict
     assert set(d.conflict) <= {b.name for b in compile_brief(foods, spec).bounds}
@@ -282,9 +282,9 @@ def test_a_ray_is_read_only_from_an_optimal_solve(monkeypatch: pytest.MonkeyPatc
     (it breaks fat ≥ 10 per 100 g): the unbounded diagnosis must not name foods from it."""
     import numpy as np
 
-    from sarcoform.solve import backends
-    from sarcoform.solve.compile import compile_brief
-    from sarcoform.solve.diagnose import growth_direction
+    from sarcoform.solving import backends
+    from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.diagnose import growth_direction
 
     text = 'name = "u"\nobjective = "max:protein"\n' + "".join(
         f'[[nutrient]]\nname = "{n}"\nbasis = "per_100g"\n{side} = {v}\n'

@@ -17,7 +17,7 @@ from conftest import food_table, with_leucine_floor
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.model.spec import NutrientBound
-from sarcoform.solve.frontier import COLUMNS, frontier
+from sarcoform.solving.frontier import COLUMNS, frontier
 
 
 def with_floor(spec: sf.ConstraintSet, level: float) -> sf.ConstraintSet:
@@ -176,7 +176,7 @@ def test_a_wrong_sign_would_show(
     of the wrong sign (a fault injected here) show as negative marginal costs."""
     from dataclasses import replace
 
-    from sarcoform.solve import practical
+    from sarcoform.solving import practical
 
     solve = practical.solve
 

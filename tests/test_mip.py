@@ -246,7 +246,7 @@ def hard() -> tuple[sf.FoodTable, sf.ConstraintSet, float, float]:
 def stop_after_the_first_blend(monkeypatch: pytest.MonkeyPatch, solver: str) -> None:
     """Each solver told (one option, real solver) to end its search early, deterministically:
     HiGHS at its first improving blend, CBC after one branch-and-bound node."""
-    from sarcoform.solve import backends
+    from sarcoform.solving import backends
 
     if solver == "highs":
         make = backends.new_highs

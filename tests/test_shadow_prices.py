@@ -15,7 +15,7 @@ import pytest
 
 import sarcoform as sf
 from sarcoform.model.spec import ConstraintSet
-from sarcoform.solve.compile import compile_brief
+from sarcoform.solving.compile import compile_brief
 
 
 def _entries(spec: ConstraintSet) -> list[tuple[str, Any]]:

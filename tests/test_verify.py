@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import sarcoform as sf
-from sarcoform.solve.compile import compile_brief
-from sarcoform.solve.engine import verify
+from sarcoform.solving.compile import compile_brief
+from sarcoform.solving.engine import verify
 
 
 def _x(result: sf.Result, foods: sf.FoodTable) -> np.ndarray:

@@ -17,28 +17,28 @@ from .io.embedded import preset_paths
 from .model.foods import FoodTable
 from .model.result import Result
 from .model.spec import ConstraintSet
-from .solve.engine import solve
+from .solving.engine import solve
 
 if TYPE_CHECKING:
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
     from .model.batch import PriceScenarios, Product
     from .report.diff import diff_results
-    from .solve.batch import BatchResult, solve_batch
-    from .solve.frontier import frontier
-    from .solve.multiblend import MultiBlendResult, solve_multiblend
+    from .solving.batch import BatchResult, solve_batch
+    from .solving.frontier import frontier
+    from .solving.multiblend import MultiBlendResult, solve_multiblend
 
 # These names load on first use, so that `sarcoform solve` does not pay for their modules.
 _LAZY = {
     "PriceScenarios": "model.batch",
     "Product": "model.batch",
-    "BatchResult": "solve.batch",
-    "solve_batch": "solve.batch",
-    "MultiBlendResult": "solve.multiblend",
-    "solve_multiblend": "solve.multiblend",
+    "BatchResult": "solving.batch",
+    "solve_batch": "solving.batch",
+    "MultiBlendResult": "solving.multiblend",
+    "solve_multiblend": "solving.multiblend",
     "read_workbook": "io.workbook",
     "write_workbook": "io.workbook_write",
-    "frontier": "solve.frontier",
+    "frontier": "solving.frontier",
     "diff_results": "report.diff",
 }
 

@@ -48,7 +48,7 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
                 )
         except InputError as err:
             _add(problems, err.problems)
-    from .solve.compile import compile_brief
+    from .solving.compile import compile_brief
 
     # An input that could not be read is not replaced by the embedded default.
     given_specs = specs if any(_gives_brief(p) for p in paths) else [load_spec()]
@@ -67,7 +67,7 @@ def _check_batch(path: Path) -> list[Problem]:
     scenarios that could be read (its Foods sheet, else the embedded table)."""
     from .io.batch_files import read_batch_book
     from .model.batch import Product
-    from .solve.batch import plan_batch
+    from .solving.batch import plan_batch
 
     inputs, problems = read_batch_book(path)
     if inputs.foods is None and _has_sheet(path, "foods"):

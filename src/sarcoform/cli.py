@@ -74,7 +74,7 @@ def solve(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
 ) -> None:
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
-    from .solve.engine import solve as run
+    from .solving.engine import solve as run
 
     food_table, spec = _inputs(book, foods, constraints)
     if objective is not None:
@@ -261,7 +261,7 @@ def frontier(
 ) -> None:
     """Least cost against a nutrient level (ε-constraint): the cost of each extra 0.1 g."""
     from . import load_foods, load_spec
-    from .solve.frontier import frontier as sweep
+    from .solving.frontier import frontier as sweep
 
     spec = load_spec(constraints)
     table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
@@ -311,7 +311,7 @@ def _read_result(path: Path) -> Any:
     """A Result JSON file; a results workbook is re-solved from the inputs it carries."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from . import load_foods, load_spec
-        from .solve.engine import solve as run
+        from .solving.engine import solve as run
 
         result = run(load_foods(path), load_spec(path))
         return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
@@ -359,7 +359,7 @@ def batch(
     from .io.batch_files import journal_path, read_products, read_scenarios
     from .io.files import refuse_overwriting_input
     from .report.batch_workbook import check_batch_output, write_batch_output
-    from .solve.batch import solve_batch
+    from .solving.batch import solve_batch
 
     inputs = read_products(book)
     food_table = load_foods(foods) if foods else inputs.foods or load_foods()
@@ -506,7 +506,7 @@ def multiblend(
     from . import load_foods
     from .io.batch_files import read_availability, read_products
     from .report.batch_workbook import write_multiblend_output
-    from .solve.multiblend import solve_multiblend
+    from .solving.multiblend import solve_multiblend
 
     inputs = read_products(book)
     food_table = load_foods(foods) if foods else inputs.foods or load_foods()

@@ -27,7 +27,7 @@ REQUIRED_COLUMNS = ("id", "name")
 # (USDA SR28 exports say "description" and "food_group").
 ALIASES = {"description": "name", "food_group": "group"}
 # price_per_kg may be absent: a nutrient-only brief over a composition database needs
-# no prices. A brief that uses cost then reports the missing column (solve/compile.py).
+# no prices. A brief that uses cost then reports the missing column (solving/compile.py).
 PRICE = "price_per_kg"
 # Columns that are always text, whatever they contain (ids like USDA's "01001" keep zeros).
 TEXT_COLUMNS = frozenset({"id", "name", "group", "source", "price_source", "note", "name_zh"})

@@ -1,4 +1,4 @@
-"""A trade-off curve (sarcoform.solve.frontier) as CSV, a PNG plot and an Excel chart.
+"""A trade-off curve (sarcoform.solving.frontier) as CSV, a PNG plot and an Excel chart.
 
 matplotlib and openpyxl are imported inside the functions that draw: nothing here
 costs anything until a curve is written.
