@@ -245,3 +245,34 @@ def test_unbounded_is_a_result(solver: str) -> None:
     assert result.diagnosis is not None and "max:protein" in result.diagnosis.reason
     # only whey carries protein: it is what grows without limit
     assert "by adding whey without limit" in result.diagnosis.reason
+
+
+def test_cbc_is_not_fooled_by_tiny_costs_per_gram(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    """A price scenario (the embedded prices × a log-normal factor, seeded; found by the batch
+    benchmark) where the default blend is optimal to within CBC's absolute dual tolerance
+    but 2e-5 too dear: CBC must still find the optimum that scipy's interior point finds."""
+    import csv
+    import math
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    from sarcoform.solving.compile import compile_brief
+
+    with (Path(__file__).parent / "fixtures" / "prices_near_tie.csv").open(encoding="utf-8") as f:
+        prices = {row["id"]: float(row["price_per_kg"]) for row in csv.DictReader(f)}
+    table = foods.with_prices(prices)
+    lp = compile_brief(table, spec).lp
+    rows = [(lp.A[r], lp.row_hi[r]) for r in range(lp.shape[0]) if math.isfinite(lp.row_hi[r])]
+    rows += [(-lp.A[r], -lp.row_lo[r]) for r in range(lp.shape[0]) if math.isfinite(lp.row_lo[r])]
+    bounds = [(lo, None if math.isinf(hi) else hi) for lo, hi in zip(lp.col_lo, lp.col_hi, strict=True)]
+    reference = linprog(
+        lp.c,
+        A_ub=np.array([a for a, _ in rows]),
+        b_ub=np.array([b for _, b in rows]),
+        bounds=bounds,
+        method="highs-ipm",
+    )
+    assert reference.status == 0
+    result = sf.solve(table, spec, solver="cbc", sensitivity=False)
+    assert result.cost_per_serving == pytest.approx(reference.fun, rel=1e-7)

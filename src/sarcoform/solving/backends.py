@@ -123,7 +123,11 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     pulp = import_pulp()
 
     started = time.perf_counter()
-    prob, xs, per_row = to_pulp(lp)
+    # CBC's optimality test has an absolute dual tolerance (1e-7); costs in currency per
+    # gram are ~1e-3, so an almost-optimal vertex could pass (seen: 2e-5 too dear). The
+    # objective goes to CBC scaled to a largest coefficient of 1; duals are scaled back.
+    scale = float(np.abs(lp.c).max()) if lp.shape[1] and np.abs(lp.c).max() > 0 else 1.0
+    prob, xs, per_row = to_pulp(lp.with_objective(lp.c / scale, lp.offset / scale))
     # SARCOFORM_CBC points at another CBC binary (a site build, a newer release).
     solver = pulp.COIN_CMD(
         msg=False,
@@ -161,8 +165,8 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
         return LPSolution(status, "cbc", seconds, message=f"{stats.status_str}, but not integral")
     row_duals = col_duals = None
     if not lp.is_mip:
-        row_duals = np.array([sum((c.pi or 0.0) for c in made) for made in per_row])
-        col_duals = np.array([v.dj or 0.0 for v in xs])
+        row_duals = scale * np.array([sum((c.pi or 0.0) for c in made) for made in per_row])
+        col_duals = scale * np.array([v.dj or 0.0 for v in xs])
     gap = stats.gap_rel if lp.is_mip and status == "time_limit" else None
     return LPSolution(
         status,

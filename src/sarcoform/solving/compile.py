@@ -211,6 +211,10 @@ class _Compiler:
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
 
+    def add_for(self, entry: Entry, bound: Bound) -> None:
+        """Add a bound that carries its brief entry's source, note and location."""
+        self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where))
+
     def add(self, bound: Bound) -> None:
         taken = {b.name for b in self.bounds}
         name, k = bound.name, 2
@@ -265,7 +269,8 @@ class _Compiler:
         hi = s.serving_g if s.fixed else s.max_g
         if lo is None and hi is None:
             return
-        self.add(
+        self.add_for(
+            s,
             Bound(
                 "serving mass",
                 "serving",
@@ -274,10 +279,7 @@ class _Compiler:
                 lo,
                 hi,
                 np.ones(self.n),
-                source=s.source,
-                note=s.note,
-                where=s._where,
-            )
+            ),
         )
 
     def nutrient(self, e: NutrientBound) -> None:
@@ -316,7 +318,8 @@ class _Compiler:
             num, den = 100 * f * per_g, energy[0]
             uses += energy[1]
         subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
-        self.add(
+        self.add_for(
+            e,
             Bound(
                 f"{column} {BASIS_PHRASES[e.basis]}",
                 "nutrient",
@@ -330,10 +333,7 @@ class _Compiler:
                 0.0 if den is not None else 1.0,
                 basis=e.basis,
                 uses=uses,
-                source=e.source,
-                note=e.note,
-                where=e._where,
-            )
+            ),
         )
 
     def ratio(self, e: RatioBound) -> None:
@@ -369,7 +369,8 @@ class _Compiler:
             if e.unit != "ratio"
             else ("" if same is not None else f"{label(top[2])}/{label(bottom[2])}")
         )
-        self.add(
+        self.add_for(
+            e,
             Bound(
                 e.name,
                 "ratio",
@@ -383,10 +384,7 @@ class _Compiler:
                 d0,
                 basis=e.basis if e.basis != "serving" else None,
                 uses=uses,
-                source=e.source,
-                note=e.note,
-                where=e._where,
-            )
+            ),
         )
 
     def pattern(self) -> None:
@@ -409,7 +407,8 @@ class _Compiler:
                 continue
             subject = f"{aa[0].removesuffix('_g')} per g {protein[0].removesuffix('_g')}"
             uses = tuple(dict.fromkeys(self.columns.inputs(aa[0]) + self.columns.inputs(protein[0])))
-            self.add(
+            self.add_for(
+                p,
                 Bound(
                     f"{p.name}: {aa[0]}",
                     "amino_acid",
@@ -422,10 +421,7 @@ class _Compiler:
                     to_g * protein[1],
                     0.0,
                     uses=uses,
-                    source=p.source,
-                    note=p.note,
-                    where=p._where,
-                )
+                ),
             )
 
     def food_index(self, food_id: str, entry: Entry) -> int | None:
@@ -443,7 +439,8 @@ class _Compiler:
         unit_vec = np.zeros(self.n)
         unit_vec[i] = 1.0
         if e.unit == "%":
-            self.add(
+            self.add_for(
+                e,
                 Bound(
                     f"ingredient {e.id} %",
                     "ingredient",
@@ -455,14 +452,12 @@ class _Compiler:
                     0.0,
                     np.ones(self.n),
                     0.0,
-                    source=e.source,
-                    note=e.note,
-                    where=e._where,
-                )
+                ),
             )
             return
         index = len(self.bounds)
-        self.add(
+        self.add_for(
+            e,
             Bound(
                 f"ingredient {e.id}",
                 "ingredient",
@@ -472,10 +467,7 @@ class _Compiler:
                 e.max,
                 unit_vec,
                 column=i,
-                source=e.source,
-                note=e.note,
-                where=e._where,
-            )
+            ),
         )
         if e.min is not None and e.min > self.col_lo[i]:
             self.col_lo[i], self.lo_owner[i] = e.min, index
@@ -497,7 +489,8 @@ class _Compiler:
                 self.fail(e, f"no food has group {e.group!r} (groups: {', '.join(known) or 'none'})")
                 return
         if e.unit == "%":
-            self.add(
+            self.add_for(
+                e,
                 Bound(
                     f"group {e.name} %",
                     "group",
@@ -509,13 +502,11 @@ class _Compiler:
                     0.0,
                     np.ones(self.n),
                     0.0,
-                    source=e.source,
-                    note=e.note,
-                    where=e._where,
-                )
+                ),
             )
         else:
-            self.add(
+            self.add_for(
+                e,
                 Bound(
                     f"group {e.name}",
                     "group",
@@ -524,10 +515,7 @@ class _Compiler:
                     e.min,
                     e.max,
                     members,
-                    source=e.source,
-                    note=e.note,
-                    where=e._where,
-                )
+                ),
             )
 
     def cost_bound(self) -> None:
@@ -535,7 +523,8 @@ class _Compiler:
         assert c is not None
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
         den = np.ones(self.n) if c.basis == "kg" else None  # per kg of product: cost / mass
-        self.add(
+        self.add_for(
+            c,
             Bound(
                 f"cost per {c.basis}",
                 "cost",
@@ -549,10 +538,7 @@ class _Compiler:
                 0.0 if den is not None else 1.0,
                 basis=c.basis,
                 uses=("price_per_kg",),
-                source=c.source,
-                note=c.note,
-                where=c._where,
-            )
+            ),
         )
 
     def practical(self) -> None:
