@@ -110,6 +110,7 @@ class PricedBrief:
             if objective is not None:
                 self.h2.run()
                 self.basis2 = _valid(self.h2.getBasis())
+        self.checker = Checker(self.foods, spec, self.compiled.columns)
         self.checker_cache: dict[bytes, tuple[bool, float]] = {}
 
     def _slopes(self, a: Compiled, b: Compiled) -> None:
@@ -196,9 +197,8 @@ class PricedBrief:
         key = np.round(x, BLEND_KEY_DECIMALS).tobytes() if cacheable else b""
         if cacheable and key in self.checker_cache:
             return self.checker_cache[key]
-        foods = self.foods if cacheable else replace(self.foods, price_per_kg=prices)
         grams = {self.foods.ids[i]: float(x[i]) for i in np.flatnonzero(x)}
-        checks = Checker(foods, self.spec, self.compiled.columns).checks(grams)
+        checks = self.checker.checks(grams, None if cacheable else prices)
         worst = max((c.violation for c in checks), default=0.0)
         out = (worst <= TOLERANCE, worst)
         if cacheable:

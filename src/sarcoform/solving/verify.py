@@ -37,6 +37,12 @@ class Checker:
         self.foods = foods
         self.spec = spec
         self.columns = columns
+        # What does not depend on the blend, worked out once (a batch checks thousands).
+        bg = spec.background
+        self.meal = {columns.resolve(k): v for k, v in bg.per_meal.items()}
+        self.day = {columns.resolve(k): v for k, v in bg.per_day.items()}
+        self.names = set(columns.names())
+        self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def amount(self, x: np.ndarray, name: str, blank_zero: bool) -> float:
         """Amount of a column in one serving (x: grams per food, table order), column units.
@@ -44,13 +50,18 @@ class Checker:
         NaN when an ingredient in the blend has an unknown (blank) value, unless the
         brief treats blanks as zero.
         """
-        values = self.columns.get(name).values
-        blank = np.isnan(values)
+        if name not in self._known:
+            values = self.columns.get(name).values
+            blank = np.isnan(values)
+            self._known[name] = (np.where(blank, 0.0, values), blank)
+        values, blank = self._known[name]
         if not blank_zero and bool((blank & (x != 0)).any()):
             return math.nan
-        return float(np.where(blank, 0.0, values) @ x) / 100.0
+        return float(values @ x) / 100.0
 
-    def checks(self, grams: Mapping[str, float]) -> list[Check]:
+    def checks(self, grams: Mapping[str, float], prices: np.ndarray | None = None) -> list[Check]:
+        """Every bound of the brief for this blend; `prices` (per kg, table order) replace
+        the table's for a price scenario."""
         spec = self.spec
         s = spec.serving
         blank_zero = spec.blank_values != "error"
@@ -69,9 +80,7 @@ class Checker:
                 amounts[name] = self.amount(x, name, blank_zero)
             return amounts[name]
 
-        bg = spec.background
-        meal = {self.columns.resolve(k): v for k, v in bg.per_meal.items()}
-        day = {self.columns.resolve(k): v for k, v in bg.per_day.items()}
+        meal, day = self.meal, self.day
 
         def on_basis(name: str, basis: str) -> float:
             n = amount(name)
@@ -84,8 +93,7 @@ class Checker:
             return n
 
         def energy(unit: str) -> float:
-            names = self.columns.names()
-            if f"energy_{unit}" in names:
+            if f"energy_{unit}" in self.names:
                 return amount(f"energy_{unit}")
             other = "kj" if unit == "kcal" else "kcal"
             factor = conversion(other, unit)
@@ -142,10 +150,9 @@ class Checker:
             out.append(_check(f"group {gb.name}{suffix}", value, gb.min, gb.max))
         if spec.cost is not None:
             c = spec.cost
+            price = self.foods.price_per_kg if prices is None else prices
             per_serving = sum(
-                float(self.foods.price_per_kg[self.foods.position(fid) or 0]) * g / 1000
-                for fid, g in grams.items()
-                if g
+                float(price[self.foods.position(fid) or 0]) * g / 1000 for fid, g in grams.items() if g
             )
             value = {
                 "serving": per_serving,
