@@ -152,3 +152,15 @@ def test_names_that_look_like_markup_are_printed_as_text(tmp_path: Path) -> None
     ok = run_cli("solve", "-f", str(foods), "-c", str(TINY.parent / "known" / "whiskas.toml"))
     assert ok.returncode in (0, 2)  # whiskas needs other columns; the point is: no crash
     assert "Traceback" not in ok.stderr and "internal error" not in ok.stderr
+
+
+def test_exit_1_at_the_time_limit(tmp_path: Path) -> None:
+    """A practical (mixed-integer) brief stopped by --time-limit is a result: exit 1."""
+    brief = tmp_path / "practical.toml"
+    text = (ROOT / "constraints" / "ons_powder.toml").read_text(encoding="utf-8")
+    brief.write_text("max_ingredients = 5\n" + text, encoding="utf-8")
+    done = run_cli("solve", "-c", str(brief), "--solver", "highs", "--time-limit", "0.001", "--json")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "time_limit"
+    assert "time limit" in data["diagnosis"]["reason"]
