@@ -72,3 +72,17 @@ def with_leucine_floor(spec: sf.ConstraintSet, level: float, **changes: Any) -> 
         for e in spec.nutrients
     )
     return spec.model_copy(update={"nutrients": nutrients, **changes})
+
+
+def set_highs_option(monkeypatch: pytest.MonkeyPatch, name: str, value: object) -> None:
+    """Every Highs object sarcoform makes from now on (this test) gets option `name`."""
+    from sarcoform.solving import backends
+
+    made = backends.new_highs
+
+    def with_option() -> object:
+        h = made()
+        h.setOptionValue(name, value)
+        return h
+
+    monkeypatch.setattr(backends, "new_highs", with_option)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 import sarcoform as sf
-from conftest import food_table
+from conftest import food_table, set_highs_option
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.solving.relax import round_outward
@@ -282,7 +282,6 @@ def test_a_ray_is_read_only_from_an_optimal_solve(monkeypatch: pytest.MonkeyPatc
     (it breaks fat ≥ 10 per 100 g): the unbounded diagnosis must not name foods from it."""
     import numpy as np
 
-    from sarcoform.solving import backends
     from sarcoform.solving.compile import compile_brief
     from sarcoform.solving.diagnose import growth_direction
 
@@ -302,13 +301,6 @@ def test_a_ray_is_read_only_from_an_optimal_solve(monkeypatch: pytest.MonkeyPatc
 
     full = growth_direction(compiled)
     assert full is not None and is_ray(full)
-    real = backends.new_highs
-
-    def one_iteration() -> object:
-        h = real()
-        h.setOptionValue("simplex_iteration_limit", 1)
-        return h
-
-    monkeypatch.setattr(backends, "new_highs", one_iteration)
+    set_highs_option(monkeypatch, "simplex_iteration_limit", 1)
     cut_short = growth_direction(compiled)
     assert cut_short is None or is_ray(cut_short)

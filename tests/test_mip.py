@@ -18,7 +18,7 @@ import pytest
 from scipy.optimize import linprog
 
 import sarcoform as sf
-from conftest import food_table
+from conftest import food_table, set_highs_option
 from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
 
 SOLVERS = ["cbc", "highs"]
@@ -249,14 +249,7 @@ def stop_after_the_first_blend(monkeypatch: pytest.MonkeyPatch, solver: str) -> 
     from sarcoform.solving import backends
 
     if solver == "highs":
-        make = backends.new_highs
-
-        def first_blend() -> object:
-            h = make()
-            h.setOptionValue("mip_max_improving_sols", 1)
-            return h
-
-        monkeypatch.setattr(backends, "new_highs", first_blend)
+        set_highs_option(monkeypatch, "mip_max_improving_sols", 1)
     else:
         pulp = backends.import_pulp()
         monkeypatch.setattr(pulp, "COIN_CMD", functools.partial(pulp.COIN_CMD, maxNodes=1))
