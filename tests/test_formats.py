@@ -57,3 +57,17 @@ def test_every_preset_entry_has_a_source(preset: str) -> None:
     entries += list(spec.derived.values())
     for entry in entries:
         assert entry.source, f"{preset}: {entry!r} has no source"
+
+
+def test_pandas_in_and_out(foods: sf.FoodTable) -> None:
+    """The API takes and gives pandas: a table survives to_frame → from_frame, blanks included."""
+    again = sf.FoodTable.from_frame(foods.to_frame(), origin="frame")
+    assert again.ids == foods.ids and again.columns == foods.columns
+    np.testing.assert_array_equal(again.price_per_kg, foods.price_per_kg)
+    for column, values in foods.numbers.items():
+        np.testing.assert_array_equal(again.numbers[column], values)
+    assert "protein_g" in again.nutrient_columns and "price_per_kg" not in again.nutrient_columns
+    frame = foods.to_frame()
+    frame.loc[0, "protein_g"] = -1.0
+    with pytest.raises(sf.InputError, match="frame row 2, column protein_g: must be ≥ 0"):
+        sf.FoodTable.from_frame(frame, origin="frame")
