@@ -11,12 +11,13 @@ from .model.foods import FoodTable
 from .model.spec import ConstraintSet
 
 
-def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
+def check_inputs(paths: Sequence[Path | str], packs: list[str] | None = None) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
     Returns all problems (empty when everything is usable). A workbook is read sheet by
     sheet with what is wrong set aside, so its brief is still compiled over its foods
-    and cross-sheet problems show up together with the cell problems.
+    and cross-sheet problems show up together with the cell problems. `packs`, when
+    given, receives what each rule pack a brief includes contributes (`pack_lines`).
     """
     problems: list[Problem] = []
     tables: list[FoodTable] = []
@@ -30,6 +31,8 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
             from .io.workbook import check_workbook
 
             foods, spec, found = check_workbook(path)
+            if spec is not None:
+                spec = _included(spec, problems)
             _add(problems, found)
             tables += [foods] if foods is not None else []
             specs += [spec] if spec is not None else []
@@ -48,7 +51,9 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
                 )
         except InputError as err:
             _add(problems, err.problems)
+    from .io.packs import load_pack
     from .solving.compile import compile_brief
+    from .solving.packs import pack_lines
 
     # An input that could not be read is not replaced by the embedded default.
     given_specs = specs if any(_gives_brief(p) for p in paths) else [load_spec()]
@@ -56,10 +61,23 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
     for spec in given_specs:
         for foods in given_tables:
             try:
-                compile_brief(foods, spec)
+                compiled = compile_brief(foods, spec)
+                if packs is not None and spec.include:
+                    packs += pack_lines(compiled, [load_pack(name) for name in spec.include])
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
+
+
+def _included(spec: ConstraintSet, problems: list[Problem]) -> ConstraintSet | None:
+    """A workbook's brief with the bounds of the packs it includes (None: an unknown pack)."""
+    from .io.packs import include_packs
+
+    try:
+        return include_packs(spec)
+    except InputError as err:
+        _add(problems, err.problems)
+        return None
 
 
 def _check_batch(path: Path) -> list[Problem]:

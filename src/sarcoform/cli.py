@@ -172,13 +172,16 @@ def check(
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    problems = check_inputs(inputs)
+    packs: list[str] = []
+    problems = check_inputs(inputs, packs)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
         typer.echo(f"{len(problems)} problem{'s' * (len(problems) > 1)} found", err=True)
         raise typer.Exit(2)
     typer.echo("ok: no problems found")
+    for line in packs:  # which bound came from which rule pack (include = [...])
+        typer.echo(line)
 
 
 @app.command()

@@ -201,6 +201,10 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
         out.append(f"{key} = {_value(value)}")
+    if data.get("include"):
+        out.append(f"include = {_value(data['include'])}")
+        # Bounds from rule packs come back from `include` when the file is read.
+        data["nutrient"] = [e for e in data.get("nutrient", []) if not e.get("pack")]
     for table in ("serving", "background", "cost", "amino_acid_pattern"):
         if table in data:
             out.append("")

@@ -310,6 +310,12 @@ SETTINGS_KEYS: tuple[Setting, ...] = (
         "Production batch, kg: results show kg per batch.",
         positive=True,
     ),
+    Setting(
+        "include",
+        ("include",),
+        "list",
+        "Rule packs whose bounds the brief takes on, comma-separated (e.g. gb29922_10plus_full).",
+    ),
     Setting("source", ("source",), about="Source of the brief as a whole."),
     Setting("note", ("note",), about="Note on the brief as a whole."),
 )

@@ -287,7 +287,13 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
         value: Any = data
         for part in setting.path:
             value = value.get(part) if isinstance(value, dict) else None
-        rows.append((setting.key, value, setting.about))
+        rows.append(
+            (
+                setting.key,
+                (join_list(value) or None) if isinstance(value, (list, tuple)) else value,
+                setting.about,
+            )
+        )
     write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
     ws.column_dimensions["B"].width = 40
     for row, setting in enumerate(SETTINGS_KEYS, start=2):
@@ -307,7 +313,8 @@ def _entries(layout: ListSheet, spec: ConstraintSet) -> list[dict[str, Any]]:
     """The rows of one brief sheet, keyed like its columns."""
     data = spec.model_dump(by_alias=True)
     if layout.section in ("nutrient", "ratio", "ingredient", "group"):
-        return [dict(entry) for entry in data.get(layout.section, [])]
+        # Bounds from rule packs come back from the `include` setting: not rows of their own.
+        return [dict(entry) for entry in data.get(layout.section, []) if not entry.get("pack")]
     if layout.section == "derived":
         return [{"name": name, **entry} for name, entry in data["derived"].items()]
     if layout.section == "background":

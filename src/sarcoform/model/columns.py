@@ -153,6 +153,13 @@ class ColumnSet:
     def names(self) -> list[str]:
         return [*self._columns, *(n for n in self._pending if n not in self._columns)]
 
+    def known(self, name: str) -> bool:
+        """True when `name` names a column (or the nutrient of one or more columns)."""
+        key = name.strip().lower()
+        if key in self._columns or key in self._pending:
+            return True
+        return any((split_column(c) or ("",))[0] == key for c in self.names())
+
     def resolve(self, name: str) -> str:
         """The column a brief's name refers to: exact, or the one column of that nutrient."""
         # The names never change after __init__, and verification resolves the same few

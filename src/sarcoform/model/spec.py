@@ -112,6 +112,7 @@ class NutrientBound(Bounded):
     basis: Basis = "serving"
     unit: str | None = None  # unit the bounds are written in, when not the column's own
     label: str | None = None
+    pack: str | None = None  # the rule pack this bound came from (include = [...]), if any
 
 
 class RatioBound(Bounded):
@@ -223,6 +224,8 @@ class ConstraintSet(Entry):
     blank_values: BlankPolicy = "error"
     # Production batch (kg of product) for the "kg per batch" column of results workbooks.
     batch_size_kg: Positive = None
+    # Regulatory rule packs whose bounds the brief takes on (regulations/packs/<name>.toml).
+    include: tuple[str, ...] = ()
     serving: Serving = Field(default_factory=Serving)
     background: Background = Field(default_factory=Background)
     derived: dict[str, DerivedColumn] = Field(default_factory=dict)

@@ -34,6 +34,7 @@ from ..model.spec import (
 )
 from ..model.units import conversion, label, split_column
 from .lp import MatrixLP
+from .packs import same_pack_bound, tighter
 
 Kind = Literal[
     "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
@@ -63,6 +64,7 @@ class Bound:
     source: str | None = None
     note: str | None = None
     where: Problem | None = None
+    pack: str | None = None  # the rule pack it came from (include = [...])
 
     def value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
@@ -187,6 +189,7 @@ class _Compiler:
         self.col_hi = np.full(self.n, np.inf)
         self.lo_owner: dict[int, int] = {}
         self.hi_owner: dict[int, int] = {}
+        self.notes: list[str] = []
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, entry: Entry, message: str, column: str | None = None) -> None:
@@ -213,9 +216,14 @@ class _Compiler:
 
     def add_for(self, entry: Entry, bound: Bound) -> None:
         """Add a bound that carries its brief entry's source, note and location."""
-        self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where))
+        pack = getattr(entry, "pack", None)
+        self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where, pack=pack))
 
     def add(self, bound: Bound) -> None:
+        same = next((k for k, b in enumerate(self.bounds) if same_pack_bound(b, bound)), None)
+        if same is not None:  # a pack and the brief (or two packs) bound one thing: the tighter
+            self.bounds[same] = tighter(self.bounds[same], bound)
+            return
         taken = {b.name for b in self.bounds}
         name, k = bound.name, 2
         while name in taken:
@@ -283,6 +291,9 @@ class _Compiler:
         )
 
     def nutrient(self, e: NutrientBound) -> None:
+        if e.pack is not None and not self.columns.known(e.name):
+            self.notes.append(f"pack {e.pack}: {e.name} not checked, the food table has no column for it")
+            return
         got = self.amount(e.name, e)
         if got is None:
             return
@@ -690,7 +701,7 @@ class _Compiler:
             col_names=self.foods.ids,
             row_names=tuple(names),
         )
-        notes = [f"excluded {i} (blank {c})" for i, c in excluded]
+        notes = [*self.notes, *(f"excluded {i} (blank {c})" for i, c in excluded)]
         if self.spec.is_practical:
             lp, row_of = self.use_indicators(lp, bounds, row_of)
         return Compiled(

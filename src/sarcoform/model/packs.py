@@ -1,0 +1,109 @@
+"""Regulatory rule packs: a standard's nutrient limits, which a brief pulls in by name.
+
+`include = ["gb29922_10plus_full"]` in a brief adds every bound of that pack as an
+ordinary `[[nutrient]]` entry that remembers its pack (`NutrientBound.pack`) and carries
+the clause in its source, so results, diagnosis and verification show where it came from.
+A pack also lists what the standard regulates but the pack does not enforce, and why
+(`not_enforced`), so that nothing it leaves out is silent.
+
+The packs themselves are data files (regulations/packs/*.toml), read by `io.packs`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .spec import Basis, Bounded, ConstraintSet, NutrientBound
+
+# How sure the figure is: read in the regulation text (or a faithful copy of it), or
+# recalled and not yet checked against the text.
+Status = Literal["verified", "[R] recalled, unverified"]
+
+
+class PackBound(Bounded):
+    """One limit of a standard: a nutrient's min and/or max on one basis."""
+
+    nutrient: str  # a nutrient (protein) or column (protein_g) of the food table
+    basis: Basis
+    unit: str  # the unit the clause states the limit in (g, mg, ug, kcal, kj)
+    clause: str  # standard, table/clause and the limit as the text words it
+    status: Status
+    # The same limit as the clause also states it per 100 kcal (GB 29922 and EU 2016/128
+    # give both): lets a test check the two columns of the table against each other.
+    per_100kcal: tuple[float | None, float | None] | None = None
+
+    @field_validator("per_100kcal", mode="before")
+    @classmethod
+    def _nan_is_none(cls, value: Any) -> Any:
+        # TOML has no null: `nan` marks the side the clause leaves open.
+        if isinstance(value, (list, tuple)):
+            return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Self:
+        if self.min is None and self.max is None:
+            raise ValueError(f"{self.nutrient}: give min and/or max")
+        return self
+
+
+class NotEnforced(BaseModel):
+    """A requirement of the standard the pack does not turn into a bound, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nutrient: str
+    requirement: str
+    clause: str
+    reason: str
+
+
+class RulePack(BaseModel):
+    """A regulatory profile: the limits one standard sets for one product category."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    name: str
+    title: str
+    standard: str  # the regulation and edition
+    scope: str  # the product category the limits apply to
+    source: str  # where the figures were read
+    note: str | None = None
+    bounds: tuple[PackBound, ...] = Field(default=(), alias="bound")
+    not_enforced: tuple[NotEnforced, ...] = ()
+
+    def entries(self) -> tuple[NutrientBound, ...]:
+        """The pack's limits as brief entries (each knows its pack; source = clause)."""
+        out = []
+        for b in self.bounds:
+            flag = "" if b.status == "verified" else f" {b.status}"
+            entry = NutrientBound(
+                name=b.nutrient,
+                basis=b.basis,
+                unit=b.unit,
+                min=b.min,
+                max=b.max,
+                pack=self.name,
+                source=f"pack {self.name}: {b.clause}{flag} (read from {b.source or self.source})",
+                note=b.note,
+            )
+            out.append(entry)
+        return tuple(out)
+
+
+def with_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSet:
+    """The brief with the bounds of the packs it includes, in include order.
+
+    Entries that came from a pack before are replaced (reading a brief written back
+    from a result gives the same brief). Packs must hold every name in `spec.include`.
+    """
+    own = tuple(e for e in spec.nutrients if e.pack is None)
+    added = tuple(entry for name in spec.include for entry in packs[name].entries())
+    where = [e._where for e in own]
+    nutrients = own + added
+    for entry, at in zip(nutrients, [*where, *([spec._where] * len(added))], strict=True):
+        entry.located(at)
+    return spec.model_copy(update={"nutrients": nutrients})

@@ -1,0 +1,103 @@
+"""Rule-pack bounds meeting the brief's own: one bound, the tighter of the two, saying so.
+
+A pack bound and a brief bound on the same nutrient column and basis (the same bound
+name) become one bound: each side (min, max) takes the tighter value, and the source
+and note say which side came from where. When the two contradict each other (one's min
+above the other's max) both are kept, so an infeasible diagnosis names both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..model.packs import RulePack
+from ..model.units import UNIT_LABELS, conversion
+
+if TYPE_CHECKING:
+    from .compile import Bound, Compiled
+
+BRIEF = "brief"  # the brief's own bound, among the owners of a merged one
+_CODES = {label: code for code, label in UNIT_LABELS.items()}
+
+
+def same_pack_bound(a: Bound, b: Bound) -> bool:
+    """Two nutrient bounds on one column and basis, at least one from a rule pack, that
+    do not contradict each other."""
+    if a.kind != "nutrient" or b.kind != "nutrient" or a.name != b.name or not (a.pack or b.pack):
+        return False
+    lo, hi = _in_unit(b, a.unit)
+    return _max(a.min, lo) is None or _min(a.max, hi) is None or _max(a.min, lo) <= _min(a.max, hi)  # type: ignore[operator]
+
+
+def tighter(a: Bound, b: Bound) -> Bound:
+    """One bound in `a`'s unit: each side the tighter of a's and b's."""
+    lo, hi = _in_unit(b, a.unit)
+    new_min, new_max = _max(a.min, lo), _min(a.max, hi)
+    said = []
+    for side, mine, theirs, chosen in (("min", a.min, lo, new_min), ("max", a.max, hi, new_max)):
+        if chosen is None:
+            continue
+        if mine is not None and theirs is not None and mine == theirs:
+            said.append(f"{side} {chosen:g} {a.unit}: both give the same")
+            continue
+        winner, loser, other = (a, b, theirs) if chosen == mine else (b, a, mine)
+        tail = f", tighter than {_who(loser)}'s {other:g}" if other is not None else ""
+        said.append(f"{side} {chosen:g} {a.unit} from {_who(winner)}{tail}")
+    note = (
+        f"{_who(a)} and {_who(b)} both bound {a.subject} {_phrase(a)}: the tighter of the two applies; "
+        + "; ".join(said)
+    )
+    sources = "; ".join(x.source if x.pack else f"the brief: {x.source}" for x in (a, b) if x.source)
+    note = note + "."
+    notes = " ".join(n for n in (note, a.note, b.note) if n)
+    owners = " + ".join(dict.fromkeys(p for x in (a, b) for p in _owners(x)))
+    return replace(a, min=new_min, max=new_max, source=sources or None, note=notes, pack=owners)
+
+
+def _owners(bound: Bound) -> list[str]:
+    """Where a bound came from: pack names, and BRIEF for the brief's own."""
+    return (bound.pack or BRIEF).split(" + ")
+
+
+def _who(bound: Bound) -> str:
+    return " and ".join("the brief" if o == BRIEF else f"pack {o}" for o in _owners(bound))
+
+
+def _phrase(bound: Bound) -> str:
+    return bound.name.split(" ", 1)[1] if " " in bound.name else ""
+
+
+def _in_unit(b: Bound, unit: str) -> tuple[float | None, float | None]:
+    f = conversion(_CODES.get(b.unit, b.unit), _CODES.get(unit, unit))
+    if f is None:  # one column, so one kind of unit: cannot happen
+        raise ValueError(f"{b.name}: cannot convert {b.unit} to {unit}")
+    return (None if b.min is None else b.min * f), (None if b.max is None else b.max * f)
+
+
+def _max(x: float | None, y: float | None) -> float | None:
+    return y if x is None else x if y is None else max(x, y)
+
+
+def _min(x: float | None, y: float | None) -> float | None:
+    return y if x is None else x if y is None else min(x, y)
+
+
+def pack_lines(compiled: Compiled, packs: Sequence[RulePack]) -> list[str]:
+    """What each included pack contributes to a compiled brief, for `sarcoform check`:
+    every bound it set (and where the brief's own was tighter), what it leaves out, and
+    what the food table cannot check."""
+    lines: list[str] = []
+    for pack in packs:
+        lines.append(f"pack {pack.name}: {pack.title} ({pack.standard})")
+        for b in compiled.bounds:
+            names = _owners(b)
+            if pack.name not in names:
+                continue
+            lines.append(f"  {b.describe()}")
+            lines.append(f"      {b.note if len(names) > 1 else b.source}")
+        lines += [f"  {n}" for n in compiled.notes if n.startswith(f"pack {pack.name}:")]
+        for gap in pack.not_enforced:
+            lines.append(f"  not enforced: {gap.nutrient} {gap.requirement} ({gap.clause}): {gap.reason}")
+    return lines
