@@ -7,11 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT, run_cli
 
 import sarcoform as sf
 from sarcoform.io.packs import include_packs, load_pack, pack_paths, packs
 from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
-from tests.conftest import ROOT, run_cli
 
 KCAL_IN_KJ = 4.184
 
