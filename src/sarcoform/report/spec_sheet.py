@@ -1,0 +1,327 @@
+"""The one-page specification sheet, as data: what the PDF (`spec_pdf`) and the Report
+sheet of results workbooks (`spec_xlsx`) both show.
+
+Built from a Result alone (a Result JSON has no brief or food table), and richer with the
+brief (title, batch size, source file) and the food table (ingredient sources). Numbers
+stay numbers here, each with the kind of unit it is in; the renderers format them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..model.result import ConstraintLine, Result
+
+if TYPE_CHECKING:
+    from ..model.foods import FoodTable
+    from ..model.spec import ConstraintSet
+
+# How a column's numbers are shown: grams, percent, kg, money, a plain amount, or text.
+Kind = Literal["g", "%", "kg", "money", "money_words", "amount", "text"]
+
+DEFAULT_BATCH_KG = 1000.0  # as results workbooks, when the brief gives none
+# Amino acids other than leucine are in the results workbook; the sheet keeps to what a
+# manager reads: energy, macronutrients, leucine, HMB, the micronutrients of the brief.
+_DETAIL = re.compile(
+    r"^(histidine|isoleucine|lysine|methionine|cystine|phenylalanine|tyrosine|threonine|tryptophan|valine)_"
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table: header, the kind of each column, rows (numbers stay numbers)."""
+
+    header: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    total: tuple[Any, ...] | None = None  # a last row in bold (sums)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """The nutrition declaration section, from the label API (`sarcoform.label`)."""
+
+    title: str  # e.g. "Nutrition declaration (GB 28050)"
+    table: Table
+    claims: tuple[str, ...]
+    allergens: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpecSheet:
+    title: str
+    subtitle: str
+    status: str  # optimal | infeasible | ...
+    ok: bool
+    currency: str
+    facts: tuple[tuple[str, str], ...]  # product and brief, in words
+    costs: tuple[tuple[str, float | None], ...]  # per serving, per kg, per day, per batch
+    formula: Table
+    batch_kg: float
+    composition: Table  # calculated amounts per serving and per 100 g
+    declaration: Declaration | None
+    binding: tuple[str, ...]  # binding constraints with their shadow prices, in plain words
+    drivers: str  # heading of the binding constraints: what the objective depends on
+    verification: str
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+    generated: str = ""
+
+
+def spec_sheet(
+    result: Result,
+    *,
+    spec: ConstraintSet | None = None,
+    foods: FoodTable | None = None,
+    declaration: Declaration | None = None,
+    generated: datetime | None = None,
+) -> SpecSheet:
+    """The sheet's content for a result (and, when at hand, its brief and food table)."""
+    cur = result.currency
+    batch_kg = (spec.batch_size_kg if spec is not None else None) or DEFAULT_BATCH_KG
+    title = (spec.title if spec is not None else None) or result.spec_name
+    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    per_batch = None if result.cost_per_kg is None else result.cost_per_kg * batch_kg
+    return SpecSheet(
+        title=title,
+        subtitle=f"Specification sheet · brief {result.spec_name} · {_objective_words(result)}",
+        status=result.status,
+        ok=result.ok,
+        currency=cur,
+        facts=_facts(result, spec, batch_kg),
+        costs=(
+            ("per serving", result.cost_per_serving),
+            ("per kg of product", result.cost_per_kg),
+            (f"per day ({result.servings_per_day:g} servings)", result.cost_per_day),
+            (f"per {batch_kg:g} kg batch", per_batch),
+        ),
+        formula=_formula(result, batch_kg),
+        batch_kg=batch_kg,
+        composition=_composition(result),
+        declaration=declaration,
+        binding=tuple(_binding_words(result)),
+        drivers=(
+            "What the cost depends on"
+            if result.objective == "min_cost"
+            else f"What limits the {_objective_noun(result)}"
+        ),
+        verification=_verification_words(result),
+        sources=tuple(_sources(result, spec, foods)),
+        notes=tuple(result.notes),
+        generated=when,
+    )
+
+
+def _objective_words(result: Result) -> str:
+    if result.objective == "min_cost":
+        return "least cost"
+    kind, nutrient = result.objective.split(":", 1)
+    return f"{'most' if kind == 'max' else 'least'} {nutrient} (ties: least cost)"
+
+
+def _facts(result: Result, spec: ConstraintSet | None, batch_kg: float) -> tuple[tuple[str, str], ...]:
+    serving = "free mass" if result.serving_g is None else f"{number(result.serving_g, 'amount')} g"
+    facts = [
+        ("Brief", result.spec_name + (f" ({spec._where.file})" if spec is not None and spec._where else "")),
+        ("Serving", f"{serving}, {result.servings_per_day:g} a day"),
+        ("Objective", _objective_words(result)),
+        ("Status", _status_words(result)),
+        ("Batch", f"{batch_kg:g} kg"),
+        ("Food table", result.foods_origin),
+    ]
+    if spec is not None and spec.include:
+        facts.append(("Rule packs", ", ".join(spec.include)))
+    facts.append(("Solver", f"{result.solver.upper()}, {result.solve_seconds:.2f} s"))
+    return tuple(facts)
+
+
+def _status_words(result: Result) -> str:
+    return {
+        "optimal": "optimal: the best blend for the brief",
+        "infeasible": "infeasible: no blend meets every bound",
+        "unbounded": "unbounded: a bound is missing",
+        "time_limit": "stopped at the time limit (best blend found)",
+        "error": "the solver failed",
+    }[result.status]
+
+
+def _formula(result: Result, batch_kg: float) -> Table:
+    lines = sorted(result.blend_lines, key=lambda b: -b.grams)
+    rows = tuple(
+        (b.name, b.id, b.grams, b.percent, b.percent / 100 * batch_kg, b.cost) for b in lines
+    )
+    costs = [b.cost for b in lines]
+    total = (
+        "Total",
+        "",
+        sum(b.grams for b in lines),
+        sum(b.percent for b in lines),
+        sum(b.percent for b in lines) / 100 * batch_kg,
+        None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
+    )
+    return Table(
+        ("Ingredient", "id", "g / serving", "%", f"kg / {batch_kg:g} kg batch", f"{result.currency} / serving"),
+        ("text", "text", "g", "%", "kg", "money"),
+        rows,
+        total if rows else None,
+    )
+
+
+def _composition(result: Result) -> Table:
+    rows = []
+    for n in result.nutrient_lines:
+        if n.derived_from is not None or _DETAIL.match(n.nutrient):
+            continue
+        name = n.nutrient.removesuffix(f"_{_unit_code(n.unit)}").replace("_", " ")
+        rows.append((name, n.unit, n.per_serving, n.per_100g, n.per_day))
+    return Table(
+        ("Nutrient", "unit", "per serving", "per 100 g", "per day"),
+        ("text", "text", "amount", "amount", "amount"),
+        tuple(rows),
+    )
+
+
+def _unit_code(label: str) -> str:
+    return {"µg": "ug", "kJ": "kj", "IU": "iu"}.get(label, label)
+
+
+def _binding_words(result: Result) -> list[str]:
+    """Each binding bound and what moving it by one unit does to the objective."""
+    refs = source_numbers(result)
+    out = []
+    for c in result.constraint_lines:
+        if not c.binding or c.kind in ("count", "inclusion"):
+            continue
+        ref = f" [{refs[c.name]}]" if c.name in refs else ""
+        out.append(binding_sentence(c, result) + ref)
+    return out
+
+
+def binding_sentence(c: ConstraintLine, result: Result) -> str:
+    """'leucine ≥ 2.5 g per meal: raising the minimum by 1 g adds USD 0.0263 per serving
+    (this rate holds from 2 to 3.29 g).'"""
+    label = c.label
+    both = re.match(r"^(\S+) ≤ (.+) ≤ (\S+)(.*)$", c.label)
+    if both and c.active is not None:  # "2.5 ≤ leucine ≤ 6 g per meal": name the side that binds
+        bound = both.group(1) if c.active == "min" else both.group(3)
+        label = f"{both.group(2)} {'≥' if c.active == 'min' else '≤'} {bound}{both.group(4)}"
+    unit = f" {c.unit}" if c.unit else ""
+    equal = c.min is not None and c.min == c.max
+    what = "it" if equal else f"the {'minimum' if c.active == 'min' else 'maximum'}"
+    price = c.shadow_price
+    if price is None or math.isnan(price):
+        return f"{label}: binds (no shadow price available)."
+    if abs(price) < 1e-12:
+        return f"{label}: binds, but moving it does not change the {_objective_noun(result)} at the margin."
+    sentence = f"{label}: raising {what} by 1{unit} {_verb(result, price)} {_objective_amount(result, abs(price))}"
+    lo, hi = c.shadow_price_range or (None, None)
+    if lo is not None and hi is not None:
+        sentence += f" (this rate holds from {number(lo, 'amount')} to {number(hi, 'amount')}{unit})"
+    elif lo is not None or hi is not None:
+        sentence += f" (this rate holds {'up to' if hi is not None else 'from'} {number(hi if hi is not None else lo, 'amount')}{unit}{'' if hi is not None else ' up'})"
+    return sentence + "."
+
+
+def _objective_noun(result: Result) -> str:
+    return "cost" if result.objective == "min_cost" else result.objective.split(":", 1)[1]
+
+
+def _verb(result: Result, price: float) -> str:
+    if result.objective.startswith("max:"):
+        return "gains" if price > 0 else "gives up"
+    return "adds" if price > 0 else "saves" if result.objective == "min_cost" else "takes off"
+
+
+def _objective_amount(result: Result, value: float) -> str:
+    if result.objective == "min_cost":
+        per = result.objective_unit.removeprefix(result.currency).strip()
+        return f"{result.currency} {number(value, 'money_words')} {per}".strip()
+    return f"{number(value, 'amount')} {result.objective_unit}"
+
+
+def _verification_words(result: Result) -> str:
+    v = result.verification
+    if v is None:
+        return "not verified (no blend)"
+    if v.ok:
+        return (
+            f"Verified: all {v.checked} bounds re-checked from the food table, independently of the "
+            f"solver (largest violation {v.max_violation or 0:.1e})."
+        )
+    return "VERIFICATION FAILED: " + "; ".join(v.failures)
+
+
+def _sources(result: Result, spec: ConstraintSet | None, foods: FoodTable | None) -> list[str]:
+    out = []
+    seen: dict[str, int] = {}
+    for c in result.constraint_lines:
+        if not c.binding or not c.source:
+            continue
+        if c.source not in seen:
+            seen[c.source] = len(seen) + 1
+    for text, k in seen.items():
+        out.append(f"[{k}] {text}")
+    if foods is not None:
+        parts = []
+        for b in sorted(result.blend_lines, key=lambda b: -b.grams):
+            i = foods.position(b.id)
+            src = foods.texts.get("source", ())[i] if i is not None and "source" in foods.texts else ""
+            if src:
+                parts.append(f"{b.id}: {_first_clause(src)}")
+        if parts:
+            out.append("Composition: " + "; ".join(parts) + ".")
+        prices = {
+            _first_clause(foods.texts["price_source"][i])
+            for b in result.blend_lines
+            if (i := foods.position(b.id)) is not None and "price_source" in foods.texts
+        } - {""}
+        if prices:
+            out.append("Prices: " + "; ".join(sorted(prices)) + ".")
+    out.append(f"Food table: {result.foods_origin}; every figure of the brief carries its source in the brief file.")
+    return out
+
+
+def source_numbers(result: Result) -> dict[str, int]:
+    """Binding constraint name → its number in the Sources list."""
+    seen: dict[str, int] = {}
+    numbers: dict[str, int] = {}
+    for c in result.constraint_lines:
+        if c.binding and c.source:
+            numbers[c.name] = seen.setdefault(c.source, len(seen) + 1)
+    return numbers
+
+
+def _first_clause(text: str) -> str:
+    head = re.split(r" \(|;", text, maxsplit=1)[0].strip()
+    return head if len(head) <= 60 else head[:57] + "…"
+
+
+def number(value: float | None, kind: Kind) -> str:
+    """A number as the sheet prints it: g to 0.001, % and kg to 0.01 (tiny ones to 2
+    significant figures), money to 4 decimals below 1 (sentences: 3 significant figures),
+    other amounts to 3 significant figures."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind in ("g", "%", "kg"):
+        if 0 < abs(value) < 0.1 and kind != "g":  # 0.004 %, not 0.00 %: it is in the blend
+            return f"{value:.{_decimals(value, 2)}f}"
+        return f"{value:,.3f}" if kind == "g" else f"{value:,.2f}"
+    if kind == "money":  # in tables: one number of decimals for the whole column
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}"
+    if kind == "money_words":  # in sentences: tiny amounts keep 3 significant figures
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.{max(4, _decimals(value, 3))}f}"
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{_decimals(value, 3)}f}".rstrip("0").rstrip(".")
+
+
+def _decimals(value: float, significant: int) -> int:
+    """Decimals that show `significant` figures of a number below 100."""
+    return max(0, significant - 1 - math.floor(math.log10(abs(value))))
