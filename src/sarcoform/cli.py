@@ -324,6 +324,63 @@ def _read_result(path: Path) -> Any:
 
 
 @app.command()
+def report(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A Result JSON, a results or input workbook (.xlsx, solved again from the inputs it"
+            " carries); none: solve --foods/--constraints (default: the embedded ones)."
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The specification sheet, OUT.pdf.")] = Path(
+        "spec.pdf"
+    ),
+    foods: Annotated[
+        str | None,
+        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
+    ] = None,
+    constraints: Annotated[
+        str | None,
+        typer.Option(
+            "--constraints", "-c", help="Brief: preset name or .toml/.xlsx file; default: ons_powder."
+        ),
+    ] = None,
+    solver: Solver = "cbc",
+) -> None:
+    """Write the one-page A4 specification sheet (PDF) of a result."""
+    from .report.spec_pdf import write_spec_pdf
+    from .report.spec_sheet import spec_sheet
+
+    if output.suffix.lower() != ".pdf":
+        raise UsageError(f"--output {output}: write the specification sheet as a .pdf file")
+    from .io.files import refuse_overwriting_input
+
+    refuse_overwriting_input(output, source, foods, constraints)
+    result, spec, food_table = _report_inputs(source, foods, constraints, solver)
+    write_spec_pdf(spec_sheet(result, spec=spec, foods=food_table), output)
+    typer.echo(f"written: {output} ({result.status})")
+    raise typer.Exit(result.exit_code)
+
+
+def _report_inputs(
+    source: Path | None, foods: str | None, constraints: str | None, solver: str
+) -> tuple[Any, Any, Any]:
+    """(result, brief or None, food table or None) for `report`."""
+    from . import load_foods, load_spec
+    from .solving.engine import solve as run
+
+    if source is not None and source.suffix.lower() == ".json":
+        from .io.result_json import read_result_json
+
+        result = read_result_json(source)
+        embedded = result.foods_origin.endswith("(embedded)")
+        food_table = load_foods(foods) if foods or embedded else None
+        return result, load_spec(constraints) if constraints else None, food_table
+    food_table, spec = _inputs(source, foods, constraints)
+    return run(food_table, spec, solver=solver), spec, food_table
+
+
+@app.command()
 def batch(
     book: Annotated[
         Path, typer.Argument(help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv.")

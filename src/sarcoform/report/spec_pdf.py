@@ -108,7 +108,7 @@ def _data(sheet: SpecSheet) -> dict[str, Any]:
             "notes": list(sheet.declaration.notes),
         },
         "no_declaration": NO_DECLARATION,
-        "binding": [_head(b) for b in sheet.binding] or [["No bound binds", "the blend sits inside every limit."]],
+        "binding": [_head(b) for b in sheet.binding] or [_no_binding(sheet)],
         "drivers": sheet.drivers,
         "notes": list(sheet.notes),
         "verification": sheet.verification,
@@ -116,6 +116,12 @@ def _data(sheet: SpecSheet) -> dict[str, Any]:
         "sources": list(sheet.sources),
         "generated": sheet.generated,
     }
+
+
+def _no_binding(sheet: SpecSheet) -> list[str]:
+    if not sheet.formula.rows:
+        return ["No blend", "nothing to price (see why under Formula)."]
+    return ["No bound binds", "the blend sits inside every limit."]
 
 
 def _head(sentence: str) -> list[str]:

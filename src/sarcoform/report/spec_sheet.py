@@ -112,7 +112,7 @@ def spec_sheet(
         ),
         verification=_verification_words(result),
         sources=tuple(_sources(result, spec, foods)),
-        notes=tuple(result.notes),
+        notes=tuple(_diagnosis_words(result) + result.notes),
         generated=when,
     )
 
@@ -152,9 +152,7 @@ def _status_words(result: Result) -> str:
 
 def _formula(result: Result, batch_kg: float) -> Table:
     lines = sorted(result.blend_lines, key=lambda b: -b.grams)
-    rows = tuple(
-        (b.name, b.id, b.grams, b.percent, b.percent / 100 * batch_kg, b.cost) for b in lines
-    )
+    rows = tuple((b.name, b.id, b.grams, b.percent, b.percent / 100 * batch_kg, b.cost) for b in lines)
     costs = [b.cost for b in lines]
     total = (
         "Total",
@@ -165,7 +163,14 @@ def _formula(result: Result, batch_kg: float) -> Table:
         None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
     )
     return Table(
-        ("Ingredient", "id", "g / serving", "%", f"kg / {batch_kg:g} kg batch", f"{result.currency} / serving"),
+        (
+            "Ingredient",
+            "id",
+            "g / serving",
+            "%",
+            f"kg / {batch_kg:g} kg batch",
+            f"{result.currency} / serving",
+        ),
         ("text", "text", "g", "%", "kg", "money"),
         rows,
         total if rows else None,
@@ -218,12 +223,16 @@ def binding_sentence(c: ConstraintLine, result: Result) -> str:
         return f"{label}: binds (no shadow price available)."
     if abs(price) < 1e-12:
         return f"{label}: binds, but moving it does not change the {_objective_noun(result)} at the margin."
-    sentence = f"{label}: raising {what} by 1{unit} {_verb(result, price)} {_objective_amount(result, abs(price))}"
+    sentence = (
+        f"{label}: raising {what} by 1{unit} {_verb(result, price)} {_objective_amount(result, abs(price))}"
+    )
     lo, hi = c.shadow_price_range or (None, None)
     if lo is not None and hi is not None:
         sentence += f" (this rate holds from {number(lo, 'amount')} to {number(hi, 'amount')}{unit})"
-    elif lo is not None or hi is not None:
-        sentence += f" (this rate holds {'up to' if hi is not None else 'from'} {number(hi if hi is not None else lo, 'amount')}{unit}{'' if hi is not None else ' up'})"
+    elif hi is not None:
+        sentence += f" (this rate holds up to {number(hi, 'amount')}{unit})"
+    elif lo is not None:
+        sentence += f" (this rate holds from {number(lo, 'amount')}{unit} up)"
     return sentence + "."
 
 
@@ -242,6 +251,18 @@ def _objective_amount(result: Result, value: float) -> str:
         per = result.objective_unit.removeprefix(result.currency).strip()
         return f"{result.currency} {number(value, 'money_words')} {per}".strip()
     return f"{number(value, 'amount')} {result.objective_unit}"
+
+
+def _diagnosis_words(result: Result) -> list[str]:
+    d = result.diagnosis
+    if d is None:
+        return []
+    ways = [str(r.get("text") or r) for r in d.relaxation]
+    return [
+        f"Why: {d.reason}",
+        *(f"In conflict: {e}" for e in d.explanation),
+        *(f"Way out: {w}" for w in ways),
+    ]
 
 
 def _verification_words(result: Result) -> str:
@@ -282,7 +303,9 @@ def _sources(result: Result, spec: ConstraintSet | None, foods: FoodTable | None
         } - {""}
         if prices:
             out.append("Prices: " + "; ".join(sorted(prices)) + ".")
-    out.append(f"Food table: {result.foods_origin}; every figure of the brief carries its source in the brief file.")
+    out.append(
+        f"Food table: {result.foods_origin}; every figure of the brief carries its source in the brief file."
+    )
     return out
 
 

@@ -38,6 +38,8 @@ from ..model.result import (
     Result,
 )
 from ..model.spec import ConstraintSet
+from .spec_sheet import spec_sheet
+from .spec_xlsx import add_report_sheet
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -84,6 +86,7 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         _diagnosis(wb, result)
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
+    add_report_sheet(wb, spec_sheet(result, spec=spec, foods=foods))  # first: the one-page sheet
     return wb
 
 
