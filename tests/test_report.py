@@ -1,0 +1,196 @@
+"""The one-page specification sheet: the PDF (`sarcoform report`) and the Report sheet of
+results workbooks, rendered and read back with poppler (pdfinfo, pdftotext) and LibreOffice."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import sarcoform as sf
+from sarcoform.report.spec_pdf import render_pdf
+from sarcoform.report.spec_sheet import binding_sentence, spec_sheet
+from tests.conftest import run_cli, with_leucine_floor
+
+
+def _poppler() -> None:
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed: apt-get install poppler-utils")
+
+
+def _pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^Pages:\s+(\d+)", out, re.M)
+    assert match, out
+    return int(match.group(1))
+
+
+def _text(pdf: Path) -> str:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return re.sub(r"[ \t]+", " ", text.stdout)
+
+
+@pytest.fixture(scope="module")
+def solved(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
+    return sf.solve(foods, spec, solver="cbc")
+
+
+def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
+    """What a reader must find on the sheet, formatted from the result here: cost per serving,
+    per kg and per day, each ingredient's grams, % and kg per batch, and a binding bound."""
+    figures = [f"{result.cost_per_serving:.4f}", f"{result.cost_per_day:.4f}", f"{result.cost_per_kg:.2f}"]
+    for b in result.blend_lines:
+        figures += [b.id, f"{b.grams:.3f}"]
+        if b.percent >= 0.1:
+            figures += [f"{b.percent:.2f}", f"{b.grams / result.serving_g * batch_kg:,.2f}"]  # type: ignore[operator]
+    return figures
+
+
+def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, solved: sf.Result) -> None:
+    _poppler()
+    out = tmp_path / "spec.pdf"
+    done = run_cli("report", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _pages(out) == 1
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts \(A4\)", info), info
+    text = _text(out)
+    for figure in _key_figures(solved):
+        assert figure in text, figure
+    assert "Sarcopenia ONS powder" in text and "leucine ≥ 2.5 g per meal" in text
+    assert "SOURCES" in text and "PROT-AGE" in text
+    assert "Verified: all" in text
+
+
+def test_report_from_a_result_json_and_the_shadow_prices_in_words(
+    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+) -> None:
+    _poppler()
+    json_path = tmp_path / "result.json"
+    json_path.write_text(json.dumps(solved.to_dict()))
+    out = tmp_path / "from_json.pdf"
+    done = run_cli("report", str(json_path), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _pages(out) == 1
+    text = _text(out)
+    (leucine,) = [c for c in solved.constraint_lines if c.label.startswith("2.5 ≤ leucine")]
+    sentence = binding_sentence(leucine, solved)
+    assert sentence.startswith("leucine ≥ 2.5 g per meal: raising the minimum by 1 g adds USD ")
+    # The words are right: raising the floor by 0.05 g (inside the range the rate holds)
+    # costs about 0.05 × the shadow price more, by an independent re-solve.
+    dearer = sf.solve(foods, with_leucine_floor(spec, 2.55), solver="highs")
+    assert dearer.cost_per_serving is not None and solved.cost_per_serving is not None
+    assert (dearer.cost_per_serving - solved.cost_per_serving) / 0.05 == pytest.approx(
+        leucine.shadow_price, rel=1e-4
+    )
+    assert "leucine ≥ 2.5 g per meal:" in text and "raising the minimum by 1 g adds" in text
+
+
+def test_infeasible_brief_gets_a_one_page_sheet_saying_why(tmp_path: Path) -> None:
+    _poppler()
+    brief = tmp_path / "impossible.toml"
+    brief.write_text(
+        'name = "impossible"\nblank_values = "exclude"\n[serving]\nserving_g = 50\n'
+        '[[nutrient]]\nname = "protein"\nmin = 45\n[[nutrient]]\nname = "energy_kcal"\nmax = 150\n'
+    )
+    out = tmp_path / "impossible.pdf"
+    done = run_cli("report", "-c", str(brief), "-o", str(out))
+    assert done.returncode == 1, done.stderr
+    assert _pages(out) == 1
+    text = _text(out)
+    assert "INFEASIBLE" in text and "No blend meets the brief" in text and "protein ≥ 45 g" in text
+
+
+def test_a_long_formula_still_fits_one_page(tmp_path: Path, solved: sf.Result) -> None:
+    """40 ingredients and 30 binding constraints: smaller type, then shortened lists that say so."""
+    _poppler()
+    blend = [b.model_copy(update={"name": f"{b.name} {k}"}) for k in range(6) for b in solved.blend_lines]
+    binding = [c for c in solved.constraint_lines if c.binding] * 5
+    long = solved.model_copy(update={"blend_lines": blend[:40], "constraint_lines": binding})
+    out = tmp_path / "long.pdf"
+    out.write_bytes(render_pdf(spec_sheet(long)))
+    assert _pages(out) == 1
+    text = _text(out)
+    assert "more ingredients" in text or blend[39].name in text
+
+
+def test_report_refuses_another_output_type() -> None:
+    done = run_cli("report", "-o", "spec.docx")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: --output spec.docx: write the specification sheet as a .pdf file"
+    ]
+
+
+def test_results_workbook_opens_on_a_report_sheet_set_up_for_one_page(
+    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+) -> None:
+    from openpyxl import load_workbook
+
+    from sarcoform.report.workbook import write_result_workbook
+
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(solved, book, foods=foods, spec=spec)
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "Report" and wb.active.title == "Report"
+    ws = wb["Report"]
+    assert int(ws.page_setup.paperSize) == 9  # A4 in the OOXML paper-size list
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 1
+    assert ws.print_area and ws.print_area.startswith("'Report'!$A$1:$F$")
+    grams = {c.value: ws.cell(row=c.row, column=3) for c in ws["B"] if isinstance(c.value, str)}
+    for b in solved.blend_lines:  # numbers stored as numbers, in the format of their unit
+        cell = grams[b.id]
+        assert cell.value == pytest.approx(b.grams) and cell.number_format == "0.000"
+    costs = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2) for r in range(1, ws.max_row + 1)}
+    assert costs["per serving"].value == pytest.approx(solved.cost_per_serving)
+    assert costs["per serving"].number_format == "0.0000"
+    assert costs["per 1000 kg batch"].number_format == "#,##0.00"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_report_sheet_on_one_page(
+    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+) -> None:
+    _poppler()
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    from openpyxl import load_workbook
+
+    from sarcoform.report.workbook import write_result_workbook
+
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(solved, book, foods=foods, spec=spec)
+    # The Report sheet alone (LibreOffice prints every sheet of a book into one PDF).
+    wb = load_workbook(book)
+    for name in wb.sheetnames[1:]:
+        del wb[name]
+    only = tmp_path / "report.xlsx"
+    wb.save(only)
+    done = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(only),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "report.pdf"
+    assert _pages(pdf) == 1
+    text = _text(pdf)
+    for figure in _key_figures(solved):
+        assert figure in text, figure
+    assert "leucine ≥ 2.5 g per meal" in text
