@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli, with_leucine_floor
 
 import sarcoform as sf
 from sarcoform.report.spec_pdf import render_pdf
 from sarcoform.report.spec_sheet import binding_sentence, spec_sheet
-from tests.conftest import run_cli, with_leucine_floor
 
 
 def _poppler() -> None:
