@@ -20,6 +20,7 @@ from .model.spec import ConstraintSet
 from .solving.engine import solve
 
 if TYPE_CHECKING:
+    from .io.regulations import with_claims
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
     from .model.batch import PriceScenarios, Product
@@ -43,6 +44,7 @@ _LAZY = {
     "frontier": "solving.frontier",
     "diff_results": "report.diff",
     "label": "report.label",
+    "with_claims": "io.regulations",
     "Label": "model.label",
 }
 
@@ -79,6 +81,7 @@ __all__ = [
     "solve",
     "solve_batch",
     "solve_multiblend",
+    "with_claims",
     "write_workbook",
 ]
 

@@ -11,6 +11,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..errors import InputError, Problem
 from ..model.foods import FoodTable
 from ..model.label import (
@@ -89,8 +91,28 @@ class _LabelBuilder:
         self.foods = foods
         self.recon = reconstitution_ml
         self.serving = float(result.serving_g or 0.0)
-        self.per_100g = {line.nutrient: line.per_100g for line in result.nutrient_lines}
         self.notes: list[str] = []
+        self.per_100g = self._from_table() or {line.nutrient: line.per_100g for line in result.nutrient_lines}
+
+    def _from_table(self) -> dict[str, float | None] | None:
+        """Amounts per 100 g of the blend from the raw table: a blank is unknown here even
+        when the brief solved with blank_values = "zero". None without the table."""
+        foods = self.foods
+        if foods is None:
+            return None
+        rows = [foods.position(line.id) for line in self.result.blend_lines]
+        if any(i is None for i in rows):
+            self.notes.append(
+                "the food table does not hold every ingredient of the blend: amounts from the result"
+            )
+            return None
+        grams = np.array([line.grams for line in self.result.blend_lines])
+        index = np.array(rows, dtype=int)
+        out: dict[str, float | None] = {}
+        for column in foods.nutrient_columns:
+            values = foods.numbers[column][index]
+            out[column] = None if np.isnan(values).any() else float(values @ grams / grams.sum())
+        return out
 
     # -- amounts -------------------------------------------------------------
     def amount_per_100g(self, rule: NutrientRule) -> tuple[float | None, str | None]:
