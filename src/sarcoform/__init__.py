@@ -20,10 +20,13 @@ from .model.spec import ConstraintSet
 from .solving.engine import solve
 
 if TYPE_CHECKING:
+    from .io.regulations import with_claims
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
     from .model.batch import PriceScenarios, Product
+    from .model.label import Label
     from .report.diff import diff_results
+    from .report.label import label
     from .solving.batch import BatchResult, solve_batch
     from .solving.frontier import frontier
     from .solving.multiblend import MultiBlendResult, solve_multiblend
@@ -40,6 +43,9 @@ _LAZY = {
     "write_workbook": "io.workbook_write",
     "frontier": "solving.frontier",
     "diff_results": "report.diff",
+    "label": "report.label",
+    "with_claims": "io.regulations",
+    "Label": "model.label",
 }
 
 
@@ -56,6 +62,7 @@ __all__ = [
     "ConstraintSet",
     "FoodTable",
     "InputError",
+    "Label",
     "MultiBlendResult",
     "PriceScenarios",
     "Problem",
@@ -66,6 +73,7 @@ __all__ = [
     "UsageError",
     "diff_results",
     "frontier",
+    "label",
     "load_foods",
     "load_spec",
     "presets",
@@ -73,6 +81,7 @@ __all__ = [
     "solve",
     "solve_batch",
     "solve_multiblend",
+    "with_claims",
     "write_workbook",
 ]
 

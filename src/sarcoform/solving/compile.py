@@ -33,6 +33,7 @@ from ..model.spec import (
     RatioBound,
 )
 from ..model.units import conversion, label, split_column
+from .claims import expand_claims
 from .lp import MatrixLP
 from .packs import same_pack_bound, tighter
 
@@ -161,7 +162,7 @@ class Compiled:
 
 def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:
     """Resolve every name, check blanks, and build the LP. Raises InputError."""
-    return _Compiler(foods, spec).run()
+    return _Compiler(foods, expand_claims(spec)).run()
 
 
 class _Compiler:

@@ -17,6 +17,7 @@ from ..model.columns import ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import BASIS_PHRASES, ConstraintSet
 from ..model.units import conversion
+from .claims import expand_claims
 
 TOLERANCE = 1e-6  # relative to max(1, |bound|)
 
@@ -35,7 +36,7 @@ class Checker:
 
     def __init__(self, foods: FoodTable, spec: ConstraintSet, columns: ColumnSet) -> None:
         self.foods = foods
-        self.spec = spec
+        self.spec = spec = expand_claims(spec)  # required claims are checked as their bounds
         self.columns = columns
         # What does not depend on the blend, worked out once (a batch checks thousands).
         bg = spec.background
