@@ -29,6 +29,11 @@ def _pages(pdf: Path) -> int:
     return int(match.group(1))
 
 
+def _has(text: str, phrase: str) -> bool:
+    """`phrase` in the extracted text, spaces aside (pdftotext drops narrow ones: '0g')."""
+    return re.sub(r"\s", "", phrase) in re.sub(r"\s", "", text)
+
+
 def _text(pdf: Path) -> str:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
     return re.sub(r"[ \t]+", " ", text.stdout)
@@ -64,6 +69,13 @@ def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, solv
     assert "Sarcopenia ONS powder" in text and "leucine ≥ 2.5 g per meal" in text
     assert "SOURCES" in text and "PROT-AGE" in text
     assert "Verified: all" in text
+    # The declaration, claims and allergens are the label API's (GB 28050 by default).
+    lab = sf.label(solved, "cn")
+    assert "NUTRITION DECLARATION · GB 28050-2011" in text
+    for row in lab.rows:
+        assert _has(text, f"{row.text('per_100g')} {row.text('per_serving')}"), row.nutrient
+    assert "Claims it qualifies for" in text and "high protein:" in text
+    assert _has(text, lab.allergen_statement)
 
 
 def test_report_from_a_result_json_and_the_shadow_prices_in_words(
@@ -118,6 +130,20 @@ def test_a_long_formula_still_fits_one_page(tmp_path: Path, solved: sf.Result) -
     assert "more ingredients" in text or blend[39].name in text
 
 
+def test_report_declares_under_the_standard_asked_for(tmp_path: Path, solved: sf.Result) -> None:
+    _poppler()
+    json_path = tmp_path / "result.json"
+    json_path.write_text(json.dumps(solved.to_dict()))
+    out = tmp_path / "eu.pdf"
+    done = run_cli("report", str(json_path), "--standard", "eu", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = _text(out)
+    lab = sf.label(solved, "eu")
+    assert "REGULATION (EU) NO 1169/2011" in text and "% RI" in text
+    assert _has(text, f"Salt {lab.row('salt').text('per_100g')}")
+    assert _has(text, "of which saturates unknown unknown")  # not in the food table: said, not zero
+
+
 def test_report_refuses_another_output_type() -> None:
     done = run_cli("report", "-o", "spec.docx")
     assert done.returncode == 2
@@ -149,6 +175,11 @@ def test_results_workbook_opens_on_a_report_sheet_set_up_for_one_page(
     assert costs["per serving"].value == pytest.approx(solved.cost_per_serving)
     assert costs["per serving"].number_format == "0.0000"
     assert costs["per 1000 kg batch"].number_format == "#,##0.00"
+    lab = sf.label(solved, "cn", foods=foods)
+    declared = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2) for r in range(1, ws.max_row + 1)}
+    for row in lab.rows:
+        cell = declared[row.name]
+        assert cell.value == row.per_100g and cell.number_format == f'General" {row.unit}"'
 
 
 @pytest.mark.libreoffice

@@ -421,19 +421,33 @@ def report(
             "--constraints", "-c", help="Brief: preset name or .toml/.xlsx file; default: ons_powder."
         ),
     ] = None,
+    standard: Annotated[
+        str,
+        typer.Option(
+            "--standard",
+            "-s",
+            help="Nutrition declaration: cn (GB 28050), eu (1169/2011), us (21 CFR 101.9).",
+        ),
+    ] = "cn",
     solver: Solver = "cbc",
 ) -> None:
     """Write the one-page A4 specification sheet (PDF) of a result."""
-    from .report.spec_pdf import write_spec_pdf
-    from .report.spec_sheet import spec_sheet
+    from .model.label import STANDARDS
+    from .report.spec_pdf import cjk_font, write_spec_pdf
+    from .report.spec_sheet import sheet_with_label
 
+    if standard not in STANDARDS:
+        raise UsageError(f"--standard {standard!r}: use one of {', '.join(STANDARDS)}")
     if output.suffix.lower() != ".pdf":
         raise UsageError(f"--output {output}: write the specification sheet as a .pdf file")
     from .io.files import refuse_overwriting_input
 
     refuse_overwriting_input(output, source, foods, constraints)
     result, spec, food_table = _report_inputs(source, foods, constraints, solver)
-    write_spec_pdf(spec_sheet(result, spec=spec, foods=food_table), output)
+    sheet = sheet_with_label(
+        result, spec=spec, foods=food_table, standard=standard, cjk=cjk_font() is not None
+    )
+    write_spec_pdf(sheet, output)
     typer.echo(f"written: {output} ({result.status})")
     raise typer.Exit(result.exit_code)
 

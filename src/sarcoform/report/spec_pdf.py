@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import SarcoformError
 from ..io.files import write_bytes
-from .spec_sheet import Kind, SpecSheet, Table, number
+from .spec_sheet import Declared, Kind, SpecSheet, Table, number
 
 SIZES = (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
 NO_DECLARATION = (
@@ -28,7 +29,8 @@ NO_DECLARATION = (
 
 
 def render_pdf(sheet: SpecSheet) -> bytes:
-    """The sheet as PDF bytes, on exactly one A4 page."""
+    """The sheet as PDF bytes, on exactly one A4 page. Build a sheet with Chinese names
+    (`declaration(..., cjk=...)`) only when `cjk_font()` finds a font for them."""
     for attempt in (sheet, _shortened(sheet)):
         for size in SIZES:
             pdf = _compile(attempt, size)
@@ -115,6 +117,7 @@ def _data(sheet: SpecSheet) -> dict[str, Any]:
         "verified_short": _verified_short(sheet),
         "sources": list(sheet.sources),
         "generated": sheet.generated,
+        "cjk": cjk_font(),
     }
 
 
@@ -146,6 +149,35 @@ def _table(t: Table) -> dict[str, Any]:
 
 
 def _cell(value: Any, kind: Kind) -> str:
+    if isinstance(value, Declared):
+        return value.text()
+    if kind == "percent_ref":
+        return "" if value is None else f"{value:.10g} %"
     if kind == "text" or isinstance(value, str):
         return "" if value is None else str(value)
     return number(value, kind)
+
+
+# Font families with Chinese glyphs that Typst may find among the system fonts.
+CJK_FAMILIES = (
+    "Noto Serif CJK SC",
+    "Noto Sans CJK SC",
+    "Source Han Serif SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "AR PL UMing CN",
+    "SimSun",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Songti SC",
+)
+
+
+@cache
+def cjk_font() -> str | None:
+    """A font family with Chinese glyphs on this machine, or None (Typst's own fonts have none)."""
+    import typst
+
+    families = {f.lower() for f in typst.Fonts().families()}
+    return next((f for f in CJK_FAMILIES if f.lower() in families), None)

@@ -18,10 +18,13 @@ from ..model.result import ConstraintLine, Result
 
 if TYPE_CHECKING:
     from ..model.foods import FoodTable
+    from ..model.label import Label
     from ..model.spec import ConstraintSet
 
-# How a column's numbers are shown: grams, percent, kg, money, a plain amount, or text.
-Kind = Literal["g", "%", "kg", "money", "money_words", "amount", "text"]
+# How a column's numbers are shown: grams, percent, kg, money, a plain amount, text, a
+# declared label value (`Declared`), or a declared % of a reference intake (NRV/RI/DV).
+Kind = Literal["g", "%", "kg", "money", "money_words", "amount", "text", "declared", "percent_ref"]
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
 
 DEFAULT_BATCH_KG = 1000.0  # as results workbooks, when the brief gives none
 # Amino acids other than leucine are in the results workbook; the sheet keeps to what a
@@ -39,6 +42,21 @@ class Table:
     kinds: tuple[Kind, ...]
     rows: tuple[tuple[Any, ...], ...]
     total: tuple[Any, ...] | None = None  # a last row in bold (sums)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A value as the label declares it (already rounded by the standard's rules)."""
+
+    value: float | None
+    unit: str
+    less_than: bool = False
+    unknown: bool = False
+
+    def text(self) -> str:
+        if self.value is None:
+            return "unknown" if self.unknown else "–"
+        return f"{'<' if self.less_than else ''}{self.value:.10g} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,86 @@ def spec_sheet(
         notes=tuple(_diagnosis_words(result) + result.notes),
         generated=when,
     )
+
+
+def sheet_with_label(
+    result: Result,
+    *,
+    spec: ConstraintSet | None = None,
+    foods: FoodTable | None = None,
+    standard: str = "cn",
+    cjk: bool = True,
+) -> SpecSheet:
+    """The sheet with the nutrition declaration, claims and allergens under `standard`
+    (none when there is no blend to label)."""
+    from .label import label
+
+    found = None
+    if result.blend_lines and result.serving_g:
+        ml = spec.serving.reconstitution_ml if spec is not None else None
+        found = declaration(label(result, standard, foods=foods, reconstitution_ml=ml), cjk=cjk)
+    return spec_sheet(result, spec=spec, foods=foods, declaration=found)
+
+
+def declaration(lab: Label, *, cjk: bool = True) -> Declaration:
+    """The declaration section from a label (`sarcoform.label`). `cjk=False`: names without
+    their Chinese part, for a typesetter that has no CJK font (the label JSON keeps them)."""
+
+    def name(text: str) -> str:
+        return text if cjk else latin(text)
+
+    per_ml = lab.reconstitution_ml is not None
+    basis = "per 100 g" if lab.percent_basis == "per_100g" else "per serving"
+    header = [
+        "Nutrient",
+        "per 100 g",
+        "per serving",
+        *(["per 100 mL"] if per_ml else []),
+        f"% {lab.reference_name}",
+    ]
+    rows = []
+    for r in lab.rows:
+        bases = ["per_100g", "per_serving", *(["per_100ml"] if per_ml else [])]
+        cells = [Declared(getattr(r, b), r.unit, r.less_than, r.status == "unknown") for b in bases]
+        rows.append((name(r.name), *cells, r.percent_reference))
+    declared: list[Kind] = ["declared"] * (len(header) - 2)
+    kinds: tuple[Kind, ...] = ("text", *declared, "percent_ref")
+    claims = tuple(
+        f"{name(c.name)}: {number(c.value, 'amount')} {c.unit} {c.basis} "
+        f"({'≤' if '<' in c.condition else '≥'} {number(c.threshold, 'amount')} {c.unit})"
+        for c in lab.claims
+    )
+    made_up = f", made up to {number(lab.reconstitution_ml, 'amount')} mL" if per_ml else ""
+    serving = f"Serving {number(lab.serving_g, 'amount')} g{made_up}; % {lab.reference_name} {basis}."
+    notes = [serving, *lab.notes]
+    if not cjk and any(_CJK.search(r.name) for r in lab.rows):
+        notes.append("Chinese names not typeset (no CJK font here): see sarcoform label --json.")
+    return Declaration(
+        title=f"Nutrition declaration · {_short_title(name(lab.title))}",
+        table=Table(tuple(header), kinds, tuple(rows)),
+        claims=claims,
+        allergens=lab.allergen_statement,
+        notes=tuple(notes),
+    )
+
+
+def _short_title(title: str) -> str:
+    """'Regulation (EU) No 1169/2011 nutrition declaration' → 'Regulation (EU) No 1169/2011'."""
+    return re.split(r" \(?[Nn]utrition", title, maxsplit=1)[0].strip() or title
+
+
+def latin(text: str) -> str:
+    """'能量 Energy' → 'Energy'; '蛋白质来源 / 含有蛋白质 (source of protein)' → 'source of protein'."""
+    out = " ".join(t for t in text.split() if not _CJK.search(t))  # 维生素D is a Chinese word
+    out = re.sub(r"^[\s/]+|[\s/]+$", "", out)
+    out = re.sub(r"\s*/\s*(?=\()", " ", out).strip()
+    if out.startswith("(") and out.endswith(")") and out.count("(") == 1:
+        out = out[1:-1]
+    return re.sub(r"\s{2,}", " ", out) or text
+
+
+def _claim_condition(text: str) -> str:
+    return text.split(" (")[0].replace(">=", "≥").replace("<=", "≤")
 
 
 def _objective_words(result: Result) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from .spec_sheet import Kind, SpecSheet, Table, number
+from .spec_sheet import Declared, Kind, SpecSheet, Table, number
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -61,11 +61,12 @@ class _Writer:
         if s.declaration is not None:
             self.section(s.declaration.title)
             self.table(s.declaration.table)
-            claims = "; ".join(s.declaration.claims) or "none qualifies"
-            self.pair("Claims", claims)
-            self.pair("Allergens", s.declaration.allergens)
             for note in s.declaration.notes:
                 self.text(note, Font(italic=True, color="555555"))
+            self.pair("Allergens", s.declaration.allergens)
+            self.pair("Claims", "it qualifies for:" if s.declaration.claims else "none qualifies")
+            for claim in s.declaration.claims:
+                self.text(f"• {claim}")
         elif s.composition.rows:
             self.section("Composition (calculated)")
             self.table(s.composition)
@@ -99,9 +100,7 @@ class _Writer:
         self.ws.merge_cells(f"A{self.row}:{last}{self.row}")
         size = font.sz if font is not None and font.sz else 10
         width = sum(WIDTHS[: ord(last) - ord("A") + 1])
-        per_line = width * 1.15 * 10 / size  # characters per line across the merged columns
-        lines = max(1, math.ceil(len(value) / per_line))
-        self.ws.row_dimensions[self.row].height = lines * size * 1.35 + 3
+        self.ws.row_dimensions[self.row].height = _height(value, width, size)
         self.row += 1
 
     def section(self, title: str) -> None:
@@ -126,6 +125,7 @@ class _Writer:
             cell.data_type = "s"
             self.ws.merge_cells(f"B{self.row}:{LAST}{self.row}")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            self.ws.row_dimensions[self.row].height = _height(str(value), sum(WIDTHS[1:]), 10)
         else:
             cell.number_format = _format(value, kind)
             cell.font = Font(bold=bold, size=12 if bold else 10)
@@ -149,7 +149,12 @@ class _Writer:
             total = t.total is not None and k == len(rows) - 1
             for col, (value, kind) in enumerate(zip(values, t.kinds, strict=True), start=1):
                 cell = self.ws.cell(row=self.row, column=col)
-                if kind == "text" or isinstance(value, str):
+                if isinstance(value, Declared):
+                    _declared(cell, value)
+                elif kind == "percent_ref":
+                    cell.value = value
+                    cell.number_format = 'General" %"'
+                elif kind == "text" or isinstance(value, str):
                     cell.value = "" if value is None else str(value)
                     cell.data_type = "s"
                 elif value is not None and not (isinstance(value, float) and math.isnan(value)):
@@ -173,6 +178,27 @@ class _Writer:
         ws.print_options.horizontalCentered = True
         ws.sheet_view.showGridLines = False
         ws.oddFooter.center.text = "&P / &N"
+
+
+def _height(text: str, width: float, size: float) -> float:
+    """Row height (points) for `text` wrapped in merged columns `width` characters wide:
+    spreadsheets do not grow merged rows to fit."""
+    per_line = width * 1.15 * 10 / size  # characters per line at this font size
+    return max(1, math.ceil(len(text) / per_line)) * size * 1.35 + 3
+
+
+def _declared(cell: Any, value: Declared) -> None:
+    """A declared value: the number with its unit in the format ('43.7 g'), or the text
+    ('<0.5 g', 'unknown') when the standard declares it so."""
+    from openpyxl.styles import Alignment
+
+    if value.value is None or value.less_than:
+        cell.value = value.text()
+        cell.data_type = "s"
+        cell.alignment = Alignment(horizontal="right")
+    else:
+        cell.value = value.value
+        cell.number_format = f'General" {value.unit}"'
 
 
 def _format(value: Any, kind: Kind) -> str:

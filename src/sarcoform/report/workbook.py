@@ -38,7 +38,7 @@ from ..model.result import (
     Result,
 )
 from ..model.spec import ConstraintSet
-from .spec_sheet import spec_sheet
+from .spec_sheet import sheet_with_label
 from .spec_xlsx import add_report_sheet
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         _diagnosis(wb, result)
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
-    add_report_sheet(wb, spec_sheet(result, spec=spec, foods=foods))  # first: the one-page sheet
+    add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods))  # first: the one-page sheet
     return wb
 
 
