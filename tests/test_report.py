@@ -139,7 +139,7 @@ def test_report_declares_under_the_standard_asked_for(tmp_path: Path, solved: sf
     assert done.returncode == 0, done.stderr
     text = _text(out)
     lab = sf.label(solved, "eu")
-    assert "REGULATION (EU) NO 1169/2011" in text and "% RI" in text
+    assert "NUTRITION DECLARATION · REGULATION" in text and "% RI" in text
     assert _has(text, f"Salt {lab.row('salt').text('per_100g')}")
     assert _has(text, "of which saturates unknown unknown")  # not in the food table: said, not zero
 
