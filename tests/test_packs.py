@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 import sarcoform as sf
-from sarcoform.io.packs import include_packs, load_pack, pack_paths, packs
+from sarcoform.io.packs import load_pack, pack_paths, packs
 from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
 
 KCAL_IN_KJ = 4.184
@@ -70,7 +70,7 @@ def test_incomplete_fsmp_pack_has_maxima_only() -> None:
 
 
 def _brief(text: str) -> sf.ConstraintSet:
-    return include_packs(parse_spec_toml(text, "brief.toml"))
+    return parse_spec_toml(text, "brief.toml")  # reading a brief takes on its packs
 
 
 BASE = """
@@ -136,9 +136,7 @@ def test_tighter_across_units_and_packs(foods: sf.FoodTable) -> None:
 def test_a_pack_bound_holds_in_the_verified_result(foods: sf.FoodTable) -> None:
     """The milk beverage preset under GB 14880: vitamin D per 100 g of powder within 6.3–12.5 µg,
     recomputed here from the blend and the food table."""
-    spec = include_packs(
-        sf.load_spec("milk_beverage_powder").with_changes(include=["gb14880_formulated_milk_powder"])
-    )
+    spec = sf.with_packs(sf.load_spec("milk_beverage_powder"), ["gb14880_formulated_milk_powder"])
     result = sf.solve(foods, spec, solver="cbc")
     assert result.ok and result.verification is not None and result.verification.ok
     vit_d = foods.to_frame().set_index("id")["vitamin_d_ug"]

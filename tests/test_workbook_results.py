@@ -22,7 +22,7 @@ from sarcoform.io.xlsx import Sheet, column_letter, read_sheet, sheet_names
 from sarcoform.model.result import Line
 from sarcoform.report.workbook import _table, _Units, write_result_workbook
 
-RESULT_SHEETS = ["Summary", "Blend", "Nutrients", "Constraints", "Sensitivity"]
+RESULT_SHEETS = ["Report", "Summary", "Blend", "Nutrients", "Constraints", "Sensitivity"]
 INPUT_SHEETS = ["Foods", "Settings", "NutrientBounds", "Ratios", "Ingredients", "Groups", "Background"]
 
 
@@ -52,7 +52,7 @@ def close(a: float | None, b: float | None, tol: float = 1e-9) -> bool:
 def test_sheets_and_summary(solved: tuple[sf.Result, Path, sf.ConstraintSet]) -> None:
     result, path, _ = solved
     names = sheet_names(path)
-    assert names[:5] == RESULT_SHEETS
+    assert names[:6] == RESULT_SHEETS  # the one-page Report first
     assert set(INPUT_SHEETS) <= set(names) and names[-1] == "Read me"
     summary = {row["item"]: row for row in table(path, "Summary")}
     assert summary["status"]["value"] == "optimal"
@@ -63,7 +63,7 @@ def test_sheets_and_summary(solved: tuple[sf.Result, Path, sf.ConstraintSet]) ->
     assert summary["solver"]["value"] == "highs"
     assert summary["verified"]["value"] is True
     wb = openpyxl.load_workbook(path)
-    for name in RESULT_SHEETS + INPUT_SHEETS:
+    for name in RESULT_SHEETS[1:] + INPUT_SHEETS:  # data sheets (Report is a printed page)
         assert wb[name].freeze_panes is not None, name
         assert len(wb[name].tables) == 1, name
 

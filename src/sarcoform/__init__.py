@@ -20,6 +20,7 @@ from .model.spec import ConstraintSet
 from .solving.engine import solve
 
 if TYPE_CHECKING:
+    from .io.packs import with_packs
     from .io.regulations import with_claims
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
@@ -45,6 +46,7 @@ _LAZY = {
     "diff_results": "report.diff",
     "label": "report.label",
     "with_claims": "io.regulations",
+    "with_packs": "io.packs",
     "Label": "model.label",
 }
 
@@ -82,6 +84,7 @@ __all__ = [
     "solve_batch",
     "solve_multiblend",
     "with_claims",
+    "with_packs",
     "write_workbook",
 ]
 

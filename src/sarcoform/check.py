@@ -31,8 +31,6 @@ def check_inputs(paths: Sequence[Path | str], packs: list[str] | None = None) ->
             from .io.workbook import check_workbook
 
             foods, spec, found = check_workbook(path)
-            if spec is not None:
-                spec = _included(spec, problems)
             _add(problems, found)
             tables += [foods] if foods is not None else []
             specs += [spec] if spec is not None else []
@@ -67,17 +65,6 @@ def check_inputs(paths: Sequence[Path | str], packs: list[str] | None = None) ->
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
-
-
-def _included(spec: ConstraintSet, problems: list[Problem]) -> ConstraintSet | None:
-    """A workbook's brief with the bounds of the packs it includes (None: an unknown pack)."""
-    from .io.packs import include_packs
-
-    try:
-        return include_packs(spec)
-    except InputError as err:
-        _add(problems, err.problems)
-        return None
 
 
 def _check_batch(path: Path) -> list[Problem]:

@@ -13,7 +13,6 @@ from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
 from .embedded import DEFAULT_PRESET, default_foods_path, preset_paths
 from .foods_csv import read_foods_csv
-from .packs import include_packs
 from .spec_toml import read_spec_toml
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -36,12 +35,7 @@ def load_foods(source: str | Path | None = None) -> FoodTable:
 
 
 def load_spec(source: str | Path | None = None) -> ConstraintSet:
-    """The default brief (None), a preset name, or a .toml / .xlsx file, with the bounds
-    of the rule packs it includes."""
-    return include_packs(_read_spec(source))
-
-
-def _read_spec(source: str | Path | None) -> ConstraintSet:
+    """The default brief (None), a preset name, or a .toml / .xlsx file."""
     presets = preset_paths()
     if source is None:
         source = DEFAULT_PRESET

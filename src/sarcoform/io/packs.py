@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import tomllib
 from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
-from ..model.packs import RulePack, with_packs
+from ..model.packs import RulePack, apply_packs
 from ..model.spec import ConstraintSet
 from .embedded import data_dir
 from .files import read_text
-from .spec_toml import load_toml
 
 
 def pack_paths() -> dict[str, Path]:
@@ -24,7 +24,10 @@ def pack_paths() -> dict[str, Path]:
 def read_pack(path: Path | str) -> RulePack:
     """One pack file; its name is the file's stem unless it says otherwise."""
     name = str(path)
-    data = load_toml(read_text(path), name)
+    try:
+        data = tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(Problem(f"TOML syntax error: {err}", name)) from None
     data.setdefault("name", Path(path).stem)
     try:
         return RulePack.model_validate(data)
@@ -67,4 +70,9 @@ def include_packs(spec: ConstraintSet) -> ConstraintSet:
             problems += [spec.problem(f"include: {p.message}", "include") for p in err.problems]
     if problems:
         raise InputError(problems)
-    return with_packs(spec, found)
+    return apply_packs(spec, found)
+
+
+def with_packs(spec: ConstraintSet, names: list[str] | tuple[str, ...]) -> ConstraintSet:
+    """The brief with more rule packs included (and their bounds), as `include = [...]` does."""
+    return include_packs(spec.with_changes(include=[*spec.include, *names]))

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ..errors import InputError, Problem
 from ..model.spec import ConstraintSet, Entry
 from .files import read_text, write_text
+from .packs import include_packs
 from .regulations import resolve_claims
 
 # [[nutrient]] etc. in the file ↔ list fields of ConstraintSet
@@ -63,7 +64,7 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
             entry.located(_where(origin, locate(section, None)))
     for derived in spec.derived.values():
         derived.located(_where(origin, locate("derived", None)))
-    return resolve_claims(spec)
+    return include_packs(resolve_claims(spec))
 
 
 def _field(section: str) -> str:

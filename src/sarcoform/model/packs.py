@@ -94,7 +94,7 @@ class RulePack(BaseModel):
         return tuple(out)
 
 
-def with_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSet:
+def apply_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSet:
     """The brief with the bounds of the packs it includes, in include order.
 
     Entries that came from a pack before are replaced (reading a brief written back
