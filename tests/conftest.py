@@ -50,6 +50,34 @@ def run_cli(
     )
 
 
+def libreoffice_convert(book: Path, to: str, folder: Path) -> Path:
+    """`soffice --headless --convert-to TO` of `book` into `folder` (its own profile there);
+    skips the test when LibreOffice is not installed. Returns `folder`."""
+    import shutil
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    done = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(folder),
+            str(book),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
 def template_book(folder: Path) -> Path:
     """The example batch workbook (`sarcoform template --batch`) in `folder`."""
     from sarcoform.io.batch_files import write_batch_template

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli, with_leucine_floor
+from tests.conftest import libreoffice_convert, run_cli, with_leucine_floor
 
 import sarcoform as sf
 from sarcoform.report.spec_pdf import render_pdf
@@ -187,9 +187,6 @@ def test_libreoffice_prints_the_report_sheet_on_one_page(
     tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
 ) -> None:
     _poppler()
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
     from openpyxl import load_workbook
 
     from sarcoform.report.workbook import write_result_workbook
@@ -202,23 +199,7 @@ def test_libreoffice_prints_the_report_sheet_on_one_page(
         del wb[name]
     only = tmp_path / "report.xlsx"
     wb.save(only)
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--norestore",
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(only),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(only, "pdf", tmp_path)
     pdf = tmp_path / "report.pdf"
     assert _pages(pdf) == 1
     text = _text(pdf)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import math
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import numpy as np
 import openpyxl
 import pytest
 from pydantic import Field
+from tests.conftest import libreoffice_convert
 
 import sarcoform as sf
 from sarcoform.io.workbook import read_workbook
@@ -195,29 +194,10 @@ def test_infeasible_brief_workbook_says_why(tmp_path: Path) -> None:
 def test_libreoffice_reads_the_same_numbers(
     solved: tuple[sf.Result, Path, sf.ConstraintSet], tmp_path: Path
 ) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
     result, path, _ = solved
     # One call converts every sheet (filter option 12 = -1) to BOOK-<sheet>.csv, raw values.
     options = "44,34,76,1,,0,false,true,false,false,false,-1"
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--norestore",
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--convert-to",
-            f"csv:Text - txt - csv (StarCalc):{options}",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(path, f"csv:Text - txt - csv (StarCalc):{options}", tmp_path)
 
     def sheet(name: str) -> list[dict[str, str]]:
         with open(tmp_path / f"result-{name}.csv", newline="", encoding="utf-8") as f:
