@@ -1,5 +1,5 @@
-"""Shared fixtures and helpers: the embedded data, the shared reference data, small tables,
-the command line in a fresh process."""
+"""Shared fixtures and helpers: the embedded data, small tables, the command line in a fresh
+process. Nothing here reads outside the repository."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 import sarcoform as sf
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SARCOFORM_SHARED", ROOT.parent / "shared")) / "data"
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +26,6 @@ def foods() -> sf.FoodTable:
 @pytest.fixture(scope="session")
 def spec() -> sf.ConstraintSet:
     return sf.load_spec()
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared reference data not found at {SHARED_DATA}")
-    return SHARED_DATA
 
 
 def run_cli(
