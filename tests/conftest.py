@@ -87,4 +87,3 @@ def cpu_seconds() -> float:
     processes stretch wall time, but not the CPU time the solve itself used."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
-
