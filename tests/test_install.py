@@ -42,6 +42,9 @@ def test_wheel_contains_the_data(wheel: Path) -> None:
     assert "sarcoform/_data/foods/ingredients.csv" in names
     presets = {Path(n).name for n in names if n.startswith("sarcoform/_data/constraints/")}
     assert {p.name for p in (ROOT / "constraints").glob("*.toml")} <= presets
+    packs = {Path(n).name for n in names if n.startswith("sarcoform/_data/regulations/packs/")}
+    assert {p.name for p in (ROOT / "regulations" / "packs").glob("*.toml")} <= packs
+    assert "sarcoform/report/spec_sheet.typ" in names  # the specification sheet's layout
 
 
 def test_installed_copy_solves_from_its_own_data(wheel: Path, tmp_path: Path) -> None:
