@@ -212,3 +212,15 @@ def test_pack_files_ship_in_the_wheel_config() -> None:
     text = (ROOT / "pyproject.toml").read_text()
     assert '"regulations" = "sarcoform/_data/regulations"' in text
     assert set(pack_paths()) >= {"gb29922_10plus_full", "cahmb_cn_nhc"}
+
+
+def test_spec_sheet_states_the_packs_the_blend_meets(foods: sf.FoodTable) -> None:
+    from sarcoform.report.spec_sheet import spec_sheet
+
+    spec = sf.with_packs(sf.load_spec(), ["gb29922_10plus_full", "cahmb_cn_nhc"])
+    result = sf.solve(foods, spec, solver="highs")
+    facts = dict(spec_sheet(result, spec=spec).facts)
+    # gb29922: protein per 100 kJ (merged with the preset's own) and sodium; cahmb_cn_nhc: per day.
+    assert (
+        facts["Rule packs"] == "gb29922_10plus_full (2 bounds), cahmb_cn_nhc (1 bound): all met, re-checked"
+    )

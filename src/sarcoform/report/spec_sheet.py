@@ -225,17 +225,31 @@ def _objective_words(result: Result) -> str:
 def _facts(result: Result, spec: ConstraintSet | None, batch_kg: float) -> tuple[tuple[str, str], ...]:
     serving = "free mass" if result.serving_g is None else f"{number(result.serving_g, 'amount')} g"
     facts = [
-        ("Brief", result.spec_name + (f" ({spec._where.file})" if spec is not None and spec._where else "")),
+        ("Brief", result.spec_name + (f" — {spec._where.file}" if spec is not None and spec._where else "")),
         ("Serving", f"{serving}, {result.servings_per_day:g} a day"),
         ("Objective", _objective_words(result)),
         ("Status", _status_words(result)),
         ("Batch", f"{batch_kg:g} kg"),
         ("Food table", result.foods_origin),
     ]
-    if spec is not None and spec.include:
-        facts.append(("Rule packs", ", ".join(spec.include)))
+    packs = pack_bounds(result)
+    if packs:
+        held = result.verification is not None and result.verification.ok
+        listed = ", ".join(
+            f"{name} ({len(lines)} bound{'s' * (len(lines) > 1)})" for name, lines in packs.items()
+        )
+        facts.append(("Rule packs", f"{listed}: {'all met, re-checked' if held else 'see verification'}"))
     facts.append(("Solver", f"{result.solver.upper()}, {result.solve_seconds:.2f} s"))
     return tuple(facts)
+
+
+def pack_bounds(result: Result) -> dict[str, list[ConstraintLine]]:
+    """Rule pack → the result's bounds that came from it (their source names the pack)."""
+    out: dict[str, list[ConstraintLine]] = {}
+    for c in result.constraint_lines:
+        for name in dict.fromkeys(re.findall(r"\bpack ([a-z0-9_]+):", c.source or "")):
+            out.setdefault(name, []).append(c)
+    return out
 
 
 def _status_words(result: Result) -> str:
