@@ -75,7 +75,8 @@ class _Writer:
                 Font(italic=True, color="555555"),
             )
         self.section(s.drivers)
-        for sentence in s.binding or ("No bound binds.",):
+        none = "No bound binds." if s.formula.rows else "No blend: nothing to price (see why under Formula)."
+        for sentence in s.binding or (none,):
             self.text(sentence)
         if s.notes and s.formula.rows:
             self.section("Notes")
@@ -127,6 +128,8 @@ class _Writer:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             self.ws.row_dimensions[self.row].height = _height(str(value), sum(WIDTHS[1:]), 10)
         else:
+            if value is None:
+                cell.value = "–"  # unknown: no blend, or a price missing
             cell.number_format = _format(value, kind)
             cell.font = Font(bold=bold, size=12 if bold else 10)
             cell.alignment = Alignment(horizontal="right")
