@@ -112,6 +112,9 @@ def test_pack_and_brief_on_one_bound_take_the_tighter(
     assert f"min {expected:g} g from {who}" in (line.note or "")
     assert "the tighter of the two applies" in (line.note or "")
     assert "mine" in (line.source or "") and "GB 29922" in (line.source or "")
+    assert any(
+        n.startswith("the brief and pack gb29922_10plus_full both bound protein") for n in result.notes
+    )
     # One bound, not two (checked above): the pack's protein-per-100-kJ bound merged into the
     # brief's; the pack's other bound (sodium) is there on its own.
     assert _line(result, "sodium ≥ 20 mg per 100 kJ").source

@@ -223,7 +223,8 @@ class _Compiler:
     def add(self, bound: Bound) -> None:
         same = next((k for k, b in enumerate(self.bounds) if same_pack_bound(b, bound)), None)
         if same is not None:  # a pack and the brief (or two packs) bound one thing: the tighter
-            self.bounds[same] = tighter(self.bounds[same], bound)
+            self.bounds[same], said = tighter(self.bounds[same], bound)
+            self.notes.append(said)
             return
         taken = {b.name for b in self.bounds}
         name, k = bound.name, 2

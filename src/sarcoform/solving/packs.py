@@ -31,8 +31,9 @@ def same_pack_bound(a: Bound, b: Bound) -> bool:
     return _max(a.min, lo) is None or _min(a.max, hi) is None or _max(a.min, lo) <= _min(a.max, hi)  # type: ignore[operator]
 
 
-def tighter(a: Bound, b: Bound) -> Bound:
-    """One bound in `a`'s unit: each side the tighter of a's and b's."""
+def tighter(a: Bound, b: Bound) -> tuple[Bound, str]:
+    """One bound in `a`'s unit, each side the tighter of a's and b's; and what was done,
+    in words (for the result's notes)."""
     lo, hi = _in_unit(b, a.unit)
     new_min, new_max = _max(a.min, lo), _min(a.max, hi)
     said = []
@@ -53,7 +54,7 @@ def tighter(a: Bound, b: Bound) -> Bound:
     note = note + "."
     notes = " ".join(n for n in (note, a.note, b.note) if n)
     owners = " + ".join(dict.fromkeys(p for x in (a, b) for p in _owners(x)))
-    return replace(a, min=new_min, max=new_max, source=sources or None, note=notes, pack=owners)
+    return replace(a, min=new_min, max=new_max, source=sources or None, note=notes, pack=owners), note
 
 
 def _owners(bound: Bound) -> list[str]:
