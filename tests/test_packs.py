@@ -222,8 +222,23 @@ def test_spec_sheet_states_the_packs_the_blend_meets(foods: sf.FoodTable) -> Non
 
     spec = sf.with_packs(sf.load_spec(), ["gb29922_10plus_full", "cahmb_cn_nhc"])
     result = sf.solve(foods, spec, solver="highs")
-    facts = dict(spec_sheet(result, spec=spec).facts)
+    sheet = spec_sheet(result, spec=spec)
+    facts = dict(sheet.facts)
     # gb29922: protein per 100 kJ (merged with the preset's own) and sodium; cahmb_cn_nhc: per day.
     assert (
         facts["Rule packs"] == "gb29922_10plus_full (2 bounds), cahmb_cn_nhc (1 bound): all met, re-checked"
+    )
+    assert sheet.compliance is not None
+    rows = {row[0]: row for row in sheet.compliance.rows}
+    assert set(rows) == {
+        "protein ≥ 0.7 g per 100 kJ",
+        "sodium ≥ 20 mg per 100 kJ",
+        "1.5 ≤ cahmb ≤ 3 g per day",
+    }
+    assert all(row[2] == "met" for row in rows.values())
+    sodium = next(n for n in result.nutrient_lines if n.nutrient == "sodium_mg")
+    energy = next(n for n in result.nutrient_lines if n.nutrient == "energy_kj")
+    assert sodium.per_serving is not None and energy.per_serving is not None
+    assert rows["sodium ≥ 20 mg per 100 kJ"][1].value == pytest.approx(
+        100 * sodium.per_serving / energy.per_serving, rel=5e-3
     )

@@ -100,6 +100,7 @@ def _data(sheet: SpecSheet) -> dict[str, Any]:
         "costs": [[label, number(value, "money")] for label, value in sheet.costs],
         "formula": _table(sheet.formula),
         "composition": _table(sheet.composition),
+        "compliance": None if sheet.compliance is None else _table(sheet.compliance),
         "declaration": None
         if sheet.declaration is None
         else {

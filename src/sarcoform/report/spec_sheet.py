@@ -83,6 +83,7 @@ class SpecSheet:
     batch_kg: float
     composition: Table  # calculated amounts per serving and per 100 g
     declaration: Declaration | None
+    compliance: Table | None  # the bounds of the rule packs the brief includes, value against limit
     binding: tuple[str, ...]  # binding constraints with their shadow prices, in plain words
     drivers: str  # heading of the binding constraints: what the objective depends on
     verification: str
@@ -122,6 +123,7 @@ def spec_sheet(
         batch_kg=batch_kg,
         composition=_composition(result),
         declaration=declaration,
+        compliance=_compliance(result),
         binding=tuple(_binding_words(result)),
         drivers=(
             "What the cost depends on"
@@ -241,6 +243,28 @@ def _facts(result: Result, spec: ConstraintSet | None, batch_kg: float) -> tuple
         facts.append(("Rule packs", f"{listed}: {'all met, re-checked' if held else 'see verification'}"))
     facts.append(("Solver", f"{result.solver.upper()}, {result.solve_seconds:.2f} s"))
     return tuple(facts)
+
+
+def _compliance(result: Result) -> Table | None:
+    """Each rule-pack bound: the limit, the blend's value, met or not, and its pack(s)."""
+    packs = pack_bounds(result)
+    if not packs or not result.blend_lines:
+        return None
+    rows = []
+    for c in dict.fromkeys(c for lines in packs.values() for c in lines):
+        names = ", ".join(p for p, lines in packs.items() if c in lines)
+        value = Declared(
+            None if c.value is None else float(number(c.value, "amount").replace(",", "")), c.unit
+        )
+        rows.append((c.label, value, "met" if _met(c) else "NOT MET", names))
+    return Table(("Limit", "blend", "", "rule pack"), ("text", "declared", "text", "text"), tuple(rows))
+
+
+def _met(c: ConstraintLine) -> bool:
+    if c.value is None:
+        return False
+    tol = 1e-6 * max(1.0, abs(c.value))
+    return (c.min is None or c.value >= c.min - tol) and (c.max is None or c.value <= c.max + tol)
 
 
 def pack_bounds(result: Result) -> dict[str, list[ConstraintLine]]:

@@ -82,6 +82,9 @@ class _Writer:
             self.section("Notes")
             for note in s.notes:
                 self.text(note)
+        if s.compliance is not None:
+            self.section("Regulatory limits (rule packs)")
+            self.table(s.compliance)
         self.section("Sources")
         for source in s.sources:
             self.text(source, Font(size=8))
