@@ -27,8 +27,8 @@ from ..model.foods import FoodTable
 from ..model.spec import BASES, ConstraintSet, NutrientBound
 from . import practical
 from .compile import Compiled, compile_brief
-from .diagnose import elements, without
-from .relax import extreme, with_bound
+from .elements import elements, with_bound, without
+from .relax import extreme
 
 if TYPE_CHECKING:
     import pandas as pd
