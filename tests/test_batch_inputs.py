@@ -282,7 +282,7 @@ def test_a_workbook_can_carry_its_own_foods_and_brief(tmp_path: Path) -> None:
     book = tmp_path / "line.xlsx"
     brief = sf.load_spec("milk_beverage_powder")
     foods = sf.load_foods().with_prices({"smp": 2.0})
-    write_template(book, foods, brief)
+    write_template(foods, brief, book)
     wb = load_workbook(book)
     ws = wb.create_sheet("Products")
     ws.append(["name", "brief", "serving_g"])

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from .errors import InputError, SarcoformError, UsageError
+
+if TYPE_CHECKING:
+    from .solving.backends import SolverName
 
 app = typer.Typer(
     name="sarcoform",
@@ -28,6 +31,12 @@ Solver = Annotated[str, typer.Option("--solver", help="cbc (default, via PuLP) o
 TimeLimit = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Seconds the solver may take.")
 ]
+
+
+def _solver(name: str) -> SolverName:
+    """The --solver text as the library's solver type; the library checks it (a UsageError
+    names the choices), so an unknown solver reads the same from the CLI and from Python."""
+    return cast("SolverName", name)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -85,7 +94,7 @@ def solve(
         refuse_overwriting_input(output, book, foods, constraints)
         if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
@@ -196,7 +205,7 @@ def template(
 
         refuse_overwriting_input(output, foods, constraints)
         table = load_foods(foods) if foods else None
-        write_template(output, table, load_spec(constraints) if constraints else None)
+        write_template(table, load_spec(constraints) if constraints else None, output)
     typer.echo(f"written: {output}")
 
 
@@ -244,7 +253,7 @@ def frontier(
     from .solving.frontier import frontier as sweep
 
     spec = load_spec(constraints)
-    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
+    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=_solver(solver))
     if table.attrs.get("status") != "optimal":
         typer.echo(
             "no curve: the brief is infeasible even without a floor on the nutrient; run"
@@ -365,7 +374,7 @@ def batch(
             food_table,
             list(inputs.products),
             price_scenarios,
-            solver=solver,  # type: ignore[arg-type]  # checked by solve_batch: a UsageError names the choices
+            solver=_solver(solver),
             workers=None if client else (workers or _auto_workers(inputs, price_scenarios, solver)),
             executor=client.get_executor() if client else None,
             time_limit=time_limit,

@@ -9,18 +9,19 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, Problem, UsageError
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
+from ..solving.backends import SolverName
 from ..solving.compile import compile_brief
 from ..solving.fastpath import known_patterns, priced
 from .inputs import PriceScenarios, Product, name_problems
 
-BatchSolver = Literal["highs", "cbc"]
+BatchSolver = SolverName  # highs: the fast path (the default); cbc: the regular path
 SOLVERS: tuple[BatchSolver, ...] = (
     "highs",
     "cbc",
@@ -49,7 +50,7 @@ class Task:
     scenarios: tuple[str, ...]
     prices: np.ndarray  # (scenarios × foods) price per kg, NaN = unknown
     nutrients: tuple[str, ...]
-    solver: str
+    solver: BatchSolver
     time_limit: float | None
 
 
@@ -62,7 +63,7 @@ class BatchPlan:
     scenarios: tuple[str, ...]
     prices: np.ndarray  # (scenarios × foods)
     nutrients: tuple[str, ...]  # constrained nutrient columns of any product, for the table
-    solver: str
+    solver: BatchSolver
     time_limit: float | None
 
     @cached_property

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import SarcoformError
 from ..model.result import Result
+from ..solving.backends import SolverName
 from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
@@ -118,7 +119,7 @@ def _per_serving(x: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.nda
     return np.where(unknown, np.nan, amounts)
 
 
-def _regular(task: Task, rows: Iterable[int], solver: str) -> list[Item]:
+def _regular(task: Task, rows: Iterable[int], solver: SolverName) -> list[Item]:
     from ..solving.engine import solve
 
     out = []

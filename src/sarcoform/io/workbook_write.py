@@ -473,7 +473,7 @@ def save(wb: Workbook, path: Path | str) -> None:
         raise SarcoformError(f"cannot write {path}: {err.strerror or err}") from None
 
 
-def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> None:
+def write_workbook(foods: FoodTable, spec: ConstraintSet, path: Path | str) -> None:
     """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write workbooks as .xlsx", str(path)))
@@ -484,12 +484,10 @@ def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> N
     save(wb, path)
 
 
-def write_template(
-    path: Path | str, foods: FoodTable | None = None, spec: ConstraintSet | None = None
-) -> None:
+def write_template(foods: FoodTable | None, spec: ConstraintSet | None, path: Path | str) -> None:
     """An input workbook prefilled with the embedded ingredients and the default brief."""
     from . import load_foods, load_spec
 
     spec = spec or load_spec()
     batch_kg = spec.batch_size_kg or DEFAULT_BATCH_KG
-    write_workbook(path, foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg))
+    write_workbook(foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg), path)
