@@ -51,7 +51,7 @@ def rewrite(
 
 
 def foods_part(path: Path) -> str:
-    return xlsx._inspect(*xlsx._key(path)).parts["Foods"]
+    return xlsx.sheet_parts(path)["Foods"]
 
 
 class NoCalamine:
