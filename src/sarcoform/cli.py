@@ -261,14 +261,10 @@ def frontier(
             err=True,
         )
         raise typer.Exit(1)
-    from .report.frontier import axis_labels
+    from .report.frontier import frontier_lines
 
-    level, cost, marginal = axis_labels(table)
-    typer.echo(f"{spec.name}: least cost against {level}")
-    typer.echo(f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend")
-    for row in table.itertuples(index=False):
-        typer.echo(f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}")
-    typer.echo(f"columns: {level}; {cost}; {marginal}")
+    for line in frontier_lines(table, spec.name):
+        typer.echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
