@@ -177,7 +177,10 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
         out.append(f"{key} = {_value(value)}")
-    for section in sections.TABLES:
+    # Settings before bounds, one-entry tables before per-column patterns: [serving],
+    # [background], [cost], [amino_acid_pattern]; then [derived], then the lists.
+    tables = sorted(sections.TABLES, key=lambda t: (t.bound, t.shape == "pattern"))
+    for section in tables:
         if section.shape != "mapping" and section.toml in data:
             out.append("")
             out.append(f"[{section.toml}]")
