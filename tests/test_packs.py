@@ -190,7 +190,7 @@ def test_included_brief_round_trips_through_toml_and_workbook(tmp_path: Path, fo
     from sarcoform.io.workbook_write import write_workbook
 
     book = tmp_path / "brief.xlsx"
-    write_workbook(book, foods, spec)
+    write_workbook(foods, spec, book)
     again = sf.load_spec(book)
     assert again.include == spec.include
     assert [e for e in again.nutrients if e.pack] == [e for e in spec.nutrients if e.pack]

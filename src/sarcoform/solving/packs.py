@@ -10,19 +10,52 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any, Literal, Protocol
 
 from ..model.packs import RulePack
 from ..model.units import UNIT_LABELS, conversion
 
-if TYPE_CHECKING:
-    from .compile import Bound, Compiled
+
+class PackBound(Protocol):
+    """What merging needs of a compiled bound (`solving.compile.Bound`, a dataclass); a
+    protocol, so that this module does not import the compiler that calls it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def min(self) -> float | None: ...
+    @property
+    def max(self) -> float | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def pack(self) -> str | None: ...
+
+    def describe(self, side: Literal["min", "max"] | None = None) -> str: ...
+
+
+class CompiledBrief(Protocol):
+    """What `pack_lines` reads of a compiled brief (`solving.compile.Compiled`)."""
+
+    @property
+    def bounds(self) -> Sequence[PackBound]: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
+
 
 BRIEF = "brief"  # the brief's own bound, among the owners of a merged one
 _CODES = {label: code for code, label in UNIT_LABELS.items()}
 
 
-def same_pack_bound(a: Bound, b: Bound) -> bool:
+def same_pack_bound(a: PackBound, b: PackBound) -> bool:
     """Two nutrient bounds on one column and basis, at least one from a rule pack, that
     do not contradict each other."""
     if a.kind != "nutrient" or b.kind != "nutrient" or a.name != b.name or not (a.pack or b.pack):
@@ -31,7 +64,7 @@ def same_pack_bound(a: Bound, b: Bound) -> bool:
     return _max(a.min, lo) is None or _min(a.max, hi) is None or _max(a.min, lo) <= _min(a.max, hi)  # type: ignore[operator]
 
 
-def tighter(a: Bound, b: Bound) -> tuple[Bound, str]:
+def tighter[B: PackBound](a: B, b: B) -> tuple[B, str]:
     """One bound in `a`'s unit, each side the tighter of a's and b's; and what was done,
     in words (for the result's notes)."""
     lo, hi = _in_unit(b, a.unit)
@@ -54,23 +87,24 @@ def tighter(a: Bound, b: Bound) -> tuple[Bound, str]:
     note = note + "."
     notes = " ".join(n for n in (note, a.note, b.note) if n)
     owners = " + ".join(dict.fromkeys(p for x in (a, b) for p in _owners(x)))
-    return replace(a, min=new_min, max=new_max, source=sources or None, note=notes, pack=owners), note
+    merged: Any = replace(a, min=new_min, max=new_max, source=sources or None, note=notes, pack=owners)  # type: ignore[type-var]
+    return merged, note
 
 
-def _owners(bound: Bound) -> list[str]:
+def _owners(bound: PackBound) -> list[str]:
     """Where a bound came from: pack names, and BRIEF for the brief's own."""
     return (bound.pack or BRIEF).split(" + ")
 
 
-def _who(bound: Bound) -> str:
+def _who(bound: PackBound) -> str:
     return " and ".join("the brief" if o == BRIEF else f"pack {o}" for o in _owners(bound))
 
 
-def _phrase(bound: Bound) -> str:
+def _phrase(bound: PackBound) -> str:
     return bound.name.split(" ", 1)[1] if " " in bound.name else ""
 
 
-def _in_unit(b: Bound, unit: str) -> tuple[float | None, float | None]:
+def _in_unit(b: PackBound, unit: str) -> tuple[float | None, float | None]:
     f = conversion(_CODES.get(b.unit, b.unit), _CODES.get(unit, unit))
     if f is None:  # one column, so one kind of unit: cannot happen
         raise ValueError(f"{b.name}: cannot convert {b.unit} to {unit}")
@@ -85,7 +119,7 @@ def _min(x: float | None, y: float | None) -> float | None:
     return y if x is None else x if y is None else min(x, y)
 
 
-def pack_lines(compiled: Compiled, packs: Sequence[RulePack]) -> list[str]:
+def pack_lines(compiled: CompiledBrief, packs: Sequence[RulePack]) -> list[str]:
     """What each included pack contributes to a compiled brief, for `sarcoform check`:
     every bound it set (and where the brief's own was tighter), what it leaves out, and
     what the food table cannot check."""
