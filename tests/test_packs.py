@@ -21,6 +21,7 @@ CLAUSES = [
     # pack, nutrient, basis, unit, min, max
     ("gb29922_10plus_full", "protein", "per_100kj", "g", 0.7, None),  # ≥ 0.7 g/100 kJ
     ("gb29922_10plus_full", "sodium", "per_100kj", "mg", 20, None),  # 2013 Table 1: 20 / N.S.
+    ("gb29922_10plus_full", "energy_kj", "per_100ml", "kj", 295, None),  # ≥ 295 kJ per 100 mL
     ("gb14880_formulated_milk_powder", "vitamin_d", "per_100g", "ug", 63 / 10, 125 / 10),  # µg/kg
     ("cahmb_cn_nhc", "cahmb", "day", "g", None, 3.0),
     ("cahmb_ca_health_canada", "cahmb", "serving", "g", None, 1.5),
@@ -173,6 +174,22 @@ def test_pack_bound_on_a_nutrient_the_table_lacks_is_said_not_checked() -> None:
     assert any(n.startswith("pack gb29922_10plus_full: sodium not checked") for n in result.notes)
 
 
+def test_energy_per_100_ml_binds_per_serving_once_the_volume_is_known(foods: sf.FoodTable) -> None:
+    """GB 29922: ≥ 295 kJ per 100 mL as drunk. 250 mL per serving: ≥ 737.5 kJ per serving."""
+    text = BASE.format(packs='"gb29922_10plus_full"').replace(
+        "servings_per_day = 2", "servings_per_day = 2\nreconstitution_ml = 250"
+    )
+    spec = _brief(text.replace("min = 180", "min = 100"))
+    result = sf.solve(foods, spec, solver="highs")
+    assert result.ok
+    line = _line(result, "energy ≥ 737.5 kJ per serving")
+    assert "295 kJ (70 kcal) per 100 mL" in (line.source or "") and "250 mL" in (line.note or "")
+    energy = next(n for n in result.nutrient_lines if n.nutrient == "energy_kj")
+    assert energy.per_serving is not None and 100 * energy.per_serving / 250 >= 295 - 1e-6
+    without = _brief(BASE.format(packs='"gb29922_10plus_full"'))
+    assert not [e for e in without.nutrients if e.name == "energy_kj"]  # said by check instead
+
+
 def test_unknown_pack_is_a_located_input_error() -> None:
     with pytest.raises(sf.InputError) as err:
         _brief('name = "t"\ninclude = ["gb29922_10plus_ful"]\n')
@@ -208,7 +225,8 @@ def test_check_says_which_pack_each_bound_came_from(tmp_path: Path) -> None:
     assert "pack gb29922_10plus_full: GB 29922" in out
     assert "protein ≥ 0.7 g per 100 kJ" in out and "tighter than the brief's 0.6" in out
     assert "sodium ≥ 20 mg per 100 kJ" in out and "GB 29922-2013 Table 1" in out
-    assert "not enforced: energy" in out
+    assert "not checked: energy_kj ≥ 295 kJ per 100 mL" in out and "reconstitution_ml" in out
+    assert "not enforced: high-quality protein" in out
 
 
 def test_pack_files_ship_in_the_wheel_config() -> None:

@@ -27,7 +27,9 @@ class PackBound(Bounded):
     """One limit of a standard: a nutrient's min and/or max on one basis."""
 
     nutrient: str  # a nutrient (protein) or column (protein_g) of the food table
-    basis: Basis
+    # per_100ml: per 100 mL of the product as drunk; a bound per serving once the brief
+    # gives the volume one serving makes up to ([serving] reconstitution_ml).
+    basis: Basis | Literal["per_100ml"]
     unit: str  # the unit the clause states the limit in (g, mg, ug, kcal, kj)
     clause: str  # standard, table/clause and the limit as the text words it
     status: Status
@@ -75,23 +77,42 @@ class RulePack(BaseModel):
     bounds: tuple[PackBound, ...] = Field(default=(), alias="bound")
     not_enforced: tuple[NotEnforced, ...] = ()
 
-    def entries(self) -> tuple[NutrientBound, ...]:
-        """The pack's limits as brief entries (each knows its pack; source = clause)."""
+    def entries(self, reconstitution_ml: float | None = None) -> tuple[NutrientBound, ...]:
+        """The pack's limits as brief entries (each knows its pack; source = clause).
+
+        A limit per 100 mL becomes one per serving (× reconstitution_ml / 100) when the
+        volume is known, and is left out otherwise (`unchecked` says which).
+        """
         out = []
         for b in self.bounds:
             flag = "" if b.status == "verified" else f" {b.status}"
-            entry = NutrientBound(
-                name=b.nutrient,
-                basis=b.basis,
-                unit=b.unit,
-                min=b.min,
-                max=b.max,
-                pack=self.name,
-                source=f"pack {self.name}: {b.clause}{flag} (read from {b.source or self.source})",
-                note=b.note,
+            source = f"pack {self.name}: {b.clause}{flag} (read from {b.source or self.source})"
+            lo, hi, basis, note = b.min, b.max, b.basis, b.note
+            if basis == "per_100ml":
+                if reconstitution_ml is None:
+                    continue
+                k = reconstitution_ml / 100
+                lo, hi = (None if lo is None else lo * k), (None if hi is None else hi * k)
+                basis = "serving"
+                said = f"per 100 mL × {reconstitution_ml:g} mL per serving ([serving] reconstitution_ml)"
+                note = f"{said}. {note}" if note else said
+            out.append(
+                NutrientBound(
+                    name=b.nutrient,
+                    basis=basis,
+                    unit=b.unit,
+                    min=lo,
+                    max=hi,
+                    pack=self.name,
+                    source=source,
+                    note=note,
+                )
             )
-            out.append(entry)
         return tuple(out)
+
+    def unchecked(self, reconstitution_ml: float | None) -> tuple[PackBound, ...]:
+        """Limits `entries` leaves out: per 100 mL without a reconstitution volume."""
+        return tuple(b for b in self.bounds if b.basis == "per_100ml" and reconstitution_ml is None)
 
 
 def apply_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSet:
@@ -101,7 +122,8 @@ def apply_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSe
     from a result gives the same brief). Packs must hold every name in `spec.include`.
     """
     own = tuple(e for e in spec.nutrients if e.pack is None)
-    added = tuple(entry for name in spec.include for entry in packs[name].entries())
+    ml = spec.serving.reconstitution_ml
+    added = tuple(entry for name in spec.include for entry in packs[name].entries(ml))
     where = [e._where for e in own]
     nutrients = own + added
     for entry, at in zip(nutrients, [*where, *([spec._where] * len(added))], strict=True):

@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any, Literal, Protocol
 
 from ..model.packs import RulePack
-from ..model.units import UNIT_LABELS, conversion
+from ..model.spec import ConstraintSet
+from ..model.units import UNIT_LABELS, conversion, label
 
 
 class PackBound(Protocol):
@@ -45,6 +46,8 @@ class PackBound(Protocol):
 class CompiledBrief(Protocol):
     """What `pack_lines` reads of a compiled brief (`solving.compile.Compiled`)."""
 
+    @property
+    def spec(self) -> ConstraintSet: ...
     @property
     def bounds(self) -> Sequence[PackBound]: ...
     @property
@@ -133,6 +136,12 @@ def pack_lines(compiled: CompiledBrief, packs: Sequence[RulePack]) -> list[str]:
             lines.append(f"  {b.describe()}")
             lines.append(f"      {b.note if len(names) > 1 else b.source}")
         lines += [f"  {n}" for n in compiled.notes if n.startswith(f"pack {pack.name}:")]
+        for limit in pack.unchecked(compiled.spec.serving.reconstitution_ml):
+            sides = [f"{op} {v:g}" for op, v in (("≥", limit.min), ("≤", limit.max)) if v is not None]
+            lines.append(
+                f"  not checked: {limit.nutrient} {' and '.join(sides)} {label(limit.unit)} per 100 mL"
+                f" ({limit.clause}): set [serving] reconstitution_ml, the volume one serving makes up to"
+            )
         for gap in pack.not_enforced:
             lines.append(f"  not enforced: {gap.nutrient} {gap.requirement} ({gap.clause}): {gap.reason}")
     return lines
