@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -144,16 +144,26 @@ def sheet_with_label(
     foods: FoodTable | None = None,
     standard: str = "cn",
     cjk: bool = True,
+    strict: bool = True,
 ) -> SpecSheet:
     """The sheet with the nutrition declaration, claims and allergens under `standard`
-    (none when there is no blend to label)."""
+    (none when there is no blend to label). `strict=False`: a label that cannot be made
+    leaves the section out and says why in the notes, instead of raising."""
+    from ..errors import InputError
     from .label import label
 
     found = None
+    said: list[str] = []
     if result.blend_lines and result.serving_g:
         ml = spec.serving.reconstitution_ml if spec is not None else None
-        found = declaration(label(result, standard, foods=foods, reconstitution_ml=ml), cjk=cjk)
-    return spec_sheet(result, spec=spec, foods=foods, declaration=found)
+        try:
+            found = declaration(label(result, standard, foods=foods, reconstitution_ml=ml), cjk=cjk)
+        except InputError as err:
+            if strict:
+                raise
+            said = [f"no nutrition declaration: {p.message}" for p in err.problems]
+    sheet = spec_sheet(result, spec=spec, foods=foods, declaration=found)
+    return replace(sheet, notes=(*said, *sheet.notes)) if said else sheet
 
 
 def declaration(lab: Label, *, cjk: bool = True) -> Declaration:

@@ -86,7 +86,7 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         _diagnosis(wb, result)
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
-    add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods))  # first: the one-page sheet
+    add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods, strict=False))  # first sheet
     return wb
 
 
