@@ -36,33 +36,46 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
-    from . import load_foods, load_spec
+# One input convention for every command (io/inputs.py): BOOK.xlsx, or -f/-c, or a mix.
+Book = Annotated[
+    Path | None,
+    typer.Argument(help="Input workbook (.xlsx): its Foods sheet and its brief; -f/-c replace either."),
+]
+Foods = Annotated[
+    str | None,
+    typer.Option(
+        "--foods", "-f", help="Food table (.csv/.xlsx); default: BOOK's Foods sheet, else the embedded table."
+    ),
+]
+Brief = Annotated[
+    str | None,
+    typer.Option(
+        "--constraints",
+        "-c",
+        help="Brief: preset name or .toml/.xlsx (an .xlsx also gives its Foods sheet); default: ons_powder.",
+    ),
+]
 
-    if book is not None:
-        if book.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise UsageError(
-                f"{book}: give a workbook (.xlsx) here, or use --foods F.csv --constraints C.toml"
-            )
-        return load_foods(foods or book), load_spec(constraints or book)
-    return load_foods(foods), load_spec(constraints)
+
+def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> Any:
+    """The resolved inputs; what was replaced or defaulted is said first, on stderr."""
+    from .io.inputs import resolve_inputs
+
+    inputs = resolve_inputs(book, foods, constraints)
+    _notes(inputs.notes)
+    return inputs
+
+
+def _notes(notes: Any) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command()
 def solve(
-    book: Annotated[
-        Path | None, typer.Argument(help="Input workbook (.xlsx) with Foods and brief sheets.")
-    ] = None,
-    foods: Annotated[
-        str | None,
-        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
-    ] = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option(
-            "--constraints", "-c", help="Brief: preset name or .toml/.xlsx file; default: ons_powder."
-        ),
-    ] = None,
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
     objective: Annotated[
         str | None, typer.Option("--objective", help="min_cost, max:<nutrient> or min:<nutrient>.")
     ] = None,
@@ -76,7 +89,8 @@ def solve(
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
 
-    food_table, spec = _inputs(book, foods, constraints)
+    inputs = _inputs(book, foods, constraints)
+    food_table, spec = inputs.foods, inputs.spec
     if objective is not None:
         spec = _with_objective(spec, objective)
     if output is not None:
@@ -165,14 +179,19 @@ def list_foods(
 @app.command()
 def check(
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(help="Food tables (.csv/.xlsx) and briefs (.toml/.xlsx) to check together."),
-    ],
+    ] = None,
+    foods: Foods = None,
+    constraints: Brief = None,
 ) -> None:
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    problems = check_inputs(inputs)
+    given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
+    if not given:
+        raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
+    problems = check_inputs(given)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
@@ -242,29 +261,44 @@ def convert(
 
 @app.command()
 def frontier(
-    foods: Annotated[
-        str | None, typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: embedded.")
-    ] = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option("--constraints", "-c", help="Brief: preset or .toml/.xlsx; default: ons_powder."),
-    ] = None,
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
     nutrient: Annotated[str, typer.Option("--nutrient", help="The nutrient to sweep.")] = "leucine",
     basis: Annotated[
         str | None, typer.Option("--basis", help="meal, serving, day, …; default: the brief's own bound's.")
     ] = None,
     points: Annotated[int, typer.Option("--points", min=2, max=500, help="Levels on the curve.")] = 11,
+    start: Annotated[
+        float | None, typer.Option("--from", help="First level; default: the least-cost blend's.")
+    ] = None,
+    stop: Annotated[
+        float | None, typer.Option("--to", help="Last level; default: the most the brief allows.")
+    ] = None,
+    step: Annotated[
+        float | None, typer.Option("--step", help="Distance between levels (instead of --points).")
+    ] = None,
     solver: Annotated[str, typer.Option("--solver", help="highs (default: fast) or cbc.")] = "highs",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write OUT.csv, OUT.png and OUT.xlsx (a chart).")
     ] = None,
 ) -> None:
     """Least cost against a nutrient level (ε-constraint): the cost of each extra 0.1 g."""
-    from . import load_foods, load_spec
     from .solving.frontier import frontier as sweep
 
-    spec = load_spec(constraints)
-    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
+    inputs = _inputs(book, foods, constraints)
+    spec = inputs.spec
+    table = sweep(
+        inputs.foods,
+        spec,
+        nutrient,
+        points=points,
+        basis=basis,
+        start=start,
+        stop=stop,
+        step=step,
+        solver=solver,
+    )
     if table.attrs.get("status") != "optimal":
         typer.echo(
             "no curve: the brief is infeasible even without a floor on the nutrient; run"
@@ -272,20 +306,16 @@ def frontier(
             err=True,
         )
         raise typer.Exit(1)
-    from .report.frontier import axis_labels
+    from .report.frontier import text_lines
 
-    level, cost, marginal = axis_labels(table)
-    typer.echo(f"{spec.name}: least cost against {level}")
-    typer.echo(f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend")
-    for row in table.itertuples(index=False):
-        typer.echo(f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}")
-    typer.echo(f"columns: {level}; {cost}; {marginal}")
+    for line in text_lines(table, _console().width):
+        typer.echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
 
         for path in outputs(output).values():
-            refuse_overwriting_input(path, foods, constraints)
+            refuse_overwriting_input(path, book, foods, constraints)
         for path in write_frontier(table, output):
             typer.echo(f"written: {path}")
 
@@ -310,10 +340,10 @@ def diff(
 def _read_result(path: Path) -> Any:
     """A Result JSON file; a results workbook is re-solved from the inputs it carries."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from . import load_foods, load_spec
         from .solving.engine import solve as run
 
-        result = run(load_foods(path), load_spec(path))
+        inputs = _inputs(path, None, None)
+        result = run(inputs.foods, inputs.spec)
         return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
     from .io.result_json import read_result_json
 
@@ -323,8 +353,12 @@ def _read_result(path: Path) -> Any:
 @app.command()
 def batch(
     book: Annotated[
-        Path, typer.Argument(help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv;"
+            " or an input workbook (one product)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Results: .xlsx (items, pivot, chart), .csv or .parquet."),
@@ -333,9 +367,10 @@ def batch(
         Path | None,
         typer.Option("--scenarios", "-s", help="Price scenarios (.csv/.xlsx/.toml); default: those in BOOK."),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     workers: Annotated[
         int | None,
@@ -355,19 +390,17 @@ def batch(
     time_limit: TimeLimit = None,
 ) -> None:
     """Solve every product under every price scenario; results as they finish, resumable."""
-    from . import load_foods
-    from .io.batch_files import journal_path, read_products, read_scenarios
+    from .io.batch_files import journal_path, read_scenarios
     from .io.files import refuse_overwriting_input
     from .report.batch_workbook import check_batch_output, write_batch_output
     from .solving.batch import solve_batch
 
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     price_scenarios = read_scenarios(scenarios) if scenarios else inputs.scenarios
     journal = None
     if output is not None:
         check_batch_output(output)
-        refuse_overwriting_input(output, book, foods, scenarios)
+        refuse_overwriting_input(output, book, foods, constraints, scenarios)
         journal = journal_path(output)
         if journal.exists() and not resume:
             raise UsageError(
@@ -409,6 +442,15 @@ def batch(
             journal.unlink(missing_ok=True)  # the output now holds every item
     _print_batch(result, output)
     raise typer.Exit(result.exit_code)
+
+
+def _products(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
+    """Products and their food table, by the same input convention as `solve`."""
+    from .io.inputs import resolve_products
+
+    inputs, notes = resolve_products(book, foods, constraints)
+    _notes(notes)
+    return inputs, inputs.foods
 
 
 def _auto_workers(inputs: Any, scenarios: Any, solver: str) -> int:
@@ -480,18 +522,19 @@ def _print_batch(result: Any, output: Path | None) -> None:
 @app.command()
 def multiblend(
     book: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Products with volume_kg (workbook, .toml or .csv), with their availability."),
-    ],
+    ] = None,
     availability: Annotated[
         Path | None,
         typer.Option(
             "--availability", "-a", help="id, available_kg (.csv/.xlsx); default: BOOK's Availability."
         ),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Plan at the prices of this scenario of BOOK.")
@@ -503,16 +546,16 @@ def multiblend(
     """Share scarce ingredients across products at least total cost (one joint LP)."""
     from rich.table import Table
 
-    from . import load_foods
-    from .io.batch_files import read_availability, read_products
+    from .io.batch_files import read_availability
     from .report.batch_workbook import write_multiblend_output
     from .solving.multiblend import solve_multiblend
 
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     limits = read_availability(availability) if availability else inputs.availability
     if limits is None:
-        raise UsageError(f"{book}: no availability: add an Availability sheet or give --availability FILE")
+        raise UsageError(
+            f"{book or constraints}: no availability: add an Availability sheet or give --availability FILE"
+        )
     prices = None
     if scenario is not None:
         if inputs.scenarios is None or scenario not in inputs.scenarios.prices:
@@ -521,7 +564,7 @@ def multiblend(
     if output is not None:
         from .io.files import refuse_overwriting_input
 
-        refuse_overwriting_input(output, book, availability, foods)
+        refuse_overwriting_input(output, book, availability, foods, constraints)
     plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
     if output is not None:
         write_multiblend_output(plan, output)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SUFFIXES = (".csv", ".png", ".xlsx")
+STEP = 0.1
 
 
 def outputs(stem: Path | str) -> dict[str, Path]:
@@ -42,13 +43,72 @@ def axis_labels(frame: pd.DataFrame) -> tuple[str, str, str]:
     )
 
 
+def text_lines(frame: pd.DataFrame, width: int = 100) -> list[str]:
+    """The curve for the terminal: a table with units, where the marginal cost changes, notes."""
+    level, cost, marginal = axis_labels(frame)
+    unit = str(frame.attrs.get("unit") or "")
+    lines = [f"{frame.attrs.get('brief', '')}: least cost against {level}"]
+    lines.append(f"{'level':>10} {'cost':>10} {'+' + format(STEP, 'g') + ' ' + unit + ' costs':>14}  blend")
+    room = max(30, width - 38)
+    for row in frame.itertuples(index=False):
+        more = f"{row[2]:.4g}" if row[2] == row[2] else "at the limit"
+        blend = _pack(str(row[3]).split(", "), room)
+        lines.append(f"{row[0]:>10.4g} {row[1]:>10.4g} {more:>14}  {blend[0]}")
+        lines += [" " * 38 + part for part in blend[1:]]
+    lines.append(f"columns: {level}; {cost}; {marginal}")
+    xs, ys = marginal_steps(frame)
+    if len(ys) > 2:
+        lines.append(f"marginal cost by range ({frame.attrs.get('currency', '')} per extra {STEP:g} {unit}):")
+        for lo, hi, m in zip(xs, xs[1:], ys, strict=False):
+            digits = next((d for d in range(4, 9) if f"{lo:.{d}g}" != f"{hi:.{d}g}"), 9)
+            lines.append(f"  {lo:.{digits}g} to {hi:.{digits}g} {unit}: {m:.4g}")
+    lines += [f"note: {note}" for note in frame.attrs.get("notes") or []]
+    return lines
+
+
+def _pack(items: list[str], width: int) -> list[str]:
+    """Items joined by ", " into lines of at most `width` characters (an item is never split)."""
+    lines = [""]
+    for item in items:
+        if lines[-1] and len(lines[-1]) + 2 + len(item) > width:
+            lines[-1] += ","
+            lines.append("")
+        lines[-1] += f", {item}" if lines[-1] else item
+    return lines
+
+
 def write_frontier(frame: pd.DataFrame, stem: Path | str) -> list[Path]:
     """Write OUT.csv, OUT.png and OUT.xlsx (each atomically); returns the paths."""
     paths = outputs(stem)
-    write_csv(list(frame.columns), frame.itertuples(index=False), paths[".csv"])
+    write_csv(list(frame.columns), _rows(frame), paths[".csv"])
     write_png(frame, paths[".png"])
     write_xlsx(frame, paths[".xlsx"])
     return list(paths.values())
+
+
+def _rows(frame: pd.DataFrame) -> list[list[object]]:
+    """The frame's rows, a nan (no more at any cost) as a blank cell."""
+    return [[None if v != v else v for v in row] for row in frame.itertuples(index=False)]
+
+
+def marginal_steps(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The marginal cost as a step function: each value from the level where it starts to the next."""
+    steps = list(frame.attrs.get("steps") or [])
+    if not steps or not len(frame):
+        return [], []
+    end = float(frame["level"].iloc[-1])
+    xs = [float(step[0]) for step in steps] + [end]
+    ys = [float(step[1]) for step in steps]
+    return xs, ys + ys[-1:]
+
+
+def cost_curve(frame: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The least-cost curve through the solved levels and the breakpoints between them."""
+    points = {float(lv): float(c) for lv, c in zip(frame["level"], frame["cost_per_serving"], strict=True)}
+    for step in frame.attrs.get("steps") or []:
+        points.setdefault(float(step[0]), float(step[2]))
+    xs = sorted(points)
+    return xs, [points[x] for x in xs]
 
 
 def write_png(frame: pd.DataFrame, path: Path) -> None:
@@ -61,11 +121,16 @@ def write_png(frame: pd.DataFrame, path: Path) -> None:
     level, cost, marginal = axis_labels(frame)
     fig = Figure(figsize=(7, 4.5), dpi=120)
     ax = fig.add_subplot()
-    ax.plot(frame["level"], frame["cost_per_serving"], marker="o", color="tab:blue")
+    ax.plot(*cost_curve(frame), color="tab:blue")
+    ax.plot(frame["level"], frame["cost_per_serving"], "o", color="tab:blue")
     ax.set_xlabel(level)
     ax.set_ylabel(cost, color="tab:blue")
     twin = ax.twinx()
-    twin.step(frame["level"], frame["marginal_cost_per_0.1"], where="post", color="tab:orange")
+    xs, ys = marginal_steps(frame)
+    twin.step(xs, ys, where="post", color="tab:orange")
+    positive = [y for y in ys if y > 0]
+    if positive and max(positive) > 20 * min(positive):  # steps of very different sizes: all visible
+        twin.set_yscale("symlog", linthresh=min(positive))
     twin.set_ylabel(marginal, color="tab:orange")
     ax.set_title(f"{frame.attrs.get('brief', '')}: cost of more {frame.attrs.get('nutrient', '')}")
     ax.grid(alpha=0.3)
@@ -85,7 +150,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     wb = new_workbook()
     ws = wb.create_sheet("Frontier")
     header = [level, cost, marginal, "blend (g per serving)", "status"]
-    write_rows(ws, header, frame.itertuples(index=False), widths=False)
+    write_rows(ws, header, _rows(frame), widths=False, formats={1: "0.000", 2: "0.0000", 3: "0.0000"})
     for column, width in zip("ABCDE", (22, 22, 26, 80, 10), strict=True):
         ws.column_dimensions[column].width = width
     rows = len(frame)
