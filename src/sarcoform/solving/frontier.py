@@ -266,22 +266,23 @@ def _steps(
 
     for a, b in itertools.pairwise(points):
         search(a, b, 0)
-    steps = [(points[0][0], points[0][2], points[0][1])]
-    for level, slope, cost in sorted(found):
-        if level <= steps[-1][0]:  # a kink at the first level: its right slope replaces the left
-            steps[-1] = (steps[-1][0], slope, steps[-1][2])
-        elif abs(slope - steps[-1][1]) > 1e-9 * scale:
+    # Each solved level's own slope, unless a kink sits at that level: then the right slope.
+    at_level = {lv: (lv, sl, c) for lv, c, sl in points}
+    kinks = {lv: (lv, sl, c) for lv, sl, c in found}
+    steps: list[tuple[float, float, float]] = []
+    for level, slope, cost in sorted({**at_level, **kinks}.values()):
+        if not steps or abs(slope - steps[-1][1]) > 1e-9 * scale:
             steps.append((level, slope, cost))
     return [(level, slope * STEP, cost) for level, slope, cost in steps if level < top]
 
 
 def _right_slopes(rows: list[dict[str, object]], steps: list[tuple[float, float, float]]) -> None:
-    """Each level's marginal cost: the slope of the curve just above it (what +0.1 costs)."""
+    """A level at a kink of the curve gets the slope just above it (what +0.1 costs)."""
+    starts = {lv: m for lv, m, _ in steps}
     for row in rows:
         level = float(row["level"])  # type: ignore[arg-type]
-        here = [m for lv, m, _ in steps if lv <= level * (1 + 1e-12) + 1e-12]
-        if here:
-            row["marginal_cost_per_0.1"] = here[-1]
+        if level in starts:
+            row["marginal_cost_per_0.1"] = starts[level]
 
 
 def _curve_point(row: dict[str, object]) -> tuple[float, float, float]:
