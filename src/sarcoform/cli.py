@@ -66,9 +66,16 @@ def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> An
     return inputs
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """A line of output that may hold text from the user's files: control characters escaped."""
+    from .report.text import printable
+
+    typer.echo(printable(text), err=err)
+
+
 def _notes(notes: Any) -> None:
     for note in notes:
-        typer.echo(f"note: {note}", err=True)
+        _echo(f"note: {note}", err=True)
 
 
 @app.command()
@@ -142,38 +149,42 @@ def presets() -> None:
 
     for name, path in preset_paths().items():
         spec = read_spec_toml(path, label=f"constraints/{path.name}")
-        typer.echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
+        _echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
 
 
 @app.command("foods")
 def list_foods(
-    foods: Annotated[str | None, typer.Option("--foods", "-f", help="Food table; default: embedded.")] = None,
+    book: Book = None,
+    foods: Foods = None,
+    nutrients: Annotated[
+        str,
+        typer.Option(
+            "--nutrients", "-n", help="Nutrient columns to show, comma-separated (protein_g or protein)."
+        ),
+    ] = "protein_g,leucine_g",
 ) -> None:
-    """List the ingredients of a food table with price, protein and leucine."""
-    from rich.table import Table
-
+    """List the ingredients of a food table with price and chosen nutrients (per 100 g)."""
     from . import load_foods
+    from .report.text import print_foods
 
-    table = load_foods(foods)
-    out = Table(title=f"{table.origin}: {len(table)} ingredients", title_justify="left")
-    for col in ("id", "name", "group", "price/kg", "protein g", "leucine g"):
-        out.add_column(col, justify="right" if col[0] in "pl" else "left")
-    protein = table.numbers.get("protein_g")
-    leucine = table.numbers.get("leucine_g")
+    table = load_foods(foods) if foods or book is None else _inputs(book, None, None).foods
+    print_foods(table, _console(), _food_columns(table, nutrients))
 
-    def cell(values: Any, i: int) -> str:
-        return "" if values is None or values[i] != values[i] else f"{values[i]:g}"
 
-    for i, food_id in enumerate(table.ids):
-        out.add_row(
-            food_id,
-            table.names[i],
-            table.text("group", i),
-            cell(table.price_per_kg, i),
-            cell(protein, i),
-            cell(leucine, i),
-        )
-    _console().print(out)
+def _food_columns(table: Any, names: str) -> list[str]:
+    """Column names for `--nutrients`: exact, or a nutrient without its unit (protein → protein_g)."""
+    from .model.units import split_column
+
+    plain = {(split_column(c) or (c, ""))[0]: c for c in table.numbers}
+    chosen = []
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        column = name if name in table.numbers else plain.get(name)
+        if column is None:
+            raise UsageError(
+                f"--nutrients {name}: no such column; the table has {', '.join(sorted(table.numbers))}"
+            )
+        chosen.append(column)
+    return chosen
 
 
 @app.command()
@@ -193,7 +204,7 @@ def check(
         raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
     problems = check_inputs(given)
     for problem in problems:
-        typer.echo(str(problem), err=True)
+        _echo(str(problem), err=True)
     if problems:
         typer.echo(f"{len(problems)} problem{'s' * (len(problems) > 1)} found", err=True)
         raise typer.Exit(2)
@@ -309,7 +320,7 @@ def frontier(
     from .report.frontier import text_lines
 
     for line in text_lines(table, _console().width):
-        typer.echo(line)
+        _echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
@@ -334,7 +345,7 @@ def diff(
         sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
     else:
         for line in d.lines():
-            typer.echo(line)
+            _echo(line)
 
 
 def _read_result(path: Path) -> Any:
@@ -502,6 +513,8 @@ class _BatchProgress:
 def _print_batch(result: Any, output: Path | None) -> None:
     from rich.table import Table
 
+    from .report.text import printable
+
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
     out = Table(title=f"{len(result)} items in {result.seconds:.1f} s: {counts}", title_justify="left")
     summary = result.summary()
@@ -509,12 +522,14 @@ def _print_batch(result: Any, output: Path | None) -> None:
         out.add_column(column, justify="left" if column == "product" else "right")
     for row in summary.itertuples(index=False):
         cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
-        out.add_row(row.product, str(row.optimal), str(row.not_optimal), *cells)
+        out.add_row(printable(row.product), str(row.optimal), str(row.not_optimal), *cells)
     console = _console()
     console.print(out)
     for item in result.items:
         if item.status != "optimal":
-            console.print(f"{item.product} × {item.scenario}: {item.status}: {item.reason}", markup=False)
+            console.print(
+                printable(f"{item.product} × {item.scenario}: {item.status}: {item.reason}"), markup=False
+            )
     if output is not None:
         console.print(f"written: {output}", markup=False)
 
@@ -548,6 +563,7 @@ def multiblend(
 
     from .io.batch_files import read_availability
     from .report.batch_workbook import write_multiblend_output
+    from .report.text import printable
     from .solving.multiblend import solve_multiblend
 
     inputs, food_table = _products(book, foods, constraints)
@@ -570,7 +586,7 @@ def multiblend(
         write_multiblend_output(plan, output)
     console = _console()
     if plan.status != "optimal":
-        console.print(f"no joint plan ({plan.status}): {plan.reason}", markup=False)
+        console.print(printable(f"no joint plan ({plan.status}): {plan.reason}"), markup=False)
         raise typer.Exit(plan.exit_code)
     extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
     console.print(
@@ -582,7 +598,7 @@ def multiblend(
         products.add_column(column, justify="left" if column == "product" else "right")
     for p in plan.products:
         products.add_row(
-            p.product,
+            printable(p.product),
             f"{p.volume_kg:g}",
             f"{p.cost_per_serving:.4f}",
             f"{p.standalone_cost_per_serving:.4f}",
@@ -597,7 +613,7 @@ def multiblend(
         ingredients.add_column(column, justify="left" if column == "id" else "right")
     for i in plan.ingredients:
         ingredients.add_row(
-            i.id,
+            printable(i.id),
             f"{i.available_kg:g}",
             f"{i.used_kg:.6g}",
             f"{i.standalone_kg:.6g}",
@@ -605,7 +621,7 @@ def multiblend(
         )
     console.print(ingredients)
     for note in plan.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(printable(f"note: {note}"), markup=False)
     if output is not None:
         console.print(f"written: {output}", markup=False)
 
@@ -616,12 +632,12 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False)
     except InputError as err:
         for problem in err.problems[:20]:
-            typer.echo(f"error: {problem}", err=True)
+            _echo(f"error: {problem}", err=True)
         if len(err.problems) > 20:
             typer.echo(f"error: … and {len(err.problems) - 20} more", err=True)
         return 2
     except SarcoformError as err:
-        typer.echo(f"error: {err}", err=True)
+        _echo(f"error: {err}", err=True)
         return err.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)
@@ -632,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
             show()  # `sarcoform` alone: the help text
             return 0
         message = err.format_message() if hasattr(err, "format_message") else str(err)
-        typer.echo(f"error: {message}", err=True)
+        _echo(f"error: {message}", err=True)
         return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -640,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as err:  # never a traceback for users; say what broke
-        typer.echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
+        _echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
         return 3
     return int(code or 0)
 
