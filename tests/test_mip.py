@@ -128,9 +128,9 @@ def test_practical_rules_are_verified_independently() -> None:
     lines = {c.name: c for c in r.constraint_lines}
     assert lines["ingredients used"].value == len(r.grams) <= N
     assert lines["minimum inclusion"].value == pytest.approx(min(r.grams.values()))
-    assert lines["ingredients used"].shadow_price is None  # a MIP has no shadow prices
+    assert lines["ingredients used"].shadow_price is None  # not a bound of the fixed-choice LP
     assert r.verification is not None and r.verification.ok and r.verification.checked == len(lines)
-    assert any("no shadow prices" in n for n in r.notes)
+    assert any("with the chosen ingredients fixed" in n for n in r.notes)
 
 
 def test_brief_fields_validate_and_round_trip() -> None:

@@ -144,6 +144,8 @@ class Result(BaseModel):
     verification: Verification | None = None
     diagnosis: Diagnosis | None = None
     gap: float | None = None
+    # Practical (mixed-integer) briefs: the optimum without the count / minimum-inclusion limits.
+    lp_objective_value: float | None = None
     notes: list[str] = Field(default_factory=list)
 
     @property

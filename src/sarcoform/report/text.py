@@ -148,6 +148,9 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             f"{_num(result.cost_per_day)} {result.currency}/day "
             f"({_num(result.serving_g)} g serving, {result.servings_per_day:g}/day)"
         )
+    price = practicality(result)
+    if price is not None:
+        say(f"Practical limits: {price}")
     if result.diagnosis is not None:
         d = result.diagnosis
         say(f"Why: {_reason(d.reason, d.explanation)}", "red")
@@ -165,7 +168,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         _table(
             console,
             f"Blend per {_num(result.serving_g)} g serving (price range: prices per kg at which it stays"
-            " the best)",
+            f" the best{', given these ingredients' if result.lp_objective_value is not None else ''})",
             ["ingredient", "id", "g", "%", f"{result.currency}/kg", result.currency, "price range"],
             [
                 [
@@ -192,7 +195,8 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         top = result.objective_unit.split(" per ")[0]
         _table(
             console,
-            "Constraints (● binding; shadow price: change in the objective per unit more of the bound)",
+            "Constraints (● binding; shadow price: change in the objective per unit more of the bound"
+            f"{', with the chosen ingredients fixed' if result.lp_objective_value is not None else ''})",
             ["constraint", "value", f"shadow price ({top})", "holds for"],
             [
                 [
@@ -260,3 +264,20 @@ def _shadow(result: Result, c: ConstraintLine, top: str) -> str:
     if not c.binding or c.shadow_price is None:
         return ""
     return f"{_num(c.shadow_price, 3)} {shadow_unit(result.objective_unit, c).removeprefix(top + ' ')}"
+
+
+def practicality(result: Result) -> str | None:
+    """'the 6-ingredient limit costs 0.062 USD/serving (28 %): LP optimum 0.2206, with it 0.2826'."""
+    lp, value = result.lp_objective_value, result.objective_value
+    if lp is None or value is None:
+        return None
+    limits = [f"{c.max:g}-ingredient limit" for c in result.constraint_lines if c.kind == "count" and c.max]
+    limits += [
+        f"{c.min:g} g minimum inclusion" for c in result.constraint_lines if c.kind == "inclusion" and c.min
+    ]
+    what = " and the ".join(limits) or "practical limits"
+    loss = lp - value if result.objective.startswith("max:") else value - lp
+    unit = result.objective_unit.replace(" per ", "/")
+    share = f" ({loss / abs(lp):.0%})".replace("%", " %") if lp else ""
+    verb = "cost" if " and " in what else "costs"
+    return f"the {what} {verb} {_num(loss, 3)} {unit}{share}; LP optimum {_num(lp)}, with {_num(value)}"
