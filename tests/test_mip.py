@@ -61,6 +61,23 @@ def table() -> tuple[list[str], np.ndarray, np.ndarray]:
     return ids, per_g, price
 
 
+def bound_rows(
+    a: np.ndarray, moved: dict[str, tuple[float | None, float | None]] | None = None
+) -> tuple[list[np.ndarray], list[float]]:
+    """A_ub rows and right-hand sides of the nutrient bounds (those in `moved` replaced),
+    for members whose nutrients per g are the columns of `a` (nutrient × member)."""
+    rows, rhs = [], []
+    for k, (column, (lo, hi)) in enumerate(NUTRIENTS.items()):
+        lo, hi = (moved or {}).get(column, (lo, hi))
+        if lo is not None:
+            rows.append(-a[k])
+            rhs.append(-lo)
+        if hi is not None:
+            rows.append(a[k])
+            rhs.append(hi)
+    return rows, rhs
+
+
 def enumerate_best(objective: str, cost_cap: float | None = None) -> tuple[float, frozenset[str]]:
     """The integer optimum by brute force: one scipy LP per subset of at most N foods."""
     ids, per_g, price = table()
@@ -68,14 +85,7 @@ def enumerate_best(objective: str, cost_cap: float | None = None) -> tuple[float
     for size in range(1, N + 1):
         for subset in itertools.combinations(range(len(ids)), size):
             a = per_g[list(subset)].T  # nutrient × member
-            rows, rhs = [], []
-            for k, (lo, hi) in enumerate(NUTRIENTS.values()):
-                if lo is not None:
-                    rows.append(-a[k])
-                    rhs.append(-lo)
-                if hi is not None:
-                    rows.append(a[k])
-                    rhs.append(hi)
+            rows, rhs = bound_rows(a)
             if cost_cap is not None:
                 rows.append(price[list(subset)])
                 rhs.append(cost_cap)

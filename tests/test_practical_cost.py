@@ -15,23 +15,14 @@ from scipy.optimize import linprog
 import sarcoform as sf
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.report.text import practicality
-from test_mip import MINIMUM, NUTRIENTS, SERVING, N, brief, enumerate_best, foods, table
+from test_mip import MINIMUM, NUTRIENTS, SERVING, N, bound_rows, brief, enumerate_best, foods, table
 
 
 def lp_cost(members: list[int], moved: dict[str, tuple[float | None, float | None]], minimum: float) -> float:
     """Least cost (per serving) over `members`, each ≥ `minimum` g, with the nutrient bounds
     (those in `moved` replaced)."""
     _, per_g, price = table()
-    a = per_g[members].T
-    rows, rhs = [], []
-    for k, (column, (lo, hi)) in enumerate(NUTRIENTS.items()):
-        lo, hi = moved.get(column, (lo, hi))
-        if lo is not None:
-            rows.append(-a[k])
-            rhs.append(-lo)
-        if hi is not None:
-            rows.append(a[k])
-            rhs.append(hi)
+    rows, rhs = bound_rows(per_g[members].T, moved)
     res = linprog(
         price[members],
         A_ub=np.array(rows),

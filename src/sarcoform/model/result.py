@@ -78,6 +78,8 @@ class ConstraintLine(Line):
     shadow_price_range: tuple[float | None, float | None] | None = None
     source: str | None = None
     note: str | None = None
+    # Meal/day bases: the part of `value` from the rest of the diet (background intake).
+    background: float | None = None
 
 
 class IngredientLine(Line):

@@ -153,7 +153,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         say(f"Practical limits: {price}")
     if result.diagnosis is not None:
         d = result.diagnosis
-        say(f"Why: {_reason(d.reason, d.explanation)}", "red")
+        say(f"Why: {reason_once(d.reason, d.explanation)}", "red")
         for line in d.explanation:
             say(f"  • {line}")
         if d.relaxation:
@@ -227,7 +227,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         say(f"note: {note}", "dim")
 
 
-def _reason(reason: str, explanation: list[str]) -> str:
+def reason_once(reason: str, explanation: list[str]) -> str:
     """The reason without the list of constraints it repeats: they follow, one a line."""
     if explanation and all(e in reason for e in explanation):
         cut = min(reason.find(e) for e in explanation)

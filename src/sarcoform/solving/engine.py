@@ -275,6 +275,7 @@ def _constraint_line(
         shadow_price=_shadow_price(compiled, k, x_dual, sol, active),
         source=b.source,
         note=b.note,
+        background=b.num0 if b.kind == "nutrient" and b.den is None and b.num0 else None,
     )
 
 
