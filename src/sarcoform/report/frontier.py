@@ -7,6 +7,7 @@ costs anything until a curve is written.
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,30 +142,70 @@ def write_png(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    """A `Frontier` sheet (one header row with units) and a native Excel scatter chart."""
+    """A `Frontier` sheet: the solved levels (one header row with units), below them the
+    bends of the curve (where the marginal cost changes), and a native Excel chart of the
+    exact piecewise-linear curve beside them."""
     from openpyxl.chart import Reference, ScatterChart, Series
+    from openpyxl.styles import Alignment, Font
 
     from ..io.workbook_write import new_workbook, save, write_rows
+    from .workbook_format import print_setup
 
     level, cost, marginal = axis_labels(frame)
     wb = new_workbook()
     ws = wb.create_sheet("Frontier")
     header = [level, cost, marginal, "blend (g per serving)", "status"]
-    write_rows(ws, header, _rows(frame), widths=False, formats={1: "0.000", 2: "0.0000", 3: "0.0000"})
-    for column, width in zip("ABCDE", (22, 22, 26, 80, 10), strict=True):
+    last = write_rows(ws, header, _rows(frame), widths=False, formats={1: "0.000", 2: "0.0000", 3: "0.0000"})
+    for column, width in zip("ABCDE", (16, 16, 18, 70, 10), strict=True):
         ws.column_dimensions[column].width = width
-    rows = len(frame)
-    if rows:
+    for cell in ws[1]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=2, max_row=last):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=cell.column == 4, vertical="top")
+        lines = math.ceil(len(str(row[3].value or "")) / 75)
+        if lines > 1:  # openpyxl writes no row height: wrapped text would overlap the next row
+            ws.row_dimensions[row[0].row].height = 12.75 * lines
+    ws.row_dimensions[1].height = 45
+    xs, ys = cost_curve(frame)
+    if xs:
+        start = last + 2
+        title = "The curve through its bends (exact), charted beside: marginal cost from each level on"
+        ws.cell(row=start, column=1, value=title).font = Font(bold=True)
+        starts, slopes = marginal_steps(frame)
+
+        def slope_at(x: float) -> float | None:  # the marginal cost from x on; none at the top
+            here = [m for at, m in zip(starts[:-1], slopes, strict=False) if at <= x]
+            return here[-1] if here and x < starts[-1] else None
+
+        bends = [[x, y, slope_at(x)] for x, y in zip(xs, ys, strict=True)]
+        end = write_rows(
+            ws,
+            [level, cost, marginal],
+            bends,
+            start_row=start + 1,
+            freeze="A2",
+            widths=False,
+            formats={1: "0.000", 2: "0.0000", 3: "0.0000"},
+        )
+        for cell in ws[start + 1]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[start + 1].height = 45
         chart = ScatterChart()
         chart.title = f"Least cost against {frame.attrs.get('nutrient', 'level')}"
         chart.style = 13
         chart.x_axis.title = level
         chart.y_axis.title = cost
-        xs = Reference(ws, min_col=1, min_row=2, max_row=rows + 1)
-        ys = Reference(ws, min_col=2, min_row=1, max_row=rows + 1)
-        series = Series(ys, xs, title_from_data=True)
+        series = Series(
+            Reference(ws, min_col=2, min_row=start + 1, max_row=end),
+            Reference(ws, min_col=1, min_row=start + 2, max_row=end),
+            title_from_data=True,
+        )
         series.marker.symbol = "circle"
+        series.smooth = False  # the curve is piecewise linear: a smoothed line would dip
         chart.series.append(series)
-        chart.width, chart.height = 18, 10
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.width, chart.height = 16, 10
         ws.add_chart(chart, "G2")
+    print_setup(ws)
     save(wb, path)

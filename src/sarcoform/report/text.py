@@ -209,6 +209,12 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             ],
             [c.binding for c in lines],
         )
+        counted = [f"{c.label} ({_num(c.background)} {c.unit})" for c in lines if c.background]
+        if counted:
+            say(
+                f"Per-day and per-meal values above are product + background intake: {'; '.join(counted)}",
+                "dim",
+            )
     v = result.verification
     if v is not None:
         if v.ok:

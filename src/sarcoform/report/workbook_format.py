@@ -155,19 +155,23 @@ def open_ends(keys: Sequence[str], rows: list[list[Any]], lines: Sequence[Any]) 
     return out
 
 
-def print_setup(ws: Worksheet, *, landscape: bool = True) -> None:
+def print_setup(ws: Any, *, rows: int | None = None, landscape: bool = True) -> None:
     """Landscape A4, one page wide (and one page tall when short), the header row on every
-    page, the sheet name above and page numbers below."""
+    page, the sheet name above and page numbers below.
+
+    A write-only sheet (large batch outputs) takes this before its rows: give `rows` if known.
+    """
+    rows = getattr(ws, "max_row", None) if rows is None else rows
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = 9  # A4 (openpyxl Worksheet.PAPERSIZE_A4; write-only sheets lack the name)
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if ws.max_row <= ONE_PAGE_ROWS else 0
+    ws.page_setup.fitToHeight = 1 if rows is not None and rows <= ONE_PAGE_ROWS else 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     ws.page_margins.header = ws.page_margins.footer = 0.3
-    if ws.max_row > 1:
+    if rows is None or rows > 1:
         ws.print_title_rows = "1:1"
     ws.oddHeader.center.text = "&A"
     ws.oddFooter.center.text = "page &P of &N"
