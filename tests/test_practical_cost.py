@@ -94,3 +94,17 @@ def test_terminal_states_the_price_of_practicality(
     out = capsys.readouterr().out
     assert f"Practical limits: the {N}-ingredient limit" in out
     assert "with the chosen ingredients fixed" in out
+
+
+def test_results_workbook_states_the_lp_optimum(mip: sf.Result, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from sarcoform.report.workbook import write_result_workbook
+
+    path = Path(str(tmp_path)) / "r.xlsx"
+    write_result_workbook(mip, path, foods=foods(), spec=parse_spec_toml(brief(), "b.toml"))
+    rows = {r[0]: r for r in load_workbook(path)["Summary"].iter_rows(values_only=True)}
+    assert rows["lp_optimum"][1] == pytest.approx(mip.lp_objective_value)
+    assert rows["lp_optimum"][3] == practicality(mip)

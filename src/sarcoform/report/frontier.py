@@ -51,8 +51,9 @@ def text_lines(frame: pd.DataFrame, width: int = 100) -> list[str]:
     lines = [f"{frame.attrs.get('brief', '')}: least cost against {level}"]
     lines.append(f"{'level':>10} {'cost':>10} {'+' + format(STEP, 'g') + ' ' + unit + ' costs':>14}  blend")
     room = max(30, width - 38)
+    top = float(frame.attrs.get("top", math.inf))
     for row in frame.itertuples(index=False):
-        more = f"{row[2]:.4g}" if row[2] == row[2] else "at the limit"
+        more = f"{row[2]:.4g}" if row[2] == row[2] else "at the limit" if row[0] >= top else "–"
         blend = _pack(str(row[3]).split(", "), room)
         lines.append(f"{row[0]:>10.4g} {row[1]:>10.4g} {more:>14}  {blend[0]}")
         lines += [" " * 38 + part for part in blend[1:]]

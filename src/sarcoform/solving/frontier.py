@@ -107,7 +107,7 @@ def frontier(
         if float(row["level"]) >= top:  # type: ignore[arg-type]
             row["marginal_cost_per_0.1"] = math.nan  # the most the brief allows: no more at any cost
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame.attrs = {**attrs, "notes": notes, "steps": steps}
+    frame.attrs = {**attrs, "notes": notes, "steps": steps, "top": top}
     return frame
 
 
@@ -298,7 +298,9 @@ def _mip_steps(rows: list[dict[str, object]]) -> list[tuple[float, float, float]
     for before, after in itertools.pairwise(rows):
         level, cost, _ = _curve_point(before)
         marginal = float(after["marginal_cost_per_0.1"])  # type: ignore[arg-type]
-        if math.isfinite(marginal):
+        if math.isfinite(marginal) and not (
+            out and math.isclose(marginal, out[-1][1], rel_tol=1e-6, abs_tol=1e-12)
+        ):
             out.append((level, marginal, cost))
     return out
 
