@@ -157,9 +157,12 @@ def test_print_setup_on_every_results_sheet(book: Path) -> None:
     wb = load_workbook(book)
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        # One page wide; only the wide Foods table (no chart) spreads across pages, id and name repeated.
+        assert ws.page_setup.fitToWidth == (2 if ws.title == "Foods" else 1), ws.title
         assert "&P" in (ws.oddFooter.center.text or ""), ws.title
     assert wb["Constraints"].print_title_rows == "$1:$1"
+    assert wb["Foods"].print_title_cols == "$A:$B"
 
 
 def test_charts_sit_beside_their_tables(book: Path) -> None:

@@ -88,7 +88,13 @@ def _food_source(
                 notes.append(f"foods: {foods} (--foods), not the Foods sheet of {b}")
         return foods, f"{foods} [Foods]" if is_workbook(foods) else str(foods)
     if with_foods:
-        return with_foods[0], f"{with_foods[0]} [Foods]"
+        first = with_foods[0]
+        notes += [
+            f"foods: {first} [Foods], not the Foods sheet of {b}"
+            for b in with_foods[1:]
+            if Path(b) != Path(first)
+        ]
+        return first, f"{first} [Foods]"
     for b in books:
         notes.append(f"foods: {b} has no Foods sheet, so {EMBEDDED} is used")
     return None, EMBEDDED

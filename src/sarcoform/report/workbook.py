@@ -39,7 +39,7 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from .text import practicality, reason_once, shadow_unit
-from .workbook_format import format_numbers, number_format, open_ends, print_setup
+from .workbook_format import format_numbers, number_format, open_ends, print_setup, tidy
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -88,7 +88,10 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         _diagnosis(wb, result)
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
+    formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
     for ws in wb.worksheets:
+        if ws.title not in formatted:
+            tidy(ws)
         print_setup(ws)
     return wb
 

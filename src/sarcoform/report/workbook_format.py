@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 MONEY, GRAMS, PERCENT, SCIENTIFIC = "0.0000", "0.000", "0.0", "0.00E+00"
 OPEN = "open"
 ONE_PAGE_ROWS = 50  # a sheet this short prints on one page
+WIDE_COLUMNS = 16  # a chartless sheet wider than this prints on several pages across
 WRAP_AT = 36  # characters: wider text columns wrap
 NEVER = "never at a price ≥ 0"
 MONEY_KEYS = {
@@ -164,8 +165,14 @@ def print_setup(ws: Any, *, rows: int | None = None, landscape: bool = True) -> 
     rows = getattr(ws, "max_row", None) if rows is None else rows
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = 9  # A4 (openpyxl Worksheet.PAPERSIZE_A4; write-only sheets lack the name)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if rows is not None and rows <= ONE_PAGE_ROWS else 0
+    columns = getattr(ws, "max_column", 0)
+    wide = columns > WIDE_COLUMNS and not getattr(ws, "_charts", None)
+    # A wide table without a chart (the Foods sheet) spreads over pages across, its first two
+    # columns (id, name) repeated; a sheet with a chart stays one page wide, chart included.
+    ws.page_setup.fitToWidth = math.ceil(columns / WIDE_COLUMNS) if wide else 1
+    ws.page_setup.fitToHeight = 1 if rows is not None and rows <= ONE_PAGE_ROWS and not wide else 0
+    if wide:
+        ws.print_title_cols = "A:B"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
@@ -175,3 +182,30 @@ def print_setup(ws: Any, *, rows: int | None = None, landscape: bool = True) -> 
         ws.print_title_rows = "1:1"
     ws.oddHeader.center.text = "&A"
     ws.oddFooter.center.text = "page &P of &N"
+
+
+def tidy(ws: Worksheet, *, widest: float = 48.0) -> None:
+    """A sheet written by others (inputs, Read me) made printable: columns wider than `widest`
+    wrap at that width, and rows with wrapped text get the height their lines need (openpyxl
+    writes none, so Excel and LibreOffice would let the text run over the next rows)."""
+    from openpyxl.styles import Alignment
+
+    widths: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        if dim.width and dim.width > widest:
+            dim.width = widest
+    for row in ws.iter_rows():
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            letter = column_letter(cell.column)
+            width = widths.setdefault(cell.column, ws.column_dimensions[letter].width or 8.43)
+            if len(cell.value) > width * 1.15 or "\n" in cell.value:
+                cell.alignment = Alignment(
+                    wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal
+                )
+                parts = cell.value.split("\n")
+                lines = max(lines, sum(max(1, math.ceil(len(p) / (width * 1.15))) for p in parts))
+        if lines > 1 and ws.row_dimensions[row[0].row].height is None:
+            ws.row_dimensions[row[0].row].height = 12.75 * min(lines, 30)
