@@ -90,3 +90,12 @@ def test_control_characters_in_input_text_are_escaped(
         assert "\x1b" not in out and "\u202e" not in out
         assert "Whey\\x1b[2J cleared" in out
     assert printable("tab\there\x00") == "tab\\x09here\\x00"
+
+
+def test_control_characters_in_error_messages_are_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    foods = tmp_path / "foods.csv"
+    foods.write_text("id,name,price_per_kg,protein_g\na,Whey,12\x1b[2J,80\n", encoding="utf-8")
+    code, _, err = run(capsys, "check", str(foods))
+    assert code == 2 and "\x1b" not in err and "\\x1b" in err
