@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
+from sarcoform.batch.files import resolve_products
 from sarcoform.cli import main
 from sarcoform.errors import UsageError
-from sarcoform.io.inputs import resolve_inputs, resolve_products
+from sarcoform.io.inputs import resolve_inputs
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def book(tmp_path_factory: pytest.TempPathFactory, foods: sf.FoodTable) -> Path:
     frame = foods.to_frame()
     frame["price_per_kg"] = frame["price_per_kg"] * 2
     path = tmp_path_factory.mktemp("convention") / "dear.xlsx"
-    write_template(path, sf.FoodTable.from_frame(frame, origin="dear"), sf.load_spec())
+    write_template(sf.FoodTable.from_frame(frame, origin="dear"), sf.load_spec(), path)
     return path
 
 

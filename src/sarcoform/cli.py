@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from .errors import InputError, SarcoformError, UsageError
+
+if TYPE_CHECKING:
+    from .solving.backends import SolverName
 
 app = typer.Typer(
     name="sarcoform",
@@ -30,10 +33,16 @@ TimeLimit = Annotated[
 ]
 
 
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
+def _solver(name: str) -> SolverName:
+    """The --solver text as the library's solver type; the library checks it (a UsageError
+    names the choices), so an unknown solver reads the same from the CLI and from Python."""
+    return cast("SolverName", name)
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+def _console(stderr: bool = False) -> Any:
+    from .report.tables import console
+
+    return console(stderr)
 
 
 # One input convention for every command (io/inputs.py): BOOK.xlsx, or -f/-c, or a mix.
@@ -106,7 +115,7 @@ def solve(
         refuse_overwriting_input(output, book, foods, constraints)
         if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
@@ -165,26 +174,10 @@ def list_foods(
 ) -> None:
     """List the ingredients of a food table with price and chosen nutrients (per 100 g)."""
     from . import load_foods
-    from .report.text import print_foods
+    from .report.tables import food_columns, print_foods
 
     table = load_foods(foods) if foods or book is None else _inputs(book, None, None).foods
-    print_foods(table, _console(), _food_columns(table, nutrients))
-
-
-def _food_columns(table: Any, names: str) -> list[str]:
-    """Column names for `--nutrients`: exact, or a nutrient without its unit (protein → protein_g)."""
-    from .model.units import split_column
-
-    plain = {(split_column(c) or (c, ""))[0]: c for c in table.numbers}
-    chosen = []
-    for name in filter(None, (n.strip() for n in names.split(","))):
-        column = name if name in table.numbers else plain.get(name)
-        if column is None:
-            raise UsageError(
-                f"--nutrients {name}: no such column; the table has {', '.join(sorted(table.numbers))}"
-            )
-        chosen.append(column)
-    return chosen
+    print_foods(_console(), table, food_columns(table, nutrients))
 
 
 @app.command()
@@ -231,7 +224,7 @@ def template(
     if output.exists() and not force:
         raise UsageError(f"{output} exists: choose another name, or add --force to replace it")
     if batch:
-        from .io.batch_files import write_batch_template
+        from .batch.template import write_batch_template
 
         if foods or constraints:
             raise UsageError(
@@ -246,7 +239,7 @@ def template(
 
         refuse_overwriting_input(output, foods, constraints)
         table = load_foods(foods) if foods else None
-        write_template(output, table, load_spec(constraints) if constraints else None)
+        write_template(table, load_spec(constraints) if constraints else None, output)
     typer.echo(f"written: {output}")
 
 
@@ -308,7 +301,7 @@ def frontier(
         start=start,
         stop=stop,
         step=step,
-        solver=solver,
+        solver=_solver(solver),
     )
     if table.attrs.get("status") != "optimal":
         typer.echo(
@@ -317,9 +310,9 @@ def frontier(
             err=True,
         )
         raise typer.Exit(1)
-    from .report.frontier import text_lines
+    from .report.frontier import frontier_lines
 
-    for line in text_lines(table, _console().width):
+    for line in frontier_lines(table, spec.name, _console().width):
         _echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
@@ -401,10 +394,12 @@ def batch(
     time_limit: TimeLimit = None,
 ) -> None:
     """Solve every product under every price scenario; results as they finish, resumable."""
-    from .io.batch_files import journal_path, read_scenarios
+    from .batch.entry import solve_batch
+    from .batch.files import read_scenarios
+    from .batch.journal import journal_path
+    from .batch.output import check_batch_output, write_batch_output
     from .io.files import refuse_overwriting_input
-    from .report.batch_workbook import check_batch_output, write_batch_output
-    from .solving.batch import solve_batch
+    from .report.tables import Progress, print_batch
 
     inputs, food_table = _products(book, foods, constraints)
     price_scenarios = read_scenarios(scenarios) if scenarios else inputs.scenarios
@@ -421,13 +416,13 @@ def batch(
     elif resume:
         raise UsageError("--resume needs -o OUTPUT: the journal of a run lives beside its output")
     client = _dask_client(scheduler) if scheduler else None
-    progress = _BatchProgress()
+    progress = Progress()
     try:
         result = solve_batch(
             food_table,
             list(inputs.products),
             price_scenarios,
-            solver=solver,
+            solver=_solver(solver),
             workers=None if client else (workers or _auto_workers(inputs, price_scenarios, solver)),
             executor=client.get_executor() if client else None,
             time_limit=time_limit,
@@ -451,13 +446,13 @@ def batch(
         write_batch_output(result, output)
         if journal is not None:
             journal.unlink(missing_ok=True)  # the output now holds every item
-    _print_batch(result, output)
+    print_batch(_console(), result, output)
     raise typer.Exit(result.exit_code)
 
 
 def _products(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
     """Products and their food table, by the same input convention as `solve`."""
-    from .io.inputs import resolve_products
+    from .batch.files import resolve_products
 
     inputs, notes = resolve_products(book, foods, constraints)
     _notes(notes)
@@ -485,55 +480,6 @@ def _dask_client(address: str) -> Any:
         raise UsageError(f"--scheduler {address}: cannot reach the Dask scheduler ({err})") from None
 
 
-class _BatchProgress:
-    """A progress bar on stderr, shown from the first finished item (after the inputs check out)."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            columns = (TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            self._bar = Progress(*columns, console=_console(stderr=True), transient=False)
-            self._bar.start()
-            self._task = self._bar.add_task("solving", total=total)
-        self.done = done
-        self._bar.update(self._task, completed=done, total=total)
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-
-def _print_batch(result: Any, output: Path | None) -> None:
-    from rich.table import Table
-
-    from .report.text import printable
-
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
-    out = Table(title=f"{len(result)} items in {result.seconds:.1f} s: {counts}", title_justify="left")
-    summary = result.summary()
-    for column in ("product", "optimal", "not optimal", "cost min", "cost median", "cost max"):
-        out.add_column(column, justify="left" if column == "product" else "right")
-    for row in summary.itertuples(index=False):
-        cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
-        out.add_row(printable(row.product), str(row.optimal), str(row.not_optimal), *cells)
-    console = _console()
-    console.print(out)
-    for item in result.items:
-        if item.status != "optimal":
-            console.print(
-                printable(f"{item.product} × {item.scenario}: {item.status}: {item.reason}"), markup=False
-            )
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
-
-
 @app.command()
 def multiblend(
     book: Annotated[
@@ -559,12 +505,10 @@ def multiblend(
     ] = None,
 ) -> None:
     """Share scarce ingredients across products at least total cost (one joint LP)."""
-    from rich.table import Table
-
-    from .io.batch_files import read_availability
-    from .report.batch_workbook import write_multiblend_output
-    from .report.text import printable
-    from .solving.multiblend import solve_multiblend
+    from .batch.entry import solve_multiblend
+    from .batch.files import read_availability
+    from .batch.output import write_multiblend_output
+    from .report.tables import print_multiblend
 
     inputs, food_table = _products(book, foods, constraints)
     limits = read_availability(availability) if availability else inputs.availability
@@ -584,46 +528,8 @@ def multiblend(
     plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
     if output is not None:
         write_multiblend_output(plan, output)
-    console = _console()
-    if plan.status != "optimal":
-        console.print(printable(f"no joint plan ({plan.status}): {plan.reason}"), markup=False)
-        raise typer.Exit(plan.exit_code)
-    extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
-    console.print(
-        f"total cost {plan.total_cost:,.2f} {plan.currency} ({extra:+,.2f} against each product on its own)",
-        markup=False,
-    )
-    products = Table(title="products", title_justify="left")
-    for column in ("product", "kg", "cost/serving", "alone", "extra total", "gave way"):
-        products.add_column(column, justify="left" if column == "product" else "right")
-    for p in plan.products:
-        products.add_row(
-            printable(p.product),
-            f"{p.volume_kg:g}",
-            f"{p.cost_per_serving:.4f}",
-            f"{p.standalone_cost_per_serving:.4f}",
-            f"{p.extra_cost:+,.2f}",
-            "yes" if p.gave_way else "",
-        )
-    console.print(products)
-    ingredients = Table(
-        title=f"limited ingredients (value of +1 kg in {plan.currency})", title_justify="left"
-    )
-    for column in ("id", "available kg", "used kg", "needed alone", "value of +1 kg"):
-        ingredients.add_column(column, justify="left" if column == "id" else "right")
-    for i in plan.ingredients:
-        ingredients.add_row(
-            printable(i.id),
-            f"{i.available_kg:g}",
-            f"{i.used_kg:.6g}",
-            f"{i.standalone_kg:.6g}",
-            f"{i.value_per_kg:.4f}" if i.scarce else "0 (spare)",
-        )
-    console.print(ingredients)
-    for note in plan.notes:
-        console.print(printable(f"note: {note}"), markup=False)
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
+    print_multiblend(_console(), plan, output)
+    raise typer.Exit(plan.exit_code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TypeGuard
 
 from ..errors import UsageError
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
 from . import WORKBOOK_SUFFIXES, load_foods, load_spec
 
-if TYPE_CHECKING:
-    from .batch_files import BatchInputs
-
-FOODS_SHEET, BRIEF_SHEET, PRODUCTS_SHEET = "foods", "settings", "products"
+FOODS_SHEET, BRIEF_SHEET = "foods", "settings"
 EMBEDDED = "the embedded food table"
 
 
@@ -98,35 +95,3 @@ def _food_source(
     for b in books:
         notes.append(f"foods: {b} has no Foods sheet, so {EMBEDDED} is used")
     return None, EMBEDDED
-
-
-def resolve_products(
-    book: Path | str | None = None,
-    foods: Path | str | None = None,
-    constraints: Path | str | None = None,
-) -> tuple[BatchInputs, tuple[str, ...]]:
-    """Products for `batch`/`multiblend`, with their food table resolved the same way.
-
-    BOOK may be a products file (a workbook with a Products sheet, .toml or .csv), or an
-    input workbook / `-c BRIEF` giving one product. The returned BatchInputs always has
-    `foods` set; the notes say what was replaced, as for `resolve_inputs`.
-    """
-    from dataclasses import replace
-
-    from ..model.batch import Product
-    from .batch_files import BatchInputs, read_products
-
-    if book is None or (is_workbook(book) and not has_sheet(book, PRODUCTS_SHEET)):
-        single = resolve_inputs(book, foods, constraints)
-        product = Product(name=single.spec.name, brief=single.spec)
-        origin = str(book or single.brief_from)
-        return BatchInputs(origin, (product,), foods=single.foods), single.notes
-    if constraints is not None:
-        raise UsageError(
-            f"--constraints {constraints}: {book} names each product's brief; give one or the other"
-        )
-    products = read_products(book)
-    if foods is None:
-        return replace(products, foods=products.foods or load_foods()), ()
-    notes = (f"foods: {foods} (--foods), not the Foods sheet of {book}",) if products.foods else ()
-    return replace(products, foods=load_foods(foods)), notes

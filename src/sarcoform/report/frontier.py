@@ -44,11 +44,12 @@ def axis_labels(frame: pd.DataFrame) -> tuple[str, str, str]:
     )
 
 
-def text_lines(frame: pd.DataFrame, width: int = 100) -> list[str]:
-    """The curve for the terminal: a table with units, where the marginal cost changes, notes."""
+def frontier_lines(frame: pd.DataFrame, brief: str | None = None, width: int = 100) -> list[str]:
+    """The curve as terminal lines: a title, one line per level (blends wrapped to `width`),
+    the columns with units, the marginal cost by range (where it changes) and notes."""
     level, cost, marginal = axis_labels(frame)
     unit = str(frame.attrs.get("unit") or "")
-    lines = [f"{frame.attrs.get('brief', '')}: least cost against {level}"]
+    lines = [f"{brief or frame.attrs.get('brief', '')}: least cost against {level}"]
     lines.append(f"{'level':>10} {'cost':>10} {'+' + format(STEP, 'g') + ' ' + unit + ' costs':>14}  blend")
     room = max(30, width - 38)
     top = float(frame.attrs.get("top", math.inf))

@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..model.foods import FoodTable
 from ..model.result import ConstraintLine, Result
-from ..model.units import label, split_column
+from ..model.units import split_column
 
 if TYPE_CHECKING:
-    import numpy as np
     from rich.console import Console
 
 
@@ -76,7 +74,7 @@ def _range(r: tuple[float | None, float | None] | None, floor: float | None = No
     return f"{_num(lo)}–{_num(hi)}"
 
 
-def _table(
+def fixed_width_table(
     console: Console,
     title: str,
     headers: list[str],
@@ -165,7 +163,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         for hint in d.hints:
             say(f"  hint: {hint}", "dim")
     if result.blend_lines:
-        _table(
+        fixed_width_table(
             console,
             f"Blend per {_num(result.serving_g)} g serving (price range: prices per kg at which it stays"
             f" the best{', given these ingredients' if result.lp_objective_value is not None else ''})",
@@ -193,7 +191,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
     if result.constraint_lines and result.verification is not None:
         lines = result.constraint_lines
         top = result.objective_unit.split(" per ")[0]
-        _table(
+        fixed_width_table(
             console,
             "Constraints (● binding; shadow price: change in the objective per unit more of the bound"
             f"{', with the chosen ingredients fixed' if result.lp_objective_value is not None else ''})",
@@ -239,30 +237,6 @@ def reason_once(reason: str, explanation: list[str]) -> str:
         cut = min(reason.find(e) for e in explanation)
         return reason[:cut].rstrip(" :;") + ":"
     return reason
-
-
-def print_foods(table: FoodTable, console: Console, nutrients: list[str]) -> None:
-    """The ingredients of a food table, one a line, with price and the chosen nutrient columns."""
-    numbers = [table.numbers.get(c) for c in nutrients]
-
-    def cell(values: np.ndarray | None, i: int) -> str:
-        return "" if values is None or values[i] != values[i] else f"{values[i]:g}"
-
-    price = table.price_per_kg
-    rows = [
-        [table.ids[i], table.names[i], table.text("group", i), cell(price, i), *(cell(v, i) for v in numbers)]
-        for i in range(len(table))
-    ]
-    headers = ["id", "name", "group", "price/kg", *map(_heading, nutrients)]
-    _table(
-        console, f"{printable(table.origin)}: {len(table)} ingredients (per 100 g)", headers, rows, shrink=1
-    )
-
-
-def _heading(column: str) -> str:
-    """`vitamin_d_ug` → `vitamin d µg`."""
-    parts = split_column(column)
-    return column if parts is None else f"{parts[0].replace('_', ' ')} {label(parts[1])}"
 
 
 def _shadow(result: Result, c: ConstraintLine, top: str) -> str:

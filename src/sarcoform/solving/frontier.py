@@ -26,9 +26,10 @@ from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import BASES, ConstraintSet, NutrientBound
 from . import practical
+from .backends import SolverName
 from .compile import Compiled, compile_brief
-from .diagnose import elements, without
-from .relax import extreme, with_bound
+from .elements import elements, with_bound, without
+from .relax import extreme
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +51,7 @@ def frontier(
     start: float | None = None,
     stop: float | None = None,
     step: float | None = None,
-    solver: str = "highs",
+    solver: SolverName = "highs",
 ) -> pd.DataFrame:
     """Least cost per serving against the level of `nutrient` (in the brief's unit, on
     `basis`: by default the basis of the brief's first bound on it, else per serving).
@@ -65,6 +66,9 @@ def frontier(
     no blend reaches are left out, never shown as nan rows: attrs["notes"] says so.
     attrs["steps"] lists (level, marginal cost per 0.1, cost) where the marginal cost
     changes, found exactly on a linear brief (the breakpoints of the curve), for drawing.
+
+    The default solver is HiGHS, not CBC as for `sarcoform.solve`: a sweep is many
+    solves of one LP, and HiGHS takes a fraction of CBC's time on each (bench_solve).
     """
     import pandas as pd
 
@@ -200,7 +204,7 @@ def _span(compiled: Compiled, k: int) -> tuple[float, float] | None:
     return low, max(low, high)
 
 
-def _point(compiled: Compiled, k: int, level: float, solver: str) -> dict[str, object]:
+def _point(compiled: Compiled, k: int, level: float, solver: SolverName) -> dict[str, object]:
     lp = with_bound(compiled, compiled.lp, k, "min", level)
     sol = practical.solve(lp, solver, None, len(compiled.foods))
     row: dict[str, object] = {
@@ -228,7 +232,7 @@ def _point(compiled: Compiled, k: int, level: float, solver: str) -> dict[str, o
 
 
 def _steps(
-    compiled: Compiled, k: int, solver: str, rows: list[dict[str, object]], top: float
+    compiled: Compiled, k: int, solver: SolverName, rows: list[dict[str, object]], top: float
 ) -> list[tuple[float, float, float]]:
     """(level, marginal cost per 0.1, cost) at each level where the marginal cost changes.
 

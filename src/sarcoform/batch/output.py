@@ -17,13 +17,13 @@ from ..errors import UsageError
 from ..io.files import atomic_output, write_csv, write_text
 from ..io.workbook_write import save, write_rows
 from ..io.xlsx import column_letter
-from .workbook_format import print_setup
+from ..report.workbook_format import print_setup
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..solving.batch import BatchResult
-    from ..solving.multiblend import MultiBlendResult
+    from .multiblend import MultiBlendResult
+    from .result import BatchResult
 
 BATCH_SUFFIXES = (".xlsx", ".csv", ".parquet")
 CHART_SCENARIOS = 12  # more scenarios than this: chart the per-product summary instead
