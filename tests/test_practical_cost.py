@@ -105,6 +105,7 @@ def test_results_workbook_states_the_lp_optimum(mip: sf.Result, tmp_path: object
 
     path = Path(str(tmp_path)) / "r.xlsx"
     write_result_workbook(mip, path, foods=foods(), spec=parse_spec_toml(brief(), "b.toml"))
-    rows = {r[0]: r for r in load_workbook(path)["Summary"].iter_rows(values_only=True)}
-    assert rows["lp_optimum"][1] == pytest.approx(mip.lp_objective_value)
-    assert rows["lp_optimum"][3] == practicality(mip)
+    rows = {r[0].value: r for r in load_workbook(path)["Summary"].iter_rows()}
+    assert rows["lp_optimum"][1].value == pytest.approx(mip.lp_objective_value)
+    assert rows["lp_optimum"][1].number_format == "0.0000"  # money: 4 decimals
+    assert rows["lp_optimum"][3].value == practicality(mip)

@@ -101,7 +101,7 @@ def fixed_width_table(
         padded = (c.ljust(w) if lft else c.rjust(w) for c, w, lft in zip(cells, widths, left, strict=True))
         return "  ".join(padded).rstrip()
 
-    console.print(Text(title, style="bold"))
+    console.print(Text(title, style="bold"), soft_wrap=False)  # wrapped at the console's width
     console.print(Text(line(headers), style="underline"))
     for k, row in enumerate(rows):
         console.print(Text(line(row), style="yellow" if marked and marked[k] else ""))
@@ -260,4 +260,7 @@ def practicality(result: Result) -> str | None:
     unit = result.objective_unit.replace(" per ", "/")
     share = f" ({loss / abs(lp):.0%})".replace("%", " %") if lp else ""
     verb = "cost" if " and " in what else "costs"
-    return f"the {what} {verb} {_num(loss, 3)} {unit}{share}; LP optimum {_num(lp)}, with {_num(value)}"
+    it = "them" if verb == "cost" else "it"
+    return (
+        f"the {what} {verb} {_num(loss, 3)} {unit}{share}: {_num(lp)} without {it}, {_num(value)} with {it}"
+    )

@@ -304,7 +304,7 @@ def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: Units) ->
     write_rows(ws, ["item", "value", "unit", "about"], rows, table="Summary", freeze="A2")
     for r, (item, value, unit, _) in enumerate(rows, start=2):
         if isinstance(value, float) and not isinstance(value, bool):
-            key = "cost" if item == "objective_value" and unit.startswith(cur) else item
+            key = "cost" if item in ("objective_value", "lp_optimum") and unit.startswith(cur) else item
             ws.cell(row=r, column=2).number_format = number_format(key, value, unit)
     ws.column_dimensions["B"].width = 28
     status_cell = ws.cell(row=3, column=2)
