@@ -90,6 +90,9 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
     add_readme(wb, foods, spec, results=True)
     formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
     for ws in wb.worksheets:
+        setup = ws.sheet_properties.pageSetUpPr
+        if setup is not None and setup.fitToPage:
+            continue  # a sheet laid out for print by its writer keeps its own layout
         if ws.title not in formatted:
             tidy(ws)
         print_setup(ws)
