@@ -288,3 +288,26 @@ def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, spec: s
         below, here, above = (_cost(foods, spec, at + d) for d in (-delta, 0.0, delta))
         assert (here - below) / delta * 0.1 == pytest.approx(ys[i - 1], rel=1e-3, abs=1e-8)
         assert (above - here) / delta * 0.1 == pytest.approx(ys[i], rel=1e-3, abs=1e-8)
+
+
+def test_excel_chart_draws_the_exact_curve_unsmoothed(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path
+) -> None:
+    """The chart's points are the curve through its bends (every level where the marginal cost
+    changes), drawn with straight lines: a smoothed line would dip below the convex curve."""
+    from openpyxl import load_workbook
+
+    from sarcoform.report.frontier import marginal_steps, write_xlsx
+
+    curve = frontier(foods, spec, "leucine", points=4)
+    write_xlsx(curve, tmp_path / "c.xlsx")
+    ws = load_workbook(tmp_path / "c.xlsx")["Frontier"]
+    (chart,) = ws._charts
+    (series,) = chart.series
+    assert not series.smooth
+    ref = series.xVal.numRef.f  # e.g. 'Frontier'!$A$8:$A$20
+    first, last = (int(part.split("$")[-1]) for part in ref.split("!")[1].split(":"))
+    charted = [ws.cell(row=r, column=1).value for r in range(first, last + 1)]
+    starts, _ = marginal_steps(curve)
+    assert all(any(abs(x - s) < 1e-9 for x in charted) for s in starts)
+    assert len(charted) > len(curve)  # bends between the sampled levels are charted too
