@@ -65,7 +65,10 @@ def number_format(key: str, value: float, unit: str | None = None) -> str:
     if key in GRAM_KEYS:
         return GRAMS
     if key in ROW_UNIT_KEYS and unit is not None:
-        return BY_UNIT.get(unit.split(" ")[0], GRAMS)
+        first = unit.split(" ")[0]
+        if len(first) == 3 and first.isalpha() and first.isupper():  # a currency (ISO 4217): money
+            return MONEY
+        return BY_UNIT.get(first, GRAMS)
     return "0" if float(value).is_integer() else GRAMS
 
 
