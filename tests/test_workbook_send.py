@@ -216,3 +216,24 @@ def test_libreoffice_export_one_page_per_short_sheet_with_its_chart(book: Path, 
     constraints = [p for p in pages if p.lstrip().startswith("Constraints")]
     assert len(constraints) == 1 and "Nutrients against their bounds" in constraints[0]
     assert all(f"of {len(pages)}" in p for p in pages)
+
+
+def test_batch_results_workbook_has_no_15_digit_floats(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from conftest import template_book
+    from sarcoform.cli import main
+
+    out = tmp_path / "out.xlsx"
+    assert main(["batch", str(template_book(tmp_path)), "-o", str(out), "-w", "1"]) == 0
+    wb = load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, float) and not cell.value.is_integer():
+                    assert cell.number_format != "General", (ws.title, cell.coordinate)
+    keys = [c.value for c in next(wb["Items"].iter_rows(max_row=1))]
+    row = next(wb["Items"].iter_rows(min_row=2, max_row=2))
+    assert row[keys.index("cost_per_serving")].number_format == "0.0000"
+    assert row[keys.index("grams.wpc80")].number_format == "0.000"

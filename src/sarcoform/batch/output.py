@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..io.files import atomic_output, write_csv, write_text
 from ..io.workbook_write import save, write_rows
 from ..io.xlsx import column_letter
-from ..report.workbook_format import print_setup
+from ..report.workbook_format import column_format, print_setup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,7 +135,11 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
 
 def _put_frame(ws: Any, frame: pd.DataFrame, freeze: str = "A2") -> None:
     print_setup(ws, rows=len(frame) + 1)
-    write_rows(ws, [str(c) for c in frame.columns], frame.itertuples(index=False), freeze=freeze)
+    floats = [k for k, dtype in enumerate(frame.dtypes, start=1) if dtype.kind == "f"]
+    formats = {k: column_format(str(frame.columns[k - 1])) for k in floats}  # no 15-digit floats
+    write_rows(
+        ws, [str(c) for c in frame.columns], frame.itertuples(index=False), freeze=freeze, formats=formats
+    )
 
 
 # -- multi-blend -----------------------------------------------------------------------------

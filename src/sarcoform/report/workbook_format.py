@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..io.xlsx import column_letter
+from ..model.units import label, split_column
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -70,6 +71,22 @@ def number_format(key: str, value: float, unit: str | None = None) -> str:
             return MONEY
         return BY_UNIT.get(first, GRAMS)
     return "0" if float(value).is_integer() else GRAMS
+
+
+def column_format(key: str) -> str:
+    """The format of a whole column of floats named `key` (batch tables: `grams.<id>`,
+    `per_serving.<column>`, costs, …), for sheets written row by row."""
+    head, _, tail = key.partition(".")
+    if head == "per_serving" and tail:
+        parts = split_column(tail)
+        return BY_UNIT.get(label(parts[1]), GRAMS) if parts else GRAMS
+    if head == "grams" or key.endswith(("_kg", "_g")):
+        return GRAMS
+    if key.startswith("cost") or key in MONEY_KEYS or key in ("objective_value", "value_per_kg"):
+        return MONEY
+    if key in RATE_KEYS:
+        return SCIENTIFIC
+    return number_format(key, 0.5)
 
 
 def format_numbers(
