@@ -354,7 +354,7 @@ def print_label(lab: Label, console: Console) -> None:
     """The declaration as a table, then claims (with margins), allergens and notes."""
     from rich.text import Text
 
-    from .text import _table
+    from .text import fixed_width_table as _table
 
     ref = f"% {lab.reference_name}"
     recon = lab.reconstitution_ml is not None
