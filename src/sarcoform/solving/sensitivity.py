@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,22 @@ class _Solved:
             h,
         )
 
+    @cached_property
+    def nondegenerate(self) -> bool:
+        """Is every basic column and row clear of its bounds? Then this basis is the only one
+        of its blend, and a range edge of the basis is an edge of the blend."""
+        scale = max(1.0, float(np.abs(self.x).max(initial=0)))
+        margin = 1e-7 * scale
+        basic = self.col_status == BASIC
+        lp = self.lp
+        x = self.x[basic]
+        if np.any(x - lp.col_lo[basic] <= margin) or np.any(lp.col_hi[basic] - x <= margin):
+            return False
+        rows = self.row_status == BASIC
+        activity = lp.A[rows] @ self.x
+        room = np.maximum(1.0, np.abs(activity)) * 1e-7
+        return not (np.any(activity - lp.row_lo[rows] <= room) or np.any(lp.row_hi[rows] - activity <= room))
+
     def same_blend(self, x: np.ndarray) -> bool:
         n = len(x)
         return bool(np.all(np.abs(self.x[:n] - x) <= MATCH * max(1.0, float(np.abs(x).max(initial=0)))))
@@ -185,6 +202,98 @@ class _Basis:
         B = lp.A[np.ix_(self.active, self.basic)]
         y = np.linalg.solve(B.T, lp.c[self.basic])
         return float(lp.c[j] - lp.A[self.active, j] @ y)
+
+    def moved_row(self, lp: MatrixLP, row: int, den: np.ndarray, den0: float, t0: float) -> Range | None:
+        """Where this basis stays optimal as t moves in row `row` = num·x − t·den·x ⋛ t·den0 − num0
+        (now at t0): exact, from the basis (None when the row is basic or the basis singular).
+
+        Moving t by τ changes one row of B by −τ·den_B (a rank-one change), so by
+        Sherman–Morrison x_B(τ) = x_B + D·z·φ and y(τ) = y + y_r·q·φ, with φ = τ/(1 − ατ),
+        z = B⁻¹e_r, q = B⁻ᵀden_B, α = den_B·z and D = den·x + den0 (the denominator at the
+        optimum). Primal and dual feasibility are linear in φ: a ratio test on φ, mapped back
+        to τ (φ is increasing in τ on the branch through 0, which ends where B is singular).
+        """
+        where = np.flatnonzero(self.active == row)
+        if where.size != 1 or len(self.basic) != len(self.active):
+            return None
+        i = int(where[0])
+        x = self.violations(lp)[2]
+        if x is None:
+            return None
+        A_act = lp.A[self.active]
+        B = A_act[:, self.basic]
+        e = np.zeros(len(self.active))
+        e[i] = 1.0
+        den_full = np.zeros(lp.shape[1])
+        den_full[: len(den)] = den
+        g = den_full[self.basic]
+        try:
+            z = np.linalg.solve(B, e)
+            q = np.linalg.solve(B.T, g)
+            y = np.linalg.solve(B.T, lp.c[self.basic])
+        except np.linalg.LinAlgError:
+            return None
+        alpha = float(g @ z)
+        D = float(den_full @ x) + den0
+        # x(φ) = x + φ·dx; activities of the other rows a + φ·da; reduced costs d + φ·dd; y + φ·dy.
+        dx = np.zeros(lp.shape[1])
+        dx[self.basic] = D * z
+        activity, dact = lp.A @ x, lp.A @ dx
+        d = lp.c - A_act.T @ y
+        dd = y[i] * (den_full - A_act.T @ q)
+        dy = y[i] * q
+        lo_phi, hi_phi = -math.inf, math.inf
+
+        def keep(a: np.ndarray, b: np.ndarray, tol: np.ndarray | float) -> None:
+            """a + φ·b ≤ tol for every entry."""
+            nonlocal lo_phi, hi_phi
+            a, b = np.broadcast_arrays(a, b)
+            tol = np.broadcast_to(tol, a.shape)
+            up = b > 1e-300
+            dn = b < -1e-300
+            if up.any():
+                hi_phi = min(hi_phi, float(np.min((tol[up] - a[up]) / b[up])))
+            if dn.any():
+                lo_phi = max(lo_phi, float(np.max((tol[dn] - a[dn]) / b[dn])))
+
+        tol_x = self.primal_tol * np.maximum(1.0, np.abs(x))
+        keep(lp.col_lo - x, -dx, np.where(np.isfinite(lp.col_lo), tol_x, np.inf))
+        keep(x - lp.col_hi, dx, np.where(np.isfinite(lp.col_hi), tol_x, np.inf))
+        others = np.arange(lp.shape[0]) != row
+        tol_r = self.primal_tol * np.maximum(1.0, np.abs(activity))
+        lo_ok = others & np.isfinite(lp.row_lo)
+        hi_ok = others & np.isfinite(lp.row_hi)
+        keep((lp.row_lo - activity)[lo_ok], -dact[lo_ok], tol_r[lo_ok])
+        keep((activity - lp.row_hi)[hi_ok], dact[hi_ok], tol_r[hi_ok])
+        nb = self.nonbasic[lp.col_lo[self.nonbasic] != lp.col_hi[self.nonbasic]]
+        status = self.col_status[nb]
+        sign = np.where(status == LOWER, -1.0, 1.0)
+        keep(sign * d[nb], sign * dd[nb], self.dual_tol)
+        free = nb[status == ZERO]
+        keep(-d[free], -dd[free], self.dual_tol)
+        rows = self.active
+        open_rows = lp.row_lo[rows] != lp.row_hi[rows]
+        rsign = np.where(self.row_status[rows] == LOWER, -1.0, 1.0)[open_rows]
+        keep(rsign * y[open_rows], rsign * dy[open_rows], self.dual_tol)
+        if lo_phi > 0 or hi_phi < 0:
+            return None  # not optimal at t0 itself: leave it to the search
+        # τ = φ / (1 + αφ) on the branch 1 + αφ > 0, increasing in φ.
+        if alpha > 0:
+            lo_phi = max(lo_phi, -1.0 / alpha)
+        elif alpha < 0:
+            hi_phi = min(hi_phi, -1.0 / alpha)
+
+        def tau(phi: float) -> float | None:
+            if math.isinf(phi):
+                return None if alpha == 0 else 1.0 / alpha
+            denom = 1.0 + alpha * phi
+            return None if denom <= 0 else phi / denom
+
+        lo_t, hi_t = tau(lo_phi), tau(hi_phi)
+        return (
+            None if lo_t is None else t0 + lo_t,
+            None if hi_t is None else t0 + hi_t,
+        )
 
     def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
         """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
@@ -274,7 +383,12 @@ def _bound_ranges(
             probe = probe or solved.probe()
             bound = b.min if side == "min" else b.max
             assert bound is not None
-            exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
+            # A bound in coefficients (num·x − t·den·x ⋛ t·den0 − num0): exact from the
+            # basis when its row is the only one that moves; else bisect on the basis.
+            if len(rows) == 1 and b.den is not None and b.min != b.max:
+                exact = probe.moved_row(solved.lp, rows[0], b.den, b.den0, bound)
+            if exact is None:
+                exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
 
 
@@ -406,9 +520,10 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
     first one's range: step just past the edge (1e-6 per g, i.e. 0.001 per kg),
     re-solve (hot start) and, while the blend is unchanged, continue with the next
     basis's range. The prices at which one blend is optimal form an interval, so
-    every price up to the returned edge keeps it.
+    every price up to the returned edge keeps it. A nondegenerate basis is the only
+    basis of its blend: its edge is the blend's, with no re-solve.
     """
-    if edge is None:
+    if edge is None or solved.nondegenerate:
         return edge
     h = solved.highs
     c0 = float(solved.lp.c[j])
