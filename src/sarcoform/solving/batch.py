@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SOLVERS = ("highs", "cbc")  # highs: the fast path; cbc: the regular path, item by item
-FAST_CHUNK = 500  # scenarios per task on the fast path: compile once, hot-start the rest
+FAST_CHUNK = 1000  # scenarios per task on the fast path: compile once, one basis library
 REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
 
 Scenarios = PriceScenarios | Mapping[str, Mapping[str, float]] | str | Path | Any
@@ -337,12 +337,13 @@ def _fast(task: Task) -> list[Item]:
         except Exception as err:  # a whole group fails the same way: record it per item
             items.update({int(k): _failed(task, int(k), err) for k in rows})
             continue
-        for k in rows:
+        for k, solved in zip(rows.tolist(), brief.solve_all(task.prices[rows]), strict=True):
             try:
-                solved = brief.solve(task.prices[k])
-                items[int(k)] = _fast_item(task, int(k), solved, brief, costs[k], values)
+                if isinstance(solved, Exception):
+                    raise solved
+                items[k] = _fast_item(task, k, solved, brief, costs[k], values)
             except Exception as err:
-                items[int(k)] = _failed(task, int(k), err)
+                items[k] = _failed(task, k, err)
     return [items[k] for k in range(len(task.scenarios))]
 
 
