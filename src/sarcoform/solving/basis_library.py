@@ -34,7 +34,7 @@ from .lp import LPSolution, MatrixLP
 # HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
-DUAL_MARGIN = 1e-8  # a reduced cost or row dual this close to 0 (relative to |c|): a tie
+DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
 
 
@@ -53,6 +53,11 @@ class Basis:
     inverse: np.ndarray  # B⁻¹ at the base prices
     moving: np.ndarray  # positions in `active` of rows whose coefficients move with prices
     moving_rows: np.ndarray  # their positions in the library's price rows
+    nb: np.ndarray  # nonbasic columns whose reduced cost has a required sign
+    a_nb: np.ndarray  # A[active][:, nb]
+    fixed_activity: np.ndarray  # A·x_fixed at the base prices
+    signed: np.ndarray | None  # (columns × tests): c @ signed = the signed reduced costs and
+    # row duals that must be > 0, for a basis without moving rows (one product per scenario)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,21 +128,43 @@ class BasisLibrary:
             inverse,
             moving,
             np.array([position[int(active[i])] for i in moving], dtype=int),
+            np.flatnonzero(col_sign != 0),
+            lp.A[active][:, col_sign != 0],
+            lp.A @ x_fixed,
+            _signed(lp.shape[1], basic, inverse, lp.A[active][:, col_sign != 0], col_sign, row_sign)
+            if not len(moving)
+            else None,
         )
         self.bases.append(basis)
         return basis
 
-    def prove(self, basis: Basis, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Proof:
-        """The scenarios (rows of `delta`, with their own row bounds) for which `basis` is
-        optimal with a unique blend, with their blends and duals. Duals first (most
-        scenarios fail there), then the blend of those that pass."""
+    def scenarios(self, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Scenarios:
+        """Price changes (one row per scenario) and each scenario's row bounds, with costs."""
+        c = self.lp.c[None, :] + self.dc[None, :] * delta
+        margin = DUAL_MARGIN * np.maximum(np.abs(c).max(axis=1), 1e-12)
+        return Scenarios(delta, c, row_lo, row_hi, margin)
+
+    def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
+        """The scenarios `which` (positions in `todo`) for which `basis` is optimal with a
+        unique blend, with their blends and duals. Duals first (most scenarios fail
+        there), then the blend of those that pass."""
         lp = self.lp
         A = lp.A
         basic, active = basis.basic, basis.active
-        S, k = delta.shape[0], len(basic)
-        c = lp.c[None, :] + self.dc[None, :] * delta  # (S × n)
+        S, k = len(which), len(basic)
+        delta = todo.delta[which]
+        c = todo.c[which]  # (S × n)
         moving = len(basis.moving) > 0
-        if moving:
+        margin = todo.margin[which][:, None]
+        nb = basis.nb
+        if basis.signed is not None:  # the dual test in one product
+            wrong = (c @ basis.signed <= margin).sum(axis=1)
+            cand = np.flatnonzero(wrong == 0)
+            if not len(cand):
+                return _none(lp, S, wrong)
+            y = c[cand][:, basic] @ basis.inverse
+            d_nb = c[cand][:, nb] - y @ basis.a_nb
+        else:
             Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
             for i, r in zip(basis.moving, basis.moving_rows, strict=True):
                 Bs[:, i, :] += self.d_rows[r, basic][None, :] * delta[:, basic]
@@ -145,30 +172,28 @@ class BasisLibrary:
                 y = np.linalg.solve(np.transpose(Bs, (0, 2, 1)), c[:, basic][:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
                 return _none(lp, S)
-        else:
-            y = c[:, basic] @ basis.inverse
-        d = c - y @ A[active]
-        for i, r in zip(basis.moving, basis.moving_rows, strict=True):
-            d -= y[:, i : i + 1] * (self.d_rows[r][None, :] * delta)
-        margin = DUAL_MARGIN * np.maximum(np.abs(c).max(axis=1), 1e-12)[:, None]
-        nb = basis.col_sign != 0
-        rs = basis.row_sign != 0
-        signed_d = basis.col_sign[nb][None, :] * d[:, nb]
-        signed_y = basis.row_sign[rs][None, :] * y[:, rs]
-        wrong = (signed_d <= margin).sum(axis=1) + (signed_y <= margin).sum(axis=1)
-        cand = np.flatnonzero(wrong == 0)
-        if not len(cand):
-            return _none(lp, S, wrong)
+            d_nb = c[:, nb] - y @ basis.a_nb
+            for i, r in zip(basis.moving, basis.moving_rows, strict=True):
+                d_nb -= y[:, i : i + 1] * (self.d_rows[r, nb][None, :] * delta[:, nb])
+            wrong = (basis.col_sign[nb][None, :] * d_nb <= margin).sum(axis=1)
+            rs = basis.row_sign != 0
+            wrong += (basis.row_sign[rs][None, :] * y[:, rs] <= margin).sum(axis=1)
+            cand = np.flatnonzero(wrong == 0)
+            if not len(cand):
+                return _none(lp, S, wrong)
+            y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
         # The blend of the candidates: basic columns solve B·x_B = w − N·x_N.
+        at = which[cand]
         dc_ = delta[cand]
-        w = np.where(basis.row_at_upper[None, :], row_hi[cand][:, active], row_lo[cand][:, active])
-        nonbasic = np.broadcast_to(basis.x_fixed @ A.T, (len(cand), lp.shape[0])).copy()
+        lo, hi = todo.row_lo[at], todo.row_hi[at]
+        w = np.where(basis.row_at_upper[None, :], hi[:, active], lo[:, active])
+        nonbasic = np.broadcast_to(basis.fixed_activity, (len(cand), lp.shape[0])).copy()
         if len(self.price_rows):
             nonbasic[:, self.price_rows] += (dc_ * basis.x_fixed[None, :]) @ self.d_rows.T
         rhs = w - nonbasic[:, active]
         if moving:
             try:
-                xb = np.linalg.solve(Bs[cand], rhs[:, :, None])[:, :, 0]
+                xb = np.linalg.solve(Bs, rhs[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
                 return _none(lp, S, wrong)
         else:
@@ -183,18 +208,47 @@ class BasisLibrary:
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
         room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
-        ok &= np.all(activity >= row_lo[cand] - room, axis=1)
-        ok &= np.all(activity <= row_hi[cand] + room, axis=1)
+        ok &= np.all(activity >= lo - room, axis=1)
+        ok &= np.all(activity <= hi + room, axis=1)
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= 1e-9 * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
         good = np.flatnonzero(ok)
         idx = cand[good]
         row_duals = np.zeros((len(idx), lp.shape[0]))
-        row_duals[:, active] = y[idx]
-        col_duals = d[idx]
-        col_duals[:, basic] = 0.0
+        row_duals[:, active] = y[good]
+        col_duals = np.zeros((len(idx), lp.shape[1]))
+        col_duals[:, nb] = d_nb[good]
         return Proof(idx, x[good], row_duals, col_duals, wrong)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenarios:
+    delta: np.ndarray  # (scenarios × columns) price change
+    c: np.ndarray  # (scenarios × columns) objective
+    row_lo: np.ndarray  # (scenarios × rows)
+    row_hi: np.ndarray
+    margin: np.ndarray  # (scenarios,) how far from 0 a reduced cost must be: no tie
+
+
+def _signed(
+    n: int,
+    basic: np.ndarray,
+    inverse: np.ndarray,
+    a_nb: np.ndarray,
+    col_sign: np.ndarray,
+    row_sign: np.ndarray,
+) -> np.ndarray:
+    """The matrix that maps a cost vector c to the basis's signed reduced costs of the
+    nonbasic columns and signed duals of the active inequality rows: with y = B⁻ᵀc_B,
+    d_N = c_N − a_Nᵀy and y are both linear in c."""
+    to_y = np.zeros((n, len(basic)))
+    to_y[basic] = inverse  # y = c @ to_y
+    nb = np.flatnonzero(col_sign != 0)
+    to_d = -to_y @ a_nb
+    to_d[nb, np.arange(len(nb))] += 1.0  # d_N = c_N − y @ a_N
+    rs = row_sign != 0
+    return np.hstack([to_d * col_sign[nb][None, :], to_y[:, rs] * row_sign[rs][None, :]])
 
 
 def _none(lp: MatrixLP, tested: int, wrong: np.ndarray | None = None) -> Proof:
@@ -241,7 +295,7 @@ class Brief(Protocol):
     @property
     def lp(self) -> MatrixLP: ...
 
-    def solve(self, prices: np.ndarray, verify: bool = True) -> Any: ...
+    def solve(self, prices: np.ndarray, verify: bool = True, start: Any = None) -> Any: ...
 
     def finish(
         self,
@@ -251,6 +305,7 @@ class Brief(Protocol):
         started: float | None = None,
         verify: bool = True,
         checked: tuple[bool, float] | None = None,
+        start2: Any = None,
     ) -> Any: ...
 
     def verify_many(self, prices: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
@@ -260,7 +315,17 @@ def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = No
     """`brief.solve` for every row of `prices`: what a known basis proves optimal takes its
     blend and duals with no simplex run; the rest run HiGHS one by one, each adding its
     basis to the library before the remaining scenarios are tested again. Every blend is
-    then checked against the raw table, all at once."""
+    then checked against the raw table, all at once.
+
+    The matrix products are small (scenarios × a few dozen): BLAS threads would only spin,
+    so they run on one thread."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _solve_scenarios(brief, prices, counts)
+
+
+def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
     from .engine import ZERO, tie_break_cap
 
     counts = counts if counts is not None else Counts()
@@ -276,15 +341,15 @@ def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = No
         lib2 = BasisLibrary(brief.tie_lp, brief.dcost, brief.price_rows, brief.d_rows)
         lib2.add(brief.basis2)
 
-    def highs1(s: int) -> Any:
-        ran[s] = _attempt(lambda: brief.solve(prices[s], verify=False))
+    def highs1(s: int, start: Any) -> Any:
+        ran[s] = _attempt(lambda: brief.solve(prices[s], verify=False, start=start))
         done = ran[s]
         if lib2 is not None and not isinstance(done, Exception) and done.final is not done.first:
             _learn(lib2, brief.h2)  # the tie-break ran too
         return None if isinstance(done, Exception) else brief.h1
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, np.arange(S), highs1, counts)
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -294,13 +359,13 @@ def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = No
         hi2 = _rows(tie.row_hi, len(pending)).copy()
         hi2[:, brief.objective_row] = [tie_break_cap(first[int(s)].objective or 0.0) for s in pending]
 
-        def highs2(q: int) -> Any:
+        def highs2(q: int, start: Any) -> Any:
             s = int(pending[q])
-            ran[s] = _attempt(lambda: brief.finish(prices[s], first[s], None, verify=False))
+            ran[s] = _attempt(lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start))
             return None if isinstance(ran[s], Exception) else brief.h2
 
         lo2 = _rows(tie.row_lo, len(pending))
-        final = prove_or_solve(lib2, delta[pending], lo2, hi2, np.arange(len(pending)), highs2, counts)
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
     # Every blend checked against the raw table, all at once.
@@ -333,10 +398,9 @@ def _rows(values: np.ndarray, count: int) -> np.ndarray:
     return np.broadcast_to(values, (count, len(values)))
 
 
-def _learn(library: BasisLibrary, h: Any) -> None:
-    """Keep the optimal basis HiGHS ended at."""
-    if h.getModelStatus() == _optimal():
-        library.add(h.getBasis())
+def _learn(library: BasisLibrary, h: Any) -> Basis | None:
+    """Keep the optimal basis HiGHS ended at (None if not optimal, unusable or known)."""
+    return library.add(h.getBasis()) if h.getModelStatus() == _optimal() else None
 
 
 def _optimal() -> Any:
@@ -350,51 +414,78 @@ def prove_or_solve(
     delta: np.ndarray,
     row_lo: np.ndarray,
     row_hi: np.ndarray,
-    todo: np.ndarray,
     run_highs: Any,
     counts: Counts,
 ) -> dict[int, LPSolution]:
-    """Prove what the library can among `todo`; run HiGHS (`run_highs(q)`, which records
-    its own answer and returns the solved Highs object) on the first unproved scenario,
-    learn its basis, and test the rest against it; until none is left. The proved ones
-    as LP solutions, by position."""
+    """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
+    first unproved one (`run_highs(q, start)` records its own answer and returns the
+    solved Highs object, or None), learn its basis, and test the rest against it; until
+    none is left. The proved ones as LP solutions, by position.
+
+    HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
+    the wrong sign); should it end at a basis that does not prove the scenario (a tie),
+    it is run again from the base basis, so that a tie is broken as without a library."""
+    todo = library.scenarios(delta, row_lo, row_hi)
+    S = delta.shape[0]
     proved: dict[int, LPSolution] = {}
-    left = todo
+    left = np.arange(S)
+    nearest: list[Basis | None] = [None] * S
+    fewest = np.full(S, np.iinfo(np.int64).max)
     tested = 0
     lp = library.lp
+
+    def test(basis: Basis, which: np.ndarray) -> np.ndarray:
+        """Prove `which` against one basis; the positions proved."""
+        started = time.perf_counter()
+        proof = library.prove(basis, todo, which)
+        closer = np.flatnonzero(proof.wrong < fewest[which])
+        fewest[which[closer]] = proof.wrong[closer]
+        for q in which[closer].tolist():
+            nearest[q] = basis
+        if not len(proof.index):
+            return proof.index
+        hit = which[proof.index]
+        objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
+        seconds = (time.perf_counter() - started) / len(hit)
+        for t, q in enumerate(hit.tolist()):
+            proved[q] = LPSolution(
+                "optimal",
+                "highs",
+                seconds,
+                proof.x[t],
+                float(objective[t]),
+                proof.row_duals[t],
+                proof.col_duals[t],
+                "Optimal",
+            )
+        counts.proved += len(hit)
+        return np.asarray(hit)
+
     while len(left):
         for basis in library.bases[tested:]:
-            started = time.perf_counter()
-            proof = library.prove(basis, delta[left], row_lo[left], row_hi[left])
-            if not len(proof.index):
-                continue
-            hit = left[proof.index]
-            c = lp.c[None, :] + library.dc[None, :] * delta[hit]
-            objective = np.einsum("ij,ij->i", c, proof.x) + lp.offset
-            seconds = (time.perf_counter() - started) / len(hit)
-            for t, q in enumerate(hit.tolist()):
-                proved[q] = LPSolution(
-                    "optimal",
-                    "highs",
-                    seconds,
-                    proof.x[t],
-                    float(objective[t]),
-                    proof.row_duals[t],
-                    proof.col_duals[t],
-                    "Optimal",
-                )
-            keep = np.ones(len(left), dtype=bool)
-            keep[proof.index] = False
-            left = left[keep]
-            counts.proved += len(hit)
+            hit = test(basis, left)
+            if len(hit):
+                left = left[~np.isin(left, hit)]
             if not len(left):
                 break
         tested = len(library.bases)
         if not len(left):
             break
-        q, left = int(left[0]), left[1:]
-        h = run_highs(q)
+        q = int(left[0])
+        start = nearest[q]
+        h = run_highs(q, None if start is None else start.highs)
         counts.highs += 1
-        if h is not None:
-            _learn(library, h)
+        learned = None if h is None else _learn(library, h)
+        if learned is not None:
+            hit = test(learned, left)  # q among them, unless it is a tie
+            left = left[~np.isin(left, hit)]
+            if proved.pop(q, None) is not None:  # HiGHS's own answer stands
+                counts.proved -= 1
+                tested = len(library.bases)
+                continue
+        if start is not None and h is not None:
+            run_highs(q, None)  # a tie (or an old basis): break it from the base basis
+            counts.highs += 1
+        left = left[left != q]
+        tested = len(library.bases)
     return proved

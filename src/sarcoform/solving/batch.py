@@ -361,7 +361,7 @@ def _fast_item(
     x = solved.x
     compiled = brief.compiled
     cost = float(cost_per_g @ x)
-    objective = cost if task.spec.objective_kind == "min_cost" else float(compiled.objective @ x)
+    objective = cost if brief.min_cost else float(compiled.objective @ x)
     failed = "" if solved.verified else f"verification failed (max violation {solved.max_violation:.3g})"
     return Item(
         task.product,

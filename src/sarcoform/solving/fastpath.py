@@ -98,7 +98,8 @@ class PricedBrief:
         self.h1 = load_highs(lp, time_limit)
         self.h1.run()
         self.basis1 = _valid(self.h1.getBasis())
-        self.two_stage = spec.objective_kind != "min_cost" and self.compiled.prices_known
+        self.min_cost = spec.objective_kind == "min_cost"
+        self.two_stage = not self.min_cost and self.compiled.prices_known
         self.h2: Any = None
         self.basis2: Any = None
         self.tie_lp: MatrixLP | None = None
@@ -151,9 +152,10 @@ class PricedBrief:
             for j in np.flatnonzero(self.d_rows[k]):
                 h.changeCoeff(int(r), int(j), float(row[j]))
 
-    def solve(self, prices: np.ndarray, verify: bool = True) -> Solved:
+    def solve(self, prices: np.ndarray, verify: bool = True, start: Any = None) -> Solved:
         """Solve at these prices per kg (NaN exactly where this brief's prices are unknown);
-        verify=False leaves the check of the blend to the caller (`verify_many`)."""
+        verify=False leaves the check of the blend to the caller (`verify_many`); `start`:
+        a basis to start from instead of the base solve's."""
         started = time.perf_counter()
         delta = np.where(self.known, prices - self.p0, 0.0)
         lp = self.compiled.lp
@@ -163,7 +165,7 @@ class PricedBrief:
         if self.moves_c:
             h1.changeColsCost(len(c), self.cols, c)
         self._set_rows(h1, delta)
-        _start(h1, self.basis1)
+        _start(h1, self.basis1 if start is None else start)
         h1.run()
         first = read_highs(h1, view, time.perf_counter() - started)
         return self.finish(prices, first, None, started, verify)
@@ -180,17 +182,18 @@ class PricedBrief:
         started: float | None = None,
         verify: bool = True,
         checked: tuple[bool, float] | None = None,
+        start2: Any = None,
     ) -> Solved:
         """The scenario's answer from its first optimum (and the tie-break's, run here when None)."""
         started = time.perf_counter() - first.seconds if started is None else started
         notes = list(self.compiled.notes)
-        if first.status == "optimal" and self.spec.objective_kind != "min_cost":
+        if first.status == "optimal" and not self.min_cost:
             if not self.two_stage:
                 notes.append("tie-break by cost skipped: some ingredients that may enter have no price")
                 final = first
             elif final is None:
                 delta = np.where(self.known, prices - self.p0, 0.0)
-                final, note = self._tie_break(first, delta)
+                final, note = self._tie_break(first, delta, start2)
                 if note:
                     notes.append(note)
         final = first if final is None else final
@@ -204,14 +207,16 @@ class PricedBrief:
         ok, worst = self._verify(prices, x) if checked is None else checked
         return Solved(final.status, first, final, notes, seconds, x, ok, worst)
 
-    def _tie_break(self, first: LPSolution, delta: np.ndarray) -> tuple[LPSolution, str | None]:
+    def _tie_break(
+        self, first: LPSolution, delta: np.ndarray, start: Any = None
+    ) -> tuple[LPSolution, str | None]:
         assert first.objective is not None
         h2 = self.h2
         cost = self.compiled.cost + self.dcost * delta
         h2.changeColsCost(len(cost), self.cols, cost)
         self._set_rows(h2, delta)
         h2.changeRowBounds(self.objective_row, -math.inf, tie_break_cap(first.objective))
-        _start(h2, self.basis2)
+        _start(h2, self.basis2 if start is None else start)
         started = time.perf_counter()
         h2.run()
         tie_lp = replace(self.compiled.lp, c=cost, offset=0.0)
