@@ -35,6 +35,7 @@ from .lp import LPSolution, MatrixLP
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
+PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
 
 
@@ -456,7 +457,7 @@ def prove_or_solve(
                 float(objective[t]),
                 proof.row_duals[t],
                 proof.col_duals[t],
-                "Optimal",
+                PROVED,
             )
         counts.proved += len(hit)
         return np.asarray(hit)
