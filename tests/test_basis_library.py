@@ -3,14 +3,12 @@ plain solves: each scenario solved by HiGHS alone, started from the base basis."
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import sarcoform as sf
-from sarcoform.model.batch import Product, ingredient_limit
+from sarcoform.batch.inputs import Product, ingredient_limit
 from sarcoform.solving.basis_library import PROVED, Counts
 from sarcoform.solving.fastpath import PricedBrief
 

@@ -12,9 +12,9 @@ import pytest
 
 import sarcoform as sf
 from conftest import assert_same_rows, run_cli, template_book
-from sarcoform.io.batch_files import journal_path
-from sarcoform.model.batch import Product
-from sarcoform.solving import batch as batch_module
+from sarcoform.batch.inputs import Product
+from sarcoform.batch.journal import journal_path
+from sarcoform.solving.fastpath import PricedBrief
 
 SCENARIOS = {
     "base": {},
@@ -87,14 +87,14 @@ def test_a_failing_item_does_not_stop_the_others(
     foods: sf.FoodTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A solver crash on one scenario is one error row with its reason; the rest are answers."""
-    real = batch_module.PricedBrief.finish  # every scenario's answer passes here, solved or proved
+    real = PricedBrief.finish  # every scenario's answer passes here, solved or proved
 
-    def flaky(self: batch_module.PricedBrief, prices: np.ndarray, *args: Any, **kw: Any) -> Any:
+    def flaky(self: PricedBrief, prices: np.ndarray, *args: Any, **kw: Any) -> Any:
         if prices[foods.ids.index("wpi")] == 17.4:
             raise RuntimeError("solver crashed")
         return real(self, prices, *args, **kw)
 
-    monkeypatch.setattr(batch_module.PricedBrief, "finish", flaky)
+    monkeypatch.setattr(PricedBrief, "finish", flaky)
     out = sf.solve_batch(foods, PRODUCTS[:2], SCENARIOS)
     table = out.table.set_index(["product", "scenario"])
     assert (table.xs("whey_up", level="scenario")["status"] == "error").all()
@@ -154,7 +154,7 @@ def test_journal_of_other_inputs_is_refused(foods: sf.FoodTable, tmp_path: Path)
 def test_outputs_for_people_and_programs(result: sf.BatchResult, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from sarcoform.report.batch_workbook import write_batch_output
+    from sarcoform.batch.output import write_batch_output
 
     book = tmp_path / "results.xlsx"
     write_batch_output(result, book)
@@ -179,7 +179,7 @@ def test_outputs_for_people_and_programs(result: sf.BatchResult, tmp_path: Path)
 def test_text_from_inputs_never_becomes_a_formula(foods: sf.FoodTable, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from sarcoform.report.batch_workbook import write_batch_output
+    from sarcoform.batch.output import write_batch_output
 
     name = '=HYPERLINK("http://x","y")'
     out = sf.solve_batch(foods, [Product(name, "milk_beverage_powder")], {"=1+1": {}})
@@ -229,8 +229,8 @@ def test_practical_briefs_take_the_regular_path(foods: sf.FoodTable) -> None:
 
 def test_control_characters_in_names_are_written_and_read_back(foods: sf.FoodTable, tmp_path: Path) -> None:
     """XML cannot hold "\\x0b": the cell stores Excel's escape, which readers decode."""
+    from sarcoform.batch.output import write_batch_output, write_multiblend_output
     from sarcoform.io.xlsx import read_sheet
-    from sarcoform.report.batch_workbook import write_batch_output, write_multiblend_output
 
     name, scenario = "vanilla\x0bline", "spring\x01"
     out = sf.solve_batch(foods, [Product(name, "milk_beverage_powder")], {scenario: {}})

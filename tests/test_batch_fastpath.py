@@ -9,7 +9,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import assert_same_rows
-from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
+from sarcoform.batch.inputs import PriceScenarios, Product, ingredient_limit
 from sarcoform.solving.engine import solve
 from sarcoform.solving.fastpath import priced
 
