@@ -321,7 +321,7 @@ def solve_highs(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     if sol.status == "optimal" and not lp.is_mip:
         basis = h.getBasis()
         if basis.valid:  # sensitivity starts from it instead of solving the LP again
-            sol = replace(sol, basis=basis)
+            sol = replace(sol, basis=basis, highs=h)
     return sol
 
 

@@ -65,7 +65,7 @@ def attach(
     sens = None
     if wanted and not compiled.lp.is_mip and first.status == "optimal" and final.status == "optimal":
         prices = [line.shadow_price for line in constraint_lines]
-        sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis))
+        sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis), (first.highs, final.highs))
     if sens is None:
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
     lines = [
@@ -86,17 +86,19 @@ def analyse(
     shadow_prices: Sequence[float | None],
     tie_break: MatrixLP | None,
     bases: tuple[Any, Any] = (None, None),
+    solved: tuple[Any, Any] = (None, None),
 ) -> Sensitivity | None:
     """Ranges for the reported optimum `x` (foods only); None if no basis reproduces it.
 
-    `bases`: HiGHS's optimal bases of the LP and of the tie-break LP, when known.
+    `bases`: HiGHS's optimal bases of the LP and of the tie-break LP, when known;
+    `solved`: the solved highspy.Highs objects themselves, read without solving again.
     """
     out = Sensitivity()
-    stage1 = _Solved.of(compiled.lp, bases[0])
+    stage1 = _Solved.of(compiled.lp, bases[0], solved[0])
     if stage1 is None:
         return None
     _bound_ranges(compiled, stage1, x, shadow_prices, out)
-    _price_ranges(compiled, stage1, x, tie_break, bases[1], out)
+    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1])
     return out
 
 
@@ -115,14 +117,19 @@ class _Solved:
     highs: Any
 
     @classmethod
-    def of(cls, lp: MatrixLP, basis: Any = None) -> _Solved | None:
-        """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations)."""
+    def of(cls, lp: MatrixLP, basis: Any = None, solved: Any = None) -> _Solved | None:
+        """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations), or
+        `solved`: the Highs object that solved `lp` already, read as it is."""
         import highspy
 
-        best = highs_optimum(lp, basis=basis)
-        if best.x is None:
-            return None
-        h = best.highs
+        if solved is not None and highs_status(solved) == "optimal":
+            h = solved
+            x = np.array(h.getSolution().col_value)
+        else:
+            best = highs_optimum(lp, basis=basis)
+            if best.x is None:
+                return None
+            h, x = best.highs, best.x
         solution = h.getSolution()
         basis = h.getBasis()
         status, ranging = h.getRanging()
@@ -130,11 +137,11 @@ class _Solved:
             return None
         return cls(
             lp,
-            best.x,
+            x,
             np.array(solution.row_dual),
             np.array(solution.col_dual),
-            np.array([int(s) for s in basis.col_status]),
-            np.array([int(s) for s in basis.row_status]),
+            np.asarray(basis.col_status, dtype=int),
+            np.asarray(basis.row_status, dtype=int),
             ranging,
             h,
         )
@@ -164,9 +171,19 @@ class _Solved:
 
     def range_of(self, name: str, index: int) -> Range:
         """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
-        dn = float(getattr(self.ranging, f"{name}_dn").value_[index])
-        up = float(getattr(self.ranging, f"{name}_up").value_[index])
-        return _finite(dn), _finite(up)
+        dn, up = self._ranging(name)
+        return _finite(float(dn[index])), _finite(float(up[index]))
+
+    def _ranging(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """One ranging's (down, up) values as arrays, read from HiGHS once (each `.value_`
+        read copies the whole vector)."""
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_ranges", {})
+        if name not in cache:
+            cache[name] = (
+                np.asarray(getattr(self.ranging, f"{name}_dn").value_, dtype=float),
+                np.asarray(getattr(self.ranging, f"{name}_up").value_, dtype=float),
+            )
+        return cache[name]
 
 
 class _Basis:
@@ -184,7 +201,8 @@ class _Basis:
         self.col_status = col_status
         self.row_status = row_status
         self.primal_tol = self.dual_tol = 0.0
-        p, d, _ = self.violations(lp)
+        p, d, self.x0 = self.violations(lp)
+        self.lp0 = lp
         # The basis HiGHS returns meets its own tolerances (1e-7): allow what it has.
         self.primal_tol = 1e-9 + 10 * p
         self.dual_tol = 1e-12 + 1e-9 * float(np.abs(lp.c).max(initial=0)) + 10 * d
@@ -217,7 +235,7 @@ class _Basis:
         if where.size != 1 or len(self.basic) != len(self.active):
             return None
         i = int(where[0])
-        x = self.violations(lp)[2]
+        x = self.x0 if lp is self.lp0 else self.violations(lp)[2]
         if x is None:
             return None
         A_act = lp.A[self.active]
@@ -433,12 +451,13 @@ def _price_ranges(
     tie_break: MatrixLP | None,
     tie_basis: Any,
     out: Sensitivity,
+    tie_highs: Any = None,
 ) -> None:
     n = len(compiled.foods)
     if compiled.spec.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = _Solved.of(tie_break, tie_basis)
+        solved = _Solved.of(tie_break, tie_basis, tie_highs)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return
