@@ -23,6 +23,7 @@ rest are tested against it, until none is left.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
@@ -296,20 +297,14 @@ class Brief(Protocol):
     @property
     def lp(self) -> MatrixLP: ...
 
-    def solve(self, prices: np.ndarray, verify: bool = True, start: Any = None) -> Any: ...
-
-    def finish(
-        self,
-        prices: np.ndarray,
-        first: LPSolution,
-        final: LPSolution | None,
-        started: float | None = None,
-        verify: bool = True,
-        checked: tuple[bool, float] | None = None,
-        start2: Any = None,
-    ) -> Any: ...
-
-    def verify_many(self, prices: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    # solve(prices, verify, start), finish(prices, first, final, started, verify, checked,
+    # start2) and verify_many(prices, x), as PricedBrief defines them.
+    @property
+    def solve(self) -> Callable[..., Any]: ...
+    @property
+    def finish(self) -> Callable[..., Any]: ...
+    @property
+    def verify_many(self) -> Callable[..., tuple[np.ndarray, np.ndarray]]: ...
 
 
 def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = None) -> list[Outcome]:
