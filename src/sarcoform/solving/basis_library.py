@@ -154,7 +154,6 @@ class BasisLibrary:
         A = lp.A
         basic, active = basis.basic, basis.active
         S, k = len(which), len(basic)
-        delta = todo.delta[which]
         c = todo.c[which]  # (S × n)
         moving = len(basis.moving) > 0
         margin = todo.margin[which][:, None]
@@ -167,6 +166,7 @@ class BasisLibrary:
             y = c[cand][:, basic] @ basis.inverse
             d_nb = c[cand][:, nb] - y @ basis.a_nb
         else:
+            delta = todo.delta[which]
             Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
             for i, r in zip(basis.moving, basis.moving_rows, strict=True):
                 Bs[:, i, :] += self.d_rows[r, basic][None, :] * delta[:, basic]
@@ -186,7 +186,7 @@ class BasisLibrary:
             y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
         # The blend of the candidates: basic columns solve B·x_B = w − N·x_N.
         at = which[cand]
-        dc_ = delta[cand]
+        dc_ = todo.delta[at]
         lo, hi = todo.row_lo[at], todo.row_hi[at]
         w = np.where(basis.row_at_upper[None, :], hi[:, active], lo[:, active])
         nonbasic = np.broadcast_to(basis.fixed_activity, (len(cand), lp.shape[0])).copy()
@@ -467,21 +467,29 @@ def prove_or_solve(
         tested = len(library.bases)
         if not len(left):
             break
-        q = int(left[0])
+        q, left = int(left[0]), left[1:]
         start = nearest[q]
         h = run_highs(q, None if start is None else start.highs)
         counts.highs += 1
         learned = None if h is None else _learn(library, h)
-        if learned is not None:
-            hit = test(learned, left)  # q among them, unless it is a tie
-            left = left[~np.isin(left, hit)]
-            if proved.pop(q, None) is not None:  # HiGHS's own answer stands
-                counts.proved -= 1
-                tested = len(library.bases)
-                continue
-        if start is not None and h is not None:
+        if (
+            start is not None
+            and h is not None
+            and (learned is None or not _strict(h, learned, todo.margin[q]))
+        ):
             run_highs(q, None)  # a tie (or an old basis): break it from the base basis
             counts.highs += 1
-        left = left[left != q]
+        if learned is not None and len(left):
+            hit = test(learned, left)
+            left = left[~np.isin(left, hit)]
         tested = len(library.bases)
     return proved
+
+
+def _strict(h: Any, basis: Basis, margin: float) -> bool:
+    """Is HiGHS's optimum at `basis` unique (every reduced cost and row dual clear of 0)?"""
+    solution = h.getSolution()
+    d = np.asarray(solution.col_dual)[basis.nb] * basis.col_sign[basis.nb]
+    y = np.asarray(solution.row_dual)[basis.active] * basis.row_sign
+    rs = basis.row_sign != 0
+    return bool(np.all(d > margin) and np.all(y[rs] > margin))
