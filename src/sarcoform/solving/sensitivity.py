@@ -68,13 +68,18 @@ def attach(
         sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis), (first.highs, final.highs))
     if sens is None:
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
+    # Lines without a range stay as they are (no range is their default).
     lines = [
-        line.model_copy(update={"shadow_price_range": sens.bound_ranges.get(k)})
+        line.model_copy(update={"shadow_price_range": sens.bound_ranges[k]})
+        if k in sens.bound_ranges
+        else line
         for k, line in enumerate(constraint_lines)
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": sens.price_ranges.get(position[line.id])})
+        line.model_copy(update={"price_range": sens.price_ranges[position[line.id]]})
+        if position[line.id] in sens.price_ranges
+        else line
         for line in blend_lines
     ]
     return lines, blend, _unused(compiled, x, first, sens), sens.notes
