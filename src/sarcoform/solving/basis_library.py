@@ -7,17 +7,20 @@ columns solve B·x_B = w. It is optimal for a scenario when that point is within
 bound and the reduced costs c_N − Nᵀy (y = B⁻ᵀc_B) have the right signs. Both tests are
 matrix products, so every remaining scenario is tested against a basis at once.
 
-Only *strict* proofs are accepted: every basic column and row clear of its bounds and
-every reduced cost and row dual clear of zero, by a margin well above HiGHS's own
-tolerances. Then the optimum is unique in x and in the duals, so the blend, its cost and
-its shadow prices are the ones any simplex run ends at. Ties (dual degeneracy: another
-blend costs the same), bases with a variable at a bound (primal degeneracy: several
-dual solutions) and ill-conditioned bases (small pivots) are left to the solver.
+Only *strict* proofs are accepted: every reduced cost and row dual clear of zero by a
+margin above HiGHS's own dual tolerance (DUAL_MARGIN). Then the blend is the unique
+optimum, the one any simplex run ends at, so its grams and cost are the plain solve's.
+A basic column at its bound (primal degeneracy) is accepted: the blend is still unique,
+and the duals are one valid set of several, as a solver's would be. Ties (a reduced cost
+near 0: another blend costs about the same), ill-conditioned bases (small pivots) and
+solves that do not reproduce their own right-hand side are left to the solver.
 
 `solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
 the library proves take their basis's blend with their own cost; the first unproven one
-goes to HiGHS (a hot start, as before), its optimal basis joins the library, and the
-rest are tested against it, until none is left.
+goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
+base basis, as without a library), its optimal basis joins the library, and the rest are
+tested against it, until none is left. Every blend is then verified against the raw
+table, all at once (`Checker.worst`).
 """
 
 from __future__ import annotations
