@@ -19,6 +19,7 @@ USDA SR28 extract (`foods/sr28.csv.gz`): an LP brief and a 6-ingredient MIP.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import statistics
 import subprocess
@@ -64,12 +65,15 @@ def naive_solve(compiled: Compiled, solver: str = "cbc") -> float:
 
 
 def timed(fns: list[Callable[[], object]], repeat: int) -> list[list[float]]:
-    """ms per call of each function, timed round-robin after one warm-up call each."""
+    """ms per call of each function, timed round-robin after one warm-up call each. The
+    garbage of one call is collected before the next is timed, so that no call pays for
+    another's (PuLP leaves many objects behind)."""
     for fn in fns:
         fn()  # warm-up: imports, first HiGHS object, file caches
     out: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for k, fn in enumerate(fns):
+            gc.collect()
             t = time.perf_counter()
             fn()
             out[k].append((time.perf_counter() - t) * 1000)
