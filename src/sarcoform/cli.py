@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import InputError, SarcoformError, UsageError
+from .errors import InputError, Problem, SarcoformError, UsageError
 
 app = typer.Typer(
     name="sarcoform",
@@ -85,6 +85,10 @@ def solve(
         refuse_overwriting_input(output, book, foods, constraints)
         if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    from .model.plausibility import brief_warnings, warning_lines
+
+    for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
+        typer.echo(line, err=True)
     result = run(food_table, spec, solver=solver, time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
@@ -172,7 +176,10 @@ def check(
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    problems = check_inputs(inputs)
+    warnings: list[Problem] = []
+    problems = check_inputs(inputs, warnings=warnings)
+    for warning in warnings:
+        typer.echo(str(warning))
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
