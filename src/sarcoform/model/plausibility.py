@@ -141,35 +141,32 @@ def plausibility_warnings(foods: FoodTable, kj_per_g: Mapping[str, float] | None
 
 
 def _energy_warnings(foods: FoodTable, factors: Mapping[str, float]) -> list[Problem]:
-    if "energy_kj" in foods.numbers:
-        column, stated = "energy_kj", foods.numbers["energy_kj"]
-    elif "energy_kcal" in foods.numbers:
-        column, stated = "energy_kcal", foods.numbers["energy_kcal"] * KJ_PER_KCAL
-    else:
-        return []
     macros = [c for c in factors if c in foods.numbers]
     if "protein_g" not in macros or "fat_g" not in macros:
         return []
     computed = sum((np.nan_to_num(foods.numbers[c]) * factors[c] for c in macros), np.zeros(len(foods)))
     if "free_leucine_g" in foods.numbers:  # free amino acids count at the protein factor
         computed = computed + np.nan_to_num(foods.numbers["free_leucine_g"]) * factors["protein_g"]
-    known = ~np.isnan(stated) & ~np.isnan(foods.numbers["protein_g"]) & ~np.isnan(foods.numbers["fat_g"])
-    problems: list[Problem] = []
-    with np.errstate(invalid="ignore", divide="ignore"):
-        off = np.abs(stated - computed) / np.maximum(computed, stated)
-    rows = known & (np.maximum(computed, stated) >= ENERGY_FLOOR_KJ) & (off > ENERGY_TOLERANCE)
+    macros_known = ~np.isnan(foods.numbers["protein_g"]) & ~np.isnan(foods.numbers["fat_g"])
     factor_text = ", ".join(f"{c.removesuffix('_g')} {factors[c]:g}" for c in macros)
-    for i in np.flatnonzero(rows):
-        unit = "kJ" if column == "energy_kj" else "kcal"
-        scale = 1.0 if column == "energy_kj" else 1 / KJ_PER_KCAL
-        problems.append(
+    problems: list[Problem] = []
+    for column, unit, per_kj in (("energy_kj", "kJ", 1.0), ("energy_kcal", "kcal", 1 / KJ_PER_KCAL)):
+        if column not in foods.numbers:
+            continue
+        stated = foods.numbers[column] / per_kj
+        with np.errstate(invalid="ignore", divide="ignore"):
+            off = np.abs(stated - computed) / np.maximum(computed, stated)
+            rows = ~np.isnan(stated) & macros_known & (np.maximum(computed, stated) >= ENERGY_FLOOR_KJ)
+            rows &= off > ENERGY_TOLERANCE
+        problems += [
             foods.problem(
                 int(i),
                 column,
-                f"warning: energy {stated[i] * scale:.0f} {unit} is {off[i]:.0%} off the"
-                f" {computed[i] * scale:.0f} {unit} its macronutrients give (kJ/g: {factor_text})",
+                f"warning: energy {stated[i] * per_kj:.0f} {unit} is {off[i]:.0%} off the"
+                f" {computed[i] * per_kj:.0f} {unit} its macronutrients give (kJ/g: {factor_text})",
             )
-        )
+            for i in np.flatnonzero(rows)
+        ]
     return problems
 
 
