@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import food_table
 
 import sarcoform as sf
+from conftest import food_table
 from sarcoform.cli import main
 from sarcoform.model.plausibility import (
     PROXIMATE_TOLERANCE_G,
@@ -21,7 +21,10 @@ from sarcoform.model.plausibility import (
     plausibility_warnings,
 )
 
-HEADER = "id,name,group,price_per_kg,energy_kcal,protein_g,fat_g,carbohydrate_g,fibre_g,leucine_g,lysine_g,free_leucine_g"
+HEADER = (
+    "id,name,group,price_per_kg,energy_kcal,protein_g,fat_g,carbohydrate_g,fibre_g,"
+    "leucine_g,lysine_g,free_leucine_g"
+)
 # 80 g protein, 1 g fat, 2 g carbohydrate: 17*80 + 37 + 17*2 = 1431 kJ = 342 kcal
 GOOD = "wpi,Whey isolate,protein,10,342,80,1,2,0,8.8,7.2,0"
 
@@ -140,7 +143,10 @@ def test_workbook_foods_sheet_is_checked_too(tmp_path: Path, capsys: pytest.Capt
     wb = openpyxl.load_workbook(book)
     sheet = next(ws for ws in wb.worksheets if ws.title.lower() == "foods")
     header_row, column = next(
-        (cell.row, cell.column) for row in sheet.iter_rows() for cell in row if str(cell.value).startswith("protein_g")
+        (cell.row, cell.column)
+        for row in sheet.iter_rows()
+        for cell in row
+        if str(cell.value).startswith("protein_g")
     )
     row = next(c.row for c in sheet[openpyxl.utils.get_column_letter(1)] if c.value == "wpi")
     sheet.cell(row=row, column=column, value=820)

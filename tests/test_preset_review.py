@@ -22,9 +22,9 @@ import csv
 from dataclasses import dataclass
 
 import pytest
-from conftest import ROOT
 
 import sarcoform as sf
+from conftest import ROOT
 
 CAHMB_CAP_G_DAY = 3.0
 HMB_PER_CAHMB = 2 * 118.13 / 292.34  # HMB free acid per CaHMB monohydrate
@@ -58,6 +58,17 @@ class Blend:
 
     def used(self) -> dict[str, float]:
         return {i: g for i, g in self.grams.items() if g > 1e-9}
+
+    def liquid_oil_g(self) -> float:
+        """Grams of pure liquid oil (a lipid row with >= 99 g fat; fat powders are not)."""
+        return sum(
+            g for i, g in self.used().items() if RAW[i]["group"] == "lipid" and float(RAW[i]["fat_g"]) >= 99
+        )
+
+    def too_small_to_weigh(self) -> dict[str, float]:
+        """Ingredients outside the premix used at less than a weighable share of the serving."""
+        least = WEIGHABLE_SHARE * self.serving_g
+        return {i: g for i, g in self.used().items() if i != "vitamin_mineral_premix" and g < least}
 
 
 def _solve(preset: str, solver: str) -> Blend:
@@ -109,10 +120,8 @@ def test_ons_energy_and_vitamin_d_per_day(ons: tuple[str, Blend]) -> None:
 def test_ons_is_a_manufacturable_dry_blend(ons: tuple[str, Blend]) -> None:
     preset, blend = ons
     used = blend.used()
-    liquid = sum(g for i, g in used.items() if RAW[i]["group"] == "lipid" and float(RAW[i]["fat_g"]) >= 99)
-    assert liquid <= LIQUID_OIL_SHARE * blend.serving_g + 1e-6
-    too_small = {i: g for i, g in used.items() if i != "vitamin_mineral_premix" and g < WEIGHABLE_SHARE * blend.serving_g}
-    assert too_small == {}
+    assert blend.liquid_oil_g() <= LIQUID_OIL_SHARE * blend.serving_g + 1e-6
+    assert blend.too_small_to_weigh() == {}
     assert used.get("vitamin_mineral_premix", 0) > 0
     assert used.get("vanilla_flavour", 0) > 0 and used.get("sucralose_1pct", 0) > 0  # flavour + sweetener
     assert blend.amount("lactose_g") <= (0.0 if preset == "ons_dairy_free" else 6.0) + 1e-6
@@ -138,7 +147,5 @@ def test_milk_beverage_counts_breakfast_once_and_meets_gb_14880(solver: str) -> 
     vitamin_d_per_kg = blend.amount("vitamin_d_ug") / blend.serving_g * 1000
     assert 63 - 1e-6 <= vitamin_d_per_kg <= 125 + 1e-6  # GB 14880-2012 formulated milk powder
     assert 1.5 - 1e-6 <= blend.amount("cahmb_g") <= CAHMB_CAP_G_DAY
-    used = blend.used()
-    liquid = sum(g for i, g in used.items() if RAW[i]["group"] == "lipid" and float(RAW[i]["fat_g"]) >= 99)
-    assert liquid <= LIQUID_OIL_SHARE * blend.serving_g + 1e-6
-    assert all(g >= WEIGHABLE_SHARE * blend.serving_g for i, g in used.items() if i != "vitamin_mineral_premix")
+    assert blend.liquid_oil_g() <= LIQUID_OIL_SHARE * blend.serving_g + 1e-6
+    assert blend.too_small_to_weigh() == {}

@@ -46,7 +46,12 @@ AMINO_ACIDS = (
 )
 
 # GB 29922-2025 energy factors, kJ per g (reference_values.md §5): what the presets use.
-DEFAULT_KJ_PER_G: dict[str, float] = {"protein_g": 17.0, "fat_g": 37.0, "carbohydrate_g": 17.0, "fibre_g": 8.0}
+DEFAULT_KJ_PER_G: dict[str, float] = {
+    "protein_g": 17.0,
+    "fat_g": 37.0,
+    "carbohydrate_g": 17.0,
+    "fibre_g": 8.0,
+}
 KJ_PER_KCAL = 4.184
 ENERGY_TOLERANCE = 0.15
 # Below this the relative difference says nothing (an oil's carrier traces, a premix).
@@ -82,12 +87,12 @@ def plausibility_errors(foods: FoodTable) -> list[Problem]:
     present = [c for c in PROXIMATE_COLUMNS if c in foods.numbers]
     if present:
         total = np.nansum(np.vstack([foods.numbers[c] for c in present]), axis=0)
-        for i in np.flatnonzero(total > 100.0 + PROXIMATE_TOLERANCE_G):
+        for i in map(int, np.flatnonzero(total > 100.0 + PROXIMATE_TOLERANCE_G)):
             biggest = max(present, key=lambda c: _value(foods, c, i))
             parts = " + ".join(f"{c} {_value(foods, c, i):g}" for c in present if _value(foods, c, i) > 0)
             problems.append(
                 foods.problem(
-                    int(i),
+                    i,
                     biggest,
                     f"{parts} = {total[i]:g} g per 100 g, more than 100 g"
                     f" (tolerance {PROXIMATE_TOLERANCE_G:g} g): a value is wrong",
@@ -100,18 +105,18 @@ def plausibility_errors(foods: FoodTable) -> list[Problem]:
     for column in (c for c in AMINO_ACIDS if c in foods.numbers):
         amount = foods.numbers[column]
         intact = column == "leucine_g" and free is not None
-        assert not intact or free is not None
-        if intact:
+        if free is not None and intact:
             amount = amount - np.nan_to_num(free)
         with np.errstate(invalid="ignore"):
             over = amount > protein + AMINO_ACID_TOLERANCE_G
-        for i in np.flatnonzero(over):
+        for i in map(int, np.flatnonzero(over)):
             what = column
             if intact:
-                what = f"intact leucine (leucine_g {_value(foods, column, i):g} - free_leucine_g {free[i]:g})"
+                leucine, free_i = _value(foods, column, i), _value(foods, "free_leucine_g", i)
+                what = f"intact leucine (leucine_g {leucine:g} - free_leucine_g {free_i:g})"
             problems.append(
                 foods.problem(
-                    int(i),
+                    i,
                     column,
                     f"{what} = {amount[i]:g} g is more than protein_g {protein[i]:g} g: an amino acid"
                     " of protein cannot exceed the protein",
