@@ -87,9 +87,9 @@ def solve(
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
     from .model.plausibility import brief_warnings, warning_lines
 
+    result = run(food_table, spec, solver=solver, time_limit=time_limit)
     for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
         typer.echo(line, err=True)
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
