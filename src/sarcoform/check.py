@@ -39,8 +39,8 @@ def check_inputs(paths: Sequence[Path | str], *, warnings: list[Problem] | None 
         try:
             if suffix in (".csv", ".tsv", ".txt"):
                 tables.append(load_foods(path))
-            elif suffix == ".toml":
-                specs.append(load_spec(path))
+            elif suffix == ".toml" or _is_preset(path):
+                specs.append(load_spec(str(path)))
             else:
                 problems.append(
                     Problem(
@@ -69,9 +69,9 @@ def check_inputs(paths: Sequence[Path | str], *, warnings: list[Problem] | None 
 def _check_batch(path: Path) -> list[Problem]:
     """A batch workbook: every sheet, then each product over the foods and under the price
     scenarios that could be read (its Foods sheet, else the embedded table)."""
-    from .io.batch_files import read_batch_book
-    from .model.batch import Product
-    from .solving.batch import plan_batch
+    from .batch.files import read_batch_book
+    from .batch.inputs import Product
+    from .batch.planning import plan_batch
 
     inputs, problems = read_batch_book(path)
     if inputs.foods is None and _has_sheet(path, "foods"):
@@ -100,9 +100,18 @@ def _passes(problems: list[Problem], check: Callable[[], object]) -> bool:
     return True
 
 
+def _is_preset(path: Path | str) -> bool:
+    """A bare name (`-c ons_max_leucine`): load_spec says if no preset has it."""
+    return not Path(path).suffix and not Path(path).exists()
+
+
 def _gives_brief(path: Path | str) -> bool:
     suffix = Path(path).suffix.lower()
-    return suffix == ".toml" or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "settings"))
+    return (
+        suffix == ".toml"
+        or _is_preset(path)
+        or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "settings"))
+    )
 
 
 def _gives_foods(path: Path | str) -> bool:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from .errors import InputError, Problem, SarcoformError, UsageError
+
+if TYPE_CHECKING:
+    from .solving.backends import SolverName
 
 app = typer.Typer(
     name="sarcoform",
@@ -30,39 +33,65 @@ TimeLimit = Annotated[
 ]
 
 
+def _solver(name: str) -> SolverName:
+    """The --solver text as the library's solver type; the library checks it (a UsageError
+    names the choices), so an unknown solver reads the same from the CLI and from Python."""
+    return cast("SolverName", name)
+
+
 def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
+    from .report.tables import console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return console(stderr)
 
 
-def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
-    from . import load_foods, load_spec
+# One input convention for every command (io/inputs.py): BOOK.xlsx, or -f/-c, or a mix.
+Book = Annotated[
+    Path | None,
+    typer.Argument(help="Input workbook (.xlsx): its Foods sheet and its brief; -f/-c replace either."),
+]
+Foods = Annotated[
+    str | None,
+    typer.Option(
+        "--foods", "-f", help="Food table (.csv/.xlsx); default: BOOK's Foods sheet, else the embedded table."
+    ),
+]
+Brief = Annotated[
+    str | None,
+    typer.Option(
+        "--constraints",
+        "-c",
+        help="Brief: preset name or .toml/.xlsx (an .xlsx also gives its Foods sheet); default: ons_powder.",
+    ),
+]
 
-    if book is not None:
-        if book.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise UsageError(
-                f"{book}: give a workbook (.xlsx) here, or use --foods F.csv --constraints C.toml"
-            )
-        return load_foods(foods or book), load_spec(constraints or book)
-    return load_foods(foods), load_spec(constraints)
+
+def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> Any:
+    """The resolved inputs; what was replaced or defaulted is said first, on stderr."""
+    from .io.inputs import resolve_inputs
+
+    inputs = resolve_inputs(book, foods, constraints)
+    _notes(inputs.notes)
+    return inputs
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """A line of output that may hold text from the user's files: control characters escaped."""
+    from .report.text import printable
+
+    typer.echo(printable(text), err=err)
+
+
+def _notes(notes: Any) -> None:
+    for note in notes:
+        _echo(f"note: {note}", err=True)
 
 
 @app.command()
 def solve(
-    book: Annotated[
-        Path | None, typer.Argument(help="Input workbook (.xlsx) with Foods and brief sheets.")
-    ] = None,
-    foods: Annotated[
-        str | None,
-        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
-    ] = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option(
-            "--constraints", "-c", help="Brief: preset name or .toml/.xlsx file; default: ons_powder."
-        ),
-    ] = None,
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
     objective: Annotated[
         str | None, typer.Option("--objective", help="min_cost, max:<nutrient> or min:<nutrient>.")
     ] = None,
@@ -76,7 +105,8 @@ def solve(
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
 
-    food_table, spec = _inputs(book, foods, constraints)
+    inputs = _inputs(book, foods, constraints)
+    food_table, spec = inputs.foods, inputs.spec
     if objective is not None:
         spec = _with_objective(spec, objective)
     if output is not None:
@@ -87,9 +117,9 @@ def solve(
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
     from .model.plausibility import brief_warnings, warning_lines
 
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
-        typer.echo(line, err=True)
+        _echo(line, err=True)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
@@ -132,56 +162,49 @@ def presets() -> None:
 
     for name, path in preset_paths().items():
         spec = read_spec_toml(path, label=f"constraints/{path.name}")
-        typer.echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
+        _echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
 
 
 @app.command("foods")
 def list_foods(
-    foods: Annotated[str | None, typer.Option("--foods", "-f", help="Food table; default: embedded.")] = None,
+    book: Book = None,
+    foods: Foods = None,
+    nutrients: Annotated[
+        str,
+        typer.Option(
+            "--nutrients", "-n", help="Nutrient columns to show, comma-separated (protein_g or protein)."
+        ),
+    ] = "protein_g,leucine_g",
 ) -> None:
-    """List the ingredients of a food table with price, protein and leucine."""
-    from rich.table import Table
-
+    """List the ingredients of a food table with price and chosen nutrients (per 100 g)."""
     from . import load_foods
+    from .report.tables import food_columns, print_foods
 
-    table = load_foods(foods)
-    out = Table(title=f"{table.origin}: {len(table)} ingredients", title_justify="left")
-    for col in ("id", "name", "group", "price/kg", "protein g", "leucine g"):
-        out.add_column(col, justify="right" if col[0] in "pl" else "left")
-    protein = table.numbers.get("protein_g")
-    leucine = table.numbers.get("leucine_g")
-
-    def cell(values: Any, i: int) -> str:
-        return "" if values is None or values[i] != values[i] else f"{values[i]:g}"
-
-    for i, food_id in enumerate(table.ids):
-        out.add_row(
-            food_id,
-            table.names[i],
-            table.text("group", i),
-            cell(table.price_per_kg, i),
-            cell(protein, i),
-            cell(leucine, i),
-        )
-    _console().print(out)
+    table = load_foods(foods) if foods or book is None else _inputs(book, None, None).foods
+    print_foods(_console(), table, food_columns(table, nutrients))
 
 
 @app.command()
 def check(
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(help="Food tables (.csv/.xlsx) and briefs (.toml/.xlsx) to check together."),
-    ],
+    ] = None,
+    foods: Foods = None,
+    constraints: Brief = None,
 ) -> None:
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
+    given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
+    if not given:
+        raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
     warnings: list[Problem] = []
-    problems = check_inputs(inputs, warnings=warnings)
+    problems = check_inputs(given, warnings=warnings)
     for warning in warnings:
-        typer.echo(str(warning))
+        _echo(str(warning))
     for problem in problems:
-        typer.echo(str(problem), err=True)
+        _echo(str(problem), err=True)
     if problems:
         typer.echo(f"{len(problems)} problem{'s' * (len(problems) > 1)} found", err=True)
         raise typer.Exit(2)
@@ -208,7 +231,7 @@ def template(
     if output.exists() and not force:
         raise UsageError(f"{output} exists: choose another name, or add --force to replace it")
     if batch:
-        from .io.batch_files import write_batch_template
+        from .batch.template import write_batch_template
 
         if foods or constraints:
             raise UsageError(
@@ -223,7 +246,7 @@ def template(
 
         refuse_overwriting_input(output, foods, constraints)
         table = load_foods(foods) if foods else None
-        write_template(output, table, load_spec(constraints) if constraints else None)
+        write_template(table, load_spec(constraints) if constraints else None, output)
     typer.echo(f"written: {output}")
 
 
@@ -249,29 +272,44 @@ def convert(
 
 @app.command()
 def frontier(
-    foods: Annotated[
-        str | None, typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: embedded.")
-    ] = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option("--constraints", "-c", help="Brief: preset or .toml/.xlsx; default: ons_powder."),
-    ] = None,
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
     nutrient: Annotated[str, typer.Option("--nutrient", help="The nutrient to sweep.")] = "leucine",
     basis: Annotated[
         str | None, typer.Option("--basis", help="meal, serving, day, …; default: the brief's own bound's.")
     ] = None,
     points: Annotated[int, typer.Option("--points", min=2, max=500, help="Levels on the curve.")] = 11,
+    start: Annotated[
+        float | None, typer.Option("--from", help="First level; default: the least-cost blend's.")
+    ] = None,
+    stop: Annotated[
+        float | None, typer.Option("--to", help="Last level; default: the most the brief allows.")
+    ] = None,
+    step: Annotated[
+        float | None, typer.Option("--step", help="Distance between levels (instead of --points).")
+    ] = None,
     solver: Annotated[str, typer.Option("--solver", help="highs (default: fast) or cbc.")] = "highs",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write OUT.csv, OUT.png and OUT.xlsx (a chart).")
     ] = None,
 ) -> None:
     """Least cost against a nutrient level (ε-constraint): the cost of each extra 0.1 g."""
-    from . import load_foods, load_spec
     from .solving.frontier import frontier as sweep
 
-    spec = load_spec(constraints)
-    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
+    inputs = _inputs(book, foods, constraints)
+    spec = inputs.spec
+    table = sweep(
+        inputs.foods,
+        spec,
+        nutrient,
+        points=points,
+        basis=basis,
+        start=start,
+        stop=stop,
+        step=step,
+        solver=_solver(solver),
+    )
     if table.attrs.get("status") != "optimal":
         typer.echo(
             "no curve: the brief is infeasible even without a floor on the nutrient; run"
@@ -279,20 +317,16 @@ def frontier(
             err=True,
         )
         raise typer.Exit(1)
-    from .report.frontier import axis_labels
+    from .report.frontier import frontier_lines
 
-    level, cost, marginal = axis_labels(table)
-    typer.echo(f"{spec.name}: least cost against {level}")
-    typer.echo(f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend")
-    for row in table.itertuples(index=False):
-        typer.echo(f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}")
-    typer.echo(f"columns: {level}; {cost}; {marginal}")
+    for line in frontier_lines(table, spec.name, _console().width):
+        _echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
 
         for path in outputs(output).values():
-            refuse_overwriting_input(path, foods, constraints)
+            refuse_overwriting_input(path, book, foods, constraints)
         for path in write_frontier(table, output):
             typer.echo(f"written: {path}")
 
@@ -311,16 +345,16 @@ def diff(
         sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
     else:
         for line in d.lines():
-            typer.echo(line)
+            _echo(line)
 
 
 def _read_result(path: Path) -> Any:
     """A Result JSON file; a results workbook is re-solved from the inputs it carries."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from . import load_foods, load_spec
         from .solving.engine import solve as run
 
-        result = run(load_foods(path), load_spec(path))
+        inputs = _inputs(path, None, None)
+        result = run(inputs.foods, inputs.spec)
         return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
     from .io.result_json import read_result_json
 
@@ -330,8 +364,12 @@ def _read_result(path: Path) -> Any:
 @app.command()
 def batch(
     book: Annotated[
-        Path, typer.Argument(help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv;"
+            " or an input workbook (one product)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Results: .xlsx (items, pivot, chart), .csv or .parquet."),
@@ -340,9 +378,10 @@ def batch(
         Path | None,
         typer.Option("--scenarios", "-s", help="Price scenarios (.csv/.xlsx/.toml); default: those in BOOK."),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     workers: Annotated[
         int | None,
@@ -362,19 +401,19 @@ def batch(
     time_limit: TimeLimit = None,
 ) -> None:
     """Solve every product under every price scenario; results as they finish, resumable."""
-    from . import load_foods
-    from .io.batch_files import journal_path, read_products, read_scenarios
+    from .batch.entry import solve_batch
+    from .batch.files import read_scenarios
+    from .batch.journal import journal_path
+    from .batch.output import check_batch_output, write_batch_output
     from .io.files import refuse_overwriting_input
-    from .report.batch_workbook import check_batch_output, write_batch_output
-    from .solving.batch import solve_batch
+    from .report.tables import Progress, print_batch
 
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     price_scenarios = read_scenarios(scenarios) if scenarios else inputs.scenarios
     journal = None
     if output is not None:
         check_batch_output(output)
-        refuse_overwriting_input(output, book, foods, scenarios)
+        refuse_overwriting_input(output, book, foods, constraints, scenarios)
         journal = journal_path(output)
         if journal.exists() and not resume:
             raise UsageError(
@@ -384,13 +423,13 @@ def batch(
     elif resume:
         raise UsageError("--resume needs -o OUTPUT: the journal of a run lives beside its output")
     client = _dask_client(scheduler) if scheduler else None
-    progress = _BatchProgress()
+    progress = Progress()
     try:
         result = solve_batch(
             food_table,
             list(inputs.products),
             price_scenarios,
-            solver=solver,
+            solver=_solver(solver),
             workers=None if client else (workers or _auto_workers(inputs, price_scenarios, solver)),
             executor=client.get_executor() if client else None,
             time_limit=time_limit,
@@ -414,8 +453,17 @@ def batch(
         write_batch_output(result, output)
         if journal is not None:
             journal.unlink(missing_ok=True)  # the output now holds every item
-    _print_batch(result, output)
+    print_batch(_console(), result, output)
     raise typer.Exit(result.exit_code)
+
+
+def _products(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
+    """Products and their food table, by the same input convention as `solve`."""
+    from .batch.files import resolve_products
+
+    inputs, notes = resolve_products(book, foods, constraints)
+    _notes(notes)
+    return inputs, inputs.foods
 
 
 def _auto_workers(inputs: Any, scenarios: Any, solver: str) -> int:
@@ -439,66 +487,22 @@ def _dask_client(address: str) -> Any:
         raise UsageError(f"--scheduler {address}: cannot reach the Dask scheduler ({err})") from None
 
 
-class _BatchProgress:
-    """A progress bar on stderr, shown from the first finished item (after the inputs check out)."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            columns = (TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            self._bar = Progress(*columns, console=_console(stderr=True), transient=False)
-            self._bar.start()
-            self._task = self._bar.add_task("solving", total=total)
-        self.done = done
-        self._bar.update(self._task, completed=done, total=total)
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-
-def _print_batch(result: Any, output: Path | None) -> None:
-    from rich.table import Table
-
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
-    out = Table(title=f"{len(result)} items in {result.seconds:.1f} s: {counts}", title_justify="left")
-    summary = result.summary()
-    for column in ("product", "optimal", "not optimal", "cost min", "cost median", "cost max"):
-        out.add_column(column, justify="left" if column == "product" else "right")
-    for row in summary.itertuples(index=False):
-        cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
-        out.add_row(row.product, str(row.optimal), str(row.not_optimal), *cells)
-    console = _console()
-    console.print(out)
-    for item in result.items:
-        if item.status != "optimal":
-            console.print(f"{item.product} × {item.scenario}: {item.status}: {item.reason}", markup=False)
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
-
-
 @app.command()
 def multiblend(
     book: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Products with volume_kg (workbook, .toml or .csv), with their availability."),
-    ],
+    ] = None,
     availability: Annotated[
         Path | None,
         typer.Option(
             "--availability", "-a", help="id, available_kg (.csv/.xlsx); default: BOOK's Availability."
         ),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Plan at the prices of this scenario of BOOK.")
@@ -508,18 +512,17 @@ def multiblend(
     ] = None,
 ) -> None:
     """Share scarce ingredients across products at least total cost (one joint LP)."""
-    from rich.table import Table
+    from .batch.entry import solve_multiblend
+    from .batch.files import read_availability
+    from .batch.output import write_multiblend_output
+    from .report.tables import print_multiblend
 
-    from . import load_foods
-    from .io.batch_files import read_availability, read_products
-    from .report.batch_workbook import write_multiblend_output
-    from .solving.multiblend import solve_multiblend
-
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     limits = read_availability(availability) if availability else inputs.availability
     if limits is None:
-        raise UsageError(f"{book}: no availability: add an Availability sheet or give --availability FILE")
+        raise UsageError(
+            f"{book or constraints}: no availability: add an Availability sheet or give --availability FILE"
+        )
     prices = None
     if scenario is not None:
         if inputs.scenarios is None or scenario not in inputs.scenarios.prices:
@@ -528,50 +531,12 @@ def multiblend(
     if output is not None:
         from .io.files import refuse_overwriting_input
 
-        refuse_overwriting_input(output, book, availability, foods)
+        refuse_overwriting_input(output, book, availability, foods, constraints)
     plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
     if output is not None:
         write_multiblend_output(plan, output)
-    console = _console()
-    if plan.status != "optimal":
-        console.print(f"no joint plan ({plan.status}): {plan.reason}", markup=False)
-        raise typer.Exit(plan.exit_code)
-    extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
-    console.print(
-        f"total cost {plan.total_cost:,.2f} {plan.currency} ({extra:+,.2f} against each product on its own)",
-        markup=False,
-    )
-    products = Table(title="products", title_justify="left")
-    for column in ("product", "kg", "cost/serving", "alone", "extra total", "gave way"):
-        products.add_column(column, justify="left" if column == "product" else "right")
-    for p in plan.products:
-        products.add_row(
-            p.product,
-            f"{p.volume_kg:g}",
-            f"{p.cost_per_serving:.4f}",
-            f"{p.standalone_cost_per_serving:.4f}",
-            f"{p.extra_cost:+,.2f}",
-            "yes" if p.gave_way else "",
-        )
-    console.print(products)
-    ingredients = Table(
-        title=f"limited ingredients (value of +1 kg in {plan.currency})", title_justify="left"
-    )
-    for column in ("id", "available kg", "used kg", "needed alone", "value of +1 kg"):
-        ingredients.add_column(column, justify="left" if column == "id" else "right")
-    for i in plan.ingredients:
-        ingredients.add_row(
-            i.id,
-            f"{i.available_kg:g}",
-            f"{i.used_kg:.6g}",
-            f"{i.standalone_kg:.6g}",
-            f"{i.value_per_kg:.4f}" if i.scarce else "0 (spare)",
-        )
-    console.print(ingredients)
-    for note in plan.notes:
-        console.print(f"note: {note}", markup=False)
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
+    print_multiblend(_console(), plan, output)
+    raise typer.Exit(plan.exit_code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,12 +545,12 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False)
     except InputError as err:
         for problem in err.problems[:20]:
-            typer.echo(f"error: {problem}", err=True)
+            _echo(f"error: {problem}", err=True)
         if len(err.problems) > 20:
             typer.echo(f"error: … and {len(err.problems) - 20} more", err=True)
         return 2
     except SarcoformError as err:
-        typer.echo(f"error: {err}", err=True)
+        _echo(f"error: {err}", err=True)
         return err.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)
@@ -596,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
             show()  # `sarcoform` alone: the help text
             return 0
         message = err.format_message() if hasattr(err, "format_message") else str(err)
-        typer.echo(f"error: {message}", err=True)
+        _echo(f"error: {message}", err=True)
         return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -604,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as err:  # never a traceback for users; say what broke
-        typer.echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
+        _echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
         return 3
     return int(code or 0)
 
