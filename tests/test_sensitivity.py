@@ -271,7 +271,9 @@ def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(fo
     assert any("with the chosen ingredients fixed" in note for note in r.notes)
 
 
-@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine"])  # the milk preset binds none
+@pytest.mark.parametrize(
+    "preset", ["ons_powder", pytest.param("ons_max_leucine", marks=DEGENERATE)]
+)  # the milk preset binds none
 def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, preset: str) -> None:
     """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
     on the same basis (moving the bound and re-checking optimality) finds the same edges."""
