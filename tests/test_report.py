@@ -89,17 +89,19 @@ def test_report_from_a_result_json_and_the_shadow_prices_in_words(
     assert done.returncode == 0, done.stderr
     assert _pages(out) == 1
     text = _text(out)
-    (leucine,) = [c for c in solved.constraint_lines if c.label.startswith("2.5 ≤ leucine")]
+    (leucine,) = [c for c in solved.constraint_lines if c.name == "leucine_g per meal"]
+    assert leucine.binding and leucine.active == "min" and leucine.min is not None
+    floor = leucine.min
     sentence = binding_sentence(leucine, solved)
-    assert sentence.startswith("leucine ≥ 2.5 g per meal: raising the minimum by 1 g adds USD ")
+    assert sentence.startswith(f"leucine ≥ {floor:g} g per meal: raising the minimum by 1 g adds USD ")
     # The words are right: raising the floor by 0.05 g (inside the range the rate holds)
     # costs about 0.05 × the shadow price more, by an independent re-solve.
-    dearer = sf.solve(foods, with_leucine_floor(spec, 2.55), solver="highs")
+    dearer = sf.solve(foods, with_leucine_floor(spec, floor + 0.05), solver="highs")
     assert dearer.cost_per_serving is not None and solved.cost_per_serving is not None
     assert (dearer.cost_per_serving - solved.cost_per_serving) / 0.05 == pytest.approx(
         leucine.shadow_price, rel=1e-4
     )
-    assert "leucine ≥ 2.5 g per meal:" in text and "raising the minimum by 1 g adds" in text
+    assert f"leucine ≥ {floor:g} g per meal:" in text and "raising the minimum by 1 g adds" in text
 
 
 def test_infeasible_brief_gets_a_one_page_sheet_saying_why(tmp_path: Path) -> None:
@@ -141,7 +143,8 @@ def test_report_declares_under_the_standard_asked_for(tmp_path: Path, solved: sf
     lab = sf.label(solved, "eu")
     assert "NUTRITION DECLARATION · REGULATION" in text and "% RI" in text
     assert _has(text, f"Salt {lab.row('salt').text('per_100g')}")
-    assert _has(text, "of which saturates unknown unknown")  # not in the food table: said, not zero
+    for row in lab.rows:  # declared or unknown, each as the label says
+        assert _has(text, f"{row.name} {row.text('per_100g')} {row.text('per_serving')}"), row.nutrient
 
 
 def test_report_refuses_another_output_type() -> None:

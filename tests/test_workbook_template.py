@@ -130,7 +130,8 @@ def test_solve_a_workbook_to_json_and_to_a_results_workbook(
     out = tmp_path / "result.xlsx"
     assert main(["solve", str(template), "-o", str(out)]) == 0
     assert "written:" in capsys.readouterr().out and out.is_file()
-    assert openpyxl.load_workbook(out).sheetnames[:5] == [
+    assert openpyxl.load_workbook(out).sheetnames[:6] == [
+        "Report",  # the one-page specification sheet opens the book
         "Summary",
         "Blend",
         "Nutrients",

@@ -183,7 +183,7 @@ class _Writer:
         ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.print_options.horizontalCentered = True
         ws.sheet_view.showGridLines = False
-        ws.oddFooter.center.text = "&P / &N"
+        ws.oddFooter.center.text = "page &P of &N"
 
 
 def _height(text: str, width: float, size: float) -> float:
