@@ -430,3 +430,17 @@ def test_cli_label_from_a_result_json(tmp_path: Path, default_result: sf.Result)
 def test_cli_label_bad_standard_is_exit_2() -> None:
     done = run_cli("label", "--standard", "jp")
     assert done.returncode == 2 and "jp" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, foods: sf.FoodTable) -> None:
+    from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
+
+    spec = with_claims(sf.load_spec(), ["cn:high_protein", "eu:source_of_fibre"])
+    again = parse_spec_toml(spec_to_toml(spec), "again.toml")
+    assert [c.id for c in again.claims] == ["cn:high_protein", "eu:source_of_fibre"]
+    assert all(c.rule is not None for c in again.claims)
+    book = tmp_path / "brief.xlsx"
+    sf.write_workbook(book, foods, spec)
+    from_book = sf.load_spec(book)
+    assert [c.id for c in from_book.claims] == ["cn:high_protein", "eu:source_of_fibre"]
+    assert from_book.claims[0].rule == spec.claims[0].rule

@@ -202,6 +202,8 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
         out.append(f"{key} = {_value(value)}")
+    if data.get("claims"):
+        out.append(f"claims = {_value(data['claims'])}")
     for table in ("serving", "background", "cost", "amino_acid_pattern"):
         if table in data:
             out.append("")

@@ -310,6 +310,12 @@ SETTINGS_KEYS: tuple[Setting, ...] = (
         "Production batch, kg: results show kg per batch.",
         positive=True,
     ),
+    Setting(
+        "claims",
+        ("claims",),
+        "list",
+        "Claims the blend must qualify for, comma-separated (e.g. cn:high_protein, eu:source_of_fibre).",
+    ),
     Setting("source", ("source",), about="Source of the brief as a whole."),
     Setting("note", ("note",), about="Note on the brief as a whole."),
 )

@@ -287,6 +287,8 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
         value: Any = data
         for part in setting.path:
             value = value.get(part) if isinstance(value, dict) else None
+        if setting.kind == "list":
+            value = join_list(value) if value else None
         rows.append((setting.key, value, setting.about))
     write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
     ws.column_dimensions["B"].width = 40

@@ -71,6 +71,12 @@ class Rounded(BaseModel):
 
     value: float
     less_than: bool = False
+    decimals: int = 0  # digits after the point, as printed
+
+    @property
+    def printed(self) -> str:
+        """'12.3', '10.0', '<1', '0'."""
+        return f"{'<' if self.less_than else ''}{self.value:.{self.decimals}f}"
 
 
 def round_value(value: float, bands: tuple[RoundingBand, ...]) -> Rounded:
@@ -81,12 +87,19 @@ def round_value(value: float, bands: tuple[RoundingBand, ...]) -> Rounded:
             if band.zero:
                 return Rounded(value=0.0)
             if band.less_than is not None:
-                return Rounded(value=band.less_than, less_than=True)
+                return Rounded(value=band.less_than, less_than=True, decimals=_decimals(band.less_than))
             if band.step is not None:
-                return Rounded(value=_to_step(value, band.step))
+                return Rounded(value=_to_step(value, band.step), decimals=_decimals(band.step))
             assert band.significant is not None
-            return Rounded(value=_significant(value, band.significant))
-    return Rounded(value=value)
+            rounded = _significant(value, band.significant)
+            shown = 0 if rounded == 0 else band.significant - 1 - math.floor(math.log10(abs(rounded)))
+            return Rounded(value=rounded, decimals=max(0, shown))
+    return Rounded(value=value, decimals=6)
+
+
+def _decimals(step: float) -> int:
+    exponent = Decimal(repr(step)).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
 
 
 def _to_step(value: float, step: float) -> float:
@@ -204,6 +217,7 @@ class LabelRow(Line):
     per_100ml: float | None
     percent_reference: float | None
     less_than: bool = False  # declared as "< value" (e.g. 21 CFR 101.9 "less than 1 g")
+    printed: dict[str, str] = Field(default_factory=dict)  # basis -> as printed: '10.0', '<1'
     status: Literal["declared", "unknown"] = "declared"
     exact: Amounts
     mandatory: bool
@@ -215,8 +229,8 @@ class LabelRow(Line):
         value = getattr(self, basis)
         if value is None:
             return "unknown" if self.status == "unknown" else "–"
-        shown = f"{value:.10g}"
-        return f"{'<' if self.less_than else ''}{shown} {self.unit}"
+        shown = self.printed.get(basis, f"{value:g}")
+        return f"{shown} {self.unit}"
 
 
 class ClaimLine(Line):

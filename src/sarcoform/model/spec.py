@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_serializer,
     model_validator,
 )
 
@@ -266,6 +267,11 @@ class ConstraintSet(Entry):
             data = dict(data)
             data["claims"] = [{"id": c} if isinstance(c, str) else c for c in data["claims"]]
         return data
+
+    @field_serializer("claims")
+    def _claim_ids(self, claims: tuple[RequiredClaim, ...]) -> list[str]:
+        # A brief names its claims; the rules come from regulations/ when it is read.
+        return [c.id for c in claims]
 
     @property
     def is_practical(self) -> bool:

@@ -210,6 +210,7 @@ class _LabelBuilder:
             per_100ml=_value(declared["per_100ml"]),
             percent_reference=pct,
             less_than=any(d is not None and d.less_than for d in declared.values()),
+            printed={basis: d.printed for basis, d in declared.items() if d is not None},
             exact=exact,
             mandatory=rule.declare == "always",
             source=rule.source,

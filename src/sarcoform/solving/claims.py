@@ -7,7 +7,7 @@ claim, so a verification failure or an infeasible diagnosis says which claim it 
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..model.label import ClaimCondition
 from ..model.spec import ConstraintSet, NutrientBound, RequiredClaim
 from ..model.units import split_column
@@ -55,4 +55,6 @@ def claim_bound(claim: RequiredClaim) -> NutrientBound:
         source=claim.rule.source,
         note=f"required claim {claim.id}: {c.text}{strict}",
     )
-    return bound.located(claim._where)
+    # Problems with the bound (a column the table lacks) point at the claim.
+    where = claim._where or Problem("")
+    return bound.located(where.at(where.message, f"claims[{claim.id}]"))
