@@ -444,3 +444,24 @@ def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, f
     from_book = sf.load_spec(book)
     assert [c.id for c in from_book.claims] == ["cn:high_protein", "eu:source_of_fibre"]
     assert from_book.claims[0].rule == spec.claims[0].rule
+
+
+VITAMIN_C = (
+    "id,name,price_per_kg,energy_kcal,energy_kj,protein_g,fat_g,carbohydrate_g,fibre_g,sugars_g,"
+    "saturated_fat_g,sodium_mg,vitamin_c_mg\n"
+    """c,Carbohydrate,1,400,1700,0,0,100,0,0,0,0,0
+vc,Vitamin C,1,0,0,0,0,0,0,0,0,0,1000
+"""
+)
+
+
+@pytest.mark.parametrize(("grams", "declared"), [(2.0, True), (1.0, False)])
+def test_vitamins_declared_at_a_significant_amount(grams: float, declared: bool) -> None:
+    """Reg. 1169/2011 Annex XIII: significant = 15 % of the RI (vitamin C 80 mg) per 100 g.
+    2 g of a 1000 mg/100 g source in 100 g: 20 mg = 25 % RI; 1 g: 10 mg = 12.5 %."""
+    table = food_table(VITAMIN_C)
+    lab = sf.label(_fixed(table, {"vc": grams, "c": 100 - grams}), "eu", foods=table)
+    rows = [r for r in lab.rows if r.nutrient == "vitamin_c"]
+    assert bool(rows) is declared
+    if declared:
+        assert rows[0].per_100g == 20.0 and rows[0].percent_reference == 25.0 and rows[0].text() == "20 mg"
