@@ -465,3 +465,13 @@ def test_vitamins_declared_at_a_significant_amount(grams: float, declared: bool)
     assert bool(rows) is declared
     if declared:
         assert rows[0].per_100g == 20.0 and rows[0].percent_reference == 25.0 and rows[0].text() == "20 mg"
+
+
+def test_without_the_food_table_the_label_says_so(default_result: sf.Result) -> None:
+    moved = default_result.model_copy(update={"foods_origin": "/nowhere/foods.csv"})
+    lab = sf.label(moved, "cn")
+    assert all(a.status == "unknown" for a in lab.allergens)
+    assert any("not available" in n for n in lab.notes)
+    assert lab.row("protein").exact.per_100g == pytest.approx(
+        sf.label(default_result, "cn").row("protein").exact.per_100g
+    )

@@ -70,11 +70,14 @@ def label(
 
 def _foods_of(result: Result) -> FoodTable | None:
     from ..io import load_foods
+    from ..io.embedded import food_table_paths
 
     origin = result.foods_origin
     try:
-        if origin.endswith("(embedded)"):
-            return load_foods()
+        if origin.endswith(" (embedded)"):
+            file = Path(origin.removesuffix(" (embedded)")).name
+            names = [name for name, path in food_table_paths().items() if path.name == file]
+            return load_foods(names[0]) if names else None
         if Path(origin).is_file():
             return load_foods(origin)
     except InputError:
@@ -99,6 +102,10 @@ class _LabelBuilder:
         when the brief solved with blank_values = "zero". None without the table."""
         foods = self.foods
         if foods is None:
+            self.notes.append(
+                f"food table {self.result.foods_origin!r} not available: amounts from the result,"
+                " allergens unknown"
+            )
             return None
         rows = [foods.position(line.id) for line in self.result.blend_lines]
         if any(i is None for i in rows):
