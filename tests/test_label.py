@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from conftest import food_table, run_cli
+from conftest import food_table
 from sarcoform.io.regulations import load_claim_rules, load_label_standard, with_claims
 from sarcoform.model.label import RoundingBand, round_value
 
@@ -414,22 +414,60 @@ def test_every_regulatory_figure_cites_its_text() -> None:
 # -- command line ---------------------------------------------------------------------
 
 
-def test_cli_label_from_a_result_json(tmp_path: Path, default_result: sf.Result) -> None:
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`sarcoform ARGS` in this process (the console-script entry point)."""
+    from sarcoform.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_label_from_a_result_json(
+    tmp_path: Path, default_result: sf.Result, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "result.json"
     path.write_text(json.dumps(default_result.to_dict()), encoding="utf-8")
-    done = run_cli("label", str(path), "--standard", "eu", "--json", "-o", str(tmp_path / "label.json"))
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    code, out, err = _cli(
+        capsys, "label", str(path), "--standard", "eu", "--json", "-o", str(tmp_path / "l.json")
+    )
+    assert code == 0, err
+    data = json.loads(out)
     assert data["standard"] == "eu" and [r["nutrient"] for r in data["rows"]][:2] == [
         "energy_kj",
         "energy_kcal",
     ]
-    assert json.loads((tmp_path / "label.json").read_text(encoding="utf-8")) == data
+    assert json.loads((tmp_path / "l.json").read_text(encoding="utf-8")) == data
 
 
-def test_cli_label_bad_standard_is_exit_2() -> None:
-    done = run_cli("label", "--standard", "jp")
-    assert done.returncode == 2 and "jp" in done.stderr and "Traceback" not in done.stderr
+def test_cli_label_prints_the_declaration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 200"), encoding="utf-8")
+    foods = tmp_path / "foods.csv"
+    foods.write_text(PROTEIN, encoding="utf-8")
+    code, out, err = _cli(capsys, "label", "-f", str(foods), "-c", str(brief), "-s", "cn")
+    assert code == 0, err
+    assert "per 100 mL" in out and "蛋白质 Protein" in out and "cn:high_protein" in out
+    assert "allergen status unknown" in out  # the table has no allergen columns
+
+
+def test_cli_label_of_an_infeasible_brief_is_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF + '[[ingredient]]\nid = "p"\nmax = 1\n', encoding="utf-8")
+    foods = tmp_path / "foods.csv"
+    foods.write_text(PROTEIN, encoding="utf-8")
+    code, _, err = _cli(capsys, "label", "-f", str(foods), "-c", str(brief))
+    assert code == 1 and "no blend to label" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [(("--standard", "jp"), "jp"), (("-o", "label.txt"), ".json")])
+def test_cli_label_usage_errors_are_exit_2(
+    args: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(capsys, "label", *args)
+    assert code == 2 and message in err and "Traceback" not in err
 
 
 def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, foods: sf.FoodTable) -> None:
@@ -475,3 +513,14 @@ def test_without_the_food_table_the_label_says_so(default_result: sf.Result) -> 
     assert lab.row("protein").exact.per_100g == pytest.approx(
         sf.label(default_result, "cn").row("protein").exact.per_100g
     )
+
+
+def test_a_claim_holds_by_any_of_its_conditions() -> None:
+    """GB 28050 Table C.1 high protein: >= 12 g per 100 g OR >= 10 % NRV (6 g) per 420 kJ.
+    10 g protein (170 kJ) in 100 g of an energy-free base: per 100 g it misses (10 < 12), per
+    420 kJ it holds (10 / 170 x 420 = 24.7 g)."""
+    table = food_table(PROTEIN + "w,Water,0,0,0,0,0,0,0,0,0,0,0\n")
+    result = _fixed(table, {"p": 10.0, "w": 90.0})
+    line = next(c for c in sf.label(result, "cn", foods=table).claims if c.claim == "cn:high_protein")
+    assert line.basis == "per 100 kJ" and line.value == pytest.approx(10 / 170 * 100)
+    assert line.margin == pytest.approx(10 / 170 * 100 - 6 / 4.2)
