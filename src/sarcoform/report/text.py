@@ -45,15 +45,16 @@ def _table(
     console: Console, title: str, headers: list[str], rows: list[list[str]], marked: list[bool] | None = None
 ) -> None:
     """Print a fixed-width table: first column left-aligned, the others right-aligned."""
+    from rich.cells import cell_len
     from rich.text import Text
 
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    # Terminal cells, not characters: a CJK character takes two.
+    widths = [max(cell_len(h), *(cell_len(r[k]) for r in rows)) for k, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
         first, *rest = cells
-        return "  ".join(
-            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
-        )
+        pad = [" " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True)]
+        return "  ".join([first + pad[0], *(p + c for c, p in zip(rest, pad[1:], strict=True))])
 
     console.print(Text(title, style="bold"))
     console.print(Text(line(headers), style="underline"))
