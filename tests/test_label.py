@@ -524,3 +524,18 @@ def test_a_claim_holds_by_any_of_its_conditions() -> None:
     line = next(c for c in sf.label(result, "cn", foods=table).claims if c.claim == "cn:high_protein")
     assert line.basis == "per 100 kJ" and line.value == pytest.approx(10 / 170 * 100)
     assert line.margin == pytest.approx(10 / 170 * 100 - 6 / 4.2)
+
+
+def test_a_binding_claim_has_the_shadow_price_of_its_threshold() -> None:
+    """50 g of protein (USD 10/kg) and carbohydrate (USD 1/kg) for cn:high_protein: the cheapest
+    blend sits on 12 g per 100 g; one more g per 100 g is 0.5 g of protein in place of 0.5 g
+    of carbohydrate, USD 0.5 x (10 - 1) / 1000 = 0.0045 per serving."""
+    table = food_table(PROTEIN)
+    spec = with_claims(
+        sf.ConstraintSet.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
+    )
+    spec = spec.with_changes(ingredients=[{"id": i, "max": 0} for i in ("s", "f", "ca", "d")])
+    result = sf.solve(table, spec)
+    line = next(c for c in result.constraint_lines if "claim cn:high_protein" in c.label)
+    assert line.binding and line.value == pytest.approx(12.0)
+    assert line.shadow_price == pytest.approx(0.5 * (10 - 1) / 1000)
