@@ -478,7 +478,7 @@ def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, f
     assert [c.id for c in again.claims] == ["cn:high_protein", "eu:source_of_fibre"]
     assert all(c.rule is not None for c in again.claims)
     book = tmp_path / "brief.xlsx"
-    sf.write_workbook(book, foods, spec)
+    sf.write_workbook(foods, spec, book)
     from_book = sf.load_spec(book)
     assert [c.id for c in from_book.claims] == ["cn:high_protein", "eu:source_of_fibre"]
     assert from_book.claims[0].rule == spec.claims[0].rule

@@ -18,7 +18,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    field_serializer,
     model_validator,
 )
 
@@ -225,7 +224,8 @@ class RequiredClaim(Entry):
     """
 
     id: str
-    rule: ClaimRule | None = None
+    # Not written out: a brief names its claims, the rules come from regulations/ on reading.
+    rule: ClaimRule | None = Field(default=None, exclude=True)
 
 
 class ConstraintSet(Entry):
@@ -251,7 +251,7 @@ class ConstraintSet(Entry):
     # any ingredient that is used at least min_inclusion_g g per serving.
     max_ingredients: Annotated[int, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
-    claims: tuple[RequiredClaim, ...] = ()
+    claims: tuple[RequiredClaim, ...] = Field(default=(), alias="claims")
 
     @model_validator(mode="before")
     @classmethod
@@ -267,11 +267,6 @@ class ConstraintSet(Entry):
             data = dict(data)
             data["claims"] = [{"id": c} if isinstance(c, str) else c for c in data["claims"]]
         return data
-
-    @field_serializer("claims")
-    def _claim_ids(self, claims: tuple[RequiredClaim, ...]) -> list[str]:
-        # A brief names its claims; the rules come from regulations/ when it is read.
-        return [c.id for c in claims]
 
     @property
     def is_practical(self) -> bool:

@@ -15,25 +15,30 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..model import sections
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import (
     BASIS_PHRASES,
+    AminoAcidPattern,
     ConstraintSet,
+    CostBound,
     Entry,
     GroupBound,
     IngredientBound,
     NutrientBound,
     RatioBound,
+    RequiredClaim,
 )
 from ..model.units import conversion, label, split_column
-from .claims import expand_claims
+from .claims import claim_bound
 from .lp import MatrixLP
 
 Kind = Literal[
@@ -160,7 +165,7 @@ class Compiled:
 
 def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:
     """Resolve every name, check blanks, and build the LP. Raises InputError."""
-    return _Compiler(foods, expand_claims(spec)).run()
+    return _Compiler(foods, spec).run()
 
 
 class _Compiler:
@@ -243,18 +248,10 @@ class _Compiler:
     def run(self) -> Compiled:
         spec = self.spec
         self.serving()
-        for nutrient in spec.nutrients:
-            self.nutrient(nutrient)
-        for ratio in spec.ratios:
-            self.ratio(ratio)
-        if spec.amino_acid_pattern is not None:
-            self.pattern()
-        for ingredient in spec.ingredients:
-            self.ingredient(ingredient)
-        for group in spec.groups:
-            self.group(group)
-        if spec.cost is not None:
-            self.cost_bound()
+        for section in sections.BOUNDS:  # one rule per bound kind, in the registry's order
+            rule = RULES[section.toml]
+            for entry in section.entries(spec):
+                rule(self, entry)
         self.practical()
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
@@ -337,6 +334,14 @@ class _Compiler:
             ),
         )
 
+    def claim(self, e: RequiredClaim) -> None:
+        """A required claim is the nutrient bound of its regulation's primary condition."""
+        if e.rule is None:
+            message = f"claim {e.id!r} has no rule: read the brief from a file, or use sarcoform.with_claims"
+            self.fail(e, message, "claims")
+            return
+        self.nutrient(claim_bound(e))
+
     def ratio(self, e: RatioBound) -> None:
         top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)
         if top is None or bottom is None:
@@ -388,9 +393,7 @@ class _Compiler:
             ),
         )
 
-    def pattern(self) -> None:
-        p = self.spec.amino_acid_pattern
-        assert p is not None
+    def pattern(self, p: AminoAcidPattern) -> None:
         protein = self.amount(p.protein, p)
         if protein is None:
             return
@@ -519,9 +522,7 @@ class _Compiler:
                 ),
             )
 
-    def cost_bound(self) -> None:
-        c = self.spec.cost
-        assert c is not None
+    def cost_bound(self, c: CostBound) -> None:
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
         den = np.ones(self.n) if c.basis == "kg" else None  # per kg of product: cost / mass
         self.add_for(
@@ -733,6 +734,19 @@ class _Compiler:
                 )
             ) from None
         return lp, row_of if count is None else [*row_of, (count, "both")]  # Σ y ≤ N is the last row
+
+
+# Bound kind (TOML name, model/sections.py) → its compile rule; tests/test_sections.py
+# checks that every bound kind has one.
+RULES: dict[str, Callable[[_Compiler, Any], None]] = {
+    "nutrient": _Compiler.nutrient,
+    "claims": _Compiler.claim,
+    "ratio": _Compiler.ratio,
+    "amino_acid_pattern": _Compiler.pattern,
+    "ingredient": _Compiler.ingredient,
+    "group": _Compiler.group,
+    "cost": _Compiler.cost_bound,
+}
 
 
 def _known(values: np.ndarray) -> np.ndarray:
