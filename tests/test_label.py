@@ -169,7 +169,9 @@ def test_declared_values_are_the_rounded_amounts_of_the_raw_table(
         per_100g = factor * sum(_by_hand(foods, default_result, c) for c in (column, *rule.extra_columns))
         serving = per_100g * default_result.serving_g / 100  # type: ignore[operator]
         assert row.per_100g == round_value(per_100g, rule.rounding).value, rule.key
-        assert row.per_serving == round_value(serving, rule.rounding).value, rule.key
+        # GB 28050 Q&A: per serving, '0' only when the amount per 100 g is '0' too.
+        zero_ok = not load_label_standard(standard).zero_needs_per_100g or row.per_100g == 0
+        assert row.per_serving == round_value(serving, rule.rounding, zero_allowed=zero_ok).value, rule.key
 
 
 def test_us_label_is_per_serving_with_dv(foods: sf.FoodTable, default_result: sf.Result) -> None:
@@ -539,3 +541,17 @@ def test_a_binding_claim_has_the_shadow_price_of_its_threshold() -> None:
     line = next(c for c in result.constraint_lines if "claim cn:high_protein" in c.label)
     assert line.binding and line.value == pytest.approx(12.0)
     assert line.shadow_price == pytest.approx(0.5 * (10 - 1) / 1000)
+
+
+@pytest.mark.parametrize(("oil", "per_100g", "per_serving"), [(0.39, 1.3, 0.4), (0.12, 0.0, 0.0)])
+def test_cn_per_serving_zero_only_when_per_100g_is_zero(
+    oil: float, per_100g: float, per_serving: float
+) -> None:
+    """GB 28050 Q&A (Q8): a per-serving amount is '0' only when it also meets the '0' limit per
+    100 g. Fat 1.3 g/100 g in a 30 g serving is 0.39 g: declared 0.4 g, not 0 (the limit is
+    0.5 g); at 0.4 g/100 g both are 0. EU rounding has no such rule: 0.39 g is '0' there."""
+    table = food_table(SMALL)
+    result = _fixed(table, {"oil": oil, "dex": 30 - oil})
+    fat = sf.label(result, "cn", foods=table).row("fat")
+    assert (fat.per_100g, fat.per_serving) == (pytest.approx(per_100g), pytest.approx(per_serving))
+    assert sf.label(result, "eu", foods=table).row("fat").per_serving == 0.0

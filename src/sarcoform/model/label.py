@@ -79,10 +79,16 @@ class Rounded(BaseModel):
         return f"{'<' if self.less_than else ''}{self.value:.{self.decimals}f}"
 
 
-def round_value(value: float, bands: tuple[RoundingBand, ...]) -> Rounded:
-    """The declared value of `value` under a rounding table (first band that applies)."""
+def round_value(value: float, bands: tuple[RoundingBand, ...], *, zero_allowed: bool = True) -> Rounded:
+    """The declared value of `value` under a rounding table (first band that applies).
+
+    zero_allowed=False skips the '0' bands (GB 28050: a per-serving amount is '0' only
+    when the amount per 100 g is too).
+    """
     v = abs(value)
     for band in bands:
+        if band.zero and not zero_allowed:
+            continue
         if band.applies(v):
             if band.zero:
                 return Rounded(value=0.0)
@@ -149,6 +155,10 @@ class LabelStandard(_Rule):
     significant_percent: float  # vitamins/minerals: declared when >= this % of reference
     significant_basis: Literal["per_100g", "per_serving"]
     significant_source: str
+    # A per-serving (or per-100 mL) amount is declared '0' only when the per-100 g amount
+    # is '0' as well.
+    zero_needs_per_100g: bool = False
+    zero_source: str | None = None
     source: str
     nutrients: tuple[NutrientRule, ...] = Field(alias="nutrient")
 

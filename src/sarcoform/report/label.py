@@ -192,8 +192,12 @@ class _LabelBuilder:
                 source=rule.source,
                 note=f"unknown: {why}" + (f"; {rule.note}" if rule.note else ""),
             )
+        zero_100g = round_value(per_100g, rule.rounding).value == 0
+        zero_ok = {"per_100g": True, "per_serving": zero_100g or not self.rules.zero_needs_per_100g}
         declared = {
-            basis: None if value is None else round_value(value, rule.rounding)
+            basis: None
+            if value is None
+            else round_value(value, rule.rounding, zero_allowed=zero_ok.get(basis, True))
             for basis, value in (
                 ("per_100g", per_100g),
                 ("per_serving", per_serving),
