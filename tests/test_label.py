@@ -555,3 +555,20 @@ def test_cn_per_serving_zero_only_when_per_100g_is_zero(
     fat = sf.label(result, "cn", foods=table).row("fat")
     assert (fat.per_100g, fat.per_serving) == (pytest.approx(per_100g), pytest.approx(per_serving))
     assert sf.label(result, "eu", foods=table).row("fat").per_serving == 0.0
+
+
+def test_gb28050_appendix_a_worked_example() -> None:
+    """GB 28050-2011 Appendix A's example (a biscuit, per 100 g, as quoted at cloudzoo.cn):
+    energy 1823 kJ 22 %, protein 9.0 g 15 %, fat 12.7 g 21 %, carbohydrate 70.6 g 24 %,
+    sodium 204 mg 10 %, vitamin A 72 µg RE 9 %, vitamin B1 0.09 mg 6 % NRV."""
+    table = food_table(
+        "id,name,price_per_kg,energy_kj,protein_g,fat_g,carbohydrate_g,sodium_mg,vitamin_a_ug,vitamin_b1_mg\n"
+        "b,Biscuit,1,1823,9.0,12.7,70.6,204,72,0.09\n"
+    )
+    lab = sf.label(_fixed(table, {"b": 100.0}), "cn", foods=table)
+    expected = {
+        "energy_kj": ("1823", 22), "protein": ("9.0", 15), "fat": ("12.7", 21), "carbohydrate": ("70.6", 24),
+        "sodium": ("204", 10), "vitamin_a": ("72", 9), "vitamin_b1": ("0.09", 6),
+    }  # fmt: skip
+    got = {r.nutrient: (r.printed["per_100g"], r.percent_reference) for r in lab.rows}
+    assert got == {k: (v, float(p)) for k, (v, p) in expected.items()}

@@ -152,7 +152,9 @@ class LabelStandard(_Rule):
     reference_name: str  # NRV | RI | DV
     percent_basis: Literal["per_100g", "per_serving"]
     percent_rounding: tuple[RoundingBand, ...]
-    significant_percent: float  # vitamins/minerals: declared when >= this % of reference
+    # Vitamins/minerals: declared when >= this % of the reference; None: whenever the amount
+    # is above its '0' limit (declares as more than 0).
+    significant_percent: float | None = None
     significant_basis: Literal["per_100g", "per_serving"]
     significant_source: str
     # A per-serving (or per-100 mL) amount is declared '0' only when the per-100 g amount

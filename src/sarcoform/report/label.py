@@ -229,6 +229,8 @@ class _LabelBuilder:
         )
 
     def _significant(self, rule: NutrientRule, per_100g: float) -> bool:
+        if self.rules.significant_percent is None:  # any amount that declares as more than 0
+            return round_value(per_100g, rule.rounding).value > 0
         if not rule.reference:
             return False
         amount = per_100g if self.rules.significant_basis == "per_100g" else per_100g * self.serving / 100
