@@ -572,3 +572,20 @@ def test_gb28050_appendix_a_worked_example() -> None:
     }  # fmt: skip
     got = {r.nutrient: (r.printed["per_100g"], r.percent_reference) for r in lab.rows}
     assert got == {k: (v, float(p)) for k, (v, p) in expected.items()}
+
+
+def test_cli_label_from_a_results_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A results workbook carries its inputs: the label re-solves them (reconstitution from the brief)."""
+    from sarcoform.report.workbook import write_result_workbook
+
+    table = food_table(PROTEIN)
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 250"), encoding="utf-8")
+    spec = sf.load_spec(brief)
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(sf.solve(table, spec, sensitivity=False), book, foods=table, spec=spec)
+    code, out, err = _cli(capsys, "label", str(book), "-s", "us", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["reconstitution_ml"] == 250 and data["serving_g"] == pytest.approx(50)
+    assert "us:source_of_protein" in [c["claim"] for c in data["claims"]]  # 12 g/100 g x 50 g = 6 g >= 5 g
