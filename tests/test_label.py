@@ -589,3 +589,10 @@ def test_cli_label_from_a_results_workbook(tmp_path: Path, capsys: pytest.Captur
     data = json.loads(out)
     assert data["reconstitution_ml"] == 250 and data["serving_g"] == pytest.approx(50)
     assert "us:source_of_protein" in [c["claim"] for c in data["claims"]]  # 12 g/100 g x 50 g = 6 g >= 5 g
+
+
+def test_a_claim_added_without_its_rule_is_an_input_error() -> None:
+    spec = sf.load_spec().with_changes(claims=["cn:high_protein"])  # not read from a file
+    with pytest.raises(sf.InputError, match="claim 'cn:high_protein' has no rule"):
+        sf.solve(sf.load_foods(), spec)
+    assert sf.solve(sf.load_foods(), sf.with_claims(sf.load_spec(), ["cn:high_protein"])).ok
