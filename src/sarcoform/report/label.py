@@ -48,9 +48,10 @@ def label(
 ) -> Label:
     """The label of `result` under `standard` (cn: GB 28050, eu: Reg. 1169/2011, us: 21 CFR 101.9).
 
-    `foods`: the food table the result was solved over, for the allergen columns; by
-    default it is reloaded from the result's origin when that is the embedded table or a
-    file that exists (otherwise allergens are reported unknown).
+    `foods`: the food table the result was solved over; amounts and allergens are read from
+    it (a blank stays unknown). By default it is reloaded from the result's origin when that
+    is an embedded table or a file that exists; otherwise the amounts come from the result
+    and allergens are reported unknown (the notes say so).
     `reconstitution_ml`: volume (mL) one serving makes up to, for the per-100 mL column.
     """
     from ..io.regulations import load_claim_rules, load_label_standard
