@@ -369,7 +369,7 @@ def print_label(lab: Label, console: Console) -> None:
     """The declaration as a table, then claims (with margins), allergens and notes."""
     from rich.text import Text
 
-    from .text import _table
+    from .text import fixed_width_table
 
     ref = f"% {lab.reference_name}"
     recon = lab.reconstitution_ml is not None
@@ -382,7 +382,7 @@ def print_label(lab: Label, console: Console) -> None:
         cells += [r.text("per_100ml")] if recon else []
         cells += ["" if r.percent_reference is None else f"{r.percent_reference:g} %"]
         rows.append(cells)
-    _table(
+    fixed_width_table(
         console, f"{lab.title} — {lab.spec_name}", headers, rows, [r.status == "unknown" for r in lab.rows]
     )
     console.print()
