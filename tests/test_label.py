@@ -596,3 +596,16 @@ def test_a_claim_added_without_its_rule_is_an_input_error() -> None:
     with pytest.raises(sf.InputError, match="claim 'cn:high_protein' has no rule"):
         sf.solve(sf.load_foods(), spec)
     assert sf.solve(sf.load_foods(), sf.with_claims(sf.load_spec(), ["cn:high_protein"])).ok
+
+
+def test_the_batch_fast_path_keeps_and_checks_required_claims(foods: sf.FoodTable) -> None:
+    """milk_beverage_powder requires cn:high_calcium (>= 240 mg per 100 g): every scenario's
+    blend holds it, verified, also when the prices make calcium sources dear."""
+    dear = {"caco3": 50.0, "calcium_citrate": 50.0, "tricalcium_phosphate": 50.0}
+    run = sf.solve_batch(foods, ["milk_beverage_powder"], {"base": {}, "dear_calcium": dear})
+    calcium = foods.numbers["calcium_mg"]
+    for item in run.items:
+        assert item.status == "optimal" and item.verified and item.grams is not None, item.reason
+        used = item.grams > 0  # blank values of unused foods are left out (blank_values = exclude)
+        per_100g = float(item.grams[used] @ calcium[used]) / float(item.grams.sum())  # mg per 100 g
+        assert per_100g >= 240 * (1 - 1e-6), item.scenario
