@@ -609,3 +609,11 @@ def test_the_batch_fast_path_keeps_and_checks_required_claims(foods: sf.FoodTabl
         used = item.grams > 0  # blank values of unused foods are left out (blank_values = exclude)
         per_100g = float(item.grams[used] @ calcium[used]) / float(item.grams.sum())  # mg per 100 g
         assert per_100g >= 240 * (1 - 1e-6), item.scenario
+
+
+def test_a_half_is_a_half_whatever_the_float_noise() -> None:
+    """7.55 µg to 0.1 µg is 7.6 (halves up), also when the sum arrives as 7.549999999999999."""
+    bands = (RoundingBand(step=0.1),)
+    assert round_value(7.549999999999999, bands).value == 7.6
+    assert round_value(7.550000000000001, bands).value == 7.6
+    assert round_value(7.54999, bands).value == 7.5

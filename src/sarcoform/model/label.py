@@ -108,9 +108,14 @@ def _decimals(step: float) -> int:
     return max(0, -int(exponent))
 
 
+def _digits(value: float) -> Decimal:
+    # 12 significant digits: a sum that lands on a half (7.55 as 7.549999999999999) is that
+    # half, and halves go up (0.25 to 0.1 is 0.3), whatever order the floats were added in.
+    return Decimal(f"{value:.12g}")
+
+
 def _to_step(value: float, step: float) -> float:
-    # Decimal on the printed digits: 0.25 to 0.1 is 0.3 (halves up), not 0.2 by float error.
-    q = (Decimal(repr(value)) / Decimal(repr(step))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    q = (_digits(value) / Decimal(repr(step))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return float(q * Decimal(repr(step)))
 
 
@@ -119,7 +124,7 @@ def _significant(value: float, digits: int) -> float:
         return 0.0
     exponent = math.floor(math.log10(abs(value))) - digits + 1
     step = Decimal(1).scaleb(exponent)
-    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+    return float(_digits(value).quantize(step, rounding=ROUND_HALF_UP))
 
 
 Declare = Literal["always", "if_in_table", "significant"]
