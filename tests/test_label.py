@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from conftest import food_table, run_cli
+from conftest import food_table
 from sarcoform.io.regulations import load_claim_rules, load_label_standard, with_claims
 from sarcoform.model.label import RoundingBand, round_value
 
@@ -169,7 +169,9 @@ def test_declared_values_are_the_rounded_amounts_of_the_raw_table(
         per_100g = factor * sum(_by_hand(foods, default_result, c) for c in (column, *rule.extra_columns))
         serving = per_100g * default_result.serving_g / 100  # type: ignore[operator]
         assert row.per_100g == round_value(per_100g, rule.rounding).value, rule.key
-        assert row.per_serving == round_value(serving, rule.rounding).value, rule.key
+        # GB 28050 Q&A: per serving, '0' only when the amount per 100 g is '0' too.
+        zero_ok = not load_label_standard(standard).zero_needs_per_100g or row.per_100g == 0
+        assert row.per_serving == round_value(serving, rule.rounding, zero_allowed=zero_ok).value, rule.key
 
 
 def test_us_label_is_per_serving_with_dv(foods: sf.FoodTable, default_result: sf.Result) -> None:
@@ -414,19 +416,204 @@ def test_every_regulatory_figure_cites_its_text() -> None:
 # -- command line ---------------------------------------------------------------------
 
 
-def test_cli_label_from_a_result_json(tmp_path: Path, default_result: sf.Result) -> None:
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`sarcoform ARGS` in this process (the console-script entry point)."""
+    from sarcoform.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_label_from_a_result_json(
+    tmp_path: Path, default_result: sf.Result, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "result.json"
     path.write_text(json.dumps(default_result.to_dict()), encoding="utf-8")
-    done = run_cli("label", str(path), "--standard", "eu", "--json", "-o", str(tmp_path / "label.json"))
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    code, out, err = _cli(
+        capsys, "label", str(path), "--standard", "eu", "--json", "-o", str(tmp_path / "l.json")
+    )
+    assert code == 0, err
+    data = json.loads(out)
     assert data["standard"] == "eu" and [r["nutrient"] for r in data["rows"]][:2] == [
         "energy_kj",
         "energy_kcal",
     ]
-    assert json.loads((tmp_path / "label.json").read_text(encoding="utf-8")) == data
+    assert json.loads((tmp_path / "l.json").read_text(encoding="utf-8")) == data
 
 
-def test_cli_label_bad_standard_is_exit_2() -> None:
-    done = run_cli("label", "--standard", "jp")
-    assert done.returncode == 2 and "jp" in done.stderr and "Traceback" not in done.stderr
+def test_cli_label_prints_the_declaration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 200"), encoding="utf-8")
+    foods = tmp_path / "foods.csv"
+    foods.write_text(PROTEIN, encoding="utf-8")
+    code, out, err = _cli(capsys, "label", "-f", str(foods), "-c", str(brief), "-s", "cn")
+    assert code == 0, err
+    assert "per 100 mL" in out and "蛋白质 Protein" in out and "cn:high_protein" in out
+    assert "allergen status unknown" in out  # the table has no allergen columns
+
+
+def test_cli_label_of_an_infeasible_brief_is_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF + '[[ingredient]]\nid = "p"\nmax = 1\n', encoding="utf-8")
+    foods = tmp_path / "foods.csv"
+    foods.write_text(PROTEIN, encoding="utf-8")
+    code, _, err = _cli(capsys, "label", "-f", str(foods), "-c", str(brief))
+    assert code == 1 and "no blend to label" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [(("--standard", "jp"), "jp"), (("-o", "label.txt"), ".json")])
+def test_cli_label_usage_errors_are_exit_2(
+    args: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(capsys, "label", *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, foods: sf.FoodTable) -> None:
+    from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
+
+    spec = with_claims(sf.load_spec(), ["cn:high_protein", "eu:source_of_fibre"])
+    again = parse_spec_toml(spec_to_toml(spec), "again.toml")
+    assert [c.id for c in again.claims] == ["cn:high_protein", "eu:source_of_fibre"]
+    assert all(c.rule is not None for c in again.claims)
+    book = tmp_path / "brief.xlsx"
+    sf.write_workbook(foods, spec, book)
+    from_book = sf.load_spec(book)
+    assert [c.id for c in from_book.claims] == ["cn:high_protein", "eu:source_of_fibre"]
+    assert from_book.claims[0].rule == spec.claims[0].rule
+
+
+VITAMIN_C = (
+    "id,name,price_per_kg,energy_kcal,energy_kj,protein_g,fat_g,carbohydrate_g,fibre_g,sugars_g,"
+    "saturated_fat_g,sodium_mg,vitamin_c_mg\n"
+    """c,Carbohydrate,1,400,1700,0,0,100,0,0,0,0,0
+vc,Vitamin C,1,0,0,0,0,0,0,0,0,0,1000
+"""
+)
+
+
+@pytest.mark.parametrize(("grams", "declared"), [(2.0, True), (1.0, False)])
+def test_vitamins_declared_at_a_significant_amount(grams: float, declared: bool) -> None:
+    """Reg. 1169/2011 Annex XIII: significant = 15 % of the RI (vitamin C 80 mg) per 100 g.
+    2 g of a 1000 mg/100 g source in 100 g: 20 mg = 25 % RI; 1 g: 10 mg = 12.5 %."""
+    table = food_table(VITAMIN_C)
+    lab = sf.label(_fixed(table, {"vc": grams, "c": 100 - grams}), "eu", foods=table)
+    rows = [r for r in lab.rows if r.nutrient == "vitamin_c"]
+    assert bool(rows) is declared
+    if declared:
+        assert rows[0].per_100g == 20.0 and rows[0].percent_reference == 25.0 and rows[0].text() == "20 mg"
+
+
+def test_without_the_food_table_the_label_says_so(default_result: sf.Result) -> None:
+    moved = default_result.model_copy(update={"foods_origin": "/nowhere/foods.csv"})
+    lab = sf.label(moved, "cn")
+    assert all(a.status == "unknown" for a in lab.allergens)
+    assert any("not available" in n for n in lab.notes)
+    assert lab.row("protein").exact.per_100g == pytest.approx(
+        sf.label(default_result, "cn").row("protein").exact.per_100g
+    )
+
+
+def test_a_claim_holds_by_any_of_its_conditions() -> None:
+    """GB 28050 Table C.1 high protein: >= 12 g per 100 g OR >= 10 % NRV (6 g) per 420 kJ.
+    10 g protein (170 kJ) in 100 g of an energy-free base: per 100 g it misses (10 < 12), per
+    420 kJ it holds (10 / 170 x 420 = 24.7 g)."""
+    table = food_table(PROTEIN + "w,Water,0,0,0,0,0,0,0,0,0,0,0\n")
+    result = _fixed(table, {"p": 10.0, "w": 90.0})
+    line = next(c for c in sf.label(result, "cn", foods=table).claims if c.claim == "cn:high_protein")
+    assert line.basis == "per 100 kJ" and line.value == pytest.approx(10 / 170 * 100)
+    assert line.margin == pytest.approx(10 / 170 * 100 - 6 / 4.2)
+
+
+def test_a_binding_claim_has_the_shadow_price_of_its_threshold() -> None:
+    """50 g of protein (USD 10/kg) and carbohydrate (USD 1/kg) for cn:high_protein: the cheapest
+    blend sits on 12 g per 100 g; one more g per 100 g is 0.5 g of protein in place of 0.5 g
+    of carbohydrate, USD 0.5 x (10 - 1) / 1000 = 0.0045 per serving."""
+    table = food_table(PROTEIN)
+    spec = with_claims(
+        sf.ConstraintSet.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
+    )
+    spec = spec.with_changes(ingredients=[{"id": i, "max": 0} for i in ("s", "f", "ca", "d")])
+    result = sf.solve(table, spec)
+    line = next(c for c in result.constraint_lines if "claim cn:high_protein" in c.label)
+    assert line.binding and line.value == pytest.approx(12.0)
+    assert line.shadow_price == pytest.approx(0.5 * (10 - 1) / 1000)
+
+
+@pytest.mark.parametrize(("oil", "per_100g", "per_serving"), [(0.39, 1.3, 0.4), (0.12, 0.0, 0.0)])
+def test_cn_per_serving_zero_only_when_per_100g_is_zero(
+    oil: float, per_100g: float, per_serving: float
+) -> None:
+    """GB 28050 Q&A (Q8): a per-serving amount is '0' only when it also meets the '0' limit per
+    100 g. Fat 1.3 g/100 g in a 30 g serving is 0.39 g: declared 0.4 g, not 0 (the limit is
+    0.5 g); at 0.4 g/100 g both are 0. EU rounding has no such rule: 0.39 g is '0' there."""
+    table = food_table(SMALL)
+    result = _fixed(table, {"oil": oil, "dex": 30 - oil})
+    fat = sf.label(result, "cn", foods=table).row("fat")
+    assert (fat.per_100g, fat.per_serving) == (pytest.approx(per_100g), pytest.approx(per_serving))
+    assert sf.label(result, "eu", foods=table).row("fat").per_serving == 0.0
+
+
+def test_gb28050_appendix_a_worked_example() -> None:
+    """GB 28050-2011 Appendix A's example (a biscuit, per 100 g, as quoted at cloudzoo.cn):
+    energy 1823 kJ 22 %, protein 9.0 g 15 %, fat 12.7 g 21 %, carbohydrate 70.6 g 24 %,
+    sodium 204 mg 10 %, vitamin A 72 µg RE 9 %, vitamin B1 0.09 mg 6 % NRV."""
+    table = food_table(
+        "id,name,price_per_kg,energy_kj,protein_g,fat_g,carbohydrate_g,sodium_mg,vitamin_a_ug,vitamin_b1_mg\n"
+        "b,Biscuit,1,1823,9.0,12.7,70.6,204,72,0.09\n"
+    )
+    lab = sf.label(_fixed(table, {"b": 100.0}), "cn", foods=table)
+    expected = {
+        "energy_kj": ("1823", 22), "protein": ("9.0", 15), "fat": ("12.7", 21), "carbohydrate": ("70.6", 24),
+        "sodium": ("204", 10), "vitamin_a": ("72", 9), "vitamin_b1": ("0.09", 6),
+    }  # fmt: skip
+    got = {r.nutrient: (r.printed["per_100g"], r.percent_reference) for r in lab.rows}
+    assert got == {k: (v, float(p)) for k, (v, p) in expected.items()}
+
+
+def test_cli_label_from_a_results_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A results workbook carries its inputs: the label re-solves them (reconstitution from the brief)."""
+    from sarcoform.report.workbook import write_result_workbook
+
+    table = food_table(PROTEIN)
+    brief = tmp_path / "brief.toml"
+    brief.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 250"), encoding="utf-8")
+    spec = sf.load_spec(brief)
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(sf.solve(table, spec, sensitivity=False), book, foods=table, spec=spec)
+    code, out, err = _cli(capsys, "label", str(book), "-s", "us", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["reconstitution_ml"] == 250 and data["serving_g"] == pytest.approx(50)
+    assert "us:source_of_protein" in [c["claim"] for c in data["claims"]]  # 12 g/100 g x 50 g = 6 g >= 5 g
+
+
+def test_a_claim_added_without_its_rule_is_an_input_error() -> None:
+    spec = sf.load_spec().with_changes(claims=["cn:high_protein"])  # not read from a file
+    with pytest.raises(sf.InputError, match="claim 'cn:high_protein' has no rule"):
+        sf.solve(sf.load_foods(), spec)
+    assert sf.solve(sf.load_foods(), sf.with_claims(sf.load_spec(), ["cn:high_protein"])).ok
+
+
+def test_the_batch_fast_path_keeps_and_checks_required_claims(foods: sf.FoodTable) -> None:
+    """milk_beverage_powder requires cn:high_calcium (>= 240 mg per 100 g): every scenario's
+    blend holds it, verified, also when the prices make calcium sources dear."""
+    dear = {"caco3": 50.0, "calcium_citrate": 50.0, "tricalcium_phosphate": 50.0}
+    run = sf.solve_batch(foods, ["milk_beverage_powder"], {"base": {}, "dear_calcium": dear})
+    calcium = foods.numbers["calcium_mg"]
+    for item in run.items:
+        assert item.status == "optimal" and item.verified and item.grams is not None, item.reason
+        used = item.grams > 0  # blank values of unused foods are left out (blank_values = exclude)
+        per_100g = float(item.grams[used] @ calcium[used]) / float(item.grams.sum())  # mg per 100 g
+        assert per_100g >= 240 * (1 - 1e-6), item.scenario
+
+
+def test_a_half_is_a_half_whatever_the_float_noise() -> None:
+    """7.55 µg to 0.1 µg is 7.6 (halves up), also when the sum arrives as 7.549999999999999."""
+    bands = (RoundingBand(step=0.1),)
+    assert round_value(7.549999999999999, bands).value == 7.6
+    assert round_value(7.550000000000001, bands).value == 7.6
+    assert round_value(7.54999, bands).value == 7.5

@@ -71,27 +71,51 @@ class Rounded(BaseModel):
 
     value: float
     less_than: bool = False
+    decimals: int = 0  # digits after the point, as printed
+
+    @property
+    def printed(self) -> str:
+        """'12.3', '10.0', '<1', '0'."""
+        return f"{'<' if self.less_than else ''}{self.value:.{self.decimals}f}"
 
 
-def round_value(value: float, bands: tuple[RoundingBand, ...]) -> Rounded:
-    """The declared value of `value` under a rounding table (first band that applies)."""
+def round_value(value: float, bands: tuple[RoundingBand, ...], *, zero_allowed: bool = True) -> Rounded:
+    """The declared value of `value` under a rounding table (first band that applies).
+
+    zero_allowed=False skips the '0' bands (GB 28050: a per-serving amount is '0' only
+    when the amount per 100 g is too).
+    """
     v = abs(value)
     for band in bands:
+        if band.zero and not zero_allowed:
+            continue
         if band.applies(v):
             if band.zero:
                 return Rounded(value=0.0)
             if band.less_than is not None:
-                return Rounded(value=band.less_than, less_than=True)
+                return Rounded(value=band.less_than, less_than=True, decimals=_decimals(band.less_than))
             if band.step is not None:
-                return Rounded(value=_to_step(value, band.step))
+                return Rounded(value=_to_step(value, band.step), decimals=_decimals(band.step))
             assert band.significant is not None
-            return Rounded(value=_significant(value, band.significant))
-    return Rounded(value=value)
+            rounded = _significant(value, band.significant)
+            shown = 0 if rounded == 0 else band.significant - 1 - math.floor(math.log10(abs(rounded)))
+            return Rounded(value=rounded, decimals=max(0, shown))
+    return Rounded(value=value, decimals=6)
+
+
+def _decimals(step: float) -> int:
+    exponent = Decimal(repr(step)).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def _digits(value: float) -> Decimal:
+    # 12 significant digits: a sum that lands on a half (7.55 as 7.549999999999999) is that
+    # half, and halves go up (0.25 to 0.1 is 0.3), whatever order the floats were added in.
+    return Decimal(f"{value:.12g}")
 
 
 def _to_step(value: float, step: float) -> float:
-    # Decimal on the printed digits: 0.25 to 0.1 is 0.3 (halves up), not 0.2 by float error.
-    q = (Decimal(repr(value)) / Decimal(repr(step))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    q = (_digits(value) / Decimal(repr(step))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return float(q * Decimal(repr(step)))
 
 
@@ -100,7 +124,7 @@ def _significant(value: float, digits: int) -> float:
         return 0.0
     exponent = math.floor(math.log10(abs(value))) - digits + 1
     step = Decimal(1).scaleb(exponent)
-    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+    return float(_digits(value).quantize(step, rounding=ROUND_HALF_UP))
 
 
 Declare = Literal["always", "if_in_table", "significant"]
@@ -133,9 +157,15 @@ class LabelStandard(_Rule):
     reference_name: str  # NRV | RI | DV
     percent_basis: Literal["per_100g", "per_serving"]
     percent_rounding: tuple[RoundingBand, ...]
-    significant_percent: float  # vitamins/minerals: declared when >= this % of reference
+    # Vitamins/minerals: declared when >= this % of the reference; None: whenever the amount
+    # is above its '0' limit (declares as more than 0).
+    significant_percent: float | None = None
     significant_basis: Literal["per_100g", "per_serving"]
     significant_source: str
+    # A per-serving (or per-100 mL) amount is declared '0' only when the per-100 g amount
+    # is '0' as well.
+    zero_needs_per_100g: bool = False
+    zero_source: str | None = None
     source: str
     nutrients: tuple[NutrientRule, ...] = Field(alias="nutrient")
 
@@ -204,6 +234,7 @@ class LabelRow(Line):
     per_100ml: float | None
     percent_reference: float | None
     less_than: bool = False  # declared as "< value" (e.g. 21 CFR 101.9 "less than 1 g")
+    printed: dict[str, str] = Field(default_factory=dict)  # basis -> as printed: '10.0', '<1'
     status: Literal["declared", "unknown"] = "declared"
     exact: Amounts
     mandatory: bool
@@ -215,8 +246,8 @@ class LabelRow(Line):
         value = getattr(self, basis)
         if value is None:
             return "unknown" if self.status == "unknown" else "–"
-        shown = f"{value:.10g}"
-        return f"{'<' if self.less_than else ''}{shown} {self.unit}"
+        shown = self.printed.get(basis, f"{value:g}")
+        return f"{shown} {self.unit}"
 
 
 class ClaimLine(Line):

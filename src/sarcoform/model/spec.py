@@ -225,7 +225,8 @@ class RequiredClaim(Entry):
     """
 
     id: str
-    rule: ClaimRule | None = None
+    # Not written out: a brief names its claims, the rules come from regulations/ on reading.
+    rule: ClaimRule | None = Field(default=None, exclude=True)
 
 
 class ConstraintSet(Entry):
@@ -253,7 +254,7 @@ class ConstraintSet(Entry):
     # any ingredient that is used at least min_inclusion_g g per serving.
     max_ingredients: Annotated[int, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
-    claims: tuple[RequiredClaim, ...] = ()
+    claims: tuple[RequiredClaim, ...] = Field(default=(), alias="claims")
 
     @model_validator(mode="before")
     @classmethod

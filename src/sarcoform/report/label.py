@@ -48,9 +48,10 @@ def label(
 ) -> Label:
     """The label of `result` under `standard` (cn: GB 28050, eu: Reg. 1169/2011, us: 21 CFR 101.9).
 
-    `foods`: the food table the result was solved over, for the allergen columns; by
-    default it is reloaded from the result's origin when that is the embedded table or a
-    file that exists (otherwise allergens are reported unknown).
+    `foods`: the food table the result was solved over; amounts and allergens are read from
+    it (a blank stays unknown). By default it is reloaded from the result's origin when that
+    is an embedded table or a file that exists; otherwise the amounts come from the result
+    and allergens are reported unknown (the notes say so).
     `reconstitution_ml`: volume (mL) one serving makes up to, for the per-100 mL column.
     """
     from ..io.regulations import load_claim_rules, load_label_standard
@@ -70,11 +71,14 @@ def label(
 
 def _foods_of(result: Result) -> FoodTable | None:
     from ..io import load_foods
+    from ..io.embedded import food_table_paths
 
     origin = result.foods_origin
     try:
-        if origin.endswith("(embedded)"):
-            return load_foods()
+        if origin.endswith(" (embedded)"):
+            file = Path(origin.removesuffix(" (embedded)")).name
+            names = [name for name, path in food_table_paths().items() if path.name == file]
+            return load_foods(names[0]) if names else None
         if Path(origin).is_file():
             return load_foods(origin)
     except InputError:
@@ -99,6 +103,10 @@ class _LabelBuilder:
         when the brief solved with blank_values = "zero". None without the table."""
         foods = self.foods
         if foods is None:
+            self.notes.append(
+                f"food table {self.result.foods_origin!r} not available: amounts from the result,"
+                " allergens unknown"
+            )
             return None
         rows = [foods.position(line.id) for line in self.result.blend_lines]
         if any(i is None for i in rows):
@@ -185,8 +193,12 @@ class _LabelBuilder:
                 source=rule.source,
                 note=f"unknown: {why}" + (f"; {rule.note}" if rule.note else ""),
             )
+        zero_100g = round_value(per_100g, rule.rounding).value == 0
+        zero_ok = {"per_100g": True, "per_serving": zero_100g or not self.rules.zero_needs_per_100g}
         declared = {
-            basis: None if value is None else round_value(value, rule.rounding)
+            basis: None
+            if value is None
+            else round_value(value, rule.rounding, zero_allowed=zero_ok.get(basis, True))
             for basis, value in (
                 ("per_100g", per_100g),
                 ("per_serving", per_serving),
@@ -210,6 +222,7 @@ class _LabelBuilder:
             per_100ml=_value(declared["per_100ml"]),
             percent_reference=pct,
             less_than=any(d is not None and d.less_than for d in declared.values()),
+            printed={basis: d.printed for basis, d in declared.items() if d is not None},
             exact=exact,
             mandatory=rule.declare == "always",
             source=rule.source,
@@ -217,6 +230,8 @@ class _LabelBuilder:
         )
 
     def _significant(self, rule: NutrientRule, per_100g: float) -> bool:
+        if self.rules.significant_percent is None:  # any amount that declares as more than 0
+            return round_value(per_100g, rule.rounding).value > 0
         if not rule.reference:
             return False
         amount = per_100g if self.rules.significant_basis == "per_100g" else per_100g * self.serving / 100
@@ -354,7 +369,7 @@ def print_label(lab: Label, console: Console) -> None:
     """The declaration as a table, then claims (with margins), allergens and notes."""
     from rich.text import Text
 
-    from .text import fixed_width_table as _table
+    from .text import fixed_width_table
 
     ref = f"% {lab.reference_name}"
     recon = lab.reconstitution_ml is not None
@@ -367,7 +382,7 @@ def print_label(lab: Label, console: Console) -> None:
         cells += [r.text("per_100ml")] if recon else []
         cells += ["" if r.percent_reference is None else f"{r.percent_reference:g} %"]
         rows.append(cells)
-    _table(
+    fixed_width_table(
         console, f"{lab.title} — {lab.spec_name}", headers, rows, [r.status == "unknown" for r in lab.rows]
     )
     console.print()

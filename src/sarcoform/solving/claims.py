@@ -1,4 +1,4 @@
-"""Required claims as ordinary nutrient bounds.
+"""Required claims as ordinary nutrient bounds (the compile rule and the check of `claims`).
 
 A claim's condition is per 100 g, per serving, per 100 kcal or per 100 kJ of one column:
 each is a `NutrientBound` on that basis, linear in the grams. The bound's label names the
@@ -7,33 +7,13 @@ claim, so a verification failure or an infeasible diagnosis says which claim it 
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..errors import Problem
 from ..model.label import ClaimCondition
-from ..model.spec import ConstraintSet, NutrientBound, RequiredClaim
+from ..model.spec import NutrientBound, RequiredClaim
 from ..model.units import split_column
 
 # A strict condition ("less than 0.5 g") becomes a closed bound this far inside it.
 STRICT_GIVE = 1e-4
-
-
-def expand_claims(spec: ConstraintSet) -> ConstraintSet:
-    """The brief with each required claim moved into `nutrients` as a bound (idempotent)."""
-    if not spec.claims:
-        return spec
-    unresolved = [c for c in spec.claims if c.rule is None]
-    if unresolved:
-        raise InputError(
-            [
-                c.problem(
-                    f"claim {c.id!r} has no rule: read the brief from a file, or use "
-                    "sarcoform.with_claims(spec, [...]) to add claims",
-                    "claims",
-                )
-                for c in unresolved
-            ]
-        )
-    extra = tuple(claim_bound(c) for c in spec.claims)
-    return spec.model_copy(update={"nutrients": (*spec.nutrients, *extra), "claims": ()})
 
 
 def claim_bound(claim: RequiredClaim) -> NutrientBound:
@@ -55,4 +35,6 @@ def claim_bound(claim: RequiredClaim) -> NutrientBound:
         source=claim.rule.source,
         note=f"required claim {claim.id}: {c.text}{strict}",
     )
-    return bound.located(claim._where)
+    # Problems with the bound (a column the table lacks) point at the claim.
+    where = claim._where or Problem("")
+    return bound.located(where.at(where.message, f"claims[{claim.id}]"))

@@ -26,9 +26,10 @@ from ..model.spec import (
     IngredientBound,
     NutrientBound,
     RatioBound,
+    RequiredClaim,
 )
 from ..model.units import conversion
-from .claims import expand_claims
+from .claims import claim_bound
 
 TOLERANCE = 1e-6  # relative to max(1, |bound|)
 
@@ -47,7 +48,7 @@ class Checker:
 
     def __init__(self, foods: FoodTable, spec: ConstraintSet, columns: ColumnSet) -> None:
         self.foods = foods
-        self.spec = spec = expand_claims(spec)  # required claims are checked as their bounds
+        self.spec = spec
         self.columns = columns
         # What does not depend on the blend, worked out once (a batch checks thousands).
         bg = spec.background
@@ -196,6 +197,11 @@ def _nutrient(b: Blend, e: NutrientBound) -> list[Check]:
     return [_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max)]
 
 
+def _claim(b: Blend, e: RequiredClaim) -> list[Check]:
+    """A required claim is checked as the nutrient bound of its primary condition."""
+    return _nutrient(b, claim_bound(e))
+
+
 def _ratio(b: Blend, r: RatioBound) -> list[Check]:
     top, bottom = b.columns.resolve(r.numerator), b.columns.resolve(r.denominator)
     # Each amount in its kind's base unit (g or kcal), so that like is divided by like.
@@ -253,6 +259,7 @@ def _cost(b: Blend, c: CostBound) -> list[Check]:
 # Bound kind (TOML name) → its check; tests/test_sections.py: every bound kind has one.
 CHECKS: dict[str, Callable[[Blend, Any], list[Check]]] = {
     "nutrient": _nutrient,
+    "claims": _claim,
     "ratio": _ratio,
     "amino_acid_pattern": _pattern,
     "ingredient": _ingredient,
