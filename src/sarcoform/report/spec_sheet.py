@@ -52,8 +52,11 @@ class Declared:
     unit: str
     less_than: bool = False
     unknown: bool = False
+    shown: str | None = None  # as the label prints it ('25.0 g'), when it says
 
     def text(self) -> str:
+        if self.shown is not None:
+            return self.shown
         if self.value is None:
             return "unknown" if self.unknown else "–"
         return f"{'<' if self.less_than else ''}{self.value:.10g} {self.unit}"
@@ -185,7 +188,10 @@ def declaration(lab: Label, *, cjk: bool = True) -> Declaration:
     rows = []
     for r in lab.rows:
         bases = ["per_100g", "per_serving", *(["per_100ml"] if per_ml else [])]
-        cells = [Declared(getattr(r, b), r.unit, r.less_than, r.status == "unknown") for b in bases]
+        cells = [
+            Declared(getattr(r, b), r.unit, r.less_than, r.status == "unknown", r.text(b))  # type: ignore[arg-type]
+            for b in bases
+        ]
         rows.append((name(r.name), *cells, r.percent_reference))
     declared: list[Kind] = ["declared"] * (len(header) - 2)
     kinds: tuple[Kind, ...] = ("text", *declared, "percent_ref")
