@@ -163,7 +163,6 @@ class Compiled:
         rows = [r for r, (owner_k, _side) in enumerate(self.row_of) if owner_k == k]
         return self.sense * float(sum(row_duals[r] for r in rows)) * b.denominator(x)
 
-
     def pinned_by_other_side(self, k: int, reduced_cost: float, side: str | None) -> bool:
         """Is column bound k's food held where it is by its column's other bound, not by k?
 

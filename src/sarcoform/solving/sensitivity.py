@@ -447,8 +447,8 @@ def _clip(b: Any, side: str, r: Range) -> Range:
         hi = b.max if hi is None else min(hi, b.max)
     if side == "max" and b.min is not None:
         lo = b.min if lo is None else max(lo, b.min)
-    if b.column is not None and lo is not None:
-        lo = max(lo, 0.0)
+    if b.column is not None:
+        lo = 0.0 if lo is None else max(lo, 0.0)
     return lo, hi
 
 
