@@ -152,7 +152,8 @@ class Compiled:
         A row num·x − t·(den·x + den0) ⋛ −num0 moves with the bound t at the rate
         den·x + den0, so (envelope theorem) ∂obj/∂t = dual × (den·x + den0). An
         ingredient bound in grams is a column bound: its price is the reduced cost, but
-        only when the column sits on *this* bound (`side`), not on x ≥ 0.
+        only when the column sits on *this* bound (`side`), not on x ≥ 0 (nor on another
+        entry's bound: see `pinned_by_other_side`).
         """
         b = self.bounds[k]
         if b.column is not None:
@@ -160,9 +161,27 @@ class Compiled:
             if not owner or owner.get(b.column) != k:
                 return 0.0
             assert col_duals is not None
+            if self.pinned_by_other_side(k, float(col_duals[b.column]), side):
+                return 0.0
             return self.sense * float(col_duals[b.column])
         rows = [r for r, (owner_k, _side) in enumerate(self.row_of) if owner_k == k]
         return self.sense * float(sum(row_duals[r] for r in rows)) * b.denominator(x)
+
+    def pinned_by_other_side(self, k: int, reduced_cost: float, side: str | None) -> bool:
+        """Is column bound k's food held where it is by its column's other bound, not by k?
+
+        A food whose column bounds meet (a cap of 0 g on top of x ≥ 0, or a minimum and a
+        maximum from two entries at the same value) is fixed, and its reduced cost d (of the
+        minimisation) may have either sign. Only the side d pushes against holds it: d > 0
+        (the optimum wants less) presses on the lower bound, d < 0 on the upper one; moving
+        the other side away changes nothing (one-sided slope 0). An entry that is itself an
+        equality moves both sides at once and keeps d.
+        """
+        b = self.bounds[k]
+        j = b.column
+        if j is None or self.lp.col_lo[j] != self.lp.col_hi[j] or (b.min is not None and b.min == b.max):
+            return False
+        return (side == "max" and reduced_cost > 0) or (side == "min" and reduced_cost < 0)
 
 
 def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:

@@ -399,7 +399,11 @@ def _bound_ranges(
             continue
         rows = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s in (side, "both")]
         exact: Range | None = None
-        if b.column is not None and solved.col_status[b.column] != BASIC:
+        if b.column is not None and compiled.pinned_by_other_side(k, float(solved.col_dual[b.column]), side):
+            # Held by its column's other bound (a cap of 0 g on x ≥ 0): moving this side
+            # away changes nothing, past the other side is infeasible. Price 0 throughout.
+            exact = (b.max, None) if side == "max" else (None, b.min)
+        elif b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
         elif b.den is None and b.column is None and rows and solved.row_status[rows[0]] != BASIC:
             lo, hi = solved.range_of("row_bound", rows[0])
@@ -443,8 +447,8 @@ def _clip(b: Any, side: str, r: Range) -> Range:
         hi = b.max if hi is None else min(hi, b.max)
     if side == "max" and b.min is not None:
         lo = b.min if lo is None else max(lo, b.min)
-    if b.column is not None and lo is not None:
-        lo = max(lo, 0.0)
+    if b.column is not None:
+        lo = 0.0 if lo is None else max(lo, 0.0)
     return lo, hi
 
 
