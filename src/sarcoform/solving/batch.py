@@ -38,6 +38,7 @@ from ..model.spec import ConstraintSet
 from .compile import compile_brief
 from .fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced, result_of
 from .lp import LPSolution
+from .rejournal import trusted_items
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -593,7 +594,7 @@ class BatchResult:
     def exit_code(self) -> int:
         """0 all optimal · 1 some items without an answer · 3 some items failed."""
         counts = self.counts
-        if counts.get("error"):
+        if counts.get("error") or counts.get("unverified"):
             return 3
         return 0 if counts.get("optimal", 0) == len(self._items) else 1
 
@@ -708,10 +709,8 @@ def solve_batch(
 
         book, records = BatchJournal.start(journal, plan.fingerprint, resume=resume)
         wanted = {(p.name, s) for p in plan.products for s in plan.scenarios}
-        for record in records:
-            item = Item.from_record(record)
-            if item.key in wanted:
-                finished[item.key] = item
+        journaled = [item for item in map(Item.from_record, records) if item.key in wanted]
+        finished.update((item.key, item) for item in trusted_items(plan, journaled))
     total = len(plan.products) * len(plan.scenarios)
     if progress is not None:
         progress(len(finished), total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -157,8 +158,13 @@ def build_result(
         compiled, first, final, x, constraint_lines, _blend_lines(compiled, x, mass), tie_break, sensitivity
     )
     common["notes"] = [*notes, *more, *said]
+    checked = verify(compiled, x)
+    status = gated_status(final.status, checked.ok)
+    diagnosis = _why_not(compiled, final, time_left) if final.status != "optimal" else None
+    if status == "unverified":
+        diagnosis = unverified_diagnosis(checked.failures)
     return Result(
-        status=final.status,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         objective_value=objective_value,
         cost_per_serving=cost,
         cost_per_kg=cost / mass * 1000 if cost is not None and mass > 0 else None,
@@ -169,10 +175,27 @@ def build_result(
         nutrients=_nutrient_lines(compiled, x, mass),
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),
-        verification=verify(compiled, x),
-        diagnosis=_why_not(compiled, final, time_left) if final.status != "optimal" else None,
+        verification=checked,
+        diagnosis=diagnosis,
         gap=final.gap,
         **common,  # type: ignore[arg-type]
+    )
+
+
+def gated_status(status: str, verified: bool | None) -> str:
+    """The solver's status, unless it claims an optimum the independent check rejects."""
+    return "unverified" if status == "optimal" and verified is False else status
+
+
+def unverified_diagnosis(failures: list[str]) -> Diagnosis:
+    return Diagnosis(
+        reason="the solver reports an optimum, but the blend fails the independent check of the brief"
+        " against the food table: " + "; ".join(failures[:5]),
+        conflict=[re.split(r": (?=\S+ outside \[|the LP computes)", f, maxsplit=1)[0] for f in failures],
+        hints=[
+            "look for extreme values in the food table (e.g. a value in mg written in a g column)",
+            "try the other solver (--solver highs / cbc)",
+        ],
     )
 
 

@@ -30,7 +30,7 @@ from ..model.result import Result
 from ..model.spec import ConstraintSet
 from .backends import load_highs, read_highs
 from .compile import Compiled, compile_brief
-from .engine import ZERO, build_result, tie_break_cap, tie_break_lp
+from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp
 from .lp import LPSolution
 from .verify import TOLERANCE, Checker
 
@@ -173,7 +173,7 @@ class PricedBrief:
             return replace(solved, result=result_of(self.foods, self.spec, prices, solved))
         x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
         ok, worst = self._verify(prices, x)
-        return Solved(final.status, first, final, notes, seconds, x, ok, worst)
+        return Solved(gated_status(final.status, ok), first, final, notes, seconds, x, ok, worst)
 
     def _tie_break(self, first: LPSolution, delta: np.ndarray) -> tuple[LPSolution, str | None]:
         assert first.objective is not None
