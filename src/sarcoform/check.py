@@ -9,12 +9,15 @@ from .errors import InputError, Problem
 from .io import WORKBOOK_SUFFIXES, load_foods, load_spec
 from .model.foods import FoodTable
 from .model.spec import ConstraintSet
+from .solving.exclusions import exclusion_warnings
 
 
-def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
+def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = None) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
-    Returns all problems (empty when everything is usable). A workbook is read sheet by
+    Returns all problems (empty when everything is usable); `warnings`, when given,
+    receives what is usable but worth a look: each ingredient a brief's blank rule
+    leaves out, with its blank column. A workbook is read sheet by
     sheet with what is wrong set aside, so its brief is still compiled over its foods
     and cross-sheet problems show up together with the cell problems.
     """
@@ -56,7 +59,9 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
     for spec in given_specs:
         for foods in given_tables:
             try:
-                compile_brief(foods, spec)
+                compiled = compile_brief(foods, spec)
+                if warnings is not None:
+                    _add(warnings, exclusion_warnings(compiled))
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems

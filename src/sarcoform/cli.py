@@ -172,7 +172,10 @@ def check(
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    problems = check_inputs(inputs)
+    warnings: list[Any] = []
+    problems = check_inputs(inputs, warnings)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:

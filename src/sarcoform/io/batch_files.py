@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -332,7 +332,6 @@ def read_batch_book(path: Path | str) -> tuple[BatchInputs, list[Problem]]:
     A sheet with problems is left out (None); products with problems are left out of
     the products. `sarcoform check` cross-checks what is left.
     """
-    from . import load_foods
 
     path = Path(path)
     found = ProblemCollector(str(path))
@@ -346,13 +345,36 @@ def read_batch_book(path: Path | str) -> tuple[BatchInputs, list[Problem]]:
     scenarios = availability = None
     scenario_sheet = _catch(found, lambda: _sheet_table(path, SCENARIOS, required=False))
     if scenario_sheet is not None:
-        scenarios = _catch(found, lambda: _scenarios_from_table(scenario_sheet))
+        scenarios = _without_bad_rows(found, scenario_sheet, _scenarios_from_table)
     availability_sheet = _catch(found, lambda: _sheet_table(path, AVAILABILITY, required=False))
     if availability_sheet is not None:
-        availability = _catch(found, lambda: _availability_from_table(availability_sheet))
-    foods = _catch(found, lambda: load_foods(path)) if _has_sheet(path, "Foods") else None
+        availability = _without_bad_rows(found, availability_sheet, _availability_from_table)
+    foods = None
+    if _has_sheet(path, "Foods"):
+        from .workbook import check_workbook
+
+        # Bad cells blanked, so that products and scenarios are still checked against it.
+        foods, _, problems = check_workbook(path)
+        found.extend(problems)
     inputs = BatchInputs(str(path), tuple(products), scenarios, availability, foods)
     return inputs, list(dict.fromkeys(found.problems))
+
+
+def _without_bad_rows(found: ProblemCollector, t: _Table, read: Callable[[_Table], Any]) -> Any:
+    """`read(t)`; when rows have problems, they are reported and the other rows read (for
+    `check`, which reports every problem at once: cross-checks need what could be read)."""
+    try:
+        return read(t)
+    except InputError as err:
+        found.extend(err.problems)
+        bad = {p.row for p in err.problems}
+        if None in bad or t.header_row in bad:
+            return None
+        rest = replace(t, rows=[(row, cells) for row, cells in t.rows if row not in bad])
+        try:
+            return read(rest) if rest.rows else None
+        except InputError:
+            return None
 
 
 def _catch(found: ProblemCollector, read: Callable[[], Any]) -> Any:
@@ -671,7 +693,7 @@ def _read_journal(path: Path, fingerprint: str) -> tuple[list[dict[str, Any]], i
             break  # torn by the interruption
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         if k == 0:
             if not isinstance(record, dict) or record.get("kind") != JOURNAL_KIND:

@@ -152,7 +152,8 @@ LIST_SHEETS: tuple[ListSheet, ...] = (
         (
             Column("name", about="A name for the group, shown in results."),
             Column("members", "list", "Ingredient ids, comma-separated (quote an id that holds a comma)."),
-            Column("group", about="Or: every food whose group column has this value (fill one of the two)."),
+            Column("group", about="Or: every food whose group column has this value."),
+            Column("tag", about="Or: every food with this tag in its tags column (fill one of the three)."),
             MIN,
             MAX,
             AMOUNT_UNIT,
@@ -592,7 +593,9 @@ class _BriefReader:
         if section in ("nutrient", "ratio", "ingredient", "group"):
             data.setdefault(section, []).append(entry)
             column = layout.key
-            if section == "group" and "group" in entry and "members" not in entry:
+            if section == "group" and "tag" in entry and "members" not in entry:
+                column = "tag"
+            elif section == "group" and "group" in entry and "members" not in entry:
                 column = "group"
             elif section == "group":
                 column = "members"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem, ProblemCollector
+from .spec import MAX_MAGNITUDE
 from .units import split_column
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ ALIASES = {"description": "name", "food_group": "group"}
 # no prices. A brief that uses cost then reports the missing column (solving/compile.py).
 PRICE = "price_per_kg"
 # Columns that are always text, whatever they contain (ids like USDA's "01001" keep zeros).
-TEXT_COLUMNS = frozenset({"id", "name", "group", "source", "price_source", "note", "name_zh"})
+TEXT_COLUMNS = frozenset({"id", "name", "group", "tags", "source", "price_source", "note", "name_zh"})
 # 0/1 columns used as multipliers in derived columns.
 FLAG_COLUMNS = frozenset({"high_quality_protein"})
 
@@ -189,7 +190,12 @@ def _from_pandas(value: Any) -> Cell:
 
 def is_number(value: Any) -> bool:
     """A finite real number given as data (Python or numpy; a bool is not a number)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_MAGNITUDE
+    )
 
 
 def is_price(value: Any) -> bool:
@@ -222,7 +228,7 @@ def parse_number(cell: Cell) -> float | str | None:
     if cell is None:
         return None
     if isinstance(cell, bool):
-        return float(cell)
+        return f"not a number: {cell_text(cell)} (a yes/no cell; type 1 or 0)"
     if isinstance(cell, (int, float)):
         value = float(cell)
     else:
@@ -238,6 +244,9 @@ def parse_number(cell: Cell) -> float | str | None:
         return "not a number: NaN (leave the cell blank for unknown)"
     if math.isinf(value):
         return f"must be finite, got {value}"
+    if abs(value) > MAX_MAGNITUDE:
+        limit = f"±{MAX_MAGNITUDE:g}"
+        return f"out of range: must be within {limit} (more is infinite to a solver), got {value:g}"
     return value
 
 
@@ -373,7 +382,7 @@ def _all_valid_numbers(column: str, cells: list[Cell]) -> np.ndarray | None:
     known = values[~np.isnan(values)]
     if len(known) != len(cells) - cells.count(None):
         return None  # a NaN cell: the slow path says why it is wrong
-    if (known < 0).any() or not np.isfinite(known).all():
+    if (known < 0).any() or not np.isfinite(known).all() or (known > MAX_MAGNITUDE).any():
         return None
     if column in FLAG_COLUMNS and not np.isin(known, (0.0, 1.0)).all():
         return None

@@ -32,7 +32,9 @@ from ..model.spec import (
     NutrientBound,
     RatioBound,
 )
+from ..model.tags import all_tags, tagged
 from ..model.units import conversion, label, split_column
+from .exclusions import excluded_too_many
 from .lp import MatrixLP
 
 Kind = Literal[
@@ -169,6 +171,7 @@ class _Compiler:
         self.n = len(foods)
         self.problems: list[Problem] = []
         self.bounds: list[Bound] = []
+        self.taken: set[str] = set()
         derived = {name: d.expr for name, d in spec.derived.items()}
         try:
             self.columns = ColumnSet(foods, derived)
@@ -216,13 +219,14 @@ class _Compiler:
         self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where))
 
     def add(self, bound: Bound) -> None:
-        taken = {b.name for b in self.bounds}
+        taken = self.taken  # kept with the bounds: one set, not one per entry (8,000 entries)
         name, k = bound.name, 2
         while name in taken:
             name, k = f"{bound.name} #{k}", k + 1
         if name != bound.name:
             bound = replace(bound, name=name)
         self.bounds.append(bound)
+        taken.add(name)
 
     def background(self, basis: str, column: str) -> float:
         bg = self.spec.background
@@ -363,6 +367,11 @@ class _Compiler:
         n0 = d0 = 0.0
         if e.basis != "serving":
             n0, d0 = self.background(e.basis, top[0]), self.background(e.basis, bottom[0])
+        if d0 == 0 and not bool((np.nan_to_num(bottom[1]) > 0).any()):
+            self.fail(
+                e, f"denominator {bottom[0]} is 0 or blank for every food: the ratio cannot be met or judged"
+            )
+            return
         uses = tuple(dict.fromkeys(self.columns.inputs(top[0]) + self.columns.inputs(bottom[0])))
         unit = (
             e.unit
@@ -481,6 +490,11 @@ class _Compiler:
                 i = self.food_index(food_id, e)
                 if i is not None:
                     members[i] = 1.0
+        elif e.tag is not None:
+            members = tagged(self.foods, e.tag).astype(float)
+            if not members.any():
+                self.fail(e, f"no food has tag {e.tag!r} (tags: {', '.join(all_tags(self.foods)) or 'none'})")
+                return
         else:
             groups = self.foods.texts.get("group", ("",) * self.n)
             members = np.array([g == e.group for g in groups], dtype=float)
@@ -635,6 +649,9 @@ class _Compiler:
                     excluded.append((self.foods.ids[i], column))
         if problems:
             raise InputError(problems)
+        too_many = excluded_too_many(self.foods, excluded, self.spec)
+        if too_many:
+            raise InputError(too_many)
         prices = self.foods.price_per_kg
         prices_known = not bool(np.isnan(prices[self.col_hi > 0]).any())
         return excluded, prices_known

@@ -140,10 +140,19 @@ class Checker:
             suffix = "" if ib.unit == "g" else " %"
             out.append(_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max))
         groups = self.foods.texts.get("group", ())
+        tags = self.foods.texts.get("tags", ("",) * len(self.foods))
         for gb in spec.groups:
-            ids = gb.members or tuple(
-                fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
-            )
+            if gb.tag is not None:  # read from the cells here, not through the compiler's mask
+                want = gb.tag.strip().lower()
+                ids = tuple(
+                    fid
+                    for fid, cell in zip(self.foods.ids, tags, strict=True)
+                    if want in (t.strip().lower() for t in cell.split(";"))
+                )
+            else:
+                ids = gb.members or tuple(
+                    fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
+                )
             total = sum(grams.get(fid, 0.0) for fid in ids)
             value = total if gb.unit == "g" else Quotient(100 * total, mass)
             suffix = "" if gb.unit == "g" else " %"
