@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from sarcoform.io.spec_toml import parse_spec_toml
 from conftest import food_table, run_cli
+from sarcoform.io.spec_toml import parse_spec_toml
 
 FOODS_CSV = "id,name,price_per_kg,protein_g\nweird,Weird powder,2,1e16\nfiller,Filler,1,0\nwhey,Whey,10,80\n"
 BRIEF = 'name = "t"\n[serving]\nserving_g = 50\n[[nutrient]]\nname = "protein"\nmin = 15\n'
