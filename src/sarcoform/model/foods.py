@@ -194,7 +194,7 @@ def is_number(value: Any) -> bool:
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and abs(value) <= MAX_MAGNITUDE
+        and abs(float(value)) <= MAX_MAGNITUDE
     )
 
 
