@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..model import args
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
 from .embedded import DEFAULT_PRESET, default_foods_path, preset_paths
@@ -22,6 +23,7 @@ def load_foods(source: str | Path | None = None) -> FoodTable:
     """The embedded table (None), or a .csv / .xlsx file."""
     if source is None:
         return read_foods_csv(default_foods_path(), label="foods/ingredients.csv (embedded)")
+    args.expect_path(source, "load_foods(source)")
     path = Path(source)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
@@ -39,6 +41,7 @@ def load_spec(source: str | Path | None = None) -> ConstraintSet:
     presets = preset_paths()
     if source is None:
         source = DEFAULT_PRESET
+    args.expect_path(source, "load_spec(source)")
     text = str(source)
     if text in presets and not Path(text).exists():
         return read_spec_toml(presets[text], label=f"constraints/{text}.toml (preset)")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
+from ..model import args
 from ..model.foods import FLAG_COLUMNS, FoodTable
 from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
 from ..model.units import label, split_column
@@ -476,6 +477,9 @@ def save(wb: Workbook, path: Path | str) -> None:
 
 def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> None:
     """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
+    args.expect_path(path, "write_workbook(path)")
+    args.expect(foods, FoodTable, "write_workbook(foods)")
+    args.expect(spec, ConstraintSet, "write_workbook(spec)")
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write workbooks as .xlsx", str(path)))
     wb = new_workbook()

@@ -202,6 +202,8 @@ class PriceScenarios:
     def from_mapping(
         cls, data: Mapping[str, Mapping[str, float]], origin: str = "scenarios"
     ) -> PriceScenarios:
+        if not isinstance(data, Mapping) or not all(isinstance(v, Mapping) for v in data.values()):
+            raise UsageError("scenarios: expected a mapping scenario → {id: price per kg}")
         problems = [
             Problem(f"scenario name must be non-empty text, got {name!r}", origin)
             for name in data

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import InputError, Problem, ProblemCollector
+from ..errors import InputError, Problem, ProblemCollector, UsageError
 from .spec import MAX_MAGNITUDE
 from .units import split_column
 
@@ -82,6 +82,8 @@ class FoodTable:
 
     def with_prices(self, prices: Mapping[str, float], *, origin: str = "prices") -> FoodTable:
         """A copy with some prices replaced (USD or the set's currency per kg)."""
+        if not isinstance(prices, Mapping):
+            raise UsageError(f"with_prices: expected a mapping id → price, got {type(prices).__name__}")
         problems = [
             Problem(f"unknown ingredient id {food_id!r}", origin)
             for food_id in prices
@@ -154,6 +156,8 @@ class FoodTable:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, origin: str = "DataFrame") -> FoodTable:
         """Validate a pandas DataFrame (one row per food) into a FoodTable."""
+        if not hasattr(frame, "columns") or not hasattr(frame, "itertuples"):
+            raise UsageError(f"FoodTable.from_frame: expected a pandas DataFrame, got {type(frame).__name__}")
         header = [str(c) for c in frame.columns]
         rows = [[_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
         return cls.from_records(header, rows, origin=origin)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem, SarcoformError, UsageError
+from ..model import args
 from ..model.batch import PriceScenarios, Product, Products, as_products
 from ..model.foods import FoodTable
 from ..model.result import Result
@@ -694,13 +695,16 @@ def solve_batch(
       (`scenario`, `id`, `price_per_kg`), a mapping scenario → {id: price per kg}, or a file.
     - `solver`: "highs" (fast path: each brief compiled once, HiGHS hot starts) or "cbc"
       (the regular path of `sarcoform.solve`, item by item).
-    - `workers`: None or 1 = in this process; N = a pool of N processes; 0 = one per CPU.
+    - `workers`: None or 1 = in this process; N = a pool of N processes (os.cpu_count(): one per CPU).
       `executor`: any `concurrent.futures.Executor` instead (e.g. Dask `client.get_executor()`).
     - `journal`: a JSON-lines file receiving every finished item; with `resume=True` the
       items already in it are kept and only the rest are solved.
     - `progress(done, total)` is called as items finish.
     """
     started = time.perf_counter()
+    args.expect(foods, FoodTable, "solve_batch(foods)")
+    args.time_limit(time_limit)
+    args.workers(workers)
     plan = plan_batch(foods, products, scenarios, solver=solver, time_limit=time_limit)
     finished: dict[tuple[str, str], Item] = {}
     book = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import re
 import time
+from typing import Any
 
 import numpy as np
 
+from ..model import args
 from ..model.foods import FoodTable
 from ..model.result import (
     BlendLine,
@@ -44,10 +46,20 @@ def solve(
     prices), for many quick re-solves.
     """
     started = time.perf_counter()
+    check_solve_args(foods, spec, solver, time_limit, sensitivity)
     compiled = compile_brief(foods, spec)
     return solve_compiled(
         compiled, solver=solver, time_limit=time_limit, started=started, sensitivity=sensitivity
     )
+
+
+def check_solve_args(foods: Any, spec: Any, solver: Any, time_limit: Any, sensitivity: Any) -> None:
+    """InputError for arguments of the wrong kind (the API's edge)."""
+    args.expect(foods, FoodTable, "solve(foods)")
+    args.expect(spec, ConstraintSet, "solve(spec)")
+    args.text(solver, "solver")
+    args.time_limit(time_limit)
+    args.flag(sensitivity, "sensitivity")
 
 
 def solve_compiled(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..model import args
 from ..model.batch import Availability, Product, Products, as_products
 from ..model.foods import FoodTable
 from .backends import solve_highs
@@ -154,6 +155,8 @@ def solve_multiblend(
     product → kg); `availability` id → kg on hand (ingredients not named are
     unlimited); `prices` replace table prices (a scenario) for this plan.
     """
+    args.expect(foods, FoodTable, "solve_multiblend(foods)")
+    args.expect(availability, (Availability, Mapping), "solve_multiblend(availability)")
     if prices:
         foods = foods.with_prices(prices)
     if not isinstance(availability, Availability):
