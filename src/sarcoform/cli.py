@@ -72,6 +72,10 @@ def solve(
         Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+    no_sensitivity: Annotated[
+        bool,
+        typer.Option("--no-sensitivity", help="Skip the ranges (shadow-price, price, entry price): faster."),
+    ] = False,
 ) -> None:
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
@@ -85,7 +89,7 @@ def solve(
         refuse_overwriting_input(output, book, foods, constraints)
         if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=solver, time_limit=time_limit, sensitivity=not no_sensitivity)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -132,6 +133,14 @@ class Compiled:
     prices_known: bool = True
     notes: tuple[str, ...] = field(default=())
 
+    @cached_property
+    def rows_of_bound(self) -> dict[int, list[int]]:
+        """Bound index → its LP rows (looked up per bound: a scan each was quadratic)."""
+        out: dict[int, list[int]] = {}
+        for r, (k, _side) in enumerate(self.row_of):
+            out.setdefault(k, []).append(r)
+        return out
+
     def shadow_price(
         self,
         k: int,
@@ -155,7 +164,7 @@ class Compiled:
                 return 0.0
             assert col_duals is not None
             return self.sense * float(col_duals[b.column])
-        rows = [r for r, (owner_k, _side) in enumerate(self.row_of) if owner_k == k]
+        rows = self.rows_of_bound.get(k, [])
         return self.sense * float(sum(row_duals[r] for r in rows)) * b.denominator(x)
 
 
@@ -172,6 +181,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.bounds: list[Bound] = []
         self.taken: set[str] = set()
+        self.next_number: dict[str, int] = {}
         derived = {name: d.expr for name, d in spec.derived.items()}
         try:
             self.columns = ColumnSet(foods, derived)
@@ -219,10 +229,13 @@ class _Compiler:
         self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where))
 
     def add(self, bound: Bound) -> None:
-        taken = self.taken  # kept with the bounds: one set, not one per entry (8,000 entries)
-        name, k = bound.name, 2
+        # One set of names and a next number per name, kept with the bounds: rebuilding
+        # or rescanning them per entry made an 8,000-entry brief quadratic.
+        taken = self.taken
+        name, k = bound.name, self.next_number.get(bound.name, 2)
         while name in taken:
             name, k = f"{bound.name} #{k}", k + 1
+        self.next_number[bound.name] = k
         if name != bound.name:
             bound = replace(bound, name=name)
         self.bounds.append(bound)

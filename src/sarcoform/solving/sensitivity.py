@@ -112,6 +112,7 @@ class _Solved:
     row_status: np.ndarray
     ranging: Any
     highs: Any
+    _ranges: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, lp: MatrixLP, basis: Any = None) -> _Solved | None:
@@ -147,9 +148,49 @@ class _Solved:
 
     def range_of(self, name: str, index: int) -> Range:
         """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
-        dn = float(getattr(self.ranging, f"{name}_dn").value_[index])
-        up = float(getattr(self.ranging, f"{name}_up").value_[index])
+        # `.value_` copies the whole vector out of HiGHS on each access: once per name,
+        # not once per food (that was quadratic in the table).
+        for way in ("dn", "up"):
+            if f"{name}_{way}" not in self._ranges:
+                self._ranges[f"{name}_{way}"] = np.array(getattr(self.ranging, f"{name}_{way}").value_)
+        dn = float(self._ranges[f"{name}_dn"][index])
+        up = float(self._ranges[f"{name}_up"][index])
         return _finite(dn), _finite(up)
+
+    def may_stall(self) -> np.ndarray:
+        """Per column: could it enter this basis without moving the blend (a degenerate
+        pivot: a basic variable or row already at a bound blocks it at step 0)? Only
+        then can the blend outlive the basis's cost range (see _widened). One solve with
+        the basis matrix for all columns: linear in the table."""
+        n = self.lp.shape[1]
+        b = self.probe()
+        if len(b.basic) != len(b.active):
+            return np.ones(n, dtype=bool)  # not a square basis: assume the worst
+        lp, x = self.lp, self.x
+        tol = 1e-9 * np.maximum(1.0, np.abs(x[b.basic]))
+        at_lo = np.abs(x[b.basic] - lp.col_lo[b.basic]) <= tol
+        at_hi = np.abs(x[b.basic] - lp.col_hi[b.basic]) <= tol
+        rows = np.flatnonzero(self.row_status == BASIC)
+        activity = lp.A[rows] @ x
+        rtol = 1e-9 * np.maximum(1.0, np.abs(activity))
+        r_lo = np.abs(activity - lp.row_lo[rows]) <= rtol
+        r_hi = np.abs(activity - lp.row_hi[rows]) <= rtol
+        if not (at_lo.any() or at_hi.any() or r_lo.any() or r_hi.any()):
+            return np.zeros(n, dtype=bool)  # no degeneracy: every entering column moves the blend
+        B = lp.A[np.ix_(b.active, b.basic)]
+        try:
+            moves = -np.linalg.solve(B, lp.A[b.active])  # Δx_basic per unit of each column
+        except np.linalg.LinAlgError:
+            return np.ones(n, dtype=bool)
+        eps = 1e-12
+        stall = (at_lo[:, None] & (moves < -eps)).any(axis=0) | (at_hi[:, None] & (moves > eps)).any(axis=0)
+        if rows.size:
+            # Δactivity of the basic rows: from the column itself and from the basic columns.
+            d_rows = lp.A[rows] + lp.A[np.ix_(rows, b.basic)] @ moves
+            stall |= (r_lo[:, None] & (d_rows < -eps)).any(axis=0) | (r_hi[:, None] & (d_rows > eps)).any(
+                axis=0
+            )
+        return np.asarray(stall, dtype=bool)
 
 
 class _Basis:
@@ -166,6 +207,7 @@ class _Basis:
         self.active = np.flatnonzero(row_status != BASIC)
         self.col_status = col_status
         self.row_status = row_status
+        self._duals: dict[int, tuple[MatrixLP, np.ndarray]] = {}
         self.primal_tol = self.dual_tol = 0.0
         p, d, _ = self.violations(lp)
         # The basis HiGHS returns meets its own tolerances (1e-7): allow what it has.
@@ -182,9 +224,18 @@ class _Basis:
 
     def reduced_cost(self, lp: MatrixLP, j: int) -> float:
         """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
+        return _reduced_cost((lp.A[:, j], float(lp.c[j])), self, self.duals(lp))
+
+    def duals(self, lp: MatrixLP) -> np.ndarray:
+        """y = B⁻ᵀ c_B of the active rows, for this basis on `lp` (kept per LP: entry
+        prices ask once per unused food)."""
+        known = self._duals.get(id(lp))
+        if known is not None and known[0] is lp:
+            return known[1]
         B = lp.A[np.ix_(self.active, self.basic)]
         y = np.linalg.solve(B.T, lp.c[self.basic])
-        return float(lp.c[j] - lp.A[self.active, j] @ y)
+        self._duals = {id(lp): (lp, y)}
+        return y
 
     def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
         """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
@@ -263,7 +314,7 @@ def _bound_ranges(
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
             out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
             continue
-        rows = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s in (side, "both")]
+        rows = [r for r in compiled.rows_of_bound.get(k, []) if compiled.row_of[r][1] in (side, "both")]
         exact: Range | None = None
         if b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
@@ -341,9 +392,12 @@ def _price_ranges(
     prices = compiled.foods.price_per_kg
     used = x > 0
     if not cost_rows:
+        stall = costed.may_stall()
         for j in range(n):
             lo, hi = costed.range_of("col_cost", j)
-            lo = _widened(costed, j, lo, -1)
+            # Unused foods are many (a re-solve each was quadratic): widen only where it can help.
+            if used[j] or stall[j] or costed.col_status[j] == BASIC:
+                lo = _widened(costed, j, lo, -1)
             if used[j]:
                 hi = _widened(costed, j, hi, +1)
                 out.price_ranges[j] = (None if lo is None else 1000 * lo, None if hi is None else 1000 * hi)
@@ -390,8 +444,11 @@ def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solv
     entry: float | None = None
     for solved, basis in stages:
         first = solved is stages[0][0]
-        d0 = basis.reduced_cost(_priced(compiled, solved.lp, j, p0, first), j)
-        slope = basis.reduced_cost(_priced(compiled, solved.lp, j, p0 + 1.0, first), j) - d0
+        # Only column j moves with its price, and j is nonbasic: the duals stay; price
+        # the column alone (copying the LP per food was quadratic in the table).
+        y = basis.duals(solved.lp)
+        d0 = _reduced_cost(_priced_column(compiled, solved.lp, j, p0, first), basis, y)
+        slope = _reduced_cost(_priced_column(compiled, solved.lp, j, p0 + 1.0, first), basis, y) - d0
         if slope <= 1e-15:
             continue  # a lower price never makes it cheaper to use
         root = p0 - d0 / slope
@@ -442,6 +499,27 @@ def _same_optimum(h: Any, solved: _Solved) -> bool:
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
 
 
+def _reduced_cost(column: tuple[np.ndarray, float], basis: _Basis, y: np.ndarray) -> float:
+    a, c = column
+    return float(c - a[basis.active] @ y)
+
+
+def _priced_column(
+    compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
+) -> tuple[np.ndarray, float]:
+    """Column j of `_priced(...)` and its cost, without copying the LP."""
+    a = lp.A[:, j].copy()
+    spd = compiled.spec.serving.servings_per_day
+    for r, (k, side) in enumerate(compiled.row_of):
+        b = compiled.bounds[k]
+        if b.kind != "cost":
+            continue
+        num = price * cost_row_scale(b.basis or "serving", spd)
+        a[r] = num if b.den is None else num - ((b.min if side == "min" else b.max) or 0.0) * b.den[j]
+    priced_cost = compiled.spec.objective_kind == "min_cost" or not stage1
+    return a, price / 1000.0 if priced_cost else float(lp.c[j])
+
+
 def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool) -> MatrixLP:
     """`lp` with food j at another price per kg: in the cost rows, and in a cost objective.
 
@@ -449,19 +527,7 @@ def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
     does not move with prices when stage 1 is not priced (and is rebuilt otherwise).
     """
     A, c, row_hi = lp.A.copy(), lp.c.copy(), lp.row_hi.copy()
-    spd = compiled.spec.serving.servings_per_day
-    for r, (k, side) in enumerate(compiled.row_of):
-        b = compiled.bounds[k]
-        if b.kind != "cost":
-            continue
-        num = price * cost_row_scale(b.basis or "serving", spd)
-        if b.den is None:
-            A[r, j] = num
-        else:
-            bound = b.min if side == "min" else b.max
-            A[r, j] = num - (bound or 0.0) * b.den[j]
-    if compiled.spec.objective_kind == "min_cost" or not stage1:
-        c[j] = price / 1000.0
+    A[:, j], c[j] = _priced_column(compiled, lp, j, price, stage1)
     return replace(lp, A=A, c=c, row_hi=row_hi)
 
 

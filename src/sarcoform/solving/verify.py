@@ -184,11 +184,13 @@ class Checker:
 def _numbered(checks: list[Check]) -> list[Check]:
     """Repeated names get ' #2', ' #3' (the brief may bound one thing twice)."""
     seen: set[str] = set()
+    number: dict[str, int] = {}  # next number per name: a brief may repeat one name 1,000s of times
     out = []
     for c in checks:
-        name, k = c.name, 2
+        name, k = c.name, number.get(c.name, 2)
         while name in seen:
             name, k = f"{c.name} #{k}", k + 1
+        number[c.name] = k
         seen.add(name)
         out.append(c if name == c.name else Check(name, c.value, c.min, c.max, c.violation))
     return out
