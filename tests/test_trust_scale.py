@@ -1,0 +1,90 @@
+"""Issue 9 item 12: no quadratic traps. Timings live in benchmarks/bench_scale.py; here,
+the properties that keep it linear and the answers unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import sarcoform as sf
+from sarcoform.cli import main
+from sarcoform.model.foods import FLAG_COLUMNS, FoodTable
+from sarcoform.model.spec import NutrientBound
+from sarcoform.solving import sensitivity
+
+
+def synthetic(n: int, seed: int = 1) -> FoodTable:
+    """The embedded table, then varied copies of its rows (distinct foods)."""
+    base = sf.load_foods()
+    rng = np.random.default_rng(seed)
+    records = base.records()
+    rows = []
+    for k in range(n):
+        r = dict(records[k % len(records)])
+        if k >= len(records):
+            r["id"] = f"{r['id']}_{k}"
+            for column in base.numbers:
+                if r[column] is not None and column not in FLAG_COLUMNS:
+                    r[column] = float(r[column]) * float(np.exp(rng.normal(0, 0.1)))  # type: ignore[arg-type]
+            if r["price_per_kg"] is not None:
+                r["price_per_kg"] = float(r["price_per_kg"]) * float(np.exp(rng.normal(0, 0.2)))  # type: ignore[arg-type]
+        rows.append([r[c] for c in base.columns])
+    return FoodTable.from_records(list(base.columns), rows, origin="synthetic")
+
+
+@pytest.mark.parametrize("preset", ["ons_powder", "milk_beverage_powder"])
+def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Widening only where a degenerate pivot is possible gives the entry prices that
+    widening every unused food (the old, quadratic way) gives."""
+    foods, spec = synthetic(200), sf.load_spec(preset)
+    fast = sf.solve(foods, spec, solver="highs")
+    monkeypatch.setattr(sensitivity._Solved, "may_stall", lambda self: np.ones(self.lp.shape[1], dtype=bool))
+    slow = sf.solve(foods, spec, solver="highs")
+    assert fast.ok and slow.ok
+    got = {u.id: u.entry_price for u in fast.unused}
+    want = {u.id: u.entry_price for u in slow.unused}
+    assert got.keys() == want.keys()
+    for food_id, price in want.items():
+        assert (got[food_id] is None) == (price is None), food_id
+        if price is not None:
+            assert got[food_id] == pytest.approx(price, rel=1e-9, abs=1e-9), food_id
+
+
+def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = sensitivity._same_optimum
+    monkeypatch.setattr(sensitivity, "_same_optimum", lambda h, s: calls.append(1) or original(h, s))
+    spec = sf.load_spec()
+    counts = []
+    for n in (44, 400):
+        calls.clear()
+        assert sf.solve(synthetic(n), spec, solver="highs").ok
+        counts.append(len(calls))
+    # Each re-solve costs a pass over the table: one per food made it quadratic.
+    assert counts[1] <= counts[0] + 10, counts
+
+
+def test_a_brief_repeating_one_bound_thousands_of_times_is_numbered_and_verified() -> None:
+    foods, spec = sf.load_foods(), sf.load_spec()
+    extra = tuple(NutrientBound(name="protein", min=1.0 + (i % 7)) for i in range(3000))
+    result = sf.solve(foods, spec.model_copy(update={"nutrients": spec.nutrients + extra}), solver="highs")
+    names = [c.name for c in result.constraint_lines]
+    assert len(names) == len(set(names))
+    assert "protein_g per serving #3001" in names and "protein_g per serving #3002" not in names
+    assert result.ok and result.verification is not None and result.verification.ok
+    assert result.verification.checked == len(names)
+
+
+def test_cli_no_sensitivity_skips_the_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "--solver", "highs", "--json", "--no-sensitivity"]) == 0
+    a = json.loads(capsys.readouterr().out)
+    assert main(["solve", "--solver", "highs", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert a["cost_per_serving"] == pytest.approx(b["cost_per_serving"], rel=1e-9)
+    assert all(c["shadow_price_range"] is None for c in a["constraints"])
+    assert all(line["price_range"] is None for line in a["blend"])
+    assert all(u["entry_price"] is None for u in a["unused"])
+    assert any(c["shadow_price_range"] is not None for c in b["constraints"])
+    assert any(u["entry_price"] is not None for u in b["unused"])
