@@ -37,7 +37,8 @@ def test_an_unreachable_density_is_reported_on_its_own(solver: str) -> None:
     assert r.status == "infeasible" and r.diagnosis is not None
     assert r.diagnosis.conflict == ["protein_g per 100 g"]
     assert r.diagnosis.reason == (
-        "protein ≥ 25 g per 100 g: no ingredient reaches it; the highest, in Soy flour (soy), is 20 g per 100 g"
+        "protein ≥ 25 g per 100 g: no ingredient reaches it;"
+        " the highest, in Soy flour (soy), is 20 g per 100 g"
     )
 
 

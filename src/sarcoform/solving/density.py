@@ -10,6 +10,8 @@ Soy flour (soy), is 20"), instead of a conflict with some unrelated bound.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..model.result import Diagnosis
@@ -35,7 +37,8 @@ def unreachable(compiled: Compiled) -> Diagnosis | None:
             continue  # an ingredient with nothing in the denominator: no sure answer
         ratio = np.full(n, np.nan)
         ratio[counted] = num[counted] / den[counted]
-        for side, bound in (("min", b.min), ("max", b.max)):
+        sides: tuple[tuple[Literal["min", "max"], float | None], ...] = (("min", b.min), ("max", b.max))
+        for side, bound in sides:
             if bound is None:
                 continue
             j = int(np.nanargmax(ratio) if side == "min" else np.nanargmin(ratio))
