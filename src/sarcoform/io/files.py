@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import itertools
 import math
 import os
@@ -61,6 +62,8 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=directory)
     except OSError as err:
+        if err.errno not in UNWRITABLE:
+            raise
         raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
     try:
         text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
@@ -73,12 +76,15 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(err, OSError):
+        if isinstance(err, OSError) and err.errno in UNWRITABLE:  # the place, not the disk
             raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
         raise
 
 
 TEMP_SUFFIX = ".tmp"
+# Errors that say the output cannot be put there (a usage error, exit 2), unlike a full
+# disk or an I/O error while writing (exit 3).
+UNWRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR, errno.ENOENT})
 
 
 def writable_target(target: Path) -> None:
