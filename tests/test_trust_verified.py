@@ -84,3 +84,10 @@ def test_resume_re_solves_a_journal_blend_that_fails_the_brief(foods: sf.FoodTab
     journal.write_text(header + "\n" + json.dumps(record) + "\n")
     resumed = sf.solve_batch(foods, ["ons_powder"], solver="highs", journal=journal, resume=True)
     assert resumed.items[0].serving_g == pytest.approx(50.0)
+
+
+def test_a_multiblend_plan_that_fails_the_check_is_unverified() -> None:
+    product = sf.Product("a", parse_spec_toml(BRIEF, "t.toml"), volume_kg=100.0)
+    plan = sf.solve_multiblend(food_table(FOODS_CSV), [product], {"whey": 1000.0})
+    assert plan.status == "unverified" and plan.exit_code == 3 and "'a'" not in plan.reason
+    assert not plan.products[0].verified and "a fail the independent check" in plan.reason
