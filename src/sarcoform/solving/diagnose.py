@@ -227,7 +227,9 @@ def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis
     said = {(compiled.bounds[k].name, in_words(compiled.bounds[k], side)): None for k, side in found}
     names = [name for name, _ in said]
     words = [text for _, text in said]
-    hints = [f"ingredient {i} is excluded: its {c} is blank" for i, c in compiled.excluded]
+    # One line, however many: the exclusions are context, not the conflict.
+    left_out = [f"{i} ({c})" for i, c in compiled.excluded]
+    hints = [f"left out for blank values: {', '.join(left_out)}"] if left_out else []
     if not found:
         reason = "no blend meets the brief, and no single set of its constraints explains why"
     else:
