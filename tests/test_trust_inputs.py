@@ -359,3 +359,14 @@ def test_an_unknown_tag_is_an_error_listing_the_tags(
 def test_a_group_takes_exactly_one_of_members_group_tag() -> None:
     with pytest.raises(sf.InputError, match="exactly one of"):
         parse_spec_toml(DAIRY_ONLY.replace('tag = "plant"', 'tag = "plant"\ngroup = "protein"'), "t.toml")
+
+
+def test_a_tag_group_round_trips_through_toml_and_a_workbook(tmp_path: Path) -> None:
+    from sarcoform.io.spec_toml import spec_to_toml
+
+    spec = parse_spec_toml(DAIRY_ONLY, "dairy.toml")
+    assert parse_spec_toml(spec_to_toml(spec), "again.toml").groups == spec.groups
+    book = tmp_path / "book.xlsx"
+    sf.write_workbook(book, food_table(TAGGED), spec)
+    foods, again = sf.read_workbook(book)
+    assert again.groups == spec.groups and foods.texts["tags"][2] == "plant;soy;allergen:soy"
