@@ -4,34 +4,19 @@ the properties that keep it linear and the answers unchanged."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
 
 import sarcoform as sf
+from conftest import ROOT
 from sarcoform.cli import main
-from sarcoform.model.foods import FLAG_COLUMNS, FoodTable
 from sarcoform.model.spec import NutrientBound
 from sarcoform.solving import sensitivity
 
-
-def synthetic(n: int, seed: int = 1) -> FoodTable:
-    """The embedded table, then varied copies of its rows (distinct foods)."""
-    base = sf.load_foods()
-    rng = np.random.default_rng(seed)
-    records = base.records()
-    rows = []
-    for k in range(n):
-        r = dict(records[k % len(records)])
-        if k >= len(records):
-            r["id"] = f"{r['id']}_{k}"
-            for column in base.numbers:
-                if r[column] is not None and column not in FLAG_COLUMNS:
-                    r[column] = float(r[column]) * float(np.exp(rng.normal(0, 0.1)))  # type: ignore[arg-type]
-            if r["price_per_kg"] is not None:
-                r["price_per_kg"] = float(r["price_per_kg"]) * float(np.exp(rng.normal(0, 0.2)))  # type: ignore[arg-type]
-        rows.append([r[c] for c in base.columns])
-    return FoodTable.from_records(list(base.columns), rows, origin="synthetic")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_scale import synthetic_table as synthetic
 
 
 @pytest.mark.parametrize("preset", ["ons_powder", "milk_beverage_powder"])
