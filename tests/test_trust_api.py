@@ -45,8 +45,8 @@ CASES: list[tuple[str, Callable[[sf.FoodTable, sf.ConstraintSet], Any], str]] = 
     ("solve_multiblend(None)", lambda f, s: sf.solve_multiblend(None, [], {}), "solve_multiblend(foods)"),
     ("read_workbook(3)", lambda f, s: sf.read_workbook(3), "read_workbook(path)"),
     (
-        "write_workbook(path, None, spec)",
-        lambda f, s: sf.write_workbook("x.xlsx", None, s),
+        "write_workbook(None, spec, path)",
+        lambda f, s: sf.write_workbook(None, s, "x.xlsx"),
         "write_workbook(foods)",
     ),
     ("from_frame(None)", lambda f, s: sf.FoodTable.from_frame(None), "expected a pandas DataFrame"),

@@ -224,7 +224,7 @@ def test_csv_headers_with_unit_hints_read_as_in_workbooks(tmp_path: Path) -> Non
     from sarcoform.io.workbook_write import write_template
 
     book = tmp_path / "template.xlsx"
-    write_template(book, None, None)
+    write_template(None, None, book)
     rows = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Foods").to_python()
     assert any("(" in str(cell) for cell in rows[0])  # the template does carry unit hints
     text = io.StringIO()
@@ -367,6 +367,6 @@ def test_a_tag_group_round_trips_through_toml_and_a_workbook(tmp_path: Path) -> 
     spec = parse_spec_toml(DAIRY_ONLY, "dairy.toml")
     assert parse_spec_toml(spec_to_toml(spec), "again.toml").groups == spec.groups
     book = tmp_path / "book.xlsx"
-    sf.write_workbook(book, food_table(TAGGED), spec)
+    sf.write_workbook(food_table(TAGGED), spec, book)
     foods, again = sf.read_workbook(book)
     assert again.groups == spec.groups and foods.texts["tags"][2] == "plant;soy;allergen:soy"

@@ -61,7 +61,7 @@ def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = N
             try:
                 compiled = compile_brief(foods, spec)
                 if warnings is not None:
-                    _add(warnings, exclusion_warnings(compiled))
+                    _add(warnings, exclusion_warnings(compiled.foods, compiled.excluded, spec))
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
@@ -70,9 +70,9 @@ def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = N
 def _check_batch(path: Path) -> list[Problem]:
     """A batch workbook: every sheet, then each product over the foods and under the price
     scenarios that could be read (its Foods sheet, else the embedded table)."""
-    from .io.batch_files import read_batch_book
-    from .model.batch import Product
-    from .solving.batch import plan_batch
+    from .batch.files import read_batch_book
+    from .batch.inputs import Product
+    from .batch.planning import plan_batch
 
     inputs, problems = read_batch_book(path)
     if inputs.foods is None and _has_sheet(path, "foods"):

@@ -159,7 +159,7 @@ class FoodTable:
         if not hasattr(frame, "columns") or not hasattr(frame, "itertuples"):
             raise UsageError(f"FoodTable.from_frame: expected a pandas DataFrame, got {type(frame).__name__}")
         header = [str(c) for c in frame.columns]
-        rows = [[_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
+        rows = [[cell_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
         return cls.from_records(header, rows, origin=origin)
 
     @classmethod
@@ -180,7 +180,7 @@ class FoodTable:
         return _FoodTableBuilder(origin, sheet).build(header, rows, first_row)
 
 
-def _from_pandas(value: Any) -> Cell:
+def cell_from_pandas(value: Any) -> Cell:
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -188,7 +188,7 @@ def _from_pandas(value: Any) -> Cell:
     if isinstance(value, (bool, int, float, str)):
         return value
     if hasattr(value, "item"):  # numpy scalar
-        return _from_pandas(value.item())
+        return cell_from_pandas(value.item())
     return str(value)
 
 

@@ -9,27 +9,23 @@ More than half of the table excluded is an error naming the column(s) that did i
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
 
-if TYPE_CHECKING:
-    from .compile import Compiled
-
 MAX_EXCLUDED_SHARE = 0.5
 
 
-def exclusion_warnings(compiled: Compiled) -> list[Problem]:
-    """One located line per ingredient the brief's blank rule left out."""
-    foods = compiled.foods
+def exclusion_warnings(
+    foods: FoodTable, excluded: tuple[tuple[str, str], ...], spec: ConstraintSet
+) -> list[Problem]:
+    """One located line per ingredient the brief's blank rule left out ((id, column) pairs)."""
     out = []
-    for food_id, column in compiled.excluded:
+    for food_id, column in excluded:
         i = foods.position(food_id)
         message = (
-            f"{food_id!r} left out: {column} is blank and brief {compiled.spec.name!r} has"
-            ' blank_values = "exclude"'
+            f'{food_id!r} left out: {column} is blank and brief {spec.name!r} has blank_values = "exclude"'
         )
         out.append(foods.problem(i, column, message) if i is not None else Problem(message, foods.origin))
     return out

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model.columns import ColumnSet
-from .compile import compile_brief
-from .fastpath import priced
-from .verify import TOLERANCE, Checker
+from ..solving.compile import compile_brief
+from ..solving.fastpath import priced
+from ..solving.verify import TOLERANCE, Checker
 
 if TYPE_CHECKING:
-    from .batch import BatchPlan, Item
+    from .planning import BatchPlan
+    from .result import Item
 
 
 def trusted_items(plan: BatchPlan, items: Iterable[Item]) -> list[Item]:
