@@ -50,6 +50,7 @@ def test_batch_item_is_unverified_and_the_batch_exits_3(solver: str) -> None:
     batch = sf.solve_batch(food_table(FOODS_CSV), [parse_spec_toml(BRIEF, "t.toml")], solver=solver)
     (item,) = batch.items
     assert item.status == "unverified" and item.verified is False
+    assert "protein_g per serving" in item.reason  # the failing bound, named
     assert batch.exit_code == 3
     assert batch.result(item.product, item.scenario).status == "unverified"
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import SarcoformError
 from ..model.result import Result
 from ..solving.backends import SolverName
-from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced
+from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced, result_of
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
 from .rejournal import trusted_items
@@ -63,6 +63,13 @@ def _fast(task: Task) -> list[Item]:
     return [items[k] for k in range(len(task.scenarios))]
 
 
+def _failed_bounds(task: Task, k: int, solved: Solved) -> str:
+    """Why a fast-path blend failed its check, naming the bounds (rare: the full Result)."""
+    result = result_of(task.foods, task.spec, task.prices[k], solved)
+    failures = result.verification.failures if result.verification is not None else []
+    return f"verification failed: {'; '.join(failures[:3])}" if failures else "verification failed"
+
+
 def _fast_item(
     task: Task,
     k: int,
@@ -78,7 +85,7 @@ def _fast_item(
     compiled = brief.compiled
     cost = float(cost_per_g @ x)
     objective = cost if task.spec.objective_kind == "min_cost" else float(compiled.objective @ x)
-    failed = "" if solved.verified else f"verification failed (max violation {solved.max_violation:.3g})"
+    failed = "" if solved.verified else _failed_bounds(task, k, solved)
     return Item(
         task.product,
         task.scenarios[k],
