@@ -370,3 +370,21 @@ def test_a_tag_group_round_trips_through_toml_and_a_workbook(tmp_path: Path) -> 
     sf.write_workbook(food_table(TAGGED), spec, book)
     foods, again = sf.read_workbook(book)
     assert again.groups == spec.groups and foods.texts["tags"][2] == "plant;soy;allergen:soy"
+
+
+def test_a_bad_cell_is_an_error_not_also_an_exclusion_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    from sarcoform.io.workbook_write import write_template
+
+    book = tmp_path / "book.xlsx"
+    write_template(None, None, book)  # the default brief leaves out blanks (blank_values = "exclude")
+    wb = openpyxl.load_workbook(book)
+    header = [c.value for c in wb["Foods"][1]]
+    column = next(k for k, h in enumerate(header, start=1) if str(h).startswith("energy_kcal"))
+    wb["Foods"].cell(row=2, column=column).value = 1e200
+    wb.save(book)
+    err = _exit_2(["check", str(book)], capsys, "[Foods] row 2, column energy_kcal: out of range")
+    assert not any(line.startswith("warning") and "row 2," in line for line in err.splitlines())

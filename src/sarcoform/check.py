@@ -61,7 +61,8 @@ def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = N
             try:
                 compiled = compile_brief(foods, spec)
                 if warnings is not None:
-                    _add(warnings, exclusion_warnings(compiled.foods, compiled.excluded, spec))
+                    found = exclusion_warnings(compiled.foods, compiled.excluded, spec)
+                    _add(warnings, [w for w in found if not _same_cell(w, problems)])  # a bad cell set aside
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems
