@@ -100,6 +100,9 @@ def test_output_in_an_unwritable_location(capsys: pytest.CaptureFixture[str], tm
         capsys,
         "cannot write",
     )
+    products = _write(tmp_path / "products.toml", '[[product]]\nname = "a"\nbrief = "ons_powder"\n')
+    _exit_2(["batch", str(products), "-o", "/proc/sarcoform-batch.csv"], capsys, "cannot write")
+    _exit_2(["frontier", "-o", "/proc/sarcoform-frontier"], capsys, "cannot write")
 
 
 def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path: Path) -> None:
