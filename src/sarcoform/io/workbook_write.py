@@ -408,11 +408,24 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         ("name", "Ingredient name (required)."),
         ("price_per_kg", f"Price per kg as used, in {spec.currency} (needed when the brief uses cost)."),
         ("group", "Optional group (protein, carbohydrate, …) for group bounds."),
+        (
+            "tags",
+            "Optional tags, ;-separated (dairy;allergen:milk): a group with tag = … takes those foods.",
+        ),
         ("<nutrient>_<unit>", "Amount per 100 g as used; unit g, mg, ug, kcal, kj or iu (e.g. leucine_g)."),
         ("high_quality_protein", "1 if the ingredient's protein counts as high quality, else 0."),
         ("source, price_source", "Where the figures come from."),
     ]
-    described = {"id", "name", "price_per_kg", "group", "high_quality_protein", "source", "price_source"}
+    described = {
+        "id",
+        "name",
+        "price_per_kg",
+        "group",
+        "tags",
+        "high_quality_protein",
+        "source",
+        "price_source",
+    }
     lines += [
         (column, f"{split_column(column)[0]} in {label(split_column(column)[1])} per 100 g")  # type: ignore[index]
         for column in foods.columns
