@@ -81,6 +81,8 @@ class ConstraintLine(Line):
     shadow_price_range: tuple[float | None, float | None] | None = None
     source: str | None = None
     note: str | None = None
+    # Meal/day bases: the part of `value` from the rest of the diet (background intake).
+    background: float | None = None
 
 
 class IngredientLine(Line):
@@ -147,6 +149,8 @@ class Result(BaseModel):
     verification: Verification | None = None
     diagnosis: Diagnosis | None = None
     gap: float | None = None
+    # Practical (mixed-integer) briefs: the optimum without the count / minimum-inclusion limits.
+    lp_objective_value: float | None = None
     notes: list[str] = Field(default_factory=list)
 
     @property
