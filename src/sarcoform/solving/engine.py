@@ -180,11 +180,18 @@ def build_result(
         if final is not first and first.objective is not None
         else None
     )
+    checked = verify(compiled, x)  # first: no ranges around a blend that fails the brief
     constraint_lines, blend_lines, unused, said = ranges.attach(
-        compiled, first, final, x, constraint_lines, _blend_lines(compiled, x, mass), tie_break, sensitivity
+        compiled,
+        first,
+        final,
+        x,
+        constraint_lines,
+        _blend_lines(compiled, x, mass),
+        tie_break,
+        sensitivity and checked.ok,
     )
     common["notes"] = [*notes, *more, *said]
-    checked = verify(compiled, x)
     status = gated_status(final.status, checked.ok)
     diagnosis = _why_not(compiled, final, time_left) if final.status != "optimal" else None
     if status == "unverified":
