@@ -92,3 +92,22 @@ def test_a_multiblend_plan_that_fails_the_check_is_unverified() -> None:
     plan = sf.solve_multiblend(food_table(FOODS_CSV), [product], {"whey": 1000.0})
     assert plan.status == "unverified" and plan.exit_code == 3 and "'a'" not in plan.reason
     assert not plan.products[0].verified and "a fail the independent check" in plan.reason
+
+
+def test_a_coefficient_too_large_for_highs_names_the_ingredient(foods: sf.FoodTable) -> None:
+    """The embedded table with whey isolate's protein_g typed as 1e16: scaled by the protein
+    energy share (17 kJ/g), HiGHS refuses the matrix (entries > 1e15) and says only "error";
+    the result names the ingredient and the bound. On either solver, never a failed check
+    reported as optimal."""
+    records = foods.records()
+    k = foods.position("wpi") or 0
+    records[k] = {**records[k], "protein_g": 1e16}
+    rows = [["" if r[c] is None else r[c] for c in foods.columns] for r in records]
+    table = sf.FoodTable.from_records(list(foods.columns), rows, origin="typo")  # type: ignore[arg-type]
+    spec = sf.load_spec()
+    for solver in ("cbc", "highs"):
+        r = sf.solve(table, spec, solver=solver)
+        assert r.verification is None or r.verification.ok or r.status != "optimal"
+    r = sf.solve(table, spec, solver="highs")
+    assert r.status == "error" and r.exit_code == 3 and r.diagnosis is not None
+    assert "(wpi)" in r.diagnosis.reason and r.diagnosis.conflict

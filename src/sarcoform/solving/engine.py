@@ -241,7 +241,9 @@ def _why_not(compiled: Compiled, sol: LPSolution, time_left: float | None) -> Di
         found = "the best blend found so far is reported" if sol.has_solution else "no blend found"
         gap = f" (gap {sol.gap:.2%})" if sol.gap is not None else ""
         return Diagnosis(reason=f"stopped at the time limit{gap}: {found}", hints=["raise --time-limit"])
-    return Diagnosis(reason=f"the solver failed: {sol.message}")
+    from .magnitude import too_large
+
+    return too_large(compiled) or Diagnosis(reason=f"the solver failed: {sol.message}")
 
 
 def _blend_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[BlendLine]:
