@@ -222,9 +222,18 @@ class _Basis:
 
     def reduced_cost(self, lp: MatrixLP, j: int) -> float:
         """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
+        return _reduced_cost((lp.A[:, j], float(lp.c[j])), self, self.duals(lp))
+
+    def duals(self, lp: MatrixLP) -> np.ndarray:
+        """y = B⁻ᵀ c_B of the active rows, for this basis on `lp` (kept per LP: entry
+        prices ask once per unused food)."""
+        known = self.__dict__.get("_duals")
+        if known is not None and known[0] is lp:
+            return known[1]  # type: ignore[no-any-return]
         B = lp.A[np.ix_(self.active, self.basic)]
         y = np.linalg.solve(B.T, lp.c[self.basic])
-        return float(lp.c[j] - lp.A[self.active, j] @ y)
+        self.__dict__["_duals"] = (lp, y)
+        return y
 
     def moved_row(self, lp: MatrixLP, row: int, den: np.ndarray, den0: float, t0: float) -> Range | None:
         """Where this basis stays optimal as t moves in row `row` = num·x − t·den·x ⋛ t·den0 − num0
@@ -395,7 +404,7 @@ def _bound_ranges(
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
             out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
             continue
-        rows = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s in (side, "both")]
+        rows = [r for r in compiled.rows_of_bound.get(k, []) if compiled.row_of[r][1] in (side, "both")]
         exact: Range | None = None
         if b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
@@ -528,8 +537,11 @@ def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solv
     entry: float | None = None
     for solved, basis in stages:
         first = solved is stages[0][0]
-        d0 = basis.reduced_cost(_priced(compiled, solved.lp, j, p0, first), j)
-        slope = basis.reduced_cost(_priced(compiled, solved.lp, j, p0 + 1.0, first), j) - d0
+        # Only column j moves with its price, and j is nonbasic: the duals stay; price the
+        # column alone (copying the LP per unused food was quadratic in the table).
+        y = basis.duals(solved.lp)
+        d0 = _reduced_cost(_priced_column(compiled, solved.lp, j, p0, first), basis, y)
+        slope = _reduced_cost(_priced_column(compiled, solved.lp, j, p0 + 1.0, first), basis, y) - d0
         if slope <= 1e-15:
             continue  # a lower price never makes it cheaper to use
         root = p0 - d0 / slope
@@ -581,6 +593,27 @@ def _same_optimum(h: Any, solved: _Solved) -> bool:
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
 
 
+def _reduced_cost(column: tuple[np.ndarray, float], basis: _Basis, y: np.ndarray) -> float:
+    a, c = column
+    return float(c - a[basis.active] @ y)
+
+
+def _priced_column(
+    compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
+) -> tuple[np.ndarray, float]:
+    """Column j of `_priced(...)` and its cost, without copying the LP."""
+    a = lp.A[:, j].copy()
+    spd = compiled.spec.serving.servings_per_day
+    for r, (k, side) in enumerate(compiled.row_of):
+        b = compiled.bounds[k]
+        if b.kind != "cost":
+            continue
+        num = price * cost_row_scale(b.basis or "serving", spd)
+        a[r] = num if b.den is None else num - ((b.min if side == "min" else b.max) or 0.0) * b.den[j]
+    priced_cost = compiled.spec.objective_kind == "min_cost" or not stage1
+    return a, price / 1000.0 if priced_cost else float(lp.c[j])
+
+
 def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool) -> MatrixLP:
     """`lp` with food j at another price per kg: in the cost rows, and in a cost objective.
 
@@ -588,19 +621,7 @@ def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
     does not move with prices when stage 1 is not priced (and is rebuilt otherwise).
     """
     A, c, row_hi = lp.A.copy(), lp.c.copy(), lp.row_hi.copy()
-    spd = compiled.spec.serving.servings_per_day
-    for r, (k, side) in enumerate(compiled.row_of):
-        b = compiled.bounds[k]
-        if b.kind != "cost":
-            continue
-        num = price * cost_row_scale(b.basis or "serving", spd)
-        if b.den is None:
-            A[r, j] = num
-        else:
-            bound = b.min if side == "min" else b.max
-            A[r, j] = num - (bound or 0.0) * b.den[j]
-    if compiled.spec.objective_kind == "min_cost" or not stage1:
-        c[j] = price / 1000.0
+    A[:, j], c[j] = _priced_column(compiled, lp, j, price, stage1)
     return replace(lp, A=A, c=c, row_hi=row_hi)
 
 
