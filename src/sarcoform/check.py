@@ -8,16 +8,17 @@ from pathlib import Path
 from .errors import InputError, Problem
 from .io import WORKBOOK_SUFFIXES, load_foods, load_spec
 from .model.foods import FoodTable
+from .model.plausibility import brief_warnings
 from .model.spec import ConstraintSet
 from .solving.exclusions import exclusion_warnings
 
 
-def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = None) -> list[Problem]:
+def check_inputs(paths: Sequence[Path | str], *, warnings: list[Problem] | None = None) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
-    Returns all problems (empty when everything is usable); `warnings`, when given,
-    receives what is usable but worth a look: each ingredient a brief's blank rule
-    leaves out, with its blank column. A workbook is read sheet by
+    Returns all problems (empty when everything is usable); what is usable but worth a look
+    goes to `warnings` when given: plausibility warnings on the food tables, and each
+    ingredient a brief's blank rule leaves out, with its blank column. A workbook is read sheet by
     sheet with what is wrong set aside, so its brief is still compiled over its foods
     and cross-sheet problems show up together with the cell problems.
     """
@@ -58,6 +59,8 @@ def check_inputs(paths: Sequence[Path | str], warnings: list[Problem] | None = N
     given_tables = tables if any(_gives_foods(p) for p in paths) else [load_foods()]
     for spec in given_specs:
         for foods in given_tables:
+            if warnings is not None:
+                _add(warnings, brief_warnings(foods, spec))
             try:
                 compiled = compile_brief(foods, spec)
                 if warnings is not None:

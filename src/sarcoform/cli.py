@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from .errors import InputError, SarcoformError, UsageError
+from .errors import InputError, Problem, SarcoformError, UsageError
 
 if TYPE_CHECKING:
     from .solving.backends import SolverName
@@ -119,9 +119,13 @@ def solve(
         refuse_overwriting_input(output, book, foods, constraints)
         if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    from .model.plausibility import brief_warnings, warning_lines
+
     result = run(
         food_table, spec, solver=_solver(solver), time_limit=time_limit, sensitivity=not no_sensitivity
     )
+    for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
+        _echo(line, err=True)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
@@ -201,10 +205,10 @@ def check(
     given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
     if not given:
         raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
-    warnings: list[Any] = []
-    problems = check_inputs(given, warnings)
+    warnings: list[Problem] = []
+    problems = check_inputs(given, warnings=warnings)
     for warning in warnings:
-        _echo(f"warning: {warning}", err=True)
+        _echo(str(warning))
     for problem in problems:
         _echo(str(problem), err=True)
     if problems:

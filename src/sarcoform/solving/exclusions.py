@@ -25,7 +25,8 @@ def exclusion_warnings(
     for food_id, column in excluded:
         i = foods.position(food_id)
         message = (
-            f'{food_id!r} left out: {column} is blank and brief {spec.name!r} has blank_values = "exclude"'
+            f"warning: {food_id!r} left out: {column} is blank and brief {spec.name!r} has"
+            ' blank_values = "exclude"'
         )
         out.append(foods.problem(i, column, message) if i is not None else Problem(message, foods.origin))
     return out
