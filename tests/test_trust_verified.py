@@ -38,11 +38,18 @@ def test_failed_verification_is_unverified_not_optimal(solver: str) -> None:
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
-def test_cli_solve_exits_3_naming_the_failing_bound(case: tuple[Path, Path], solver: str) -> None:
-    foods, brief = case
+def test_cli_solve_exits_3_naming_the_failing_bound(tmp_path: Path, solver: str) -> None:
+    """From a file, protein_g = 1e16 is refused on reading (more than 100 g per 100 g); a
+    calcium of 1e16 mg per 100 g is no such impossibility, and fails the check the same way."""
+    foods, brief = tmp_path / "foods.csv", tmp_path / "brief.toml"
+    foods.write_text(
+        "id,name,price_per_kg,calcium_mg\nweird,Weird mineral,2,1e16\n"
+        "filler,Filler,1,0\nchalk,Chalk,1.5,40000\n"
+    )
+    brief.write_text('name = "t"\n[serving]\nserving_g = 50\n[[nutrient]]\nname = "calcium"\nmin = 150\n')
     run = run_cli("solve", "-f", str(foods), "-c", str(brief), "--solver", solver)
     assert run.returncode == 3, run.stdout + run.stderr
-    assert "unverified" in run.stdout and "protein_g per serving" in run.stdout
+    assert "unverified" in run.stdout and "calcium_mg per serving" in run.stdout
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
@@ -84,7 +91,7 @@ def test_resume_re_solves_a_journal_blend_that_fails_the_brief(foods: sf.FoodTab
     record["grams"] = [0.0 if g is None else g * 0.5 for g in record["grams"]]  # half a serving
     journal.write_text(header + "\n" + json.dumps(record) + "\n")
     resumed = sf.solve_batch(foods, ["ons_powder"], solver="highs", journal=journal, resume=True)
-    assert resumed.items[0].serving_g == pytest.approx(50.0)
+    assert resumed.items[0].serving_g == pytest.approx(sf.load_spec().serving.serving_g)
 
 
 def test_a_multiblend_plan_that_fails_the_check_is_unverified() -> None:

@@ -490,9 +490,12 @@ def _price_ranges(
     prices = compiled.foods.price_per_kg
     used = x > 0
     if not cost_rows:
+        stall = may_stall(costed)
         for j in range(n):
             lo, hi = costed.range_of("col_cost", j)
-            lo = _widened(costed, j, lo, -1)
+            # Unused foods are many (a re-solve each was quadratic): widen only where it can help.
+            if used[j] or stall[j] or costed.col_status[j] == BASIC:
+                lo = _widened(costed, j, lo, -1)
             if used[j]:
                 hi = _widened(costed, j, hi, +1)
                 out.price_ranges[j] = (None if lo is None else 1000 * lo, None if hi is None else 1000 * hi)
@@ -549,6 +552,38 @@ def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solv
         root = p0 - d0 / slope
         entry = root if entry is None else max(entry, root)
     return entry
+
+
+def may_stall(solved: _Solved) -> np.ndarray:
+    """Per column: could it enter this basis without moving the blend (a degenerate pivot:
+    a basic column or row already at a bound blocks it at step 0)? Only then can the blend
+    outlive the basis's cost range (see _widened). One solve with the basis matrix for all
+    columns: linear in the table."""
+    n = solved.lp.shape[1]
+    if solved.nondegenerate:
+        return np.zeros(n, dtype=bool)
+    b = solved.probe()
+    if len(b.basic) != len(b.active):
+        return np.ones(n, dtype=bool)  # not a square basis: assume the worst
+    lp, x = solved.lp, solved.x
+    tol = 1e-9 * np.maximum(1.0, np.abs(x[b.basic]))
+    at_lo = np.abs(x[b.basic] - lp.col_lo[b.basic]) <= tol
+    at_hi = np.abs(x[b.basic] - lp.col_hi[b.basic]) <= tol
+    rows = np.flatnonzero(solved.row_status == BASIC)
+    activity = lp.A[rows] @ x
+    rtol = 1e-9 * np.maximum(1.0, np.abs(activity))
+    r_lo = np.abs(activity - lp.row_lo[rows]) <= rtol
+    r_hi = np.abs(activity - lp.row_hi[rows]) <= rtol
+    try:
+        moves = -np.linalg.solve(lp.A[np.ix_(b.active, b.basic)], lp.A[b.active])  # Δx_basic per unit
+    except np.linalg.LinAlgError:
+        return np.ones(n, dtype=bool)
+    eps = 1e-12
+    stall = (at_lo[:, None] & (moves < -eps)).any(axis=0) | (at_hi[:, None] & (moves > eps)).any(axis=0)
+    if rows.size:
+        d_rows = lp.A[rows] + lp.A[np.ix_(rows, b.basic)] @ moves  # Δ activity of the basic rows
+        stall |= (r_lo[:, None] & (d_rows < -eps)).any(axis=0) | (r_hi[:, None] & (d_rows > eps)).any(axis=0)
+    return np.asarray(stall, dtype=bool)
 
 
 def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> float | None:
