@@ -15,7 +15,7 @@ def _with_row(foods: sf.FoodTable, row: dict[str, object]) -> sf.FoodTable:
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(foods.columns)
-    for r in [*records, {**{c: None for c in foods.columns}, **row}]:
+    for r in [*records, {**dict.fromkeys(foods.columns), **row}]:
         writer.writerow(["" if r.get(c) is None else r[c] for c in foods.columns])
     header, *rows = csv.reader(io.StringIO(text.getvalue()))
     return sf.FoodTable.from_records(header, rows, origin="foods + a new row")
