@@ -27,6 +27,7 @@ def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pyte
     fast = sf.solve(foods, spec, solver="highs")
     monkeypatch.setattr(sensitivity._Solved, "nondegenerate", property(lambda self: False))
     monkeypatch.setattr(sensitivity, "may_stall", lambda solved: np.ones(solved.lp.shape[1], dtype=bool))
+    monkeypatch.setattr(sensitivity, "held_at_zero", lambda lp: np.zeros(lp.shape[1], dtype=bool))
     slow = sf.solve(foods, spec, solver="highs")
     assert fast.ok and slow.ok
     got = {u.id: u.entry_price for u in fast.unused}

@@ -491,7 +491,11 @@ def _price_ranges(
     used = x > 0
     if not cost_rows:
         stall = may_stall(costed)
+        held = held_at_zero(costed.lp)
         for j in range(n):
+            if held[j] and not used[j]:
+                out.entry[j] = None  # a forcing row keeps it at 0 whatever its price
+                continue
             lo, hi = costed.range_of("col_cost", j)
             # Unused foods are many (a re-solve each was quadratic): widen only where it can help.
             if used[j] or stall[j] or costed.col_status[j] == BASIC:
@@ -552,6 +556,25 @@ def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solv
         root = p0 - d0 / slope
         entry = root if entry is None else max(entry, root)
     return entry
+
+
+def held_at_zero(lp: MatrixLP) -> np.ndarray:
+    """Columns that a forcing row holds at 0 whatever the prices: a row whose least possible
+    activity over the column bounds already equals its upper bound (e.g. "plant proteins
+    ≤ 0 g" over foods ≥ 0), for each column with a positive coefficient and lower bound 0
+    (and alike for a lower bound). Such a food never enters: no widening is needed."""
+    A, lo, hi = lp.A, lp.col_lo, lp.col_hi
+    with np.errstate(all="ignore"):  # 0·inf and inf sums: an unbounded side forces nothing
+        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
+        high = np.where(A > 0, A * hi, np.where(A < 0, A * lo, 0.0))
+        least, most = np.nan_to_num(low, nan=0.0).sum(axis=1), np.nan_to_num(high, nan=0.0).sum(axis=1)
+        row_hi, row_lo = lp.row_hi, lp.row_lo
+        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(row_hi, posinf=0.0, neginf=0.0)))
+        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(row_lo, posinf=0.0, neginf=0.0)))
+        at_most = np.isfinite(row_hi) & np.isfinite(least) & (least >= row_hi - tol_hi)
+        at_least = np.isfinite(row_lo) & np.isfinite(most) & (most <= row_lo + tol_lo)
+    pushed_up = (A[at_most] > 0).any(axis=0) | (A[at_least] < 0).any(axis=0)
+    return np.asarray(pushed_up & (lo == 0), dtype=bool)
 
 
 def may_stall(solved: _Solved) -> np.ndarray:
