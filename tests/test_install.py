@@ -42,6 +42,8 @@ def test_wheel_contains_the_data(wheel: Path) -> None:
     assert "sarcoform/_data/foods/ingredients.csv" in names
     presets = {Path(n).name for n in names if n.startswith("sarcoform/_data/constraints/")}
     assert {p.name for p in (ROOT / "constraints").glob("*.toml")} <= presets
+    regulations = {n.removeprefix("sarcoform/_data/") for n in names if "/_data/regulations/" in n}
+    assert {str(p.relative_to(ROOT)) for p in (ROOT / "regulations").rglob("*.toml")} <= regulations
 
 
 def test_installed_copy_solves_from_its_own_data(wheel: Path, tmp_path: Path) -> None:
@@ -60,11 +62,12 @@ def test_installed_copy_solves_from_its_own_data(wheel: Path, tmp_path: Path) ->
         f"assert sarcoform.__file__.startswith({str(target)!r}), sarcoform.__file__; "
         f"assert str(data_dir('foods')).startswith({str(target)!r}); "
         "r = sarcoform.solve(sarcoform.load_foods(), sarcoform.load_spec()); "
-        "print(r.status, len(sarcoform.presets()))"
+        "print(r.status, len(sarcoform.presets()), sarcoform.label(r, 'eu').standard)"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["optimal", str(len(list((ROOT / "constraints").glob("*.toml"))))]
+    presets = str(len(list((ROOT / "constraints").glob("*.toml"))))
+    assert done.stdout.split() == ["optimal", presets, "eu"]

@@ -25,6 +25,7 @@ def _entries(spec: ConstraintSet) -> list[tuple[str, Any]]:
     if s.serving_g is not None or s.min_g is not None or s.max_g is not None:
         out.append(("serving", None))
     out += [("nutrient", i) for i in range(len(spec.nutrients))]
+    out += [("claim", i) for i in range(len(spec.claims))]  # each a bound after the nutrients
     out += [("ratio", i) for i in range(len(spec.ratios))]
     if spec.amino_acid_pattern is not None:
         out += [("pattern", k) for k in spec.amino_acid_pattern.min_mg_per_g]
@@ -52,6 +53,16 @@ def _moved(spec: ConstraintSet, entry: tuple[str, Any], side: str, delta: float)
     if kind == "cost":
         assert spec.cost is not None
         return spec.with_changes(cost=spec.cost.model_copy(update={side: getattr(spec.cost, side) + delta}))
+    if kind == "claim":  # move the threshold of the claim's primary condition
+        claims = list(spec.claims)
+        rule = claims[key].rule
+        assert rule is not None
+        first, *rest = rule.conditions
+        moved = first.model_copy(update={side: getattr(first, side) + delta})
+        claims[key] = claims[key].model_copy(
+            update={"rule": rule.model_copy(update={"conditions": (moved, *rest)})}
+        )
+        return spec.model_copy(update={"claims": tuple(claims)})
     field = {"nutrient": "nutrients", "ratio": "ratios", "ingredient": "ingredients", "group": "groups"}[kind]
     items = list(getattr(spec, field))
     item = items[key]

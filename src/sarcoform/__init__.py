@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from .batch.inputs import Availability, PriceScenarios, Product
     from .batch.multiblend import MultiBlendResult
     from .batch.result import BatchResult
+    from .io.regulations import with_claims
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
+    from .model.label import Label
     from .report.diff import diff_results
+    from .report.label import label
     from .solving.frontier import frontier
 
 # These names load on first use, so that `sarcoform solve` does not pay for their modules.
@@ -42,6 +45,9 @@ _LAZY = {
     "write_workbook": "io.workbook_write",
     "frontier": "solving.frontier",
     "diff_results": "report.diff",
+    "label": "report.label",
+    "with_claims": "io.regulations",
+    "Label": "model.label",
 }
 
 
@@ -59,6 +65,7 @@ __all__ = [
     "ConstraintSet",
     "FoodTable",
     "InputError",
+    "Label",
     "MultiBlendResult",
     "PriceScenarios",
     "Problem",
@@ -69,6 +76,7 @@ __all__ = [
     "UsageError",
     "diff_results",
     "frontier",
+    "label",
     "load_foods",
     "load_spec",
     "presets",
@@ -76,6 +84,7 @@ __all__ = [
     "solve",
     "solve_batch",
     "solve_multiblend",
+    "with_claims",
     "write_workbook",
 ]
 

@@ -367,6 +367,83 @@ def _read_result(path: Path) -> Any:
     return read_result_json(path)
 
 
+@app.command("label")
+def label_command(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Result JSON, or a workbook with Foods and brief sheets (solved first); "
+            "omit to solve --foods/--constraints first."
+        ),
+    ] = None,
+    standard: Annotated[
+        str, typer.Option("--standard", "-s", help="cn (GB 28050), eu (Reg. 1169/2011) or us (21 CFR 101.9).")
+    ] = "cn",
+    foods: Annotated[
+        str | None,
+        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
+    ] = None,
+    constraints: Annotated[
+        str | None, typer.Option("--constraints", "-c", help="Brief: preset name or .toml/.xlsx file.")
+    ] = None,
+    reconstitution_ml: Annotated[
+        float | None,
+        typer.Option(
+            "--reconstitution-ml",
+            min=0.001,
+            help="mL one serving makes up to (default: the brief's [serving] reconstitution_ml).",
+        ),
+    ] = None,
+    solver: Solver = "cbc",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the label JSON to OUT.json.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the label JSON.")] = False,
+) -> None:
+    """Nutrition declaration, claims and allergens of a blend under one standard."""
+    from .model.label import STANDARDS
+    from .report.label import label, print_label
+
+    if standard not in STANDARDS:
+        raise UsageError(f"--standard {standard!r}: use one of {', '.join(STANDARDS)}")
+    if output is not None and output.suffix.lower() != ".json":
+        raise UsageError(f"--output {output}: use a .json file name")
+    food_table = None
+    if source is not None and source.suffix.lower() == ".json":
+        from .io.result_json import read_result_json
+
+        result = read_result_json(source)
+        if foods is not None:
+            from . import load_foods
+
+            food_table = load_foods(foods)
+    else:
+        from .solving.engine import solve as run
+
+        inputs = _inputs(source, foods, constraints)
+        food_table, spec = inputs.foods, inputs.spec
+        result = run(food_table, spec, solver=_solver(solver))
+        if reconstitution_ml is None:
+            reconstitution_ml = spec.serving.reconstitution_ml
+    if not result.blend_lines:
+        reason = result.diagnosis.reason if result.diagnosis else result.status
+        typer.echo(f"error: no blend to label: {reason}", err=True)
+        raise typer.Exit(result.exit_code or 1)
+    lab = label(result, standard, foods=food_table, reconstitution_ml=reconstitution_ml)
+    text = json.dumps(lab.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if output is not None:
+        from .io.files import write_text
+
+        write_text(output, text)
+    if as_json:
+        sys.stdout.write(text)
+    else:
+        print_label(lab, _console())
+        if output is not None:
+            _console().print(f"written: {output}", markup=False)
+    raise typer.Exit(result.exit_code)
+
+
 @app.command()
 def batch(
     book: Annotated[

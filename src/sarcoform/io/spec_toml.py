@@ -15,6 +15,7 @@ from ..errors import InputError, Problem
 from ..model import sections
 from ..model.spec import ConstraintSet
 from .files import read_text, write_text
+from .regulations import resolve_claims
 
 # [[nutrient]] etc. in the file ↔ list fields of ConstraintSet: from the registry of sections
 LISTS = tuple(s.toml for s in sections.LISTS)
@@ -59,7 +60,7 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
     for section in sections.SECTIONS:
         for index, entry in enumerate(section.entries(spec)):
             entry.located(_where(origin, locate(section.toml, index if section.shape == "list" else None)))
-    return spec
+    return resolve_claims(spec)
 
 
 def _where(origin: str, found: Any) -> Problem:

@@ -32,6 +32,7 @@ from .spec import (
     IngredientBound,
     NutrientBound,
     RatioBound,
+    RequiredClaim,
     Serving,
 )
 
@@ -173,6 +174,27 @@ SECTIONS: tuple[Section, ...] = (
         key=("name",),
         about="Bounds on nutrients ([[nutrient]] in TOML), one per row. (An input workbook may call"
         " this sheet Nutrients; in results workbooks Nutrients holds the amounts.)",
+    ),
+    Section(
+        "claims",
+        "claims",
+        RequiredClaim,
+        "list",
+        "nutrient-content claim the blend must qualify for",
+        bound=True,
+        sheet="Claims",
+        columns=(
+            Column(
+                "id",
+                about="<standard>:<claim>, e.g. cn:high_protein, eu:source_of_fibre, us:sugar_free"
+                " (regulations/claims/).",
+            ),
+            SOURCE,
+            NOTE,
+        ),
+        key=("id",),
+        about="Claims the blend must qualify for (claims = [...] in TOML), one per row: each becomes"
+        " the bound of its regulation's condition.",
     ),
     Section(
         "ratio",

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from ..errors import InputError, Problem
+from .label import ClaimRule
 
 Basis = Literal["serving", "meal", "day", "kg_bw_day", "per_100g", "per_100kcal", "per_100kj"]
 BASES: tuple[str, ...] = Basis.__args__  # type: ignore[attr-defined]
@@ -194,6 +195,8 @@ class Serving(Entry):
     servings_per_day: PositiveNumber = 1.0
     servings_per_meal: PositiveNumber = 1.0
     body_weight_kg: Positive = None
+    # Volume (mL) one serving is made up to, for the label's per-100 mL column.
+    reconstitution_ml: Positive = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -225,6 +228,18 @@ class Background(Entry):
         return self
 
 
+class RequiredClaim(Entry):
+    """A nutrient-content claim the blend must qualify for, e.g. `cn:high_protein`.
+
+    `rule` is filled from regulations/claims/ when the brief is read (io); the solver
+    turns its primary condition into a nutrient bound (solving/claims.py).
+    """
+
+    id: str
+    # Not written out: a brief names its claims, the rules come from regulations/ on reading.
+    rule: ClaimRule | None = Field(default=None, exclude=True)
+
+
 class ConstraintSet(Entry):
     """A nutrition brief: what one serving of the product must deliver."""
 
@@ -248,6 +263,7 @@ class ConstraintSet(Entry):
     # any ingredient that is used at least min_inclusion_g g per serving.
     max_ingredients: Annotated[StrictInt, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
+    claims: tuple[RequiredClaim, ...] = Field(default=(), alias="claims")
 
     @model_validator(mode="before")
     @classmethod
@@ -258,6 +274,10 @@ class ConstraintSet(Entry):
             data["derived"] = {
                 k: {"expr": v} if isinstance(v, str) else v for k, v in data["derived"].items()
             }
+        # `claims = ["cn:high_protein"]` is short for `[{ id = "cn:high_protein" }]`.
+        if isinstance(data, dict) and isinstance(data.get("claims"), list | tuple):
+            data = dict(data)
+            data["claims"] = [{"id": c} if isinstance(c, str) else c for c in data["claims"]]
         return data
 
     @property

@@ -88,19 +88,24 @@ def fixed_width_table(
 
     Cells are made printable; column `shrink` is shortened (…) to fit the console's width.
     """
+    from rich.cells import cell_len
     from rich.text import Text
 
     rows = [[printable(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    # Terminal cells, not characters: a CJK character takes two.
+    widths = [max(cell_len(h), *(cell_len(r[k]) for r in rows)) for k, h in enumerate(headers)]
     room = console.width - (sum(widths) - widths[shrink]) - 2 * (len(widths) - 1)
     if widths[shrink] > room:
         widths[shrink] = max(room, len(headers[shrink]), 10)
         rows = [[_fit(c, widths[shrink]) if k == shrink else c for k, c in enumerate(r)] for r in rows]
     left = [k == 0 or k == shrink or not any(_numeric(r[k]) for r in rows) for k in range(len(headers))]
 
+    def pad(cell: str, width: int, left: bool) -> str:
+        fill = " " * (width - cell_len(cell))
+        return cell + fill if left else fill + cell
+
     def line(cells: list[str]) -> str:
-        padded = (c.ljust(w) if lft else c.rjust(w) for c, w, lft in zip(cells, widths, left, strict=True))
-        return "  ".join(padded).rstrip()
+        return "  ".join(pad(c, w, lft) for c, w, lft in zip(cells, widths, left, strict=True)).rstrip()
 
     console.print(Text(title, style="bold"), soft_wrap=False)  # wrapped at the console's width
     console.print(Text(line(headers), style="underline"))

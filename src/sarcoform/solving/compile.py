@@ -36,9 +36,11 @@ from ..model.spec import (
     IngredientBound,
     NutrientBound,
     RatioBound,
+    RequiredClaim,
 )
 from ..model.tags import all_tags, tagged
 from ..model.units import conversion, label, split_column
+from .claims import claim_bound
 from .exclusions import excluded_too_many
 from .lp import MatrixLP
 
@@ -348,6 +350,14 @@ class _Compiler:
                 uses=uses,
             ),
         )
+
+    def claim(self, e: RequiredClaim) -> None:
+        """A required claim is the nutrient bound of its regulation's primary condition."""
+        if e.rule is None:
+            message = f"claim {e.id!r} has no rule: read the brief from a file, or use sarcoform.with_claims"
+            self.fail(e, message, "claims")
+            return
+        self.nutrient(claim_bound(e))
 
     def ratio(self, e: RatioBound) -> None:
         top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)
@@ -760,6 +770,7 @@ class _Compiler:
 # checks that every bound kind has one.
 RULES: dict[str, Callable[[_Compiler, Any], None]] = {
     "nutrient": _Compiler.nutrient,
+    "claims": _Compiler.claim,
     "ratio": _Compiler.ratio,
     "amino_acid_pattern": _Compiler.pattern,
     "ingredient": _Compiler.ingredient,

@@ -26,8 +26,10 @@ from ..model.spec import (
     IngredientBound,
     NutrientBound,
     RatioBound,
+    RequiredClaim,
 )
 from ..model.units import conversion
+from .claims import claim_bound
 
 TOLERANCE = 1e-6  # relative to max(1, |bound|)
 
@@ -193,6 +195,11 @@ def _nutrient(b: Blend, e: NutrientBound) -> list[Check]:
     return [_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max)]
 
 
+def _claim(b: Blend, e: RequiredClaim) -> list[Check]:
+    """A required claim is checked as the nutrient bound of its primary condition."""
+    return _nutrient(b, claim_bound(e))
+
+
 def _ratio(b: Blend, r: RatioBound) -> list[Check]:
     top, bottom = b.columns.resolve(r.numerator), b.columns.resolve(r.denominator)
     # Each amount in its kind's base unit (g or kcal), so that like is divided by like.
@@ -260,6 +267,7 @@ def _cost(b: Blend, c: CostBound) -> list[Check]:
 # Bound kind (TOML name) → its check; tests/test_sections.py: every bound kind has one.
 CHECKS: dict[str, Callable[[Blend, Any], list[Check]]] = {
     "nutrient": _nutrient,
+    "claims": _claim,
     "ratio": _ratio,
     "amino_acid_pattern": _pattern,
     "ingredient": _ingredient,
