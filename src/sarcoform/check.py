@@ -10,6 +10,7 @@ from .io import WORKBOOK_SUFFIXES, load_foods, load_spec
 from .model.foods import FoodTable
 from .model.plausibility import brief_warnings
 from .model.spec import ConstraintSet
+from .solving.exclusions import exclusion_warnings
 
 
 def check_inputs(
@@ -17,8 +18,9 @@ def check_inputs(
 ) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
-    Returns all problems (empty when everything is usable); plausibility warnings on the
-    food tables go to `warnings` when given. A workbook is read sheet by
+    Returns all problems (empty when everything is usable); what is usable but worth a look
+    goes to `warnings` when given: plausibility warnings on the food tables, and each
+    ingredient a brief's blank rule leaves out, with its blank column. A workbook is read sheet by
     sheet with what is wrong set aside, so its brief is still compiled over its foods
     and cross-sheet problems show up together with the cell problems. `packs`, when
     given, receives what each rule pack a brief includes contributes (`pack_lines`).
@@ -68,6 +70,9 @@ def check_inputs(
                 compiled = compile_brief(foods, spec)
                 if packs is not None and spec.include:
                     packs += pack_lines(compiled, [load_pack(name) for name in spec.include])
+                if warnings is not None:
+                    found = exclusion_warnings(compiled.foods, compiled.excluded, spec)
+                    _add(warnings, [w for w in found if not _same_cell(w, problems)])  # a bad cell set aside
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems

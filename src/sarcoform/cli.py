@@ -101,6 +101,10 @@ def solve(
         Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+    no_sensitivity: Annotated[
+        bool,
+        typer.Option("--no-sensitivity", help="Skip the ranges (shadow-price, price, entry price): faster."),
+    ] = False,
 ) -> None:
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
@@ -117,7 +121,9 @@ def solve(
             raise UsageError(f"--output {output}: use a .json or .xlsx file name")
     from .model.plausibility import brief_warnings, warning_lines
 
-    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
+    result = run(
+        food_table, spec, solver=_solver(solver), time_limit=time_limit, sensitivity=not no_sensitivity
+    )
     for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
         _echo(line, err=True)
     if output is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ..errors import InputError, UsageError
 from ..io import load_spec
 from ..io.embedded import preset_paths
+from ..model import args
 from ..model.foods import FoodTable, cell_from_pandas
 from ..model.spec import ConstraintSet
 from .files import read_products, read_scenarios, scenarios_from_records
@@ -52,12 +53,15 @@ def solve_batch(
     - `solver`: "highs" (fast path: each brief compiled once, HiGHS hot starts) or "cbc"
       (the regular path of `sarcoform.solve`, item by item). The default differs from
       `sarcoform.solve` (cbc) because only HiGHS can be hot-started from scenario to scenario.
-    - `workers`: None or 1 = in this process; N = a pool of N processes; 0 = one per CPU.
+    - `workers`: None or 1 = in this process; N = a pool of N processes (os.cpu_count(): one per CPU).
       `executor`: any `concurrent.futures.Executor` instead (e.g. Dask `client.get_executor()`).
     - `journal`: a JSON-lines file receiving every finished item; with `resume=True` the
       items already in it are kept and only the rest are solved.
     - `progress(done, total)` is called as items finish.
     """
+    args.expect(foods, FoodTable, "solve_batch(foods)")
+    args.time_limit(time_limit)
+    args.workers(workers)
     plan = plan_batch(
         foods, as_products(products), as_scenarios(scenarios), solver=solver, time_limit=time_limit
     )
@@ -80,6 +84,7 @@ def solve_multiblend(
     product → kg); `availability` id → kg on hand (ingredients not named are
     unlimited), or an availability file; `prices` replace table prices (a scenario) for this plan.
     """
+    args.expect(foods, FoodTable, "solve_multiblend(foods)")
     return blend_jointly(
         foods, as_products(products), as_availability(availability), volumes=volumes, prices=prices
     )
@@ -158,4 +163,7 @@ def as_availability(availability: Availability | Mapping[str, float] | str | Pat
         from .files import read_availability
 
         return read_availability(availability)
+    if not isinstance(availability, Mapping):
+        kind = type(availability).__name__
+        raise UsageError(f"availability: expected a mapping id → kg or a file, got {kind}")
     return Availability(dict(availability))

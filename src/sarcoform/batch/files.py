@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -341,13 +341,36 @@ def read_batch_book(path: Path | str) -> tuple[BatchInputs, list[Problem]]:
     scenarios = availability = None
     scenario_sheet = _catch(found, lambda: _sheet_table(path, SCENARIOS, required=False))
     if scenario_sheet is not None:
-        scenarios = _catch(found, lambda: _scenarios_from_table(scenario_sheet))
+        scenarios = _without_bad_rows(found, scenario_sheet, _scenarios_from_table)
     availability_sheet = _catch(found, lambda: _sheet_table(path, AVAILABILITY, required=False))
     if availability_sheet is not None:
-        availability = _catch(found, lambda: _availability_from_table(availability_sheet))
-    foods = _catch(found, lambda: load_foods(path)) if _has_sheet(path, "Foods") else None
+        availability = _without_bad_rows(found, availability_sheet, _availability_from_table)
+    foods = None
+    if _has_sheet(path, "Foods"):
+        from ..io.workbook import check_workbook
+
+        # Bad cells blanked, so that products and scenarios are still checked against it.
+        foods, _, problems = check_workbook(path)
+        found.extend(problems)
     inputs = BatchInputs(str(path), tuple(products), scenarios, availability, foods)
     return inputs, list(dict.fromkeys(found.problems))
+
+
+def _without_bad_rows(found: ProblemCollector, t: _Table, read: Callable[[_Table], Any]) -> Any:
+    """`read(t)`; when rows have problems, they are reported and the other rows read (for
+    `check`, which reports every problem at once: cross-checks need what could be read)."""
+    try:
+        return read(t)
+    except InputError as err:
+        found.extend(err.problems)
+        bad = {p.row for p in err.problems}
+        if None in bad or t.header_row in bad:
+            return None
+        rest = replace(t, rows=[(row, cells) for row, cells in t.rows if row not in bad])
+        try:
+            return read(rest) if rest.rows else None
+        except InputError:
+            return None
 
 
 def _catch(found: ProblemCollector, read: Callable[[], Any]) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, UsageError
 from ..io import load_spec
 from ..model.foods import FoodTable, is_number, is_price
 from ..model.spec import ConstraintSet, IngredientBound, InvalidChange
@@ -201,6 +201,8 @@ class PriceScenarios:
     def from_mapping(
         cls, data: Mapping[str, Mapping[str, float]], origin: str = "scenarios"
     ) -> PriceScenarios:
+        if not isinstance(data, Mapping) or not all(isinstance(v, Mapping) for v in data.values()):
+            raise UsageError("scenarios: expected a mapping scenario → {id: price per kg}")
         problems = [
             Problem(f"scenario name must be non-empty text, got {name!r}", origin)
             for name in data

@@ -46,7 +46,10 @@ class BatchJournal:
                 raw.truncate(good_bytes)  # drop a line torn by the interruption
             handle = open(p, "a", encoding="utf-8")  # noqa: SIM115
         else:
-            handle = open(p, "w", encoding="utf-8")  # noqa: SIM115
+            try:
+                handle = open(p, "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as err:  # the output's place cannot take its journal: before any solve
+                raise UsageError(f"cannot write {p}: {err.strerror or err}") from None
             handle.write(json.dumps({"kind": JOURNAL_KIND, "version": 1, "fingerprint": fingerprint}) + "\n")
             handle.flush()
         return cls(p, handle), finished
@@ -70,7 +73,7 @@ def _read_journal(path: Path, fingerprint: str) -> tuple[list[dict[str, Any]], i
             break  # torn by the interruption
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         if k == 0:
             if not isinstance(record, dict) or record.get("kind") != JOURNAL_KIND:

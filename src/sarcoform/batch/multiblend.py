@@ -78,7 +78,7 @@ class MultiBlendResult:
     @property
     def exit_code(self) -> int:
         """0 a plan · 1 no plan (infeasible, unbounded, out of time) · 3 the solver failed."""
-        return {"optimal": 0, "error": 3}.get(self.status, 1)
+        return {"optimal": 0, "error": 3, "unverified": 3}.get(self.status, 1)
 
     @property
     def gave_way(self) -> list[str]:
@@ -353,6 +353,14 @@ class _Planner:
                     value_per_kg=value,
                 )
             )
+        failed = [a.product for a in allocations if not a.verified]  # never "optimal" unverified
         return MultiBlendResult(
-            "optimal", self.currency, total, standalone_total, tuple(allocations), tuple(uses), "", self.notes
+            "unverified" if failed else "optimal",
+            self.currency,
+            total,
+            standalone_total,
+            tuple(allocations),
+            tuple(uses),
+            f"the blends of {', '.join(failed)} fail the independent check of their briefs" if failed else "",
+            self.notes,
         )

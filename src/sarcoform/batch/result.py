@@ -206,7 +206,7 @@ class BatchResult:
     def exit_code(self) -> int:
         """0 all optimal · 1 some items without an answer · 3 some items failed."""
         counts = self.counts
-        if counts.get("error"):
+        if counts.get("error") or counts.get("unverified"):
             return 3
         return 0 if counts.get("optimal", 0) == len(self._items) else 1
 

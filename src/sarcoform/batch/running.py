@@ -24,9 +24,10 @@ import numpy as np
 from ..errors import SarcoformError
 from ..model.result import Result
 from ..solving.backends import SolverName
-from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced
+from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced, result_of
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
+from .rejournal import trusted_items
 from .result import BatchResult, Item
 
 # -- running tasks ------------------------------------------------------------------------
@@ -63,6 +64,13 @@ def _fast(task: Task) -> list[Item]:
     return [items[k] for k in range(len(task.scenarios))]
 
 
+def _failed_bounds(task: Task, k: int, solved: Solved) -> str:
+    """Why a fast-path blend failed its check, naming the bounds (rare: the full Result)."""
+    result = result_of(task.foods, task.spec, task.prices[k], solved)
+    failures = result.verification.failures if result.verification is not None else []
+    return f"verification failed: {'; '.join(failures[:3])}" if failures else "verification failed"
+
+
 def _fast_item(
     task: Task,
     k: int,
@@ -78,7 +86,7 @@ def _fast_item(
     compiled = brief.compiled
     cost = float(cost_per_g @ x)
     objective = cost if brief.min_cost else float(compiled.objective @ x)
-    failed = "" if solved.verified else f"verification failed (max violation {solved.max_violation:.3g})"
+    failed = "" if solved.verified else _failed_bounds(task, k, solved)
     return Item(
         task.product,
         task.scenarios[k],
@@ -255,10 +263,8 @@ def run_batch(
     if journal is not None:
         book, records = BatchJournal.start(journal, plan.fingerprint, resume=resume)
         wanted = {(p.name, s) for p in plan.products for s in plan.scenarios}
-        for record in records:
-            item = Item.from_record(record)
-            if item.key in wanted:
-                finished[item.key] = item
+        journaled = [item for item in map(Item.from_record, records) if item.key in wanted]
+        finished.update((item.key, item) for item in trusted_items(plan, journaled))
     total = len(plan.products) * len(plan.scenarios)
     if progress is not None:
         progress(len(finished), total)

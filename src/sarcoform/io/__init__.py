@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..model import args
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
 from .embedded import DEFAULT_PRESET, default_foods_path, food_table_paths, preset_paths
@@ -22,6 +23,7 @@ def load_foods(source: str | Path | None = None) -> FoodTable:
     """The embedded table (None), an embedded table by name (`sr28`), or a .csv / .csv.gz / .xlsx file."""
     if source is None:
         return read_foods_csv(default_foods_path(), label="foods/ingredients.csv (embedded)")
+    args.expect_path(source, "load_foods(source)")
     tables = food_table_paths()
     if str(source) in tables and not Path(source).exists():
         embedded = tables[str(source)]
@@ -49,6 +51,7 @@ def load_spec(source: str | Path | None = None) -> ConstraintSet:
     presets = preset_paths()
     if source is None:
         source = DEFAULT_PRESET
+    args.expect_path(source, "load_spec(source)")
     text = str(source)
     if text in presets and not Path(text).exists():
         return read_spec_toml(presets[text], label=f"constraints/{text}.toml (preset)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import gzip
 import io
 import itertools
@@ -28,6 +29,8 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
         raise InputError(Problem("no such file", name))
     if p.is_dir():
         raise InputError(Problem("is a directory, not a file", name))
+    if not p.is_file():  # a FIFO would block, a device never end: refused before reading
+        raise InputError(Problem("not a regular file (a device, pipe or socket): give a saved file", name))
     try:
         size = p.stat().st_size
         if size > max_bytes:
@@ -39,8 +42,8 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
         raise InputError(Problem("cannot be read (permission denied)", name)) from None
     except OSError as err:
         raise InputError(Problem(f"cannot be read ({err.strerror})", name)) from None
-    if not data.strip():
-        raise InputError(Problem("is empty", name))
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+        raise InputError(Problem("is empty (nothing but a byte-order mark or blanks)", name))
     if b"\x00" in data[:8192]:
         raise InputError(Problem("is a binary file, not text (CSV and TOML are text)", name))
     try:
@@ -71,9 +74,14 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path()
-    if not directory.is_dir():
-        raise UsageError(f"cannot write {target}: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    writable_target(target)
+    remove_stale_temporaries(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=directory)
+    except OSError as err:
+        if err.errno not in UNWRITABLE:
+            raise
+        raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
     try:
         text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **text) as f:  # type: ignore[call-overload]
@@ -82,10 +90,45 @@ def atomic_output(path: Path | str, mode: str = "w") -> Iterator[IO[str] | IO[by
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in UNWRITABLE:  # the place, not the disk
+            raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
         raise
+
+
+TEMP_SUFFIX = ".tmp"
+# Errors that say the output cannot be put there (a usage error, exit 2), unlike a full
+# disk or an I/O error while writing (exit 3).
+UNWRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR, errno.ENOENT})
+
+
+def writable_target(target: Path) -> None:
+    """A UsageError unless `target` can be written: its folder exists and is writable, and
+    it is not a folder or a special file itself."""
+    directory = target.parent if str(target.parent) else Path()
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {target}: folder {directory} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"cannot write {target}: not a regular file (a device, pipe or socket)")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {target}: folder {directory} is not writable")
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files a killed write of `target` left beside it (".name.XXXX.tmp")."""
+    directory = target.parent if str(target.parent) else Path()
+    for stale in directory.glob(f".{glob_escape(target.name)}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if stale.is_file():
+                stale.unlink()
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def write_text(path: Path | str, text: str) -> None:
@@ -99,7 +142,9 @@ def write_bytes(path: Path | str, data: bytes) -> None:
 
 
 def refuse_overwriting_input(output: Path | str, *inputs: Path | str | None) -> None:
-    """Writing a result over one of its inputs would lose the input: refuse."""
+    """Writing a result over one of its inputs would lose the input, and an output that
+    cannot be written should fail before the work: refuse both."""
+    writable_target(Path(output))
     out = Path(output).resolve()
     for given in inputs:
         if given is not None and Path(given).exists() and Path(given).resolve() == out:

@@ -11,6 +11,7 @@ from ..errors import InputError, Problem
 from ..model.foods import Cell, FoodTable
 from ..model.plausibility import checked
 from .files import FORMULA_STARTS, read_text, write_csv
+from .xlsx import header_name
 
 
 def read_foods_csv(path: Path | str, *, label: str | None = None) -> FoodTable:
@@ -33,7 +34,8 @@ def read_csv_cells(path: Path | str, name: str) -> tuple[list[str], list[list[Ce
     except csv.Error as err:
         raise InputError(Problem(f"not valid CSV: {err}", name)) from None
     header, *body = rows
-    return [_unescape(c) for c in header], [[_unescape(c) for c in row] for row in body]
+    # Unit hints go as in workbooks: a template's Foods sheet saved as CSV reads back.
+    return [header_name(_unescape(c)) for c in header], [[_unescape(c) for c in row] for row in body]
 
 
 def _unescape(cell: str) -> str:

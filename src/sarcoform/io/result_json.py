@@ -17,6 +17,8 @@ def read_result_json(path: Path | str) -> Result:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise InputError(Problem(f"is not JSON: {err.msg}", name, line=err.lineno)) from None
+    except RecursionError:  # arrays or objects nested thousands deep: no result is
+        raise InputError(Problem("is not a sarcoform result (JSON nested too deeply)", name)) from None
     if not isinstance(data, dict):
         raise InputError(Problem("is not a sarcoform result (expected a JSON object)", name))
     try:

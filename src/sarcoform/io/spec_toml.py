@@ -32,6 +32,8 @@ def load_toml(text: str, name: str) -> dict[str, Any]:
     """TOML text as data; a syntax error is an InputError at its line of file `name`."""
     try:
         return tomllib.loads(text)
+    except RecursionError:  # arrays or tables nested thousands deep: no brief needs that
+        raise InputError(Problem("TOML nested too deeply (arrays or tables in each other)", name)) from None
     except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None) or _line_from_message(str(err))
         message = getattr(err, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem
-from ..model import sections
+from ..model import args, sections
 from ..model.foods import Cell, FoodTable, canonical_columns, cell_text, parse_number
 from ..model.sections import Column, Kind, Section
 from ..model.spec import ConstraintSet
@@ -266,6 +266,7 @@ def read_spec_sheets(path: Path | str) -> ConstraintSet:
 
 def read_workbook(path: Path | str) -> tuple[FoodTable, ConstraintSet]:
     """Food table and brief of one workbook; problems in either are reported together."""
+    args.expect_path(path, "read_workbook(path)")
     problems: list[Problem] = []
     foods = spec = None
     try:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
+from ..model import args
 from ..model.foods import ALLERGEN_COLUMNS, ALLERGENS, FLAG_COLUMNS, FoodTable
 from ..model.sections import Column
 from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
@@ -414,6 +415,10 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         ("name", "Ingredient name (required)."),
         ("price_per_kg", f"Price per kg as used, in {spec.currency} (needed when the brief uses cost)."),
         ("group", "Optional group (protein, carbohydrate, …) for group bounds."),
+        (
+            "tags",
+            "Optional tags, ;-separated (dairy;allergen:milk): a group with tag = … takes those foods.",
+        ),
         ("<nutrient>_<unit>", "Amount per 100 g as used; unit g, mg, ug, kcal, kj or iu (e.g. leucine_g)."),
         ("high_quality_protein", "1 if the ingredient's protein counts as high quality, else 0."),
         *(
@@ -425,7 +430,16 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         ),
         ("source, price_source", "Where the figures come from."),
     ]
-    described = {"id", "name", "price_per_kg", "group", "high_quality_protein", "source", "price_source"}
+    described = {
+        "id",
+        "name",
+        "price_per_kg",
+        "group",
+        "tags",
+        "high_quality_protein",
+        "source",
+        "price_source",
+    }
     described |= set(ALLERGEN_COLUMNS)
     lines += [
         (column, f"{split_column(column)[0]} in {label(split_column(column)[1])} per 100 g")  # type: ignore[index]
@@ -490,6 +504,9 @@ def save(wb: Workbook, path: Path | str) -> None:
 
 def write_workbook(foods: FoodTable, spec: ConstraintSet, path: Path | str) -> None:
     """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
+    args.expect_path(path, "write_workbook(path)")
+    args.expect(foods, FoodTable, "write_workbook(foods)")
+    args.expect(spec, ConstraintSet, "write_workbook(spec)")
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write workbooks as .xlsx", str(path)))
     wb = new_workbook()

@@ -40,6 +40,7 @@ CHUNK = 1024 * 1024
 # A unit hint after a header name, e.g. "protein_g (g/100 g)": the name is "protein_g".
 _HINT = re.compile(r"^\s*(.*?\S)\s*\([^()]*\)\s*$")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb"""\st\s*=\s*["']e["']""")
 _REF = re.compile(r"^([A-Z]+)(\d+)$")
 EMPTY = "sheet is empty"
 _PLAIN = (str, float, int, bool, type(None))
@@ -130,21 +131,18 @@ def _refuse_uncached(path: Path | str, name: str, sheet: Sheet | None, found: li
     if not cells:
         return
     problems = []
-    for row, col in cells:
+    for row, col, error in cells:
         if sheet is not None and sheet.first_row - 1 <= row:
             column = sheet.column_name(col - sheet.first_column) if col >= sheet.first_column else None
         else:
             column = None
-        problems.append(
-            Problem(
-                "formula without a cached value (the file was saved by a program that does not"
-                " calculate, e.g. openpyxl): open and save it in Excel or LibreOffice, or type the value",
-                str(path),
-                name,
-                row,
-                column or column_letter(col),
-            )
+        message = (
+            f"Excel error value {error}: an error is not a value (fix the formula or type the value)"
+            if error is not None
+            else "formula without a cached value (the file was saved by a program that does not"
+            " calculate, e.g. openpyxl): open and save it in Excel or LibreOffice, or type the value"
         )
+        problems.append(Problem(message, str(path), name, row, column or column_letter(col)))
     if found is None:
         raise InputError(problems)
     found.extend(problems)
@@ -187,10 +185,11 @@ class _Inspected:
     resolved: str
     parts: dict[str, str]
     with_formulas: set[str]
-    _uncached: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _uncached: dict[str, list[tuple[int, int, str | None]]] = field(default_factory=dict)
 
-    def uncached(self, sheet: str) -> list[tuple[int, int]]:
-        """(row, column) numbers of formula cells without a cached value."""
+    def uncached(self, sheet: str) -> list[tuple[int, int, str | None]]:
+        """(row, column, error) of formula cells without a cached value (error None) and of
+        error cells (#N/A, #DIV/0!: calamine reads them as blanks)."""
         part = self.parts.get(sheet)
         if part is None or part not in self.with_formulas:
             return []
@@ -326,7 +325,8 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, refuse: Any) -> bool:
             if sheet and not found:
                 window = tail + chunk[:64]  # a tag split between two chunks
                 found = any(
-                    (b"<f" in part or b":f" in part) and _FORMULA_TAG.search(part) is not None
+                    ((b"<f" in part or b":f" in part) and _FORMULA_TAG.search(part) is not None)
+                    or _ERROR_CELL.search(part) is not None
                     for part in (chunk, window)
                 )
                 tail = chunk[-64:]
@@ -371,11 +371,12 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _formula_cells_without_value(stream: IO[bytes]) -> list[tuple[int, int]]:
-    """(row, column) of each `<c>` with an `<f>` but no cached `<v>` (streamed, bounded memory)."""
+def _formula_cells_without_value(stream: IO[bytes]) -> list[tuple[int, int, str | None]]:
+    """(row, column, None) of each `<c>` with an `<f>` but no cached `<v>`, and (row, column,
+    "#N/A") of each error cell (streamed, bounded memory)."""
     from defusedxml.ElementTree import iterparse
 
-    missing: list[tuple[int, int]] = []
+    missing: list[tuple[int, int, str | None]] = []
     row_number = 0
     column = 0
     for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
@@ -399,10 +400,12 @@ def _formula_cells_without_value(stream: IO[bytes]) -> list[tuple[int, int]]:
                     formula = child
                 elif name == "v":
                     value = child
-            if formula is not None and (
+            if element.get("t") == "e":
+                missing.append((row, column, (value.text if value is not None else None) or "#VALUE!"))
+            elif formula is not None and (
                 value is None or (not (value.text or "") and element.get("t") != "str")
             ):
-                missing.append((row, column))
+                missing.append((row, column, None))
         elif tag == "row":
             element.clear()
     return missing

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .foods import FoodTable
+from .spec import MAX_MAGNITUDE
 from .units import split_column
 
 # name → (expression, why). Created only when their inputs exist and the table does
@@ -78,13 +79,27 @@ def expression_names(expr: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
+# A derived column is a formula over one food row: a few terms. Longer expressions are
+# refused before parsing (the parser and evaluator recurse once per operator).
+MAX_EXPRESSION_CHARS = 2000
+MAX_OPERATORS = 200
+
+
 @functools.lru_cache(maxsize=512)
 def _parse(expr: str) -> ast.Expression:
     # Cached: the same few expressions are parsed for every brief compiled.
+    short = expr if len(expr) <= 60 else expr[:57] + "..."
+    if len(expr) > MAX_EXPRESSION_CHARS:
+        raise ColumnError(f"expression too long ({len(expr):,} characters; at most {MAX_EXPRESSION_CHARS:,})")
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError as err:
-        raise ColumnError(f"cannot parse expression {expr!r}: {err.msg}") from None
+        raise ColumnError(f"cannot parse expression {short!r}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ColumnError(f"expression {short!r} is nested too deeply") from None
+    operators = sum(isinstance(n, (ast.BinOp, ast.UnaryOp)) for n in ast.walk(tree))
+    if operators > MAX_OPERATORS:
+        raise ColumnError(f"expression {short!r} has {operators} operators; at most {MAX_OPERATORS}")
     for node in ast.walk(tree):
         allowed = (
             ast.Expression,
@@ -98,9 +113,11 @@ def _parse(expr: str) -> ast.Expression:
         )
         if isinstance(node, ast.Constant):
             if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
-                raise ColumnError(f"only numbers and column names are allowed in {expr!r}")
+                raise ColumnError(f"only numbers and column names are allowed in {short!r}")
+            if not abs(node.value) <= MAX_MAGNITUDE:  # a 400-digit literal: no float holds it
+                raise ColumnError(f"number out of range in {short!r}: must be within ±{MAX_MAGNITUDE:g}")
         elif not isinstance(node, allowed):
-            raise ColumnError(f"only + - * / ( ), numbers and column names are allowed in {expr!r}")
+            raise ColumnError(f"only + - * / ( ), numbers and column names are allowed in {short!r}")
     return tree
 
 

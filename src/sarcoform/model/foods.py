@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import InputError, Problem, ProblemCollector
+from ..errors import InputError, Problem, ProblemCollector, UsageError
+from .spec import MAX_MAGNITUDE
 from .units import split_column
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ ALIASES = {"description": "name", "food_group": "group"}
 # no prices. A brief that uses cost then reports the missing column (solving/compile.py).
 PRICE = "price_per_kg"
 # Columns that are always text, whatever they contain (ids like USDA's "01001" keep zeros).
-TEXT_COLUMNS = frozenset({"id", "name", "group", "source", "price_source", "note", "name_zh"})
+TEXT_COLUMNS = frozenset({"id", "name", "group", "tags", "source", "price_source", "note", "name_zh"})
 # 0/1 columns used as multipliers in derived columns.
 # Allergen flags: 1 = contains or is derived from it, 0 = not; blank = unknown, never free.
 ALLERGENS = ("milk", "soy", "egg", "peanut", "gluten")
@@ -84,6 +85,8 @@ class FoodTable:
 
     def with_prices(self, prices: Mapping[str, float], *, origin: str = "prices") -> FoodTable:
         """A copy with some prices replaced (USD or the set's currency per kg)."""
+        if not isinstance(prices, Mapping):
+            raise UsageError(f"with_prices: expected a mapping id → price, got {type(prices).__name__}")
         problems = [
             Problem(f"unknown ingredient id {food_id!r}", origin)
             for food_id in prices
@@ -156,6 +159,8 @@ class FoodTable:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, origin: str = "DataFrame") -> FoodTable:
         """Validate a pandas DataFrame (one row per food) into a FoodTable."""
+        if not hasattr(frame, "columns") or not hasattr(frame, "itertuples"):
+            raise UsageError(f"FoodTable.from_frame: expected a pandas DataFrame, got {type(frame).__name__}")
         header = [str(c) for c in frame.columns]
         rows = [[cell_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
         return cls.from_records(header, rows, origin=origin)
@@ -192,7 +197,12 @@ def cell_from_pandas(value: Any) -> Cell:
 
 def is_number(value: Any) -> bool:
     """A finite real number given as data (Python or numpy; a bool is not a number)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(float(value)) <= MAX_MAGNITUDE
+    )
 
 
 def is_price(value: Any) -> bool:
@@ -225,7 +235,7 @@ def parse_number(cell: Cell) -> float | str | None:
     if cell is None:
         return None
     if isinstance(cell, bool):
-        return float(cell)
+        return f"not a number: {cell_text(cell)} (a yes/no cell; type 1 or 0)"
     if isinstance(cell, (int, float)):
         value = float(cell)
     else:
@@ -241,6 +251,9 @@ def parse_number(cell: Cell) -> float | str | None:
         return "not a number: NaN (leave the cell blank for unknown)"
     if math.isinf(value):
         return f"must be finite, got {value}"
+    if abs(value) > MAX_MAGNITUDE:
+        limit = f"±{MAX_MAGNITUDE:g}"
+        return f"out of range: must be within {limit} (more is infinite to a solver), got {value:g}"
     return value
 
 
@@ -376,7 +389,7 @@ def _all_valid_numbers(column: str, cells: list[Cell]) -> np.ndarray | None:
     known = values[~np.isnan(values)]
     if len(known) != len(cells) - cells.count(None):
         return None  # a NaN cell: the slow path says why it is wrong
-    if (known < 0).any() or not np.isfinite(known).all():
+    if (known < 0).any() or not np.isfinite(known).all() or (known > MAX_MAGNITUDE).any():
         return None
     if column in FLAG_COLUMNS and not np.isin(known, (0.0, 1.0)).all():
         return None

@@ -16,9 +16,12 @@ from ..errors import InputError, Problem
 if TYPE_CHECKING:
     import pandas as pd
 
-Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error"]
+# unverified: the solver says optimal, but the independent check of the blend against
+# the raw table fails (e.g. a value so large the solver's tolerances swallow it).
+Status = Literal["optimal", "infeasible", "unbounded", "time_limit", "error", "unverified"]
 EXIT_CODES: dict[str, int] = {
     "optimal": 0,
+    "unverified": 3,
     "infeasible": 1,
     "unbounded": 1,
     "time_limit": 1,

@@ -17,6 +17,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictFloat,
+    StrictInt,
     ValidationError,
     model_validator,
 )
@@ -41,16 +43,23 @@ BASIS_PHRASES = {
 _OBJECTIVE = re.compile(r"^(min_cost|(max|min):([A-Za-z0-9_]+))$")
 
 
+# From 1e20 on, numbers are "infinite" to the solvers (HiGHS option infinite_bound): a
+# bound or table value that large is refused rather than silently read as no bound.
+MAX_MAGNITUDE = 1e19
+
+
 def _finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ValueError(f"must be finite, got {value}")
+    if value is not None and abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"out of range: must be within ±{MAX_MAGNITUDE:g}, got {value:g}")
     return value
 
 
 def _positive(value: float | None) -> float | None:
     if value is not None and (not math.isfinite(value) or value <= 0):
         raise ValueError(f"must be a finite number > 0, got {value}")
-    return value
+    return _finite(value)
 
 
 def _objective(value: str) -> str:
@@ -62,9 +71,10 @@ def _objective(value: str) -> str:
     return value
 
 
-Finite = Annotated[float | None, AfterValidator(_finite)]
-Positive = Annotated[float | None, AfterValidator(_positive)]
-PositiveNumber = Annotated[float, AfterValidator(_positive)]
+# Strict: "50" (a string) or true in a brief is an error, not 50 or 1.
+Finite = Annotated[StrictFloat | None, AfterValidator(_finite)]
+Positive = Annotated[StrictFloat | None, AfterValidator(_positive)]
+PositiveNumber = Annotated[StrictFloat, AfterValidator(_positive)]
 Objective = Annotated[str, AfterValidator(_objective)]
 
 
@@ -134,17 +144,19 @@ class IngredientBound(Bounded):
 
 
 class GroupBound(Bounded):
-    """Sum of several ingredients: listed ids, or every food of a `group`."""
+    """Sum of several ingredients: listed ids, every food of a `group`, or every food
+    carrying a `tag` (the food table's `tags` column, e.g. "plant;pea;allergen:soy")."""
 
     name: str
     members: tuple[str, ...] | None = None
     group: str | None = None
+    tag: str | None = None
     unit: Literal["g", "%"] = "g"
 
     @model_validator(mode="after")
     def _members_or_group(self) -> Self:
-        if (self.members is None) == (self.group is None):
-            raise ValueError("give exactly one of members = [...] or group = '<group>'")
+        if [self.members, self.group, self.tag].count(None) != 2:
+            raise ValueError("give exactly one of members = [...], group = '<group>' or tag = '<tag>'")
         return self
 
 
@@ -159,7 +171,7 @@ class AminoAcidPattern(Entry):
 
     name: str = "amino acid pattern"
     protein: str = "protein_g"
-    min_mg_per_g: dict[str, float]
+    min_mg_per_g: dict[str, StrictFloat]
 
     @model_validator(mode="after")
     def _values(self) -> Self:
@@ -205,8 +217,8 @@ class Serving(Entry):
 class Background(Entry):
     """Intake from the rest of the diet, per nutrient column (column units)."""
 
-    per_meal: dict[str, float] = Field(default_factory=dict)
-    per_day: dict[str, float] = Field(default_factory=dict)
+    per_meal: dict[str, StrictFloat] = Field(default_factory=dict)
+    per_day: dict[str, StrictFloat] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _values(self) -> Self:
@@ -252,7 +264,7 @@ class ConstraintSet(Entry):
     cost: CostBound | None = None
     # Practical formulas (mixed-integer): at most N ingredients in the blend, and
     # any ingredient that is used at least min_inclusion_g g per serving.
-    max_ingredients: Annotated[int, Field(ge=1)] | None = None
+    max_ingredients: Annotated[StrictInt, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
     claims: tuple[RequiredClaim, ...] = Field(default=(), alias="claims")
 

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..model import args
 from ..model.result import ConstraintLine, IngredientLine, Result
 
 GRAMS = 1e-5  # g; smaller blend changes are solver noise (CBC reports ~7 digits)
@@ -84,6 +85,8 @@ class ResultDiff:
 
 def diff_results(a: Result, b: Result) -> ResultDiff:
     """Compare two results (A before, B after)."""
+    args.expect(a, Result, "diff_results(a)")
+    args.expect(b, Result, "diff_results(b)")
     d = ResultDiff()
     _headline(a, b, d)
     _blend(a, b, d)

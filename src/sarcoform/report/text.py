@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..model.result import ConstraintLine, Result
 from ..model.units import split_column
+from ..solving.exclusions import exclusion_summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -142,6 +143,9 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             f"  ({result.solver.upper()}, {result.solve_seconds:.2f} s)",
         )
     )
+    excluded, notes = exclusion_summary(result.notes)
+    if excluded is not None:  # first, not after the tables: the blend is of what is left
+        say(excluded, "yellow")
     if result.objective_value is not None:
         say(f"Objective: {result.objective} = {_num(result.objective_value, 6)} {result.objective_unit}")
     if result.cost_per_serving is not None:
@@ -232,7 +236,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             console.print(Text.assemble(("✗ verification failed", "red"), f" ({len(v.failures)}):"))
             for failure in v.failures:
                 say(f"  {failure}")
-    for note in result.notes:
+    for note in notes:
         say(f"note: {note}", "dim")
 
 

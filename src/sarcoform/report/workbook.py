@@ -326,6 +326,7 @@ def _status_words(result: Result) -> str:
         "unbounded": "the objective can grow without limit: a bound is missing",
         "time_limit": "stopped at the time limit",
         "error": "the solver failed",
+        "unverified": "NOT verified: the blend fails the independent check; see the Diagnosis sheet",
     }[result.status]
 
 

@@ -124,10 +124,10 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     pulp = import_pulp()
 
     started = time.perf_counter()
-    if np.any(lp.col_lo > lp.col_hi) or np.any(lp.row_lo > lp.row_hi):
-        # A bound above its own other side is infeasible as posed; the CBC binary exits
-        # with an error on such a column instead of saying so.
-        return LPSolution("infeasible", "cbc", 0.0, message="a lower bound above its upper bound")
+    if bool((lp.col_lo > lp.col_hi).any() or (lp.row_lo > lp.row_hi).any()):
+        # Contradictory bounds (e.g. an ingredient ≥ 10 g and ≤ 5 g): infeasible as posed.
+        # CBC refuses such a model file outright; HiGHS says infeasible. Say it the same way.
+        return LPSolution("infeasible", "cbc", time.perf_counter() - started, message="bounds cross")
     # CBC's optimality test has an absolute dual tolerance (1e-7); costs in currency per
     # gram are ~1e-3, so an almost-optimal vertex could pass (seen: 2e-5 too dear). The
     # objective goes to CBC scaled to a largest coefficient of 1; duals are scaled back.

@@ -325,7 +325,7 @@ def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = No
 
 
 def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
-    from .engine import ZERO, tie_break_cap
+    from .engine import ZERO, gated_status, tie_break_cap
 
     counts = counts if counts is not None else Counts()
     S = prices.shape[0]
@@ -380,7 +380,8 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
             out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s]))
         for s in checked:
             ok_s, worst_s = verdict[s]
-            ran[s] = replace(ran[s], verified=ok_s, max_violation=worst_s)
+            status = gated_status(ran[s].status, ok_s)  # never "optimal" when the check fails
+            ran[s] = replace(ran[s], status=status, verified=ok_s, max_violation=worst_s)
     for s, done in ran.items():
         out[s] = done
     return out

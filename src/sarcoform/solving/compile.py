@@ -17,6 +17,7 @@ import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -37,8 +38,10 @@ from ..model.spec import (
     RatioBound,
     RequiredClaim,
 )
+from ..model.tags import all_tags, tagged
 from ..model.units import conversion, label, split_column
 from .claims import claim_bound
+from .exclusions import excluded_too_many
 from .lp import MatrixLP
 from .packs import same_pack_bound, tighter
 
@@ -138,6 +141,14 @@ class Compiled:
     prices_known: bool = True
     notes: tuple[str, ...] = field(default=())
 
+    @cached_property
+    def rows_of_bound(self) -> dict[int, list[int]]:
+        """Bound index → its LP rows (looked up per bound: a scan each was quadratic)."""
+        out: dict[int, list[int]] = {}
+        for r, (k, _side) in enumerate(self.row_of):
+            out.setdefault(k, []).append(r)
+        return out
+
     def shadow_price(
         self,
         k: int,
@@ -164,7 +175,7 @@ class Compiled:
             if self.pinned_by_other_side(k, float(col_duals[b.column]), side):
                 return 0.0
             return self.sense * float(col_duals[b.column])
-        rows = [r for r, (owner_k, _side) in enumerate(self.row_of) if owner_k == k]
+        rows = self.rows_of_bound.get(k, [])
         return self.sense * float(sum(row_duals[r] for r in rows)) * b.denominator(x)
 
     def pinned_by_other_side(self, k: int, reduced_cost: float, side: str | None) -> bool:
@@ -196,6 +207,9 @@ class _Compiler:
         self.n = len(foods)
         self.problems: list[Problem] = []
         self.bounds: list[Bound] = []
+        self.taken: set[str] = set()
+        self.next_number: dict[str, int] = {}
+        self.index_of: dict[str, int] = {}
         derived = {name: d.expr for name, d in spec.derived.items()}
         try:
             self.columns = ColumnSet(foods, derived)
@@ -245,18 +259,25 @@ class _Compiler:
         self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where, pack=pack))
 
     def add(self, bound: Bound) -> None:
-        same = next((k for k, b in enumerate(self.bounds) if same_pack_bound(b, bound)), None)
-        if same is not None:  # a pack and the brief (or two packs) bound one thing: the tighter
+        # A bound's unique name → its index, one set of names and a next number per name,
+        # kept with the bounds: rebuilding or rescanning them per entry made an 8,000-entry
+        # brief quadratic.
+        same = self.index_of.get(bound.name)
+        if same is not None and same_pack_bound(self.bounds[same], bound):
+            # a pack and the brief (or two packs) bound one thing: the tighter of the two
             self.bounds[same], said = tighter(self.bounds[same], bound)
             self.notes.append(said)
             return
-        taken = {b.name for b in self.bounds}
-        name, k = bound.name, 2
+        taken = self.taken
+        name, k = bound.name, self.next_number.get(bound.name, 2)
         while name in taken:
             name, k = f"{bound.name} #{k}", k + 1
+        self.next_number[bound.name] = k
         if name != bound.name:
             bound = replace(bound, name=name)
+        self.index_of[name] = len(self.bounds)
         self.bounds.append(bound)
+        taken.add(name)
 
     def background(self, basis: str, column: str) -> float:
         bg = self.spec.background
@@ -400,6 +421,11 @@ class _Compiler:
         n0 = d0 = 0.0
         if e.basis != "serving":
             n0, d0 = self.background(e.basis, top[0]), self.background(e.basis, bottom[0])
+        if d0 == 0 and not bool((np.nan_to_num(bottom[1]) > 0).any()):
+            self.fail(
+                e, f"denominator {bottom[0]} is 0 or blank for every food: the ratio cannot be met or judged"
+            )
+            return
         uses = tuple(dict.fromkeys(self.columns.inputs(top[0]) + self.columns.inputs(bottom[0])))
         unit = (
             e.unit
@@ -516,6 +542,11 @@ class _Compiler:
                 i = self.food_index(food_id, e)
                 if i is not None:
                     members[i] = 1.0
+        elif e.tag is not None:
+            members = tagged(self.foods, e.tag).astype(float)
+            if not members.any():
+                self.fail(e, f"no food has tag {e.tag!r} (tags: {', '.join(all_tags(self.foods)) or 'none'})")
+                return
         else:
             groups = self.foods.texts.get("group", ("",) * self.n)
             members = np.array([g == e.group for g in groups], dtype=float)
@@ -668,6 +699,9 @@ class _Compiler:
                     excluded.append((self.foods.ids[i], column))
         if problems:
             raise InputError(problems)
+        too_many = excluded_too_many(self.foods, excluded, self.spec)
+        if too_many:
+            raise InputError(too_many)
         prices = self.foods.price_per_kg
         prices_known = not bool(np.isnan(prices[self.col_hi > 0]).any())
         return excluded, prices_known

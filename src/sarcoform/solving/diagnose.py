@@ -32,20 +32,29 @@ def conflict(compiled: Compiled, budget: Budget | None = None) -> list[Element]:
     budget ran out (then `budget.cut`), and proven infeasible either way."""
     budget = budget or Budget()
     every = elements(compiled)
+    # The serving is the frame of every other bound: it stays in every check, so that
+    # the filter never trades it for an unrelated bound that merely keeps the blend from
+    # being empty. It joins the conflict if the rest conflicts only with it in place.
+    serving = {e for e in every if compiled.bounds[e[0]].kind == "serving"}
 
     def infeasible_with(kept: set[Element]) -> bool:
-        lp = without(compiled.lp, [s for e, s in every.items() if e not in kept])
+        lp = without(compiled.lp, [s for e, s in every.items() if e not in kept | serving])
         return not feasible(compiled, lp, budget)
 
-    keep = _iis_candidates(compiled, every, budget)
+    keep = [e for e in _iis_candidates(compiled, every, budget) if e not in serving]
     if not keep or not infeasible_with(set(keep)):
-        keep = list(every)
+        keep = [e for e in every if e not in serving]
         cut, budget.cut = budget.cut, False
         if not infeasible_with(set(keep)) and not budget.cut:
             return []  # HiGHS finds the whole brief feasible: nothing explains the solver's answer
         # Unchecked (out of time), the whole brief stands: the solver found it infeasible.
         budget.cut = budget.cut or cut
-    return sorted(_deletion_filter(keep, infeasible_with))
+    found = _deletion_filter(keep, infeasible_with) if keep else []
+    if serving:
+        lp = without(compiled.lp, [s for e, s in every.items() if e not in found])
+        if not found or feasible(compiled, lp, budget):
+            found += sorted(serving)  # needed: the rest alone could be met (e.g. by no blend)
+    return sorted(found)
 
 
 def _deletion_filter(keep: list[Element], infeasible_with: Callable[[set[Element]], bool]) -> list[Element]:
@@ -98,6 +107,11 @@ def _iis_candidates(compiled: Compiled, all_elements: dict[Element, Switch], bud
 
 def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis:
     """The conflict and the ways out, found within `time_limit` seconds (None: no limit)."""
+    from .density import unreachable
+
+    beyond = unreachable(compiled)
+    if beyond is not None:
+        return beyond
     budget = Budget(time_limit)
     found = conflict(compiled, budget)
     minimal = not budget.cut
@@ -105,7 +119,9 @@ def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis
     said = {(compiled.bounds[k].name, in_words(compiled.bounds[k], side)): None for k, side in found}
     names = [name for name, _ in said]
     words = [text for _, text in said]
-    hints = [f"ingredient {i} is excluded: its {c} is blank" for i, c in compiled.excluded]
+    # One line, however many: the exclusions are context, not the conflict.
+    left_out = [f"{i} ({c})" for i, c in compiled.excluded]
+    hints = [f"left out for blank values: {', '.join(left_out)}"] if left_out else []
     if not found:
         reason = "no blend meets the brief, and no single set of its constraints explains why"
     else:

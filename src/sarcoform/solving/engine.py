@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 import time
+from typing import Any
 
 import numpy as np
 
+from ..model import args
 from ..model.foods import FoodTable
 from ..model.result import (
     BlendLine,
@@ -44,10 +47,20 @@ def solve(
     prices), for many quick re-solves.
     """
     started = time.perf_counter()
+    check_solve_args(foods, spec, solver, time_limit, sensitivity)
     compiled = compile_brief(foods, spec)
     return solve_compiled(
         compiled, solver=solver, time_limit=time_limit, started=started, sensitivity=sensitivity
     )
+
+
+def check_solve_args(foods: Any, spec: Any, solver: Any, time_limit: Any, sensitivity: Any) -> None:
+    """InputError for arguments of the wrong kind (the API's edge)."""
+    args.expect(foods, FoodTable, "solve(foods)")
+    args.expect(spec, ConstraintSet, "solve(spec)")
+    args.text(solver, "solver")
+    args.time_limit(time_limit)
+    args.flag(sensitivity, "sensitivity")
 
 
 def solve_compiled(
@@ -167,12 +180,24 @@ def build_result(
         if final is not first and first.objective is not None
         else None
     )
+    checked = verify(compiled, x)  # first: no ranges around a blend that fails the brief
     constraint_lines, blend_lines, unused, said = ranges.attach(
-        compiled, first, final, x, constraint_lines, _blend_lines(compiled, x, mass), tie_break, sensitivity
+        compiled,
+        first,
+        final,
+        x,
+        constraint_lines,
+        _blend_lines(compiled, x, mass),
+        tie_break,
+        sensitivity and checked.ok,
     )
     common["notes"] = [*notes, *more, *said]
+    status = gated_status(final.status, checked.ok)
+    diagnosis = _why_not(compiled, final, time_left) if final.status != "optimal" else None
+    if status == "unverified":
+        diagnosis = unverified_diagnosis(checked.failures)
     return Result(
-        status=final.status,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         objective_value=objective_value,
         cost_per_serving=cost,
         cost_per_kg=cost / mass * 1000 if cost is not None and mass > 0 else None,
@@ -183,10 +208,27 @@ def build_result(
         nutrients=_nutrient_lines(compiled, x, mass),
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),
-        verification=verify(compiled, x),
-        diagnosis=_why_not(compiled, final, time_left) if final.status != "optimal" else None,
+        verification=checked,
+        diagnosis=diagnosis,
         gap=final.gap,
         **common,  # type: ignore[arg-type]
+    )
+
+
+def gated_status(status: str, verified: bool | None) -> str:
+    """The solver's status, unless it claims an optimum the independent check rejects."""
+    return "unverified" if status == "optimal" and verified is False else status
+
+
+def unverified_diagnosis(failures: list[str]) -> Diagnosis:
+    return Diagnosis(
+        reason="the solver reports an optimum, but the blend fails the independent check of the brief"
+        " against the food table: " + "; ".join(failures[:5]),
+        conflict=[re.split(r": (?=\S+ outside \[|the LP computes)", f, maxsplit=1)[0] for f in failures],
+        hints=[
+            "look for extreme values in the food table (e.g. a value in mg written in a g column)",
+            "try the other solver (--solver highs / cbc)",
+        ],
     )
 
 
@@ -199,7 +241,9 @@ def _why_not(compiled: Compiled, sol: LPSolution, time_left: float | None) -> Di
         found = "the best blend found so far is reported" if sol.has_solution else "no blend found"
         gap = f" (gap {sol.gap:.2%})" if sol.gap is not None else ""
         return Diagnosis(reason=f"stopped at the time limit{gap}: {found}", hints=["raise --time-limit"])
-    return Diagnosis(reason=f"the solver failed: {sol.message}")
+    from .magnitude import too_large
+
+    return too_large(compiled) or Diagnosis(reason=f"the solver failed: {sol.message}")
 
 
 def _blend_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[BlendLine]:

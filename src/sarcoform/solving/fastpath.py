@@ -31,7 +31,7 @@ from ..model.spec import ConstraintSet
 from .backends import load_highs, read_highs
 from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
-from .engine import ZERO, build_result, tie_break_cap, tie_break_lp
+from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp
 from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
@@ -205,7 +205,7 @@ class PricedBrief:
         if not verify:
             return Solved(final.status, first, final, notes, seconds, x)
         ok, worst = self._verify(prices, x) if checked is None else checked
-        return Solved(final.status, first, final, notes, seconds, x, ok, worst)
+        return Solved(gated_status(final.status, ok), first, final, notes, seconds, x, ok, worst)
 
     def _tie_break(
         self, first: LPSolution, delta: np.ndarray, start: Any = None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UsageError
+from ..model import args
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import BASES, ConstraintSet, NutrientBound
@@ -72,6 +73,10 @@ def frontier(
     """
     import pandas as pd
 
+    args.expect(foods, FoodTable, "frontier(foods)")
+    args.expect(spec, ConstraintSet, "frontier(spec)")
+    args.text(nutrient, "frontier(nutrient)")
+    args.count(points, "frontier(points)", 2 if levels is None else 1)
     if points < 2 and levels is None:
         raise UsageError(f"--points must be at least 2, got {points}")
     compiled, k = _swept_brief(foods, spec, nutrient, basis)

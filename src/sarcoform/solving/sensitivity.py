@@ -222,9 +222,18 @@ class _Basis:
 
     def reduced_cost(self, lp: MatrixLP, j: int) -> float:
         """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
+        return _reduced_cost((lp.A[:, j], float(lp.c[j])), self, self.duals(lp))
+
+    def duals(self, lp: MatrixLP) -> np.ndarray:
+        """y = B⁻ᵀ c_B of the active rows, for this basis on `lp` (kept per LP: entry
+        prices ask once per unused food)."""
+        known = self.__dict__.get("_duals")
+        if known is not None and known[0] is lp:
+            return known[1]  # type: ignore[no-any-return]
         B = lp.A[np.ix_(self.active, self.basic)]
         y = np.linalg.solve(B.T, lp.c[self.basic])
-        return float(lp.c[j] - lp.A[self.active, j] @ y)
+        self.__dict__["_duals"] = (lp, y)
+        return y
 
     def moved_row(self, lp: MatrixLP, row: int, den: np.ndarray, den0: float, t0: float) -> Range | None:
         """Where this basis stays optimal as t moves in row `row` = num·x − t·den·x ⋛ t·den0 − num0
@@ -397,7 +406,7 @@ def _bound_ranges(
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
             out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
             continue
-        rows = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s in (side, "both")]
+        rows = [r for r in compiled.rows_of_bound.get(k, []) if compiled.row_of[r][1] in (side, "both")]
         exact: Range | None = None
         if b.column is not None and compiled.pinned_by_other_side(k, float(solved.col_dual[b.column]), side):
             # Held by its column's other bound (a cap of 0 g on x ≥ 0): moving this side
@@ -485,9 +494,16 @@ def _price_ranges(
     prices = compiled.foods.price_per_kg
     used = x > 0
     if not cost_rows:
+        stall = may_stall(costed)
+        held = held_at_zero(costed.lp)
         for j in range(n):
+            if held[j] and not used[j]:
+                out.entry[j] = None  # a forcing row keeps it at 0 whatever its price
+                continue
             lo, hi = costed.range_of("col_cost", j)
-            lo = _widened(costed, j, lo, -1)
+            # Unused foods are many (a re-solve each was quadratic): widen only where it can help.
+            if used[j] or stall[j] or costed.col_status[j] == BASIC:
+                lo = _widened(costed, j, lo, -1)
             if used[j]:
                 hi = _widened(costed, j, hi, +1)
                 out.price_ranges[j] = (None if lo is None else 1000 * lo, None if hi is None else 1000 * hi)
@@ -534,13 +550,67 @@ def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solv
     entry: float | None = None
     for solved, basis in stages:
         first = solved is stages[0][0]
-        d0 = basis.reduced_cost(_priced(compiled, solved.lp, j, p0, first), j)
-        slope = basis.reduced_cost(_priced(compiled, solved.lp, j, p0 + 1.0, first), j) - d0
+        # Only column j moves with its price, and j is nonbasic: the duals stay; price the
+        # column alone (copying the LP per unused food was quadratic in the table).
+        y = basis.duals(solved.lp)
+        d0 = _reduced_cost(_priced_column(compiled, solved.lp, j, p0, first), basis, y)
+        slope = _reduced_cost(_priced_column(compiled, solved.lp, j, p0 + 1.0, first), basis, y) - d0
         if slope <= 1e-15:
             continue  # a lower price never makes it cheaper to use
         root = p0 - d0 / slope
         entry = root if entry is None else max(entry, root)
     return entry
+
+
+def held_at_zero(lp: MatrixLP) -> np.ndarray:
+    """Columns that a forcing row holds at 0 whatever the prices: a row whose least possible
+    activity over the column bounds already equals its upper bound (e.g. "plant proteins
+    ≤ 0 g" over foods ≥ 0), for each column with a positive coefficient and lower bound 0
+    (and alike for a lower bound). Such a food never enters: no widening is needed."""
+    A, lo, hi = lp.A, lp.col_lo, lp.col_hi
+    with np.errstate(all="ignore"):  # 0·inf and inf sums: an unbounded side forces nothing
+        low = np.where(A > 0, A * lo, np.where(A < 0, A * hi, 0.0))
+        high = np.where(A > 0, A * hi, np.where(A < 0, A * lo, 0.0))
+        least, most = np.nan_to_num(low, nan=0.0).sum(axis=1), np.nan_to_num(high, nan=0.0).sum(axis=1)
+        row_hi, row_lo = lp.row_hi, lp.row_lo
+        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(row_hi, posinf=0.0, neginf=0.0)))
+        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(row_lo, posinf=0.0, neginf=0.0)))
+        at_most = np.isfinite(row_hi) & np.isfinite(least) & (least >= row_hi - tol_hi)
+        at_least = np.isfinite(row_lo) & np.isfinite(most) & (most <= row_lo + tol_lo)
+    pushed_up = (A[at_most] > 0).any(axis=0) | (A[at_least] < 0).any(axis=0)
+    return np.asarray(pushed_up & (lo == 0), dtype=bool)
+
+
+def may_stall(solved: _Solved) -> np.ndarray:
+    """Per column: could it enter this basis without moving the blend (a degenerate pivot:
+    a basic column or row already at a bound blocks it at step 0)? Only then can the blend
+    outlive the basis's cost range (see _widened). One solve with the basis matrix for all
+    columns: linear in the table."""
+    n = solved.lp.shape[1]
+    if solved.nondegenerate:
+        return np.zeros(n, dtype=bool)
+    b = solved.probe()
+    if len(b.basic) != len(b.active):
+        return np.ones(n, dtype=bool)  # not a square basis: assume the worst
+    lp, x = solved.lp, solved.x
+    tol = 1e-9 * np.maximum(1.0, np.abs(x[b.basic]))
+    at_lo = np.abs(x[b.basic] - lp.col_lo[b.basic]) <= tol
+    at_hi = np.abs(x[b.basic] - lp.col_hi[b.basic]) <= tol
+    rows = np.flatnonzero(solved.row_status == BASIC)
+    activity = lp.A[rows] @ x
+    rtol = 1e-9 * np.maximum(1.0, np.abs(activity))
+    r_lo = np.abs(activity - lp.row_lo[rows]) <= rtol
+    r_hi = np.abs(activity - lp.row_hi[rows]) <= rtol
+    try:
+        moves = -np.linalg.solve(lp.A[np.ix_(b.active, b.basic)], lp.A[b.active])  # Δx_basic per unit
+    except np.linalg.LinAlgError:
+        return np.ones(n, dtype=bool)
+    eps = 1e-12
+    stall = (at_lo[:, None] & (moves < -eps)).any(axis=0) | (at_hi[:, None] & (moves > eps)).any(axis=0)
+    if rows.size:
+        d_rows = lp.A[rows] + lp.A[np.ix_(rows, b.basic)] @ moves  # Δ activity of the basic rows
+        stall |= (r_lo[:, None] & (d_rows < -eps)).any(axis=0) | (r_hi[:, None] & (d_rows > eps)).any(axis=0)
+    return np.asarray(stall, dtype=bool)
 
 
 def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> float | None:
@@ -587,6 +657,27 @@ def _same_optimum(h: Any, solved: _Solved) -> bool:
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
 
 
+def _reduced_cost(column: tuple[np.ndarray, float], basis: _Basis, y: np.ndarray) -> float:
+    a, c = column
+    return float(c - a[basis.active] @ y)
+
+
+def _priced_column(
+    compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
+) -> tuple[np.ndarray, float]:
+    """Column j of `_priced(...)` and its cost, without copying the LP."""
+    a = lp.A[:, j].copy()
+    spd = compiled.spec.serving.servings_per_day
+    for r, (k, side) in enumerate(compiled.row_of):
+        b = compiled.bounds[k]
+        if b.kind != "cost":
+            continue
+        num = price * cost_row_scale(b.basis or "serving", spd)
+        a[r] = num if b.den is None else num - ((b.min if side == "min" else b.max) or 0.0) * b.den[j]
+    priced_cost = compiled.spec.objective_kind == "min_cost" or not stage1
+    return a, price / 1000.0 if priced_cost else float(lp.c[j])
+
+
 def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool) -> MatrixLP:
     """`lp` with food j at another price per kg: in the cost rows, and in a cost objective.
 
@@ -594,19 +685,7 @@ def _priced(compiled: Compiled, lp: MatrixLP, j: int, price: float, stage1: bool
     does not move with prices when stage 1 is not priced (and is rebuilt otherwise).
     """
     A, c, row_hi = lp.A.copy(), lp.c.copy(), lp.row_hi.copy()
-    spd = compiled.spec.serving.servings_per_day
-    for r, (k, side) in enumerate(compiled.row_of):
-        b = compiled.bounds[k]
-        if b.kind != "cost":
-            continue
-        num = price * cost_row_scale(b.basis or "serving", spd)
-        if b.den is None:
-            A[r, j] = num
-        else:
-            bound = b.min if side == "min" else b.max
-            A[r, j] = num - (bound or 0.0) * b.den[j]
-    if compiled.spec.objective_kind == "min_cost" or not stage1:
-        c[j] = price / 1000.0
+    A[:, j], c[j] = _priced_column(compiled, lp, j, price, stage1)
     return replace(lp, A=A, c=c, row_hi=row_hi)
 
 

@@ -233,8 +233,18 @@ def _ingredient(b: Blend, ib: IngredientBound) -> list[Check]:
 
 
 def _group(b: Blend, gb: GroupBound) -> list[Check]:
-    groups = b.foods.texts.get("group", ())
-    ids = gb.members or tuple(fid for fid, grp in zip(b.foods.ids, groups, strict=True) if grp == gb.group)
+    if gb.tag is not None:  # read from the tags cells here, not through the compiler's mask
+        want = gb.tag.strip().lower()
+        tags = b.foods.texts.get("tags", ("",) * len(b.foods))
+        ids = tuple(
+            fid
+            for fid, cell in zip(b.foods.ids, tags, strict=True)
+            if want in (t.strip().lower() for t in cell.split(";"))
+        )
+    else:
+        groups = b.foods.texts.get("group", ())
+        same = (fid for fid, grp in zip(b.foods.ids, groups, strict=True) if grp == gb.group)
+        ids = gb.members or tuple(same)
     total = sum(b.grams.get(fid, 0.0) for fid in ids)
     value = total if gb.unit == "g" else Quotient(100 * total, b.mass)
     suffix = "" if gb.unit == "g" else " %"
@@ -275,11 +285,13 @@ def _grams(foods: FoodTable, x: np.ndarray) -> dict[str, float]:
 def _numbered(checks: list[Check]) -> list[Check]:
     """Repeated names get ' #2', ' #3' (the brief may bound one thing twice)."""
     seen: set[str] = set()
+    number: dict[str, int] = {}  # next number per name: a brief may repeat one name 1,000s of times
     out = []
     for c in checks:
-        name, k = c.name, 2
+        name, k = c.name, number.get(c.name, 2)
         while name in seen:
             name, k = f"{c.name} #{k}", k + 1
+        number[c.name] = k
         seen.add(name)
         out.append(c if name == c.name else Check(name, c.value, c.min, c.max, c.violation))
     return out

@@ -1,0 +1,78 @@
+"""Issue 9 item 12: no quadratic traps. Timings live in benchmarks/bench_scale.py; here,
+the properties that keep it linear and the answers unchanged."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import sarcoform as sf
+from conftest import ROOT
+from sarcoform.cli import main
+from sarcoform.model.spec import NutrientBound
+from sarcoform.solving import sensitivity
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_scale import synthetic_table as synthetic
+
+
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine", "milk_beverage_powder"])
+def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry prices read from the basis (no re-solve per unused food, each column priced
+    alone) are those of re-solving after every step past an edge (the old, quadratic way)."""
+    foods, spec = synthetic(200), sf.load_spec(preset)
+    fast = sf.solve(foods, spec, solver="highs")
+    monkeypatch.setattr(sensitivity._Solved, "nondegenerate", property(lambda self: False))
+    monkeypatch.setattr(sensitivity, "may_stall", lambda solved: np.ones(solved.lp.shape[1], dtype=bool))
+    monkeypatch.setattr(sensitivity, "held_at_zero", lambda lp: np.zeros(lp.shape[1], dtype=bool))
+    slow = sf.solve(foods, spec, solver="highs")
+    assert fast.ok and slow.ok
+    got = {u.id: u.entry_price for u in fast.unused}
+    want = {u.id: u.entry_price for u in slow.unused}
+    assert got.keys() == want.keys()
+    for food_id, price in want.items():
+        assert (got[food_id] is None) == (price is None), food_id
+        if price is not None:
+            assert got[food_id] == pytest.approx(price, rel=1e-9, abs=1e-9), food_id
+
+
+def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = sensitivity._same_optimum
+    monkeypatch.setattr(sensitivity, "_same_optimum", lambda h, s: calls.append(1) or original(h, s))
+    spec = sf.load_spec()
+    counts = []
+    for n in (len(sf.load_foods()), 400):  # the embedded table, then ten times as many foods
+        calls.clear()
+        assert sf.solve(synthetic(n), spec, solver="highs").ok
+        counts.append(len(calls))
+    # Each re-solve costs a pass over the table: one per food made it quadratic.
+    assert counts[1] <= counts[0] + 10, counts
+
+
+def test_a_brief_repeating_one_bound_thousands_of_times_is_numbered_and_verified() -> None:
+    foods, spec = sf.load_foods(), sf.load_spec()
+    extra = tuple(NutrientBound(name="protein", min=1.0 + (i % 7)) for i in range(3000))
+    result = sf.solve(foods, spec.model_copy(update={"nutrients": spec.nutrients + extra}), solver="highs")
+    names = [c.name for c in result.constraint_lines]
+    assert len(names) == len(set(names))
+    same = [n for n in names if n.split(" #")[0] == "protein_g per serving"]
+    assert len(same) >= 3000 and f"protein_g per serving #{len(same)}" in names
+    assert result.ok and result.verification is not None and result.verification.ok
+    assert result.verification.checked == len(names)
+
+
+def test_cli_no_sensitivity_skips_the_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "--solver", "highs", "--json", "--no-sensitivity"]) == 0
+    a = json.loads(capsys.readouterr().out)
+    assert main(["solve", "--solver", "highs", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert a["cost_per_serving"] == pytest.approx(b["cost_per_serving"], rel=1e-9)
+    assert all(c["shadow_price_range"] is None for c in a["constraints"])
+    assert all(line["price_range"] is None for line in a["blend"])
+    assert all(u["entry_price"] is None for u in a["unused"])
+    assert any(c["shadow_price_range"] is not None for c in b["constraints"])
+    assert any(u["entry_price"] is not None for u in b["unused"])
