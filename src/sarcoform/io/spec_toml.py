@@ -16,8 +16,9 @@ from ..model.spec import ConstraintSet, Entry
 from .files import read_text, write_text
 
 # [[nutrient]] etc. in the file ↔ list fields of ConstraintSet
+PRODUCTION_TABLES = ("variability", "shelf_life", "processing", "production")
 LISTS = ("nutrient", "ratio", "ingredient", "group")
-TABLES = ("serving", "background", "cost", "amino_acid_pattern", "derived")
+TABLES = ("serving", "background", "cost", "amino_acid_pattern", "derived", *PRODUCTION_TABLES)
 
 
 def read_spec_toml(path: Path | str, *, label: str | None = None) -> ConstraintSet:
@@ -56,7 +57,7 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
     for section in LISTS:
         for index, entry in enumerate(getattr(spec, _field(section))):
             entry.located(_where(origin, locate(section, index)))
-    for section in ("serving", "background", "cost", "amino_acid_pattern"):
+    for section in ("serving", "background", "cost", "amino_acid_pattern", *PRODUCTION_TABLES):
         entry = getattr(spec, section)
         if isinstance(entry, Entry):
             entry.located(_where(origin, locate(section, None)))
@@ -160,6 +161,10 @@ def _allowed_keys(loc: list[Any]) -> list[str]:
         "background": model.Background,
         "cost": model.CostBound,
         "amino_acid_pattern": model.AminoAcidPattern,
+        "variability": model.Variability,
+        "shelf_life": model.ShelfLife,
+        "processing": model.Processing,
+        "production": model.Production,
     }
     cls = types.get(section, model.ConstraintSet)
     return sorted(f.alias or k for k, f in cls.model_fields.items())
@@ -201,7 +206,7 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
         out.append(f"{key} = {_value(value)}")
-    for table in ("serving", "background", "cost", "amino_acid_pattern"):
+    for table in ("serving", "background", "cost", "amino_acid_pattern", *PRODUCTION_TABLES):
         if table in data:
             out.append("")
             out.append(f"[{table}]")

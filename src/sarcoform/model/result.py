@@ -78,6 +78,15 @@ class ConstraintLine(Line):
     shadow_price_range: tuple[float | None, float | None] | None = None
     source: str | None = None
     note: str | None = None
+    # Chance constraints: the probability the bound holds over ingredient lots (both
+    # sides together, normal lots), the target each side was solved for, and the value
+    # that holds with that target (mean − z·σ for a minimum, mean + z·σ for a maximum).
+    probability: float | None = None
+    probability_target: float | None = None
+    value_assured: float | None = None
+    sd: float | None = None
+    # Shelf life: the time point the bound is checked at.
+    at: Literal["manufacture", "end_of_shelf_life"] | None = None
 
 
 class IngredientLine(Line):
@@ -117,6 +126,36 @@ class Diagnosis(Line):
     hints: list[str] = Field(default_factory=list)
 
 
+class MonteCarloLine(Line):
+    """Simulated lots: the share of lots in which one bound (or all) holds."""
+
+    constraint: str  # a constraint name, or "all" (every chance-constrained bound at once)
+    side: Literal["min", "max", "both"]
+    target: float | None
+    pass_rate: float
+    standard_error: float
+
+
+class Variability(Line):
+    """How a chance-constrained brief was solved and what assurance costs."""
+
+    iterations: int  # LP solves of the cutting-plane loop
+    cuts: int
+    tolerance: float
+    max_violation: float  # relative, of the chance constraints at the answer
+    objective_value: float | None  # at the target probabilities (the answer)
+    mean_value_objective: float | None  # the brief on mean compositions
+    safety_margin_objective: float | None  # mean − z·σ per ingredient (flat margins)
+    safety_margin_status: str
+    cost_of_assurance: float | None  # objective − mean-value objective
+    saving_vs_safety_margin: float | None  # safety-margin objective − objective
+    objective_unit: str
+    lots: int
+    seed: int
+    monte_carlo_seconds: float | None = None
+    monte_carlo: list[MonteCarloLine] = Field(default_factory=list)
+
+
 class Result(BaseModel):
     """What `sarcoform.solve` returns. `to_dict()` is the Result JSON."""
 
@@ -145,6 +184,7 @@ class Result(BaseModel):
     diagnosis: Diagnosis | None = None
     gap: float | None = None
     notes: list[str] = Field(default_factory=list)
+    variability: Variability | None = None
 
     @property
     def ok(self) -> bool:

@@ -61,10 +61,17 @@ def _objective(value: str) -> str:
     return value
 
 
+def _probability(value: float | None) -> float | None:
+    if value is not None and not 0.5 <= value < 1:
+        raise ValueError(f"must be a probability in [0.5, 1), e.g. 0.95, got {value}")
+    return value
+
+
 Finite = Annotated[float | None, AfterValidator(_finite)]
 Positive = Annotated[float | None, AfterValidator(_positive)]
 PositiveNumber = Annotated[float, AfterValidator(_positive)]
 Objective = Annotated[str, AfterValidator(_objective)]
+Probability = Annotated[float | None, AfterValidator(_probability)]
 
 
 class Entry(BaseModel):
@@ -112,6 +119,9 @@ class NutrientBound(Bounded):
     basis: Basis = "serving"
     unit: str | None = None  # unit the bounds are written in, when not the column's own
     label: str | None = None
+    # Chance constraint: the bound holds with this probability over ingredient lots
+    # (the food table's `<column>_sd`); None = the brief's top-level `probability`.
+    probability: Probability = None
 
 
 class RatioBound(Bounded):
@@ -213,6 +223,56 @@ class Background(Entry):
         return self
 
 
+class Variability(Entry):
+    """Ingredient lots: the Monte Carlo check, the cutting-plane tolerance, worst case."""
+
+    lots: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
+    seed: int = 0
+    # Relative violation (of max(1, |bound|)) the chance constraints may keep at the end;
+    # not below 1e-8, as the LP solvers' own feasibility tolerance is 1e-7 absolute.
+    tolerance: Annotated[float, Field(ge=1e-8, le=1e-3)] = 1e-7
+    # Formulate for the worst lot within the certificates' limits (`<column>_min`/`_max`).
+    worst_case: bool = False
+
+
+def _fractions(values: dict[str, float]) -> dict[str, float]:
+    for column, value in values.items():
+        if not math.isfinite(value) or not 0 < value <= 1:
+            raise ValueError(f"{column}: a fraction retained must be in (0, 1], got {value}")
+    return values
+
+
+Fractions = Annotated[dict[str, float], AfterValidator(_fractions)]
+
+
+class ShelfLife(Entry):
+    """Fraction of each nutrient left at the end of shelf life (per nutrient column)."""
+
+    months: PositiveNumber
+    retention: Fractions = Field(default_factory=dict)
+
+
+class Processing(Entry):
+    """What processing does between weighing and the finished product."""
+
+    # Moisture change in % of the raw-material mass: -2 = 2 % lost (drying,
+    # agglomeration), +3 = 3 % gained. The serving is finished product.
+    moisture_change_percent: Annotated[float, Field(gt=-50, lt=50)] = 0.0
+    retention: Fractions = Field(default_factory=dict)
+
+
+class Production(Entry):
+    """How a batch is weighed out (the production sheet)."""
+
+    batch_kg: Positive = None  # default: batch_size_kg, else 500
+    scale_resolution_g: PositiveNumber = 10.0  # the batch scale's step
+    premix_scale_resolution_g: PositiveNumber = 0.1
+    premix_below_percent: Annotated[float, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
+    premix_carrier: str | None = None  # ingredient id that carries the premix
+    premix_carrier_percent: Annotated[float, Field(gt=0, lt=100)] = 50.0  # % of the premix
+    order: tuple[str, ...] | None = None  # groups in order of addition
+
+
 class ConstraintSet(Entry):
     """A nutrition brief: what one serving of the product must deliver."""
 
@@ -236,6 +296,13 @@ class ConstraintSet(Entry):
     # any ingredient that is used at least min_inclusion_g g per serving.
     max_ingredients: Annotated[int, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
+    # Production realism (model/production.py): every nutrient bound whose column has an
+    # `_sd` column holds with this probability; lots, shelf life, processing, batch.
+    probability: Probability = None
+    variability: Variability | None = None
+    shelf_life: ShelfLife | None = None
+    processing: Processing | None = None
+    production: Production | None = None
 
     @model_validator(mode="before")
     @classmethod

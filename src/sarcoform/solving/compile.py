@@ -34,6 +34,7 @@ from ..model.spec import (
 )
 from ..model.units import conversion, label, split_column
 from .lp import MatrixLP
+from .variability import basis_scale, lot_variation
 
 Kind = Literal[
     "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
@@ -63,6 +64,11 @@ class Bound:
     source: str | None = None
     note: str | None = None
     where: Problem | None = None
+    # Chance constraint (solving/chance.py): per-gram SDs scaled like num, and the
+    # probability each side must hold with; sd_column is the table column they come from.
+    sd: np.ndarray | None = None
+    probability: float | None = None
+    sd_column: str | None = None
 
     def value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
@@ -187,6 +193,7 @@ class _Compiler:
         self.col_hi = np.full(self.n, np.inf)
         self.lo_owner: dict[int, int] = {}
         self.hi_owner: dict[int, int] = {}
+        self.notes: list[str] = []
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, entry: Entry, message: str, column: str | None = None) -> None:
@@ -318,23 +325,48 @@ class _Compiler:
             num, den = 100 * f * per_g, energy[0]
             uses += energy[1]
         subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
-        self.add_for(
-            e,
-            Bound(
-                f"{column} {BASIS_PHRASES[e.basis]}",
-                "nutrient",
-                e.label or subject,
-                label(unit),
-                e.min,
-                e.max,
-                num,
-                num0,
-                den,
-                0.0 if den is not None else 1.0,
-                basis=e.basis,
-                uses=uses,
-            ),
+        lots = lot_variation(self.columns, self.spec, e, column)
+        if isinstance(lots, str):
+            self.fail(e, lots)
+            return
+        if lots.note:
+            self.notes.append(lots.note)
+        scale = basis_scale(e.basis, f, s)
+        bound = Bound(
+            f"{column} {BASIS_PHRASES[e.basis]}",
+            "nutrient",
+            e.label or subject,
+            label(unit),
+            e.min,
+            e.max,
+            num,
+            num0,
+            den,
+            0.0 if den is not None else 1.0,
+            basis=e.basis,
+            uses=uses + lots.uses,
+            sd=None if lots.sd is None else scale * lots.sd,
+            probability=lots.probability,
+            sd_column=lots.sd_column,
         )
+        if lots.worst_low is None and lots.worst_high is None:
+            self.add_for(e, bound)
+            return
+        # Worst case within specification: each side on the lot that is worst for it.
+        for side, per_g_worst in (("min", lots.worst_low), ("max", lots.worst_high)):
+            if getattr(e, side) is None:
+                continue
+            worst = per_g if per_g_worst is None else per_g_worst
+            self.add_for(
+                e,
+                replace(
+                    bound,
+                    name=f"{bound.name} (worst lot, {side})",
+                    num=scale * worst,
+                    min=e.min if side == "min" else None,
+                    max=e.max if side == "max" else None,
+                ),
+            )
 
     def ratio(self, e: RatioBound) -> None:
         top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)
@@ -658,7 +690,12 @@ class _Compiler:
         for k, b in enumerate(self.bounds):
             # Unknowns left at this point belong to foods that cannot enter, or the
             # brief said blank = 0: either way 0 is the value to use.
-            b = replace(b, num=_known(b.num), den=None if b.den is None else _known(b.den))
+            b = replace(
+                b,
+                num=_known(b.num),
+                den=None if b.den is None else _known(b.den),
+                sd=None if b.sd is None else _known(b.sd),
+            )
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue
@@ -690,7 +727,7 @@ class _Compiler:
             col_names=self.foods.ids,
             row_names=tuple(names),
         )
-        notes = [f"excluded {i} (blank {c})" for i, c in excluded]
+        notes = [f"excluded {i} (blank {c})" for i, c in excluded] + self.notes
         if self.spec.is_practical:
             lp, row_of = self.use_indicators(lp, bounds, row_of)
         return Compiled(

@@ -19,7 +19,7 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
-from . import diagnose, practical
+from . import chance, diagnose, practical
 from . import sensitivity as ranges
 from .compile import Bound, Compiled, compile_brief
 from .lp import LPSolution, MatrixLP
@@ -58,7 +58,13 @@ def solve_compiled(
     sensitivity: bool = True,
 ) -> Result:
     started = time.perf_counter() if started is None else started
-    first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
+    plain, outer = compiled, None
+    if chance.has_chance(compiled):
+        outer = chance.outer_approximation(compiled, solver, time_limit)
+        compiled, first = outer.compiled, outer.solution
+        sensitivity = False  # ranges of the cuts' linearisation would mislead
+    else:
+        first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
     notes = list(compiled.notes)
     final = first
     if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
@@ -67,7 +73,10 @@ def solve_compiled(
             notes.append(note)
     seconds = time.perf_counter() - started
     left = None if time_limit is None else max(0.0, time_limit - seconds)
-    return build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
+    result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
+    if outer is not None:
+        result = chance.report(plain, outer, result, solver, time_limit)
+    return result
 
 
 def _cheapest_among_optimal(
