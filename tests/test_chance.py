@@ -187,3 +187,101 @@ def test_monte_carlo_pass_rate_within_three_standard_errors() -> None:
     again = sf.solve(foods, brief.with_changes(variability={"lots": 20_000, "seed": 7}), solver="highs")
     assert again.variability is not None
     assert [m.pass_rate for m in again.variability.monte_carlo] == [m.pass_rate for m in v.monte_carlo]
+
+
+def test_worst_case_within_specification_is_a_plain_lp() -> None:
+    """Each side on the worst certified lot: protein at its `_min`, sodium at its `_max`.
+    By hand: 0.74·xA + 0.33·(50 − xA) = 20 → xA = 3.5/0.41; sodium ≤ 300 mg must hold
+    at 0.9·xA + 4.5·(50 − xA) (per-gram maxima), which it does at that xA."""
+    foods = food_table(
+        "id,name,price_per_kg,protein_g,protein_g_min,protein_g_max,sodium_mg,sodium_mg_max\n"
+        "a,WPC80,11,78,74,82,80,90\n"
+        "b,skim milk powder,3,35,33,37,400,450\n"
+    )
+    brief = _brief(
+        """
+        name = "worst"
+        [variability]
+        worst_case = true
+        [serving]
+        serving_g = 50
+        [[nutrient]]
+        name = "protein"
+        min = 20
+        [[nutrient]]
+        name = "sodium"
+        max = 300
+        """
+    )
+    x_a = (20 - 0.33 * 50) / (0.74 - 0.33)
+    assert 0.9 * x_a + 4.5 * (50 - x_a) <= 300
+    for solver in ("cbc", "highs"):
+        result = sf.solve(foods, brief, solver=solver)
+        assert result.status == "optimal"
+        assert result.grams["a"] == pytest.approx(x_a, rel=1e-7)
+        assert result.verification is not None and result.verification.ok
+        names = {c.name for c in result.constraint_lines}
+        assert {"protein_g per serving (worst lot, min)", "sodium_mg per serving (worst lot, max)"} <= names
+    # A blend that meets the mean but not the worst lot fails the independent re-check.
+    from sarcoform.solving.chance import recheck
+    from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.engine import verify
+
+    compiled = compile_brief(foods, brief)
+    x_mean = np.array([(20 - 0.35 * 50) / (0.78 - 0.35), 0.0])
+    x_mean[1] = 50 - x_mean[0]
+    checked = recheck(compiled, x_mean, verify(compiled, x_mean))
+    assert not checked.ok and any("worst lot" in f for f in checked.failures)
+
+
+def test_blank_sd_follows_blank_values() -> None:
+    text = "id,name,price_per_kg,protein_g,protein_g_sd\na,A,11,78,1.5\nb,B,3,35,\n"
+    brief = """
+        name = "blank"
+        probability = 0.95
+        blank_values = "{policy}"
+        [serving]
+        serving_g = 50
+        [[nutrient]]
+        name = "protein"
+        min = 20
+        """
+    with pytest.raises(sf.InputError) as err:
+        sf.solve(food_table(text), _brief(brief.format(policy="error")))
+    problem = err.value.problems[0]
+    assert (problem.row, problem.column) == (3, "protein_g_sd")
+    excluded = sf.solve(food_table(text), _brief(brief.format(policy="exclude")))
+    assert set(excluded.grams) == {"a"}
+    assert any("excluded b (blank protein_g_sd)" in n for n in excluded.notes)
+    zero = sf.solve(food_table(text), _brief(brief.format(policy="zero")))
+    assert zero.status == "optimal" and zero.grams["b"] > 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('name = "protein"\nmin = 20\nprobability = 1.2', "probability in [0.5, 1)"),
+        ('name = "protein"\nbasis = "per_100kcal"\nmin = 1\nprobability = 0.95', "not per_100kcal"),
+        ('name = "hmb"\nmin = 1\nprobability = 0.95', "give a hmb_g_sd column"),
+    ],
+)
+def test_bad_chance_briefs_are_located_input_errors(entry: str, message: str) -> None:
+    foods = food_table(
+        "id,name,price_per_kg,energy_kcal,protein_g,protein_g_sd,cahmb_g,cahmb_g_sd\n"
+        "a,A,11,380,78,1.5,0,0\nb,CaHMB,50,0,0,0,100,2\n"
+    )
+    text = f'name = "bad"\n[serving]\nserving_g = 50\n\n[[nutrient]]\n{entry}\n'
+    with pytest.raises(sf.InputError) as err:
+        sf.solve(foods, parse_spec_toml(text, "bad.toml"))
+    problem = err.value.problems[0]
+    assert message in problem.message
+    assert problem.file == "bad.toml" and problem.line == 5
+
+
+def test_result_json_round_trip_keeps_the_chance_report() -> None:
+    foods, brief, _ = _generated(1)
+    result = sf.solve(foods, brief.with_changes(variability={"lots": 500}), solver="highs")
+    data = result.to_dict()
+    assert data["variability"]["iterations"] >= 1
+    assert all("probability" in c for c in data["constraints"])
+    assert sf.Result.from_dict(data) == result

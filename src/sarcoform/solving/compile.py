@@ -69,6 +69,7 @@ class Bound:
     sd: np.ndarray | None = None
     probability: float | None = None
     sd_column: str | None = None
+    spec_column: str | None = None  # worst case: the table's `_min`/`_max` column used
 
     def value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
@@ -363,6 +364,7 @@ class _Compiler:
                     bound,
                     name=f"{bound.name} (worst lot, {side})",
                     num=scale * worst,
+                    spec_column=None if per_g_worst is None else f"{column}_{side}",
                     min=e.min if side == "min" else None,
                     max=e.max if side == "max" else None,
                 ),

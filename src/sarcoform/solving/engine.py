@@ -178,7 +178,7 @@ def build_result(
         nutrients=_nutrient_lines(compiled, x, mass),
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),
-        verification=verify(compiled, x),
+        verification=chance.recheck(compiled, x, verify(compiled, x)),
         diagnosis=_why_not(compiled, final, time_left) if final.status != "optimal" else None,
         gap=final.gap,
         **common,  # type: ignore[arg-type]
