@@ -223,9 +223,9 @@ def test_worst_case_within_specification_is_a_plain_lp() -> None:
         names = {c.name for c in result.constraint_lines}
         assert {"protein_g per serving (worst lot, min)", "sodium_mg per serving (worst lot, max)"} <= names
     # A blend that meets the mean but not the worst lot fails the independent re-check.
-    from sarcoform.solving.chance import recheck
     from sarcoform.solving.compile import compile_brief
     from sarcoform.solving.engine import verify
+    from sarcoform.solving.recheck import recheck
 
     compiled = compile_brief(foods, brief)
     x_mean = np.array([(20 - 0.35 * 50) / (0.78 - 0.35), 0.0])

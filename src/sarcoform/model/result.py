@@ -58,6 +58,8 @@ class NutrientLine(Line):
     per_100g: float | None
     per_100kcal: float | None
     derived_from: str | None = None
+    # With a shelf life: per serving at its end (per_serving is at manufacture).
+    per_serving_end: float | None = None
 
 
 class ConstraintLine(Line):
@@ -136,6 +138,23 @@ class MonteCarloLine(Line):
     standard_error: float
 
 
+class OverageLine(Line):
+    """A nutrient that degrades: what is added at manufacture for what is left at the end."""
+
+    nutrient: str  # column
+    unit: str
+    per_serving: float | None  # at manufacture
+    per_serving_end: float | None  # at the end of shelf life
+    retention: float | None  # of the blend: per_serving_end / per_serving
+    overage_percent: float | None  # (per_serving / per_serving_end − 1) × 100
+
+
+class ShelfLife(Line):
+    months: float
+    overages: list[OverageLine] = Field(default_factory=list)
+    source: str | None = None
+
+
 class Variability(Line):
     """How a chance-constrained brief was solved and what assurance costs."""
 
@@ -185,6 +204,7 @@ class Result(BaseModel):
     gap: float | None = None
     notes: list[str] = Field(default_factory=list)
     variability: Variability | None = None
+    shelf_life: ShelfLife | None = None
 
     @property
     def ok(self) -> bool:

@@ -12,9 +12,27 @@ if TYPE_CHECKING:
 
 
 def print_realism(result: Result, console: Console) -> None:
-    """Chance-constrained bounds, the Monte Carlo of lots and the cost of assurance."""
+    """Shelf-life overages; chance-constrained bounds, the Monte Carlo of lots and the
+    cost of assurance."""
     from rich.text import Text
 
+    life = result.shelf_life
+    if life is not None and life.overages:
+        _table(
+            console,
+            f"Shelf life {life.months:g} months: minimums hold at its end, maximums at manufacture",
+            ["nutrient", "at manufacture", "at end", "retained", "overage"],
+            [
+                [
+                    f"{o.nutrient} ({o.unit})",
+                    _num(o.per_serving),
+                    _num(o.per_serving_end),
+                    "–" if o.retention is None else f"{o.retention:.1%}",
+                    "–" if o.overage_percent is None else f"{o.overage_percent:.1f} %",
+                ]
+                for o in life.overages
+            ],
+        )
     v = result.variability
     if v is None:
         return

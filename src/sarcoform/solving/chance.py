@@ -25,13 +25,11 @@ from typing import Literal
 
 import numpy as np
 
-from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability, Verification
-from ..model.units import UNIT_LABELS, conversion
+from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability
 from . import practical
 from .compile import BINDING, Bound, Compiled
 from .lp import LPSolution, MatrixLP
 from .variability import normal_cdf, z_of
-from .verify import TOLERANCE
 
 MAX_ROUNDS = 400
 DEFAULT_TOLERANCE = 1e-7
@@ -65,7 +63,7 @@ class Side:
         return out
 
 
-def _sides(b: Bound) -> list[tuple[Literal["min", "max"], float]]:
+def sides_of(b: Bound) -> list[tuple[Literal["min", "max"], float]]:
     """The bound's sides that are set: ("min", 2.5), ("max", 6.0)."""
     out: list[tuple[Literal["min", "max"], float]] = []
     if b.min is not None:
@@ -84,7 +82,7 @@ def sides(compiled: Compiled) -> list[Side]:
     for k, b in enumerate(compiled.bounds):
         if b.probability is None or b.sd is None:
             continue
-        for side, bound in _sides(b):
+        for side, bound in sides_of(b):
             if b.den is None:
                 a, rhs = b.num, bound - b.num0
             else:
@@ -272,7 +270,7 @@ def _line(compiled: Compiled, k: int, line: ConstraintLine, x: np.ndarray) -> Co
     z = z_of(b.probability)
     assured: list[tuple[Literal["min", "max"], float, float]] = []  # side, bound, value at p
     probability = 1.0
-    for side, bound in _sides(b):
+    for side, bound in sides_of(b):
         gap = value - bound if side == "min" else bound - value
         assured.append((side, bound, value - z * sd if side == "min" else value + z * sd))
         probability -= 1.0 - (normal_cdf(gap / sd) if sd > 0 else float(gap >= 0))
@@ -308,7 +306,7 @@ def monte_carlo(compiled: Compiled, x: np.ndarray, lots: int, seed: int) -> list
         mean = b.value(x)
         assert mean is not None
         values = mean + (eps * (b.sd[used] * x[used])).sum(axis=1) / b.denominator(x)  # type: ignore[index]
-        for side, bound in _sides(b):
+        for side, bound in sides_of(b):
             ok = values >= bound if side == "min" else values <= bound
             every &= ok
             rate = float(ok.mean())
@@ -333,57 +331,3 @@ def monte_carlo(compiled: Compiled, x: np.ndarray, lots: int, seed: int) -> list
         )
     )
     return out
-
-
-# -- independent re-check -------------------------------------------------------------
-
-_UNIT_CODES = {v: k for k, v in UNIT_LABELS.items()}
-
-
-def recheck(compiled: Compiled, x: np.ndarray, verification: Verification) -> Verification:
-    """`verification` plus the chance constraints and worst-lot bounds recomputed from the
-    raw table's columns (not the compiled vectors): the nutrient column and its `_sd`,
-    `_min` or `_max` column, on the bound's basis."""
-    foods = compiled.foods
-    s = compiled.spec.serving
-    mass = float(x.sum())
-    failures = list(verification.failures)
-    worst = verification.max_violation
-    checked = verification.checked
-    for b in compiled.bounds:
-        if b.probability is None and b.spec_column is None:
-            continue
-        column = (b.sd_column or b.spec_column or "").rpartition("_")[0]
-        if column not in foods.numbers:
-            continue
-        f = conversion(compiled.columns.get(column).unit, _UNIT_CODES.get(b.unit, b.unit)) or 1.0
-        per = (
-            f
-            * {
-                "serving": 1.0,
-                "meal": s.servings_per_meal,
-                "day": s.servings_per_day,
-                "kg_bw_day": s.servings_per_day / (s.body_weight_kg or 1.0),
-                "per_100g": 100.0 / mass if mass > 0 else math.nan,
-            }[b.basis or "serving"]
-        )
-        background = b.num0  # intake from the rest of the diet does not vary by lot
-        means = np.nan_to_num(foods.numbers[b.spec_column or column]) / 100
-        value = per * float(means @ x) + background
-        spread = 0.0
-        if b.probability is not None and b.sd_column is not None:
-            sds = np.nan_to_num(foods.numbers[b.sd_column]) / 100
-            spread = z_of(b.probability) * per * math.sqrt(float(np.sum((sds * x) ** 2)))
-        for side, bound in _sides(b):
-            held = value - spread if side == "min" else value + spread
-            miss = (bound - held if side == "min" else held - bound) / max(1.0, abs(bound))
-            checked += 1
-            if worst is not None:
-                worst = max(worst, miss, 0.0)
-            if miss > TOLERANCE:
-                what = f"at p = {b.probability:g}" if b.probability is not None else "for the worst lot"
-                sign = "≥" if side == "min" else "≤"
-                failures.append(f"{b.name} {what}: {held:.6g}, not {sign} {bound:g}")
-    return verification.model_copy(
-        update={"ok": not failures, "failures": failures, "max_violation": worst, "checked": checked}
-    )

@@ -34,7 +34,7 @@ from ..model.spec import (
 )
 from ..model.units import conversion, label, split_column
 from .lp import MatrixLP
-from .variability import basis_scale, lot_variation
+from .variability import basis_scale, lot_variation, retention, retention_problems
 
 Kind = Literal[
     "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
@@ -70,6 +70,10 @@ class Bound:
     probability: float | None = None
     sd_column: str | None = None
     spec_column: str | None = None  # worst case: the table's `_min`/`_max` column used
+    # Shelf life (solving/shelf_life.py): the time point the bound holds at, and the
+    # per-food retention its end-of-shelf-life amounts were multiplied by.
+    at: Literal["manufacture", "end_of_shelf_life"] | None = None
+    retention: np.ndarray | None = None
 
     def value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
@@ -266,6 +270,8 @@ class _Compiler:
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
         self.resolved_background(spec.background.per_day)
+        if spec.shelf_life is not None:
+            self.problems += [spec.shelf_life.problem(m) for m in retention_problems(self.columns, spec)]
         if self.problems:
             raise InputError(_unique(self.problems))
         excluded, prices_known = self.blanks(obj_uses)
@@ -350,25 +356,48 @@ class _Compiler:
             probability=lots.probability,
             sd_column=lots.sd_column,
         )
-        if lots.worst_low is None and lots.worst_high is None:
-            self.add_for(e, bound)
+        kept = retention(self.columns, self.spec, column)
+        if isinstance(kept, Problem):
+            self.problems.append(kept)
             return
-        # Worst case within specification: each side on the lot that is worst for it.
-        for side, per_g_worst in (("min", lots.worst_low), ("max", lots.worst_high)):
-            if getattr(e, side) is None:
+        variants = [bound]
+        if lots.worst_low is not None or lots.worst_high is not None:
+            # Worst case within specification: each side on the lot that is worst for it.
+            variants = []
+            for side, per_g_worst in (("min", lots.worst_low), ("max", lots.worst_high)):
+                if getattr(e, side) is None:
+                    continue
+                worst = per_g if per_g_worst is None else per_g_worst
+                variants.append(
+                    replace(
+                        bound,
+                        name=f"{bound.name} (worst lot, {side})",
+                        subject=f"{bound.subject} (worst lot)",
+                        num=scale * worst,
+                        spec_column=None if per_g_worst is None else f"{column}_{side}",
+                        min=e.min if side == "min" else None,
+                        max=e.max if side == "max" else None,
+                    )
+                )
+        for variant in variants:
+            if self.spec.shelf_life is None:
+                self.add_for(e, variant)
                 continue
-            worst = per_g if per_g_worst is None else per_g_worst
-            self.add_for(
-                e,
-                replace(
-                    bound,
-                    name=f"{bound.name} (worst lot, {side})",
-                    num=scale * worst,
-                    spec_column=None if per_g_worst is None else f"{column}_{side}",
-                    min=e.min if side == "min" else None,
-                    max=e.max if side == "max" else None,
-                ),
-            )
+            # Maximums hold at manufacture; minimums at the end of shelf life too, on
+            # what is left (the same LP holds both time points).
+            self.add_for(e, replace(variant, at="manufacture"))
+            if kept is not None and variant.min is not None:
+                end = replace(
+                    variant,
+                    name=f"{variant.name} (end of shelf life)",
+                    subject=f"{variant.subject} at end of shelf life",
+                    num=variant.num * kept,
+                    sd=None if variant.sd is None else variant.sd * kept,
+                    max=None,
+                    at="end_of_shelf_life",
+                    retention=kept,
+                )
+                self.add_for(e, end)
 
     def ratio(self, e: RatioBound) -> None:
         top, bottom = self.amount(e.numerator, e), self.amount(e.denominator, e)

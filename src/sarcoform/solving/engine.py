@@ -19,10 +19,11 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
-from . import chance, diagnose, practical
+from . import chance, diagnose, practical, shelf_life
 from . import sensitivity as ranges
 from .compile import Bound, Compiled, compile_brief
 from .lp import LPSolution, MatrixLP
+from .recheck import recheck
 from .verify import TOLERANCE, Checker
 
 ZERO = 1e-9  # grams below this are reported as 0
@@ -76,7 +77,7 @@ def solve_compiled(
     result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
     if outer is not None:
         result = chance.report(plain, outer, result, solver, time_limit)
-    return result
+    return shelf_life.report(compiled, result)
 
 
 def _cheapest_among_optimal(
@@ -178,7 +179,7 @@ def build_result(
         nutrients=_nutrient_lines(compiled, x, mass),
         constraints=constraint_lines,
         ingredients=_ingredient_lines(compiled, x, first, sign),
-        verification=chance.recheck(compiled, x, verify(compiled, x)),
+        verification=recheck(compiled, x, verify(compiled, x)),
         diagnosis=_why_not(compiled, final, time_left) if final.status != "optimal" else None,
         gap=final.gap,
         **common,  # type: ignore[arg-type]

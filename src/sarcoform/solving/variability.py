@@ -13,6 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..errors import Problem
 from ..model.columns import ColumnSet
 from ..model.companions import companion
 from ..model.spec import ConstraintSet, NutrientBound, Serving
@@ -104,3 +105,43 @@ def lot_variation(
         sd_column=sd_name,
         uses=(sd_name,),
     )
+
+
+def retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> np.ndarray | Problem | None:
+    """The fraction of `column` left at the end of shelf life, per food: the table's
+    `<column>_retention` where given, else the brief's `[shelf_life] retention`, else 1.
+    None when nothing is lost; the problem when a value is out of (0, 1]."""
+    life = spec.shelf_life
+    if life is None:
+        return None
+    foods = columns.foods
+    brief = None
+    for name, value in life.retention.items():
+        try:
+            if columns.resolve(name) == column:
+                brief = value
+        except ValueError:
+            continue  # reported once by retention_problems
+    override = foods.numbers.get(companion(column, "retention"))
+    if brief is None and override is None:
+        return None
+    r = np.full(len(foods), 1.0 if brief is None else brief)
+    if override is not None:
+        bad = np.flatnonzero(~np.isnan(override) & ((override <= 0) | (override > 1)))
+        if bad.size:
+            i = int(bad[0])
+            name = companion(column, "retention")
+            return foods.problem(i, name, f"a fraction retained must be in (0, 1], got {override[i]:g}")
+        r = np.where(np.isnan(override), r, override)
+    return r
+
+
+def retention_problems(columns: ColumnSet, spec: ConstraintSet) -> list[str]:
+    """Names in `[shelf_life] retention` that are not columns."""
+    out = []
+    for name in spec.shelf_life.retention if spec.shelf_life is not None else ():
+        try:
+            columns.resolve(name)
+        except ValueError as err:
+            out.append(f"[shelf_life] retention: {err}")
+    return out
