@@ -121,6 +121,62 @@ def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None
 
 
 @app.command()
+def production(
+    source: Annotated[
+        str | None,
+        typer.Argument(help="Workbook (.xlsx), brief (.toml) or preset name; default: ons_powder."),
+    ] = None,
+    foods: Annotated[
+        str | None,
+        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
+    ] = None,
+    batch_kg: Annotated[
+        float | None, typer.Option("--batch-kg", min=0.001, help="Batch of finished product, kg.")
+    ] = None,
+    solver: Solver = "cbc",
+    time_limit: TimeLimit = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+) -> None:
+    """Solve a brief and print what one batch weighs out: kg per ingredient rounded to the
+    scales, the premix of micro-ingredients, the order of addition, the rounded formula re-checked."""
+    from .solving.engine import solve as run
+    from .solving.production import production_plan
+
+    book = Path(source) if source is not None and source.lower().endswith((".xlsx", ".xlsm")) else None
+    food_table, spec = _inputs(book, foods, None if book is not None else source)
+    if output is not None:
+        from .io.files import refuse_overwriting_input
+
+        refuse_overwriting_input(output, book, foods, source)
+        if output.suffix.lower() not in (".json", ".xlsx"):
+            raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    if result.ok:
+        made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=solver)
+        result = result.model_copy(update={"production": made})
+    if output is not None:
+        _write_result(result, output, food_table, spec)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from .report.realism import print_production
+        from .report.text import print_summary
+
+        if result.production is None:
+            print_summary(result, _console(), title=spec.title)
+        else:
+            print_production(result.production, _console(), result.currency)
+        if output is not None:
+            _console().print(f"written: {output}")
+    plan = result.production
+    rounded_ok = plan is not None and plan.verification is not None and plan.verification.ok
+    raise typer.Exit(result.exit_code if not result.ok else (0 if rounded_ok else 1))
+
+
+@app.command()
 def presets() -> None:
     """List the embedded briefs (constraint presets), one line each."""
     from .io.embedded import preset_paths

@@ -155,6 +155,41 @@ class ShelfLife(Line):
     source: str | None = None
 
 
+class WeighLine(Line):
+    """One weighing of the production sheet, in order of addition."""
+
+    step: int
+    id: str  # an ingredient id, or "premix"
+    name: str
+    group: str
+    kg_exact: float  # from the optimal blend
+    kg: float  # to weigh, rounded to the scale
+    percent: float  # of the batch, as weighed
+    into: Literal["batch", "premix"]
+
+
+class ProductionPlan(Line):
+    """What production weighs out for one batch, and the rounded formula re-checked."""
+
+    batch_kg: float  # finished product
+    raw_kg: float  # raw materials weighed (differs by the moisture change)
+    moisture_change_percent: float
+    servings: float  # per batch
+    scale_resolution_g: float
+    premix_scale_resolution_g: float
+    premix_below_percent: float
+    premix_carrier: str | None = None
+    premix_kg: float = 0.0
+    lines: list[WeighLine] = Field(default_factory=list)
+    premix: list[WeighLine] = Field(default_factory=list)
+    # Nutrients per 100 g of premix (column units), its own composition sheet.
+    premix_composition: dict[str, float] = Field(default_factory=dict)
+    rounded_grams: dict[str, float] = Field(default_factory=dict)  # per serving, as weighed
+    rounded_cost_per_serving: float | None = None
+    verification: Verification | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
 class Variability(Line):
     """How a chance-constrained brief was solved and what assurance costs."""
 
@@ -205,6 +240,7 @@ class Result(BaseModel):
     notes: list[str] = Field(default_factory=list)
     variability: Variability | None = None
     shelf_life: ShelfLife | None = None
+    production: ProductionPlan | None = None
 
     @property
     def ok(self) -> bool:
