@@ -113,5 +113,5 @@ def test_results_workbook_has_the_sheet(foods: sf.FoodTable, spec: sf.Constraint
         if row[0] is None:
             break
         weighed.append(row[4])
-    assert sum(weighed) == pytest.approx(500, abs=1e-6)  # batch_size_kg unset: 500 kg
+    assert sum(weighed) == pytest.approx(1000, abs=1e-6)  # batch_size_kg unset: the default 1000 kg
     assert np.all(np.array(weighed) > 0)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
 from ..model.foods import FLAG_COLUMNS, FoodTable
-from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
+from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
 from ..model.units import label, split_column
 from .files import atomic_output, plain
 from .workbook import (
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_CELL_TEXT = 32_767  # Excel's limit; openpyxl would silently cut longer text
-DEFAULT_BATCH_KG = 1000.0  # batch size of templates and results when the brief gives none
 WIDTH_ROWS = 200  # column widths are fitted to this many rows
 SPARE_ROWS = 1_000  # validation reaches this far below the data, for rows people add
 HEADER_FILL = "DDEBF7"

@@ -37,6 +37,8 @@ BASIS_PHRASES = {
     "per_100kj": "per 100 kJ",
 }
 
+DEFAULT_BATCH_KG = 1000.0  # batch size of templates, results and production sheets when the brief gives none
+
 _OBJECTIVE = re.compile(r"^(min_cost|(max|min):([A-Za-z0-9_]+))$")
 
 

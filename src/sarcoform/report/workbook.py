@@ -20,7 +20,6 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Problem
 from ..io.workbook_write import (
-    DEFAULT_BATCH_KG,
     add_input_sheets,
     add_readme,
     new_workbook,
@@ -37,7 +36,7 @@ from ..model.result import (
     NutrientLine,
     Result,
 )
-from ..model.spec import ConstraintSet
+from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

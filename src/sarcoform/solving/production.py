@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import InputError
 from ..model.foods import FoodTable
 from ..model.result import ProductionPlan, Result, WeighLine
-from ..model.spec import ConstraintSet, Production
+from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet, Production
 from . import chance
 from .backends import solve_lp
 from .compile import Compiled, compile_brief
@@ -27,7 +27,6 @@ from .engine import verify
 from .lp import MatrixLP
 from .recheck import recheck
 
-DEFAULT_BATCH_KG = 500.0
 # Steps each weighing may move from its exact amount: a vertex of the LP can sit in a
 # thin cone of binding bounds, which the nearest lattice points miss.
 REACH = 5
