@@ -149,6 +149,15 @@ class OverageLine(Line):
     overage_percent: float | None  # (per_serving / per_serving_end − 1) × 100
 
 
+class Processing(Line):
+    """Mass balance of processing: raw materials weighed in, finished product out."""
+
+    moisture_change_percent: float
+    raw_g_per_serving: float
+    finished_g_per_serving: float
+    retention: dict[str, float] = Field(default_factory=dict)  # per nutrient column
+
+
 class ShelfLife(Line):
     months: float
     overages: list[OverageLine] = Field(default_factory=list)
@@ -241,6 +250,7 @@ class Result(BaseModel):
     variability: Variability | None = None
     shelf_life: ShelfLife | None = None
     production: ProductionPlan | None = None
+    processing: Processing | None = None
 
     @property
     def ok(self) -> bool:

@@ -17,6 +17,16 @@ def print_realism(result: Result, console: Console) -> None:
     cost of assurance."""
     from rich.text import Text
 
+    process = result.processing
+    if process is not None:
+        kept = ", ".join(f"{k} {v:.0%}" for k, v in process.retention.items()) or "none given"
+        console.print(
+            Text(
+                f"Processing: {process.raw_g_per_serving:.4g} g of raw materials make a"
+                f" {process.finished_g_per_serving:.4g} g serving (moisture {process.moisture_change_percent:+g} %);"
+                f" nutrients kept: {kept}"
+            )
+        )
     life = result.shelf_life
     if life is not None and life.overages:
         _table(

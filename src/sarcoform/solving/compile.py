@@ -34,7 +34,14 @@ from ..model.spec import (
 )
 from ..model.units import conversion, label, split_column
 from .lp import MatrixLP
-from .variability import basis_scale, lot_variation, retention, retention_problems
+from .variability import (
+    basis_scale,
+    finished_per_raw,
+    lot_variation,
+    process_retention,
+    retention,
+    retention_problems,
+)
 
 Kind = Literal[
     "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
@@ -211,7 +218,8 @@ class _Compiler:
         except ColumnError as err:
             self.fail(entry, str(err))
             return None
-        return column.name, column.values / 100.0, column.unit
+        kept = process_retention(self.columns, self.spec, column.name)  # what survives processing
+        return column.name, column.values / 100.0 * kept, column.unit
 
     def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
         """Energy per gram of each food in kcal or kJ, from whichever column exists."""
@@ -219,7 +227,8 @@ class _Compiler:
         names = self.columns.names()
         for column, factor in ((f"energy_{unit}", 1.0), (f"energy_{other}", conversion(other, unit))):
             if column in names and factor is not None:
-                return self.columns.get(column).values / 100.0 * factor, (column,)
+                kept = process_retention(self.columns, self.spec, column)
+                return self.columns.get(column).values / 100.0 * factor * kept, (column,)
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
 
@@ -270,8 +279,7 @@ class _Compiler:
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
         self.resolved_background(spec.background.per_day)
-        if spec.shelf_life is not None:
-            self.problems += [spec.shelf_life.problem(m) for m in retention_problems(self.columns, spec)]
+        self.problems += retention_problems(self.columns, spec)
         if self.problems:
             raise InputError(_unique(self.problems))
         excluded, prices_known = self.blanks(obj_uses)
@@ -292,7 +300,7 @@ class _Compiler:
                 "g",
                 lo,
                 hi,
-                np.ones(self.n),
+                finished_per_raw(self.spec) * np.ones(self.n),  # x is raw; the serving finished
             ),
         )
 
@@ -324,7 +332,7 @@ class _Compiler:
                     return
                 num, num0 = num / s.body_weight_kg, num0 / s.body_weight_kg
         elif e.basis == "per_100g":
-            num, den = 100 * f * per_g, np.ones(self.n)
+            num, den = 100 * f * per_g, finished_per_raw(self.spec) * np.ones(self.n)
         else:  # per_100kcal, per_100kj
             energy = self.energy(e.basis.removeprefix("per_100"), e)
             if energy is None:
@@ -585,7 +593,8 @@ class _Compiler:
         c = self.spec.cost
         assert c is not None
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
-        den = np.ones(self.n) if c.basis == "kg" else None  # per kg of product: cost / mass
+        # per kg of (finished) product: cost / mass
+        den = finished_per_raw(self.spec) * np.ones(self.n) if c.basis == "kg" else None
         self.add_for(
             c,
             Bound(

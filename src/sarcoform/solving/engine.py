@@ -77,7 +77,7 @@ def solve_compiled(
     result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
     if outer is not None:
         result = chance.report(plain, outer, result, solver, time_limit)
-    return shelf_life.report(compiled, result)
+    return shelf_life.report(compiled, shelf_life.processed(compiled, result))
 
 
 def _cheapest_among_optimal(

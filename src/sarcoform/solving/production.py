@@ -74,13 +74,26 @@ def production_plan(
     moisture = spec.processing.moisture_change_percent if spec.processing is not None else 0.0
     # A fixed serving is the brief's own figure: the solver's grams add up to it only
     # to its output precision (CBC writes 8 digits), which whole steps could not meet.
-    raw_serving = spec.serving.serving_g if spec.serving.fixed else float(x.sum())
-    finished_serving = float(raw_serving or x.sum()) * (1 + moisture / 100)
+    fixed = spec.serving.serving_g
+    finished_serving = fixed if fixed is not None else float(x.sum()) * (1 + moisture / 100)
+    # Raw materials in whole steps of the batch scale, so that the weighings can add up
+    # to them exactly; the finished batch follows (by the moisture change).
+    factor = 1 + moisture / 100
+    step_kg = settings.scale_resolution_g / 1000
+    raw_target = max(step_kg, round(batch / factor / step_kg) * step_kg)
+    if abs(raw_target * factor - batch) > 1e-9 * batch:
+        notes_first = [
+            f"{batch:g} kg of finished product asked: {raw_target:g} kg of raw materials (whole scale"
+            f" steps) give {raw_target * factor:.4f} kg"
+        ]
+        batch = raw_target * factor
+    else:
+        notes_first = []
     servings = batch * 1000 / finished_serving
     used = np.flatnonzero(x > 0)
     share = 100 * x / float(x.sum())
     micro = [int(i) for i in used if share[i] < settings.premix_below_percent]
-    notes: list[str] = []
+    notes: list[str] = notes_first
     carrier = _carrier(foods, settings, x, micro, notes)
     # Steps per serving: one scale step spread over the batch's servings.
     step_batch = settings.scale_resolution_g / servings

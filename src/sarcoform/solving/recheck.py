@@ -64,7 +64,12 @@ def _held(compiled: Compiled, b: Bound, x: np.ndarray) -> list[tuple[str, float,
         values = compiled.columns.get(column).values  # a derived column
     unit = compiled.columns.get(column).unit
     f = conversion(unit, _UNIT_CODES.get(b.unit, b.unit)) or 1.0
-    mass = float(x.sum())
+    process = spec.processing
+    if process is not None:
+        for name, kept_in_process in process.retention.items():
+            if compiled.columns.resolve(name) == column:
+                f *= kept_in_process
+    mass = float(x.sum()) * (1 + (process.moisture_change_percent / 100 if process else 0.0))
     per = f * {
         "serving": 1.0,
         "meal": s.servings_per_meal,

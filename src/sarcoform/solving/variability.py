@@ -72,9 +72,10 @@ def lot_variation(
         if have:
             if probability is not None and explicit:
                 return "give probability or worst_case for a bound, not both"
+            kept = process_retention(columns, spec, column)
             return LotVariation(
-                worst_low=foods.numbers[low] / 100.0 if low in foods.numbers else None,
-                worst_high=foods.numbers[high] / 100.0 if high in foods.numbers else None,
+                worst_low=foods.numbers[low] / 100.0 * kept if low in foods.numbers else None,
+                worst_high=foods.numbers[high] / 100.0 * kept if high in foods.numbers else None,
                 uses=tuple(have),
             )
     if probability is None:
@@ -100,7 +101,7 @@ def lot_variation(
             return LotVariation(note=f"{column} {e.basis}: not chance-constrained (energy varies too)")
         return f"probability applies to bases serving, meal, day, kg_bw_day and per_100g, not {e.basis}"
     return LotVariation(
-        sd=foods.numbers[sd_name] / 100.0,
+        sd=foods.numbers[sd_name] / 100.0 * process_retention(columns, spec, column),
         probability=probability,
         sd_column=sd_name,
         uses=(sd_name,),
@@ -136,12 +137,32 @@ def retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> np.ndarra
     return r
 
 
-def retention_problems(columns: ColumnSet, spec: ConstraintSet) -> list[str]:
-    """Names in `[shelf_life] retention` that are not columns."""
+def retention_problems(columns: ColumnSet, spec: ConstraintSet) -> list[Problem]:
+    """Names in `[shelf_life]` or `[processing]` retention that are not columns."""
     out = []
-    for name in spec.shelf_life.retention if spec.shelf_life is not None else ():
-        try:
-            columns.resolve(name)
-        except ValueError as err:
-            out.append(f"[shelf_life] retention: {err}")
+    for section, entry in (("shelf_life", spec.shelf_life), ("processing", spec.processing)):
+        for name in entry.retention if entry is not None else ():
+            try:
+                columns.resolve(name)
+            except ValueError as err:
+                assert entry is not None
+                out.append(entry.problem(f"[{section}] retention: {err}"))
     return out
+
+
+def finished_per_raw(spec: ConstraintSet) -> float:
+    """Grams of finished product per gram of raw materials (moisture lost or gained)."""
+    return 1.0 + (spec.processing.moisture_change_percent / 100 if spec.processing is not None else 0.0)
+
+
+def process_retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> float:
+    """The fraction of `column` that survives processing (1 when the brief gives none)."""
+    if spec.processing is None:
+        return 1.0
+    for name, value in spec.processing.retention.items():
+        try:
+            if columns.resolve(name) == column:
+                return value
+        except ValueError:
+            continue  # reported by retention_problems
+    return 1.0

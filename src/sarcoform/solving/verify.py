@@ -43,6 +43,10 @@ class Checker:
         self.day = {columns.resolve(k): v for k, v in bg.per_day.items()}
         self.names = set(columns.names())
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Processing: the share of each nutrient it leaves, and finished g per raw g.
+        process = spec.processing
+        self.kept = {columns.resolve(k): v for k, v in process.retention.items()} if process else {}
+        self.finished = 1.0 + (process.moisture_change_percent / 100 if process else 0.0)
 
     def amount(self, x: np.ndarray, name: str, blank_zero: bool) -> float:
         """Amount of a column in one serving (x: grams per food, table order), column units.
@@ -57,7 +61,7 @@ class Checker:
         values, blank = self._known[name]
         if not blank_zero and bool((blank & (x != 0)).any()):
             return math.nan
-        return float(values @ x) / 100.0
+        return float(values @ x) / 100.0 * self.kept.get(name, 1.0)
 
     def checks(self, grams: Mapping[str, float], prices: np.ndarray | None = None) -> list[Check]:
         """Every bound of the brief for this blend; `prices` (per kg, table order) replace
@@ -65,7 +69,8 @@ class Checker:
         spec = self.spec
         s = spec.serving
         blank_zero = spec.blank_values != "error"
-        mass = sum(grams.values())
+        raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
+        mass = raw * self.finished  # the serving, as finished product
         out: list[Check] = []
         x = np.zeros(len(self.foods))
         for food_id, g in grams.items():
@@ -136,7 +141,7 @@ class Checker:
                 out.append(_check(f"{p.name}: {aa}", value, ref, None))
         for ib in spec.ingredients:
             g = grams.get(ib.id, 0.0)
-            value = g if ib.unit == "g" else Quotient(100 * g, mass)
+            value = g if ib.unit == "g" else Quotient(100 * g, raw)
             suffix = "" if ib.unit == "g" else " %"
             out.append(_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max))
         groups = self.foods.texts.get("group", ())
@@ -145,7 +150,7 @@ class Checker:
                 fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
             )
             total = sum(grams.get(fid, 0.0) for fid in ids)
-            value = total if gb.unit == "g" else Quotient(100 * total, mass)
+            value = total if gb.unit == "g" else Quotient(100 * total, raw)
             suffix = "" if gb.unit == "g" else " %"
             out.append(_check(f"group {gb.name}{suffix}", value, gb.min, gb.max))
         if spec.cost is not None:
