@@ -23,7 +23,8 @@ def print_realism(result: Result, console: Console) -> None:
         console.print(
             Text(
                 f"Processing: {process.raw_g_per_serving:.4g} g of raw materials make a"
-                f" {process.finished_g_per_serving:.4g} g serving (moisture {process.moisture_change_percent:+g} %);"
+                f" {process.finished_g_per_serving:.4g} g serving"
+                f" (moisture {process.moisture_change_percent:+g} %);"
                 f" nutrients kept: {kept}"
             )
         )
