@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,34 @@ def test_moisture_gain_and_unknown_retention_names() -> None:
     bad = textwrap.dedent(BRIEF).replace("vitamin_c = 0.8", "vitamin_x = 0.8")
     with pytest.raises(sf.InputError, match=r"\[processing\] retention: unknown nutrient 'vitamin_x'"):
         sf.solve(food_table(FOODS), parse_spec_toml(bad, "bad.toml"))
+
+
+def test_realism_settings_survive_toml_and_workbook(tmp_path: Path) -> None:
+    from sarcoform.io.spec_toml import spec_to_toml
+
+    text = textwrap.dedent(BRIEF) + textwrap.dedent(
+        """
+        [shelf_life]
+        months = 18
+        retention = { vitamin_c = 0.55, protein = 1.0 }
+        [production]
+        scale_resolution_g = 20
+        premix_carrier = "b"
+        order = ["carbohydrate", "premix", "protein"]
+        [variability]
+        lots = 500
+        seed = 3
+        worst_case = false
+        """
+    )
+    text = text.replace(
+        '[[nutrient]]\nname = "protein"\nmin = 20',
+        '[[nutrient]]\nname = "protein"\nmin = 20\nprobability = 0.9',
+    )
+    brief = parse_spec_toml("probability = 0.95\n" + text, "all.toml")
+    assert brief.nutrients[0].probability == 0.9 and brief.probability == 0.95
+    assert parse_spec_toml(spec_to_toml(brief), "again.toml") == brief
+    book = tmp_path / "brief.xlsx"
+    sf.write_workbook(book, food_table(FOODS), brief)
+    _, again = sf.read_workbook(book)
+    assert again == brief

@@ -34,14 +34,14 @@ from ..model.spec import (
     CostBound,
     Serving,
 )
-from .spec_toml import spec_from_dict
+from .spec_toml import PRODUCTION_TABLES, spec_from_dict
 from .xlsx import EMPTY, Sheet, read_sheet, sheet_names
 
 FOODS = "Foods"
 SETTINGS = "Settings"
 README = "Read me"
 
-Kind = Literal["text", "number", "list"]
+Kind = Literal["text", "number", "list", "mapping"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,11 @@ LIST_SHEETS: tuple[ListSheet, ...] = (
                 "unit", about="Unit the bounds are written in (g mg ug kcal kj), when not the column's own."
             ),
             Column("label", about="Name to show in results instead of the nutrient."),
+            Column(
+                "probability",
+                "number",
+                "Chance constraint: the bound holds with this probability over ingredient lots (e.g. 0.95).",
+            ),
             SOURCE,
             NOTE,
         ),
@@ -333,6 +338,31 @@ def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
     return None
 
 
+def _table_model(section: str) -> type[BaseModel]:
+    """The model of a `[section]` table of the brief (e.g. shelf_life → ShelfLife)."""
+    annotation = ConstraintSet.model_fields[section].annotation
+    found = next(a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel))
+    return found
+
+
+def _collection_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
+    """("list", ()) for a tuple of names; ("mapping", ()) for name → number tables."""
+    union = get_origin(annotation) in (Union, UnionType)
+    for option in get_args(annotation) if union else (annotation,):
+        if get_origin(option) is Annotated:
+            option = get_args(option)[0]
+        if get_origin(option) is tuple:
+            return "list", ()
+        if get_origin(option) is dict:
+            return "mapping", ()
+    return None
+
+
+def join_mapping(values: dict[str, float]) -> str:
+    """`{"vitamin_d_ug": 0.8}` → "vitamin_d_ug = 0.8" (read back by the Settings reader)."""
+    return ", ".join(f"{k} = {v!r}" for k, v in values.items())
+
+
 def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
     """Scalar fields of the brief not listed above (added to the model later): one row each,
     so a new field is never lost between TOML and a workbook."""
@@ -343,6 +373,7 @@ def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
         "background": Background,
         "cost": CostBound,
         "amino_acid_pattern": AminoAcidPattern,
+        **{section: _table_model(section) for section in PRODUCTION_TABLES},
     }
     more = []
     for prefix, model in tables.items():
@@ -350,6 +381,8 @@ def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
             key = info.alias or name
             path = (prefix, key) if prefix else (key,)
             kind = _scalar_kind(info.annotation)
+            if kind is None and prefix in PRODUCTION_TABLES:  # their tables: one row each too
+                kind = _collection_kind(info.annotation)
             if path in paths or kind is None:
                 continue
             about = f"[{prefix}] {key} in TOML." if prefix else f"{key} in TOML."
@@ -553,7 +586,21 @@ class _BriefReader:
         text = cell_text(cell)
         if kind == "list":
             return _split_list(text) or None
+        if kind == "mapping":
+            return self.mapping(text, sheet, row, column)
         return text
+
+    def mapping(self, text: str, sheet: str, row: int, column: str) -> dict[str, float] | None:
+        """ "vitamin_d_ug = 0.8, vitamin_c_mg = 0.55" → a dict; problems reported."""
+        out: dict[str, float] = {}
+        for item in _split_list(text):
+            key, sep, number = item.partition("=")
+            parsed = parse_number(number) if sep and key.strip() else "expected name = number"
+            if not isinstance(parsed, float):
+                self.problem(f"{item!r}: {parsed or 'expected name = number'}", sheet, row, column)
+                return None
+            out[key.strip()] = parsed
+        return out or None
 
     # -- one entry per row -------------------------------------------------------
     def list_sheet(self, layout: ListSheet, sheet: Sheet) -> None:

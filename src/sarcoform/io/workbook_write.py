@@ -39,6 +39,7 @@ from .workbook import (
     Column,
     ListSheet,
     join_list,
+    join_mapping,
 )
 from .xlsx import column_letter
 
@@ -286,6 +287,10 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
         value: Any = data
         for part in setting.path:
             value = value.get(part) if isinstance(value, dict) else None
+        if setting.kind == "list" and value is not None:
+            value = join_list(value)
+        elif setting.kind == "mapping" and value is not None:
+            value = join_mapping(value)
         rows.append((setting.key, value, setting.about))
     write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
     ws.column_dimensions["B"].width = 40
