@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .solving.batch import BatchResult, solve_batch
     from .solving.frontier import frontier
     from .solving.multiblend import MultiBlendResult, solve_multiblend
+    from .solving.production import production_plan
 
 # These names load on first use, so that `sarcoform solve` does not pay for their modules.
 _LAZY = {
@@ -40,6 +41,7 @@ _LAZY = {
     "write_workbook": "io.workbook_write",
     "frontier": "solving.frontier",
     "diff_results": "report.diff",
+    "production_plan": "solving.production",
 }
 
 
@@ -69,6 +71,7 @@ __all__ = [
     "load_foods",
     "load_spec",
     "presets",
+    "production_plan",
     "read_workbook",
     "solve",
     "solve_batch",
