@@ -1,5 +1,5 @@
-"""Shared fixtures and helpers: the embedded data, the shared reference data, small tables,
-the command line in a fresh process."""
+"""Shared fixtures and helpers: the embedded data, small tables, the command line in a fresh
+process. Nothing here reads outside the repository."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 import sarcoform as sf
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SARCOFORM_SHARED", ROOT.parent / "shared")) / "data"
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +26,6 @@ def foods() -> sf.FoodTable:
 @pytest.fixture(scope="session")
 def spec() -> sf.ConstraintSet:
     return sf.load_spec()
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared reference data not found at {SHARED_DATA}")
-    return SHARED_DATA
 
 
 def run_cli(
@@ -86,3 +78,12 @@ def set_highs_option(monkeypatch: pytest.MonkeyPatch, name: str, value: object) 
         return h
 
     monkeypatch.setattr(backends, "new_highs", with_option)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (CBC runs as one).
+
+    Tests bound durations with this rather than wall time: on a busy 2-core machine other
+    processes stretch wall time, but not the CPU time the solve itself used."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system

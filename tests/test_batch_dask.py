@@ -18,9 +18,10 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    # Threads in this process, served over TCP so that a CLI in another process can connect.
+    # Threads in this process, served over TCP so that a CLI in another process can connect;
+    # ports chosen free (":0"), so that another cluster on the machine never collides.
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", dashboard_address=":0"
     ) as local:
         yield local
 

@@ -35,6 +35,8 @@ def test_negative_grams_are_caught(foods: sf.FoodTable, spec: sf.ConstraintSet) 
     x[foods.position("smp")] += 1.0
     check = verify(compile_brief(foods, spec), x)
     assert not check.ok
+    # The negative amount itself is named, whatever else the perturbation breaks.
+    assert any(f.startswith("ingredient sucrose ≥ 0") for f in check.failures), check.failures
 
 
 def test_check_and_lp_disagreement_is_reported(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:

@@ -5,6 +5,7 @@ scipy's linprog on a matrix read straight from the CSV file."""
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from scipy.optimize import linprog
 import sarcoform as sf
 from sarcoform.io.workbook_write import write_workbook
 
-SR28 = "sr28_foods_with_leucine.csv"
+SR28 = Path(__file__).resolve().parents[1] / "foods" / "sr28.csv.gz"  # shipped in the repository
 # Only columns SR28 has: energy_kcal, protein_g, fat_g, leucine_g, calcium_mg, … (no prices).
 BRIEF = {
     "name": "sr28_max_leucine",
@@ -34,17 +35,21 @@ USED = ["leucine_g", "energy_kcal", "fat_g", "calcium_mg", "protein_g"]
 
 
 @pytest.fixture(scope="module")
-def sr28(shared_data: Path) -> Path:
-    path = shared_data / SR28
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    return path
+def sr28() -> Path:
+    assert SR28.is_file(), "foods/sr28.csv.gz ships with the repository"
+    return SR28
+
+
+def test_sr28_is_selectable_by_name(sr28: Path) -> None:
+    by_name, by_path = sf.load_foods("sr28"), sf.load_foods(sr28)
+    assert len(by_name.ids) == 5156  # the extract's row count (USDA SR28 foods with leucine)
+    assert by_name.ids == by_path.ids
 
 
 @pytest.fixture(scope="module")
 def raw(sr28: Path) -> dict[str, list[str]]:
     """The CSV read with the csv module only: column → cells as text."""
-    with open(sr28, newline="", encoding="utf-8") as f:
+    with gzip.open(sr28, "rt", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     return {name: [row[k] for row in rows[1:]] for k, name in enumerate(rows[0])}
 

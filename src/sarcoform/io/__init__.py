@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..model.foods import FoodTable
 from ..model.spec import ConstraintSet
-from .embedded import DEFAULT_PRESET, default_foods_path, preset_paths
+from .embedded import DEFAULT_PRESET, default_foods_path, food_table_paths, preset_paths
 from .foods_csv import read_foods_csv
 from .spec_toml import read_spec_toml
 
@@ -19,19 +19,29 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def load_foods(source: str | Path | None = None) -> FoodTable:
-    """The embedded table (None), or a .csv / .xlsx file."""
+    """The embedded table (None), an embedded table by name (`sr28`), or a .csv / .csv.gz / .xlsx file."""
     if source is None:
         return read_foods_csv(default_foods_path(), label="foods/ingredients.csv (embedded)")
+    tables = food_table_paths()
+    if str(source) in tables and not Path(source).exists():
+        embedded = tables[str(source)]
+        return read_foods_csv(embedded, label=f"foods/{embedded.name} (embedded)")
     path = Path(source)
-    suffix = path.suffix.lower()
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         from .workbook import read_foods_sheet
 
         return read_foods_sheet(path)
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix in (".csv", ".txt", ".tsv", ".csv.gz"):
         return read_foods_csv(path)
     kind = suffix or "(none)"
-    raise InputError(Problem(f"unknown food table format {kind!r}: use .csv or .xlsx", str(path)))
+    names = ", ".join(tables)
+    raise InputError(
+        Problem(
+            f"unknown food table format {kind!r}: use .csv or .xlsx, or an embedded table ({names})",
+            str(path),
+        )
+    )
 
 
 def load_spec(source: str | Path | None = None) -> ConstraintSet:

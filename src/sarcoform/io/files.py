@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
+import io
 import itertools
 import math
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
@@ -30,6 +33,8 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
         if size > max_bytes:
             raise InputError(Problem(f"too large ({size:,} bytes; limit {max_bytes:,})", name))
         data = p.read_bytes()
+        if p.suffix.lower() == ".gz":
+            data = _gunzip(data, name, max_bytes)
     except PermissionError:
         raise InputError(Problem("cannot be read (permission denied)", name)) from None
     except OSError as err:
@@ -44,6 +49,18 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
         raise InputError(
             Problem(f"is not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8", name)
         ) from None
+
+
+def _gunzip(data: bytes, name: str, max_bytes: int) -> bytes:
+    """A gzip file's content, refused past `max_bytes` (no decompression bombs)."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise InputError(Problem(f"is not a readable gzip file ({err})", name)) from None
+    if len(out) > max_bytes:
+        raise InputError(Problem(f"decompresses to more than {max_bytes:,} bytes", name))
+    return out
 
 
 @contextlib.contextmanager
