@@ -6,8 +6,8 @@ must hold with probability 0.95. Reports, per solver: the plain LP solve (the ba
 measured in the same run), the chance-constrained solve (cutting-plane rounds and cuts),
 and the Monte Carlo of 10,000 lots on its own.
 
-The 500-food table is the first 500 foods of the USDA SR28 extract (shared/data) with
-seeded prices; without that file only the default brief runs.
+The 500-food table is the first 500 foods of the embedded USDA SR28 extract (`-f sr28`)
+with seeded prices.
 
     ./dev bench bench_chance [--repeat N]
 """
@@ -18,7 +18,6 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -27,15 +26,6 @@ from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.solving import chance
 from sarcoform.solving.compile import compile_brief
 
-# shared/ beside the repository, or beside the folder of worktrees it sits in.
-SR28 = next(
-    (
-        p / "shared" / "data" / "sr28_foods_with_leucine.csv"
-        for p in Path(__file__).resolve().parents[1:4]
-        if (p / "shared" / "data" / "sr28_foods_with_leucine.csv").is_file()
-    ),
-    Path("shared/data/sr28_foods_with_leucine.csv"),
-)
 SHARES = {"protein_g": 0.025, "leucine_g": 0.03, "cahmb_g": 0.02}  # [E] SD as a share of the value
 
 SR28_BRIEF = """
@@ -70,12 +60,9 @@ def with_sds(foods: sf.FoodTable) -> sf.FoodTable:
     return sf.FoodTable.from_frame(frame, origin=f"{foods.origin} + SDs")
 
 
-def sr28_table(rows: int = 500) -> sf.FoodTable | None:
-    if not SR28.is_file():
-        return None
-    import pandas as pd
-
-    frame = pd.read_csv(SR28, dtype={"id": str}, nrows=rows)
+def sr28_table(rows: int = 500) -> sf.FoodTable:
+    """The first `rows` foods of the embedded SR28 extract, with seeded prices and SDs."""
+    frame = sf.load_foods("sr28").to_frame().head(rows).copy()
     frame["price_per_kg"] = np.random.default_rng(5).uniform(1, 20, size=len(frame)).round(2)
     return with_sds(sf.FoodTable.from_frame(frame, origin="SR28 first 500"))
 
@@ -124,11 +111,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     bench("default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_spec(), args.repeat)
-    table = sr28_table()
-    if table is None:
-        print(f"no {SR28}: the 500-food benchmark is skipped")
-        return
-    bench("500-food table (SR28)", table, parse_spec_toml(SR28_BRIEF, "sr28_chance.toml"), args.repeat)
+    bench("500-food table (SR28)", sr28_table(), parse_spec_toml(SR28_BRIEF, "sr28_chance.toml"), args.repeat)
 
 
 if __name__ == "__main__":
