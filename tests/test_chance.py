@@ -285,3 +285,16 @@ def test_result_json_round_trip_keeps_the_chance_report() -> None:
     assert data["variability"]["iterations"] >= 1
     assert all("probability" in c for c in data["constraints"])
     assert sf.Result.from_dict(data) == result
+
+
+def test_batch_and_frontier_do_not_drop_the_chance_constraints() -> None:
+    foods, brief, _ = _generated(2)
+    brief = brief.with_changes(variability={"lots": 0})
+    alone = sf.solve(foods, brief, solver="highs")
+    batch = sf.solve_batch(foods, {"p": brief}, {"s1": {}, "s2": {"f0": 1.0}}, solver="highs")
+    base = next(i for i in batch.items if i.scenario == "s1")
+    assert base.result is not None
+    assert base.result.cost_per_serving == pytest.approx(alone.cost_per_serving, rel=1e-9)
+    assert base.result.variability is not None
+    with pytest.raises(sf.InputError, match="chance constraints"):
+        sf.frontier(foods, brief, "a", points=3)

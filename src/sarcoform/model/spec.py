@@ -323,6 +323,11 @@ class ConstraintSet(Entry):
         return self.max_ingredients is not None or self.min_inclusion_g is not None
 
     @property
+    def asks_probability(self) -> bool:
+        """True when a bound must hold with a probability over ingredient lots."""
+        return self.probability is not None or any(e.probability is not None for e in self.nutrients)
+
+    @property
     def objective_kind(self) -> Literal["min_cost", "max", "min"]:
         if self.objective == "min_cost":
             return "min_cost"

@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..errors import InputError
 from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability
 from . import practical
 from .compile import BINDING, Bound, Compiled
@@ -75,6 +76,16 @@ def sides_of(b: Bound) -> list[tuple[Literal["min", "max"], float]]:
 
 def has_chance(compiled: Compiled) -> bool:
     return any(b.probability is not None and b.sd is not None for b in compiled.bounds)
+
+
+def refuse(compiled: Compiled, what: str) -> None:
+    """InputError for a chance-constrained brief where only plain LPs are solved."""
+    if has_chance(compiled):
+        raise InputError(
+            compiled.spec.problem(
+                f"{what} does not solve chance constraints (probability): solve the brief itself"
+            )
+        )
 
 
 def sides(compiled: Compiled) -> list[Side]:

@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import InputError, Problem
 from ..model.batch import Availability, Product, Products, as_products
 from ..model.foods import FoodTable
+from . import chance
 from .backends import solve_highs
 from .compile import Compiled, compile_brief
 from .lp import MatrixLP
@@ -191,6 +192,7 @@ def solve_multiblend(
             spec = spec.with_changes(objective="min_cost")
         try:
             compiled = compile_brief(foods, spec)
+            chance.refuse(compiled, "multiblend")
         except InputError as err:
             problems += err.problems
             continue
