@@ -16,40 +16,30 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 
 import sarcoform as sf
-from sarcoform.io.spec_toml import parse_spec_toml
+from bench_solve import timed  # benchmarks/ is on the path when run as a script
+from sarcoform.io.spec_toml import spec_from_dict
 from sarcoform.solving import chance
 from sarcoform.solving.compile import compile_brief
 
 SHARES = {"protein_g": 0.025, "leucine_g": 0.03, "cahmb_g": 0.02}  # [E] SD as a share of the value
 
-SR28_BRIEF = """
-name = "sr28_chance"
-blank_values = "exclude"
-[serving]
-serving_g = 100
-[[nutrient]]
-name = "energy_kcal"
-min = 380
-max = 420
-[[nutrient]]
-name = "protein"
-min = 20
-[[nutrient]]
-name = "leucine"
-min = 1.8
-[[nutrient]]
-name = "fat"
-max = 16
-[[nutrient]]
-name = "calcium"
-min = 300
-"""
+# Least cost of 100 g from SR28 foods: energy, protein, leucine, fat and calcium.
+SR28_BRIEF: dict[str, object] = {
+    "name": "sr28_chance",
+    "blank_values": "exclude",
+    "serving": {"serving_g": 100},
+    "nutrient": [
+        {"name": "energy_kcal", "min": 380, "max": 420},
+        {"name": "protein", "min": 20},
+        {"name": "leucine", "min": 1.8},
+        {"name": "fat", "max": 16},
+        {"name": "calcium", "min": 300},
+    ],
+}
 
 
 def with_sds(foods: sf.FoodTable) -> sf.FoodTable:
@@ -65,16 +55,6 @@ def sr28_table(rows: int = 500) -> sf.FoodTable:
     frame = sf.load_foods("sr28").to_frame().head(rows).copy()
     frame["price_per_kg"] = np.random.default_rng(5).uniform(1, 20, size=len(frame)).round(2)
     return with_sds(sf.FoodTable.from_frame(frame, origin="SR28 first 500"))
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    fn()
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
 
 
 def bench(label: str, foods: sf.FoodTable, plain: sf.ConstraintSet, repeat: int) -> None:
@@ -111,7 +91,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     bench("default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_spec(), args.repeat)
-    bench("500-food table (SR28)", sr28_table(), parse_spec_toml(SR28_BRIEF, "sr28_chance.toml"), args.repeat)
+    bench("500-food table (SR28)", sr28_table(), spec_from_dict(SR28_BRIEF, "sr28_chance"), args.repeat)
 
 
 if __name__ == "__main__":

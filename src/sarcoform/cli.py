@@ -28,6 +28,14 @@ Solver = Annotated[str, typer.Option("--solver", help="cbc (default, via PuLP) o
 TimeLimit = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Seconds the solver may take.")
 ]
+Foods = Annotated[
+    str | None,
+    typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
+]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the Result JSON.")]
 
 
 def _console(stderr: bool = False) -> Any:
@@ -53,10 +61,7 @@ def solve(
     book: Annotated[
         Path | None, typer.Argument(help="Input workbook (.xlsx) with Foods and brief sheets.")
     ] = None,
-    foods: Annotated[
-        str | None,
-        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
-    ] = None,
+    foods: Foods = None,
     constraints: Annotated[
         str | None,
         typer.Option(
@@ -68,10 +73,8 @@ def solve(
     ] = None,
     solver: Solver = "cbc",
     time_limit: TimeLimit = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+    output: Output = None,
+    as_json: AsJson = False,
 ) -> None:
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
@@ -79,12 +82,7 @@ def solve(
     food_table, spec = _inputs(book, foods, constraints)
     if objective is not None:
         spec = _with_objective(spec, objective)
-    if output is not None:
-        from .io.files import refuse_overwriting_input
-
-        refuse_overwriting_input(output, book, foods, constraints)
-        if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
-            raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    _check_output(output, book, foods, constraints)
     result = run(food_table, spec, solver=solver, time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
@@ -97,6 +95,17 @@ def solve(
         if output is not None:
             _console().print(f"written: {output}")
     raise typer.Exit(result.exit_code)
+
+
+def _check_output(output: Path | None, *inputs: Any) -> None:
+    """Refuse an output that would overwrite an input or is not .json/.xlsx, before solving."""
+    if output is None:
+        return
+    from .io.files import refuse_overwriting_input
+
+    refuse_overwriting_input(output, *inputs)
+    if output.suffix.lower() not in (".json", ".xlsx"):
+        raise UsageError(f"--output {output}: use a .json or .xlsx file name")
 
 
 def _with_objective(spec: Any, objective: str) -> Any:
@@ -126,19 +135,14 @@ def production(
         str | None,
         typer.Argument(help="Workbook (.xlsx), brief (.toml) or preset name; default: ons_powder."),
     ] = None,
-    foods: Annotated[
-        str | None,
-        typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
-    ] = None,
+    foods: Foods = None,
     batch_kg: Annotated[
         float | None, typer.Option("--batch-kg", min=0.001, help="Batch of finished product, kg.")
     ] = None,
     solver: Solver = "cbc",
     time_limit: TimeLimit = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+    output: Output = None,
+    as_json: AsJson = False,
 ) -> None:
     """Solve a brief and print what one batch weighs out: kg per ingredient rounded to the
     scales, the premix of micro-ingredients, the order of addition, the rounded formula re-checked."""
@@ -147,12 +151,7 @@ def production(
 
     book = Path(source) if source is not None and source.lower().endswith((".xlsx", ".xlsm")) else None
     food_table, spec = _inputs(book, foods, None if book is not None else source)
-    if output is not None:
-        from .io.files import refuse_overwriting_input
-
-        refuse_overwriting_input(output, book, foods, source)
-        if output.suffix.lower() not in (".json", ".xlsx"):
-            raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    _check_output(output, book, foods, source)
     result = run(food_table, spec, solver=solver, time_limit=time_limit)
     if result.ok:
         made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=solver)
