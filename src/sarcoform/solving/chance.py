@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import InputError
 from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability
 from . import practical
+from .backends import load_highs, read_highs
 from .compile import BINDING, Bound, Compiled
 from .lp import LPSolution, MatrixLP
 from .variability import normal_cdf, z_of
@@ -136,9 +137,17 @@ def outer_approximation(compiled: Compiled, solver: str, time_limit: float | Non
     started = time.perf_counter()
     cuts = rounds = 0
     worst = math.inf
+    # HiGHS keeps its model between rounds: each cut is one more row, and the next solve
+    # starts from the last optimal basis (dual simplex, a few pivots).
+    highs = load_highs(lp, time_limit) if solver == "highs" and not lp.is_mip else None
     while True:
         left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
-        sol = practical.solve(lp, solver, left, n)
+        if highs is not None:
+            solving = time.perf_counter()
+            highs.run()
+            sol = read_highs(highs, lp, time.perf_counter() - solving)
+        else:
+            sol = practical.solve(lp, solver, left, n)
         rounds += 1
         if sol.status != "optimal" or sol.x is None:
             worst = math.inf if sol.x is None else worst
@@ -156,9 +165,13 @@ def outer_approximation(compiled: Compiled, solver: str, time_limit: float | Non
         for s in added:
             lo, hi = (s.rhs, math.inf) if s.side == "min" else (-math.inf, s.rhs)
             name = f"{compiled.bounds[s.k].name} ({s.side}, p cut {cuts + 1})"
-            lp = lp.with_row(name, _padded(s.cut(x), lp.shape[1]), lo, hi)
+            row = _padded(s.cut(x), lp.shape[1])
+            lp = lp.with_row(name, row, lo, hi)
             row_of.append((s.k, s.side))
             cuts += 1
+            if highs is not None:
+                nz = np.flatnonzero(row)
+                highs.addRow(lo, hi, len(nz), nz.astype(np.int32), row[nz])
     return Outer(
         compiled=replace(compiled, lp=lp, row_of=tuple(row_of)),
         solution=sol,
@@ -220,6 +233,14 @@ def report(
             f" (violation {outer.max_violation:.2e} > tolerance {outer.tolerance:.0e})"
         )
         return result.model_copy(update={"status": "error", "notes": [*result.notes, message]})
+    if result.status == "infeasible" and outer.cuts:
+        note = (
+            f"infeasible at the target probabilities after {outer.cuts} cut{'s' * (outer.cuts != 1)};"
+            " the conflict and way out"
+            " are worked out on the cuts (tangents of the chance constraints), so check a way out by"
+            " solving again"
+        )
+        return result.model_copy(update={"notes": [*result.notes, note]})
     if not result.ok or not result.blend_lines:
         return result
     x = np.zeros(len(compiled.foods))
