@@ -64,7 +64,7 @@ def test_mass_balance_and_retention_by_hand(solver: str) -> None:
     assert plan.batch_kg == pytest.approx(105.26 * 0.95, abs=1e-9)
     assert plan.servings == pytest.approx(105.26 * 0.95 * 1000 / 50)
     assert sum(w.kg for w in plan.lines) == pytest.approx(plan.raw_kg, abs=1e-9)
-    assert any("105.26 kg of raw materials" in n for n in plan.notes)
+    assert any("batch 99.9970 kg (asked 100 kg)" in n for n in plan.notes)
     assert plan.verification is not None and plan.verification.ok
 
 

@@ -30,6 +30,7 @@ from .recheck import recheck
 # Steps each weighing may move from its exact amount: a vertex of the LP can sit in a
 # thin cone of binding bounds, which the nearest lattice points miss.
 REACH = 5
+BATCH_GIVE = 0.002  # [E] the batch may differ from the size asked by 0.2 %
 # [E] Dry blending: bulk carbohydrate and proteins first, then minor powders, the premix,
 # flavours last; liquid oils sprayed on at the end.
 DEFAULT_ORDER = (
@@ -72,56 +73,63 @@ def production_plan(
             raise InputError(f"{line.id!r} of the result is not in {foods.origin}")
         x[i] = line.grams
     moisture = spec.processing.moisture_change_percent if spec.processing is not None else 0.0
-    # A fixed serving is the brief's own figure: the solver's grams add up to it only
-    # to its output precision (CBC writes 8 digits), which whole steps could not meet.
-    fixed = spec.serving.serving_g
-    finished_serving = fixed if fixed is not None else float(x.sum()) * (1 + moisture / 100)
-    # Raw materials in whole steps of the batch scale, so that the weighings can add up
-    # to them exactly; the finished batch follows (by the moisture change).
     factor = 1 + moisture / 100
-    step_kg = settings.scale_resolution_g / 1000
-    raw_target = max(step_kg, round(batch / factor / step_kg) * step_kg)
-    if abs(raw_target * factor - batch) > 1e-9 * batch:
-        notes_first = [
-            f"{batch:g} kg of finished product asked: {raw_target:g} kg of raw materials (whole scale"
-            f" steps) give {raw_target * factor:.4f} kg"
-        ]
-        batch = raw_target * factor
-    else:
-        notes_first = []
-    servings = batch * 1000 / finished_serving
+    # Grams of raw materials per serving: the brief's own figure when the serving is fixed
+    # (the solver's grams add up to it only to its output precision; CBC writes 8 digits).
+    fixed = spec.serving.serving_g
+    raw_serving = fixed / factor if fixed is not None else float(x.sum())
+    raw_batch = batch / factor
     used = np.flatnonzero(x > 0)
     share = 100 * x / float(x.sum())
     micro = [int(i) for i in used if share[i] < settings.premix_below_percent]
-    notes: list[str] = notes_first
+    notes: list[str] = []
     carrier = _carrier(foods, settings, x, micro, notes)
-    # Steps per serving: one scale step spread over the batch's servings.
-    step_batch = settings.scale_resolution_g / servings
-    step_premix = settings.premix_scale_resolution_g / servings
-    # The carrier's part in the premix is weighed on the premix scale: one more column,
-    # free within ±50 % of its aim so that the premix steps can close the batch's sums.
-    premix_g = float(x[np.array(micro, dtype=int)].sum())
-    aim = None
+    step_kg = np.where(
+        np.isin(np.arange(n), micro), settings.premix_scale_resolution_g, settings.scale_resolution_g
+    )
+    step_kg = step_kg / 1000
+    # The carrier's part in the premix is weighed on the premix scale; it aims at its share
+    # of the premix and may move ±50 % so that the premix steps can close the sums.
+    aim_kg = None
     if micro and carrier is not None:
         p = settings.premix_carrier_percent
-        aim = premix_g * p / (100 - p)
+        aim = float(x[np.array(micro, dtype=int)].sum()) * p / (100 - p)
         if aim > x[carrier]:
             notes.append(
-                f"premix carrier {foods.ids[carrier]}: only {x[carrier] * servings / 1000:.3f} kg in the"
-                f" batch, all of it goes into the premix ({p:g} % wanted)"
+                f"premix carrier {foods.ids[carrier]}: only {x[carrier] / raw_serving * raw_batch:.3f} kg in"
+                f" the batch, all of it goes into the premix ({p:g} % wanted)"
             )
             aim = float(x[carrier])
-    step = np.where(np.isin(np.arange(n), micro), step_premix, step_batch)
-    k, in_premix = _rounding(compiled, x, step, carrier, aim, step_premix, solver, notes)
-    rounded = step * k
+        aim_kg = aim / raw_serving * raw_batch
+    kg, in_premix = _rounding(
+        compiled,
+        x,
+        raw_serving,
+        raw_batch,
+        step_kg,
+        carrier,
+        aim_kg,
+        settings.premix_scale_resolution_g / 1000,
+        solver,
+        notes,
+    )
+    raw_kg = float(kg.sum())
+    rounded = raw_serving * kg / raw_kg  # grams per serving, as weighed
+    if abs(raw_kg - raw_batch) > 1e-9 * raw_batch:
+        notes.insert(
+            0,
+            f"batch {raw_kg * factor:.4f} kg (asked {batch:g} kg): the nearest size whose weighings, in whole"
+            " scale steps, keep every bound",
+        )
+    batch = raw_kg * factor
+    servings = raw_kg * 1000 / raw_serving
     offset = np.zeros(n)
     if carrier is not None:
-        offset[carrier] = in_premix
+        offset[carrier] = in_premix / raw_kg * raw_serving
     verification = recheck(compiled, rounded, verify(compiled, rounded))
     if not verification.ok:
         notes.append("the rounded formula breaks a bound (see verification): use a finer scale")
     grams = {foods.ids[i]: float(rounded[i]) for i in np.flatnonzero(rounded > 0)}
-    raw_kg = float(rounded.sum()) * servings / 1000
     lines, premix = _weighings(foods, settings, rounded, x, offset, micro, carrier, servings, raw_kg)
     premix_kg = sum(line.kg for line in premix)
     prices = foods.price_per_kg
@@ -171,72 +179,104 @@ def _carrier(
 def _rounding(
     compiled: Compiled,
     x: np.ndarray,
-    step: np.ndarray,
+    raw_serving: float,
+    raw_batch: float,
+    step_kg: np.ndarray,
     carrier: int | None,
-    aim: float | None,
-    step_premix: float,
+    aim_kg: float | None,
+    premix_step_kg: float,
     solver: str,
     notes: list[str],
 ) -> tuple[np.ndarray, float]:
-    """Whole scale steps per ingredient (x ≈ step·k) that keep the brief's rows, and the
-    carrier's grams in the premix (per serving; part of its x)."""
+    """kg of each food in whole scale steps, and the carrier's kg in the premix.
+
+    A serving is the batch scaled down: x = S·kg/K with S the raw grams per serving and
+    K = Σ kg the batch. Every row lo ≤ a·x ≤ hi of the brief is then homogeneous in the
+    steps k (kg = step·k): (S·a − lo)·(step∘k) ≥ 0 and (S·a − hi)·(step∘k) ≤ 0, so one
+    integer program over k keeps them all; the batch may move by BATCH_GIVE to let the
+    steps meet fixed inclusions (1 g per 60 g is a batch in multiples of 60 steps).
+    """
     n = len(x)
     lp = compiled.lp
     foods_only = ~np.any(lp.A[:, n:] != 0, axis=1) if lp.shape[1] > n else np.ones(lp.shape[0], dtype=bool)
-    A = lp.A[foods_only, :n]
-    row_lo, row_hi = lp.row_lo[foods_only], lp.row_hi[foods_only]
-    for s in chance.sides(compiled):
-        A = np.vstack([A, s.cut(x)[None, :]])
-        row_lo = np.append(row_lo, s.rhs if s.side == "min" else -math.inf)
-        row_hi = np.append(row_hi, s.rhs if s.side == "max" else math.inf)
-    # Columns: steps of each food on its scale, then (with a premix) the carrier's
-    # premix steps, which count toward the carrier's x.
-    steps = step.copy()
-    target = x.copy()
-    lo_g, hi_g = lp.col_lo[:n].copy(), lp.col_hi[:n].copy()
-    extra_lo = extra_hi = 0.0
-    if carrier is not None and aim is not None and aim > 0:
-        target[carrier] = x[carrier] - aim
-        extra_lo, extra_hi = math.floor(0.5 * aim / step_premix), math.ceil(1.5 * aim / step_premix)
-        A = np.hstack([A, A[:, [carrier]]])
-        steps = np.append(steps, step_premix)
-    exact = target / step
-    lo = np.where(x > 0, np.maximum(np.floor(exact) - REACH, 0), 0)
-    hi = np.where(x > 0, np.ceil(exact) + REACH, 0)
-    lo = np.maximum(lo, np.ceil(lo_g / step - 1e-9))
-    hi = np.maximum(lo, np.minimum(hi, np.floor(np.where(np.isfinite(hi_g), hi_g, 1e18) / step + 1e-9)))
-    col_lo, col_hi = lo, hi
-    cost = compiled.cost.copy()
-    if len(steps) > n:
-        col_lo, col_hi = np.append(lo, extra_lo), np.append(hi, extra_hi)
-        cost = np.append(cost, compiled.cost[carrier])
+    rows = [(lp.A[r, :n], float(lp.row_lo[r]), float(lp.row_hi[r])) for r in np.flatnonzero(foods_only)]
+    for s in chance.sides(compiled):  # the tangent of each chance constraint at the optimum
+        rows.append((s.cut(x), s.rhs, math.inf) if s.side == "min" else (s.cut(x), -math.inf, s.rhs))
+    for i in range(n):  # ingredient bounds in grams are column bounds of the LP
+        least, most = float(lp.col_lo[i]), float(lp.col_hi[i])
+        if least > 0 or (math.isfinite(most) and x[i] > 0):
+            unit = np.zeros(n)
+            unit[i] = 1.0
+            rows.append((unit, least if least > 0 else -math.inf, most))
+    target = x / raw_serving * raw_batch  # kg
+    steps = step_kg.copy()
+    owner = list(range(n))  # food of each column
+    extra: tuple[float, float] | None = None
+    if carrier is not None and aim_kg is not None and aim_kg > 0:
+        target[carrier] -= aim_kg
+        steps = np.append(steps, premix_step_kg)
+        owner.append(carrier)
+        extra = (math.floor(0.5 * aim_kg / premix_step_kg), math.ceil(1.5 * aim_kg / premix_step_kg))
+    exact = target / step_kg
+    lo = np.where(x > 0, np.maximum(np.floor(exact * (1 - BATCH_GIVE)) - REACH, 0), 0)
+    hi = np.where(x > 0, np.ceil(exact * (1 + BATCH_GIVE)) + REACH, 0)
+    if extra is not None:
+        lo, hi = np.append(lo, extra[0]), np.append(hi, extra[1])
+    m = len(steps)
+    A: list[np.ndarray] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
+    for a, low, high in rows:
+        served = raw_serving * a[owner] * steps
+        if math.isfinite(low) and low == high:
+            A.append(served - low * steps)
+            row_lo.append(0.0)
+            row_hi.append(0.0)
+            continue
+        if math.isfinite(low):
+            A.append(served - low * steps)
+            row_lo.append(0.0)
+            row_hi.append(math.inf)
+        if math.isfinite(high):
+            A.append(served - high * steps)
+            row_lo.append(-math.inf)
+            row_hi.append(0.0)
+    A = [np.append(a, 0.0) for a in A]
+    # The batch within its give; t ≥ |K − batch| (one more column) is what the objective
+    # minimises first: as close to the batch asked as the steps allow, then least cost
+    # per kg (cost above the blend's average cost per kg, so a smaller batch is no saving).
+    A += [np.append(steps, 0.0), np.append(steps, -1.0), np.append(steps, 1.0)]
+    row_lo += [raw_batch * (1 - BATCH_GIVE), -math.inf, raw_batch]
+    row_hi += [raw_batch * (1 + BATCH_GIVE), raw_batch, math.inf]
+    per_kg = compiled.cost[owner] * 1000  # currency per kg
+    average = float(compiled.cost @ x) * 1000 / float(x.sum())
     mip = MatrixLP(
-        c=cost * steps,
-        A=A * steps[None, :],
-        row_lo=row_lo,
-        row_hi=row_hi,
-        col_lo=col_lo,
-        col_hi=col_hi,
-        col_names=tuple(f"k{j}" for j in range(len(steps))),
-        row_names=tuple(f"r{k}" for k in range(A.shape[0])),
-        integer=np.concatenate([x > 0, np.ones(len(steps) - n, dtype=bool)]),
+        c=np.append((per_kg - average) * steps, 100 * max(average, 1e-6)),
+        A=np.vstack(A),
+        row_lo=np.array(row_lo),
+        row_hi=np.array(row_hi),
+        col_lo=np.append(lo, 0.0),
+        col_hi=np.append(hi, raw_batch * BATCH_GIVE),
+        col_names=(*(f"k{j}" for j in range(m)), "t"),
+        row_names=tuple(f"r{k}" for k in range(len(A))),
+        integer=np.concatenate([x > 0, np.ones(m - n, dtype=bool), [False]]),
     )
     sol = solve_lp(mip, solver)
     if sol.status == "optimal" and sol.x is not None:
-        k = np.round(sol.x)
+        k = np.round(sol.x[:m])
     else:
         notes.append(
             f"no rounding to whole scale steps keeps every bound ({sol.status}): nearest rounding shown"
         )
-        k = np.append(
-            np.clip(np.round(exact), lo, hi), [round((aim or 0.0) / step_premix)] * (len(steps) - n)
+        k = np.clip(
+            np.round(np.append(exact, [] if extra is None else [(aim_kg or 0.0) / premix_step_kg])), lo, hi
         )
-    grams = step * k[:n]
+    kg = steps[:n] * k[:n]
     in_premix = 0.0
-    if len(steps) > n and carrier is not None:
-        in_premix = float(step_premix * k[n])
-        grams[carrier] += in_premix
-    return grams / step, in_premix
+    if m > n and carrier is not None:
+        in_premix = float(premix_step_kg * k[n])
+        kg[carrier] += in_premix
+    return kg, in_premix
 
 
 def _weighings(
