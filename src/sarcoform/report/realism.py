@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..model.result import MonteCarloLine, ProductionPlan, Result
@@ -231,25 +232,36 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
             for c, value in enumerate(values, start=1):
                 cell(row, c, value, fmt=formats.get(c))
                 ws.cell(row=row, column=c).border = box
+                # long ingredient names and ids wrap within their column; the row reads top-aligned
+                ws.cell(row=row, column=c).alignment = Alignment(wrap_text=c in (2, 3), vertical="top")
+            lines = max(math.ceil(len(str(values[1])) / 52), math.ceil(len(str(values[2])) / 24), 1)
+            ws.row_dimensions[row].height = 14 * lines + 1
         row += 2
 
     v = plan.verification
     checked = (
         f"rounded formula verified: all {v.checked} bounds of the brief hold"
         if v is not None and v.ok
-        else "ROUNDED FORMULA BREAKS BOUNDS: " + "; ".join(v.failures if v else [])
+        else f"ROUNDED FORMULA BREAKS {len(v.failures) if v else '?'} BOUNDS: see below; use a finer scale"
     )
+
+    def text_row(r: int, text: str, font: Any = None) -> None:
+        """A line of text across the sheet's width, wrapped (never wider than the table)."""
+        cell(r, 1, text, font=font)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=8)
+        ws.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / 120))
+
     cell(row, 1, f"Production sheet · {result.spec_name}", font=Font(bold=True, size=14))
     row += 1
-    cell(
+    text_row(
         row,
-        1,
         f"Batch {plan.batch_kg:g} kg finished product = {plan.servings:,.0f} servings; raw materials"
         f" {plan.raw_kg:.3f} kg (moisture change {plan.moisture_change_percent:+g} %). Batch scale"
         f" {plan.scale_resolution_g:g} g, premix scale {plan.premix_scale_resolution_g:g} g.",
     )
     row += 1
-    cell(row, 1, checked, font=Font(bold=True, color="008000" if v is not None and v.ok else "C00000"))
+    text_row(row, checked, font=Font(bold=True, color="008000" if v is not None and v.ok else "C00000"))
     row += 2
     table(
         ["Step", "Ingredient", "ID", "Group", "kg to weigh", "kg exact", "% of batch", "Weighed by"],
@@ -257,9 +269,8 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
         {5: "0.000", 6: "0.0000", 7: "0.000"},
     )
     if plan.premix:
-        cell(
+        text_row(
             row,
-            1,
             f"Premix: {plan.premix_kg:.4f} kg, micro-ingredients below {plan.premix_below_percent:g} % of the"
             f" batch with carrier {plan.premix_carrier}. Weigh and blend it first; add it at its step.",
             font=bold,
@@ -275,16 +286,15 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
         )
         composition = [["", k, value] for k, value in plan.premix_composition.items()]
         table(["", "Premix nutrient", "per 100 g"], composition, {3: "0.###"})
-    notes = [f"note: {n}" for n in plan.notes]
+    notes = [f"breaks: {f}" for f in (v.failures if v is not None else [])]
+    notes += [f"note: {n}" for n in plan.notes]
     if plan.rounded_cost_per_serving is not None:
         notes.insert(0, f"cost as weighed: {plan.rounded_cost_per_serving:.4f} {result.currency} per serving")
     for text in notes:
-        cell(row, 1, text)
+        text_row(row, text)
         row += 1
-    for letter, width in zip("ABCDEFGH", (6, 44, 20, 13, 13, 12, 11, 14), strict=True):
+    for letter, width in zip("ABCDEFGH", (6, 50, 24, 12, 12, 11, 10, 13), strict=True):
         ws.column_dimensions[letter].width = width
-    for r in range(1, row + 1):
-        ws.cell(row=r, column=1).alignment = Alignment(horizontal="left")
     _print_setup(ws)
 
 
