@@ -30,9 +30,10 @@ import time
 import numpy as np
 
 import sarcoform as sf
-from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
+from sarcoform.batch.entry import solve_batch
+from sarcoform.batch.inputs import PriceScenarios, Product, ingredient_limit
+from sarcoform.batch.planning import plan_batch
 from sarcoform.solving.backends import load_highs, read_highs, solve_highs, solve_lp
-from sarcoform.solving.batch import plan_batch, solve_batch
 from sarcoform.solving.compile import compile_brief
 from sarcoform.solving.engine import tie_break_cap, tie_break_lp
 from sarcoform.solving.fastpath import PricedBrief, priced

@@ -44,7 +44,7 @@ def run_cli(
 
 def template_book(folder: Path) -> Path:
     """The example batch workbook (`sarcoform template --batch`) in `folder`."""
-    from sarcoform.io.batch_files import write_batch_template
+    from sarcoform.batch.template import write_batch_template
 
     book = folder / "book.xlsx"
     write_batch_template(book)

@@ -11,9 +11,9 @@ import pytest
 
 import sarcoform as sf
 from conftest import run_cli, template_book
-from sarcoform.io.batch_files import journal_path
-from sarcoform.model.batch import Product
-from sarcoform.solving import batch as batch_module
+from sarcoform.batch.inputs import Product
+from sarcoform.batch.journal import journal_path
+from sarcoform.solving.fastpath import PricedBrief, Solved
 
 SCENARIOS = {
     "base": {},
@@ -86,14 +86,14 @@ def test_a_failing_item_does_not_stop_the_others(
     foods: sf.FoodTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A solver crash on one scenario is one error row with its reason; the rest are answers."""
-    real = batch_module.PricedBrief.solve
+    real = PricedBrief.solve
 
-    def flaky(self: batch_module.PricedBrief, prices: np.ndarray) -> batch_module.Solved:
+    def flaky(self: PricedBrief, prices: np.ndarray) -> Solved:
         if prices[foods.ids.index("wpi")] == 17.4:
             raise RuntimeError("solver crashed")
         return real(self, prices)
 
-    monkeypatch.setattr(batch_module.PricedBrief, "solve", flaky)
+    monkeypatch.setattr(PricedBrief, "solve", flaky)
     out = sf.solve_batch(foods, PRODUCTS[:2], SCENARIOS)
     table = out.table.set_index(["product", "scenario"])
     assert (table.xs("whey_up", level="scenario")["status"] == "error").all()
@@ -153,7 +153,7 @@ def test_journal_of_other_inputs_is_refused(foods: sf.FoodTable, tmp_path: Path)
 def test_outputs_for_people_and_programs(result: sf.BatchResult, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from sarcoform.report.batch_workbook import write_batch_output
+    from sarcoform.batch.output import write_batch_output
 
     book = tmp_path / "results.xlsx"
     write_batch_output(result, book)
@@ -178,7 +178,7 @@ def test_outputs_for_people_and_programs(result: sf.BatchResult, tmp_path: Path)
 def test_text_from_inputs_never_becomes_a_formula(foods: sf.FoodTable, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from sarcoform.report.batch_workbook import write_batch_output
+    from sarcoform.batch.output import write_batch_output
 
     name = '=HYPERLINK("http://x","y")'
     out = sf.solve_batch(foods, [Product(name, "milk_beverage_powder")], {"=1+1": {}})
@@ -228,8 +228,8 @@ def test_practical_briefs_take_the_regular_path(foods: sf.FoodTable) -> None:
 
 def test_control_characters_in_names_are_written_and_read_back(foods: sf.FoodTable, tmp_path: Path) -> None:
     """XML cannot hold "\\x0b": the cell stores Excel's escape, which readers decode."""
+    from sarcoform.batch.output import write_batch_output, write_multiblend_output
     from sarcoform.io.xlsx import read_sheet
-    from sarcoform.report.batch_workbook import write_batch_output, write_multiblend_output
 
     name, scenario = "vanilla\x0bline", "spring\x01"
     out = sf.solve_batch(foods, [Product(name, "milk_beverage_powder")], {scenario: {}})

@@ -11,7 +11,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import run_cli, template_book
-from sarcoform.io.batch_files import read_products
+from sarcoform.batch.files import read_products
 
 distributed = pytest.importorskip("distributed")
 

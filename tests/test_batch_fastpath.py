@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
-from sarcoform.model.batch import PriceScenarios, Product, ingredient_limit
+from sarcoform.batch.inputs import PriceScenarios, Product, ingredient_limit
 from sarcoform.solving.engine import solve
 from sarcoform.solving.fastpath import priced
 

@@ -9,15 +9,15 @@ import pytest
 
 import sarcoform as sf
 from conftest import run_cli
-from sarcoform.errors import InputError
-from sarcoform.io.batch_files import (
+from sarcoform.batch.files import (
     parse_limits,
     read_availability,
     read_products,
     read_scenarios,
-    write_batch_template,
 )
-from sarcoform.model.batch import PriceScenarios, Product
+from sarcoform.batch.inputs import PriceScenarios, Product
+from sarcoform.batch.template import write_batch_template
+from sarcoform.errors import InputError
 
 PRODUCTS_CSV = """name,brief,serving_g,servings_per_day,objective,cost_max,ingredients,volume_kg,note
 vanilla,ons_powder,45,,,,l_leucine<=2; cocoa_powder=0,100,first
@@ -115,10 +115,10 @@ def test_scenarios_long_wide_toml_and_api_forms_agree(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         {"scenario": ["whey_up", "whey_up"], "id": ["wpi", "wpc80"], "price_per_kg": [17.4, 13.2]}
     )
-    from sarcoform.solving.batch import _scenarios
+    from sarcoform.batch.entry import as_scenarios
 
-    assert _scenarios(frame).prices == {"whey_up": {"wpi": 17.4, "wpc80": 13.2}}
-    assert _scenarios({"whey_up": {"wpi": 17.4, "wpc80": 13.2}}).prices == _scenarios(frame).prices
+    assert as_scenarios(frame).prices == {"whey_up": {"wpi": 17.4, "wpc80": 13.2}}
+    assert as_scenarios({"whey_up": {"wpi": 17.4, "wpc80": 13.2}}).prices == as_scenarios(frame).prices
     matrix = long.matrix(foods)
     base = np.asarray(foods.price_per_kg)
     np.testing.assert_array_equal(matrix[0], base)  # an empty scenario keeps every price
@@ -282,7 +282,7 @@ def test_a_workbook_can_carry_its_own_foods_and_brief(tmp_path: Path) -> None:
     book = tmp_path / "line.xlsx"
     brief = sf.load_spec("milk_beverage_powder")
     foods = sf.load_foods().with_prices({"smp": 2.0})
-    write_template(book, foods, brief)
+    write_template(foods, brief, book)
     wb = load_workbook(book)
     ws = wb.create_sheet("Products")
     ws.append(["name", "brief", "serving_g"])

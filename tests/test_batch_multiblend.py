@@ -115,7 +115,7 @@ def test_cli_multiblend_from_the_template(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("status", "code"), [("error", 3), ("time_limit", 1), ("unbounded", 1)])
 def test_a_solver_failure_keeps_its_status(monkeypatch: pytest.MonkeyPatch, status: str, code: int) -> None:
     """Failure handling: the solver is replaced to fail; the plan says how, not "infeasible"."""
-    from sarcoform.solving import multiblend
+    from sarcoform.batch import multiblend
     from sarcoform.solving.lp import LPSolution
 
     def failing(lp: object, time_limit: float | None = None) -> LPSolution:

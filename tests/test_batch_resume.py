@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 import sarcoform as sf
-from sarcoform.io.batch_files import journal_path, read_products, read_scenarios
-from sarcoform.report.batch_workbook import write_frame_csv
+from sarcoform.batch.files import read_products, read_scenarios
+from sarcoform.batch.journal import journal_path
+from sarcoform.batch.output import write_frame_csv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 

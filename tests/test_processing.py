@@ -104,6 +104,6 @@ def test_realism_settings_survive_toml_and_workbook(tmp_path: Path) -> None:
     assert brief.nutrients[0].probability == 0.9 and brief.probability == 0.95
     assert parse_spec_toml(spec_to_toml(brief), "again.toml") == brief
     book = tmp_path / "brief.xlsx"
-    sf.write_workbook(book, food_table(FOODS), brief)
+    sf.write_workbook(food_table(FOODS), brief, book)
     _, again = sf.read_workbook(book)
     assert again == brief

@@ -20,7 +20,7 @@ import sarcoform as sf
 from sarcoform.io.workbook import read_workbook
 from sarcoform.io.xlsx import Sheet, column_letter, read_sheet, sheet_names
 from sarcoform.model.result import Line
-from sarcoform.report.workbook import _table, _Units, write_result_workbook
+from sarcoform.report.workbook import Units, line_table, write_result_workbook
 
 RESULT_SHEETS = ["Summary", "Blend", "Nutrients", "Constraints", "Sensitivity"]
 INPUT_SHEETS = ["Foods", "Settings", "NutrientBounds", "Ratios", "Ingredients", "Groups", "Background"]
@@ -146,8 +146,8 @@ def test_every_field_of_a_line_model_becomes_columns() -> None:
         tags: list[str] = Field(default_factory=list)
 
     lines = [Future(id="a", price_range=(1.0, None), detail={"x": 2.0}, tags=["p", "q"]), Future(id="b")]
-    units = _Units(sf.Result.model_validate(_minimal_result()), sf.ConstraintSet(name="x"))
-    header, rows, keys = _table(Future, lines, {}, units)
+    units = Units(sf.Result.model_validate(_minimal_result()), sf.ConstraintSet(name="x"))
+    header, rows, keys = line_table(Future, lines, {}, units)
     assert keys == ["id", "price_range_min", "price_range_max", "detail_x", "tags_1", "tags_2"]
     assert header[1] == "price_range_min (USD/kg)"
     assert rows == [["a", 1.0, None, 2.0, "p", "q"], ["b", None, None, None, None, None]]

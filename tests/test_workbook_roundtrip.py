@@ -148,7 +148,7 @@ def test_workbook_reads_back_what_was_written(
     tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet
 ) -> None:
     path = tmp_path / "book.xlsx"
-    write_workbook(path, foods, spec)
+    write_workbook(foods, spec, path)
     back_foods, back_spec = read_workbook(path)
     assert same(back_foods, foods)
     assert back_spec.model_dump() == spec.model_dump()

@@ -32,7 +32,7 @@ EVIL = '=HYPERLINK("http://x","y")'
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded foods and default brief as an input workbook (written once)."""
     path = tmp_path_factory.mktemp("book") / "book.xlsx"
-    write_workbook(path, sf.load_foods(), sf.load_spec())
+    write_workbook(sf.load_foods(), sf.load_spec(), path)
     return path
 
 
@@ -51,7 +51,7 @@ def rewrite(
 
 
 def foods_part(path: Path) -> str:
-    return xlsx._inspect(*xlsx._key(path)).parts["Foods"]
+    return xlsx.sheet_parts(path)["Foods"]
 
 
 class NoCalamine:
@@ -87,7 +87,7 @@ def test_formula_text_stays_text_in_xlsx_and_csv(tmp_path: Path, capsys: pytest.
         origin="odd",
     )
     book = tmp_path / "odd.xlsx"
-    write_workbook(book, odd, sf.load_spec())
+    write_workbook(odd, sf.load_spec(), book)
     cell = openpyxl.load_workbook(book)["Foods"]["B2"]
     assert (cell.value, cell.data_type) == (EVIL, "s")  # a text cell, not a formula
     assert read_foods_sheet(book).names[0] == EVIL
@@ -114,7 +114,7 @@ def test_text_that_xml_cannot_hold_round_trips(tmp_path: Path) -> None:
         origin="awkward",
     )
     path = tmp_path / "awkward.xlsx"
-    write_workbook(path, foods, sf.ConstraintSet(name="x", note="\r\n\x01_x0041_"))
+    write_workbook(foods, sf.ConstraintSet(name="x", note="\r\n\x01_x0041_"), path)
     back, spec = read_workbook(path)
     assert back.texts["note"] == foods.texts["note"]
     assert spec.note == "\r\n\x01_x0041_"
@@ -124,7 +124,7 @@ def test_text_that_xml_cannot_hold_round_trips(tmp_path: Path) -> None:
 def test_text_longer_than_an_excel_cell_is_refused(tmp_path: Path) -> None:
     spec = sf.ConstraintSet(name="x", note="n" * 40_000)
     with pytest.raises(sf.InputError, match="does not fit an Excel cell"):
-        write_workbook(tmp_path / "long.xlsx", sf.load_foods(), spec)
+        write_workbook(sf.load_foods(), spec, tmp_path / "long.xlsx")
     assert not (tmp_path / "long.xlsx").exists()
 
 

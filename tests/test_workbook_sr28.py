@@ -57,7 +57,7 @@ def raw(sr28: Path) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def workbook(sr28: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sr28") / "sr28.xlsx"
-    write_workbook(path, sf.load_foods(sr28), sf.ConstraintSet.model_validate(BRIEF))
+    write_workbook(sf.load_foods(sr28), sf.ConstraintSet.model_validate(BRIEF), path)
     return path
 
 

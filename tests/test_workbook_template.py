@@ -153,7 +153,7 @@ def test_template_command_guards(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_convert_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "b.xlsx"
-    write_workbook(book, sf.load_foods(), sf.load_spec())
+    write_workbook(sf.load_foods(), sf.load_spec(), book)
     assert main(["convert", str(book), str(book), "-o", str(tmp_path / "x.xlsx")]) == 2
     assert main(["convert", "ons_powder", "-o", str(tmp_path / "folder")]) == 2
     assert main(["convert", str(book), "-o", str(tmp_path / "x.json")]) == 2

@@ -20,23 +20,25 @@ from .model.spec import ConstraintSet
 from .solving.engine import solve
 
 if TYPE_CHECKING:
+    from .batch.entry import solve_batch, solve_multiblend
+    from .batch.inputs import Availability, PriceScenarios, Product
+    from .batch.multiblend import MultiBlendResult
+    from .batch.result import BatchResult
     from .io.workbook import read_workbook
     from .io.workbook_write import write_workbook
-    from .model.batch import PriceScenarios, Product
     from .report.diff import diff_results
-    from .solving.batch import BatchResult, solve_batch
     from .solving.frontier import frontier
-    from .solving.multiblend import MultiBlendResult, solve_multiblend
     from .solving.production import production_plan
 
 # These names load on first use, so that `sarcoform solve` does not pay for their modules.
 _LAZY = {
-    "PriceScenarios": "model.batch",
-    "Product": "model.batch",
-    "BatchResult": "solving.batch",
-    "solve_batch": "solving.batch",
-    "MultiBlendResult": "solving.multiblend",
-    "solve_multiblend": "solving.multiblend",
+    "Availability": "batch.inputs",
+    "PriceScenarios": "batch.inputs",
+    "Product": "batch.inputs",
+    "BatchResult": "batch.result",
+    "solve_batch": "batch.entry",
+    "MultiBlendResult": "batch.multiblend",
+    "solve_multiblend": "batch.entry",
     "read_workbook": "io.workbook",
     "write_workbook": "io.workbook_write",
     "frontier": "solving.frontier",
@@ -54,6 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Availability",
     "BatchResult",
     "ConstraintSet",
     "FoodTable",

@@ -65,9 +65,9 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
 def _check_batch(path: Path) -> list[Problem]:
     """A batch workbook: every sheet, then each product over the foods and under the price
     scenarios that could be read (its Foods sheet, else the embedded table)."""
-    from .io.batch_files import read_batch_book
-    from .model.batch import Product
-    from .solving.batch import plan_batch
+    from .batch.files import read_batch_book
+    from .batch.inputs import Product
+    from .batch.planning import plan_batch
 
     inputs, problems = read_batch_book(path)
     if inputs.foods is None and _has_sheet(path, "foods"):

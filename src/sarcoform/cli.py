@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from .errors import InputError, SarcoformError, UsageError
+
+if TYPE_CHECKING:
+    from .solving.backends import SolverName
 
 app = typer.Typer(
     name="sarcoform",
@@ -38,10 +41,16 @@ Output = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print the Result JSON.")]
 
 
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
+def _solver(name: str) -> SolverName:
+    """The --solver text as the library's solver type; the library checks it (a UsageError
+    names the choices), so an unknown solver reads the same from the CLI and from Python."""
+    return cast("SolverName", name)
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+def _console(stderr: bool = False) -> Any:
+    from .report.tables import console
+
+    return console(stderr)
 
 
 def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
@@ -83,15 +92,15 @@ def solve(
     if objective is not None:
         spec = _with_objective(spec, objective)
     _check_output(output, book, foods, constraints)
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        from .report.text import print_summary
+        from .report.realism import print_result
 
-        print_summary(result, _console(), title=spec.title)
+        print_result(result, _console(), title=spec.title)
         if output is not None:
             _console().print(f"written: {output}")
     raise typer.Exit(result.exit_code)
@@ -152,20 +161,19 @@ def production(
     book = Path(source) if source is not None and source.lower().endswith((".xlsx", ".xlsm")) else None
     food_table, spec = _inputs(book, foods, None if book is not None else source)
     _check_output(output, book, foods, source)
-    result = run(food_table, spec, solver=solver, time_limit=time_limit)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     if result.ok:
-        made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=solver)
+        made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=_solver(solver))
         result = result.model_copy(update={"production": made})
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        from .report.realism import print_production
-        from .report.text import print_summary
+        from .report.realism import print_production, print_result
 
         if result.production is None:
-            print_summary(result, _console(), title=spec.title)
+            print_result(result, _console(), title=spec.title)
         else:
             print_production(result.production, _console(), result.currency)
         if output is not None:
@@ -191,30 +199,10 @@ def list_foods(
     foods: Annotated[str | None, typer.Option("--foods", "-f", help="Food table; default: embedded.")] = None,
 ) -> None:
     """List the ingredients of a food table with price, protein and leucine."""
-    from rich.table import Table
-
     from . import load_foods
+    from .report.tables import print_foods
 
-    table = load_foods(foods)
-    out = Table(title=f"{table.origin}: {len(table)} ingredients", title_justify="left")
-    for col in ("id", "name", "group", "price/kg", "protein g", "leucine g"):
-        out.add_column(col, justify="right" if col[0] in "pl" else "left")
-    protein = table.numbers.get("protein_g")
-    leucine = table.numbers.get("leucine_g")
-
-    def cell(values: Any, i: int) -> str:
-        return "" if values is None or values[i] != values[i] else f"{values[i]:g}"
-
-    for i, food_id in enumerate(table.ids):
-        out.add_row(
-            food_id,
-            table.names[i],
-            table.text("group", i),
-            cell(table.price_per_kg, i),
-            cell(protein, i),
-            cell(leucine, i),
-        )
-    _console().print(out)
+    print_foods(_console(), load_foods(foods))
 
 
 @app.command()
@@ -256,7 +244,7 @@ def template(
     if output.exists() and not force:
         raise UsageError(f"{output} exists: choose another name, or add --force to replace it")
     if batch:
-        from .io.batch_files import write_batch_template
+        from .batch.template import write_batch_template
 
         if foods or constraints:
             raise UsageError(
@@ -271,7 +259,7 @@ def template(
 
         refuse_overwriting_input(output, foods, constraints)
         table = load_foods(foods) if foods else None
-        write_template(output, table, load_spec(constraints) if constraints else None)
+        write_template(table, load_spec(constraints) if constraints else None, output)
     typer.echo(f"written: {output}")
 
 
@@ -319,7 +307,7 @@ def frontier(
     from .solving.frontier import frontier as sweep
 
     spec = load_spec(constraints)
-    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=solver)
+    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=_solver(solver))
     if table.attrs.get("status") != "optimal":
         typer.echo(
             "no curve: the brief is infeasible even without a floor on the nutrient; run"
@@ -327,14 +315,10 @@ def frontier(
             err=True,
         )
         raise typer.Exit(1)
-    from .report.frontier import axis_labels
+    from .report.frontier import frontier_lines
 
-    level, cost, marginal = axis_labels(table)
-    typer.echo(f"{spec.name}: least cost against {level}")
-    typer.echo(f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend")
-    for row in table.itertuples(index=False):
-        typer.echo(f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}")
-    typer.echo(f"columns: {level}; {cost}; {marginal}")
+    for line in frontier_lines(table, spec.name):
+        typer.echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
@@ -411,10 +395,12 @@ def batch(
 ) -> None:
     """Solve every product under every price scenario; results as they finish, resumable."""
     from . import load_foods
-    from .io.batch_files import journal_path, read_products, read_scenarios
+    from .batch.entry import solve_batch
+    from .batch.files import read_products, read_scenarios
+    from .batch.journal import journal_path
+    from .batch.output import check_batch_output, write_batch_output
     from .io.files import refuse_overwriting_input
-    from .report.batch_workbook import check_batch_output, write_batch_output
-    from .solving.batch import solve_batch
+    from .report.tables import Progress, print_batch
 
     inputs = read_products(book)
     food_table = load_foods(foods) if foods else inputs.foods or load_foods()
@@ -432,13 +418,13 @@ def batch(
     elif resume:
         raise UsageError("--resume needs -o OUTPUT: the journal of a run lives beside its output")
     client = _dask_client(scheduler) if scheduler else None
-    progress = _BatchProgress()
+    progress = Progress()
     try:
         result = solve_batch(
             food_table,
             list(inputs.products),
             price_scenarios,
-            solver=solver,
+            solver=_solver(solver),
             workers=None if client else (workers or _auto_workers(inputs, price_scenarios, solver)),
             executor=client.get_executor() if client else None,
             time_limit=time_limit,
@@ -462,7 +448,7 @@ def batch(
         write_batch_output(result, output)
         if journal is not None:
             journal.unlink(missing_ok=True)  # the output now holds every item
-    _print_batch(result, output)
+    print_batch(_console(), result, output)
     raise typer.Exit(result.exit_code)
 
 
@@ -485,51 +471,6 @@ def _dask_client(address: str) -> Any:
         return Client(address)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as err:
         raise UsageError(f"--scheduler {address}: cannot reach the Dask scheduler ({err})") from None
-
-
-class _BatchProgress:
-    """A progress bar on stderr, shown from the first finished item (after the inputs check out)."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            columns = (TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            self._bar = Progress(*columns, console=_console(stderr=True), transient=False)
-            self._bar.start()
-            self._task = self._bar.add_task("solving", total=total)
-        self.done = done
-        self._bar.update(self._task, completed=done, total=total)
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-
-def _print_batch(result: Any, output: Path | None) -> None:
-    from rich.table import Table
-
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
-    out = Table(title=f"{len(result)} items in {result.seconds:.1f} s: {counts}", title_justify="left")
-    summary = result.summary()
-    for column in ("product", "optimal", "not optimal", "cost min", "cost median", "cost max"):
-        out.add_column(column, justify="left" if column == "product" else "right")
-    for row in summary.itertuples(index=False):
-        cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
-        out.add_row(row.product, str(row.optimal), str(row.not_optimal), *cells)
-    console = _console()
-    console.print(out)
-    for item in result.items:
-        if item.status != "optimal":
-            console.print(f"{item.product} × {item.scenario}: {item.status}: {item.reason}", markup=False)
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
 
 
 @app.command()
@@ -556,12 +497,11 @@ def multiblend(
     ] = None,
 ) -> None:
     """Share scarce ingredients across products at least total cost (one joint LP)."""
-    from rich.table import Table
-
     from . import load_foods
-    from .io.batch_files import read_availability, read_products
-    from .report.batch_workbook import write_multiblend_output
-    from .solving.multiblend import solve_multiblend
+    from .batch.entry import solve_multiblend
+    from .batch.files import read_availability, read_products
+    from .batch.output import write_multiblend_output
+    from .report.tables import print_multiblend
 
     inputs = read_products(book)
     food_table = load_foods(foods) if foods else inputs.foods or load_foods()
@@ -580,46 +520,8 @@ def multiblend(
     plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
     if output is not None:
         write_multiblend_output(plan, output)
-    console = _console()
-    if plan.status != "optimal":
-        console.print(f"no joint plan ({plan.status}): {plan.reason}", markup=False)
-        raise typer.Exit(plan.exit_code)
-    extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
-    console.print(
-        f"total cost {plan.total_cost:,.2f} {plan.currency} ({extra:+,.2f} against each product on its own)",
-        markup=False,
-    )
-    products = Table(title="products", title_justify="left")
-    for column in ("product", "kg", "cost/serving", "alone", "extra total", "gave way"):
-        products.add_column(column, justify="left" if column == "product" else "right")
-    for p in plan.products:
-        products.add_row(
-            p.product,
-            f"{p.volume_kg:g}",
-            f"{p.cost_per_serving:.4f}",
-            f"{p.standalone_cost_per_serving:.4f}",
-            f"{p.extra_cost:+,.2f}",
-            "yes" if p.gave_way else "",
-        )
-    console.print(products)
-    ingredients = Table(
-        title=f"limited ingredients (value of +1 kg in {plan.currency})", title_justify="left"
-    )
-    for column in ("id", "available kg", "used kg", "needed alone", "value of +1 kg"):
-        ingredients.add_column(column, justify="left" if column == "id" else "right")
-    for i in plan.ingredients:
-        ingredients.add_row(
-            i.id,
-            f"{i.available_kg:g}",
-            f"{i.used_kg:.6g}",
-            f"{i.standalone_kg:.6g}",
-            f"{i.value_per_kg:.4f}" if i.scarce else "0 (spare)",
-        )
-    console.print(ingredients)
-    for note in plan.notes:
-        console.print(f"note: {note}", markup=False)
-    if output is not None:
-        console.print(f"written: {output}", markup=False)
+    print_multiblend(_console(), plan, output)
+    raise typer.Exit(plan.exit_code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ def convert(inputs: Sequence[str | Path], outputs: Sequence[str | Path]) -> list
         if kind == "xlsx":
             from .workbook_write import write_workbook
 
-            write_workbook(target, foods, spec)
+            write_workbook(foods, spec, target)
         elif kind == "csv":
             write_foods_csv(foods, target)
         else:

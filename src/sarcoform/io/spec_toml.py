@@ -12,13 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
-from ..model.spec import ConstraintSet, Entry
+from ..model import sections
+from ..model.spec import ConstraintSet
 from .files import read_text, write_text
 
-# [[nutrient]] etc. in the file ↔ list fields of ConstraintSet
-PRODUCTION_TABLES = ("variability", "shelf_life", "processing", "production")
-LISTS = ("nutrient", "ratio", "ingredient", "group")
-TABLES = ("serving", "background", "cost", "amino_acid_pattern", "derived", *PRODUCTION_TABLES)
+# [[nutrient]] etc. in the file ↔ list fields of ConstraintSet: from the registry of sections
+LISTS = tuple(s.toml for s in sections.LISTS)
+TABLES = tuple(s.toml for s in sections.TABLES)
 
 
 def read_spec_toml(path: Path | str, *, label: str | None = None) -> ConstraintSet:
@@ -54,22 +54,10 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
     except ValidationError as err:
         raise InputError([_problem(e, origin, locate, data) for e in err.errors()]) from None
     spec.located(_where(origin, locate(None, None)))
-    for section in LISTS:
-        for index, entry in enumerate(getattr(spec, _field(section))):
-            entry.located(_where(origin, locate(section, index)))
-    for section in ("serving", "background", "cost", "amino_acid_pattern", *PRODUCTION_TABLES):
-        entry = getattr(spec, section)
-        if isinstance(entry, Entry):
-            entry.located(_where(origin, locate(section, None)))
-    for derived in spec.derived.values():
-        derived.located(_where(origin, locate("derived", None)))
+    for section in sections.SECTIONS:
+        for index, entry in enumerate(section.entries(spec)):
+            entry.located(_where(origin, locate(section.toml, index if section.shape == "list" else None)))
     return spec
-
-
-def _field(section: str) -> str:
-    return {"nutrient": "nutrients", "ratio": "ratios", "ingredient": "ingredients", "group": "groups"}.get(
-        section, section
-    )
 
 
 def _where(origin: str, found: Any) -> Problem:
@@ -148,25 +136,8 @@ def _describe(loc: list[Any], data: dict[str, Any]) -> str:
 
 
 def _allowed_keys(loc: list[Any]) -> list[str]:
-    from ..model import spec as model
-
-    section = str(loc[0]) if len(loc) > 1 else None
-    types: dict[str | None, Any] = {
-        None: model.ConstraintSet,
-        "nutrient": model.NutrientBound,
-        "ratio": model.RatioBound,
-        "ingredient": model.IngredientBound,
-        "group": model.GroupBound,
-        "serving": model.Serving,
-        "background": model.Background,
-        "cost": model.CostBound,
-        "amino_acid_pattern": model.AminoAcidPattern,
-        "variability": model.Variability,
-        "shelf_life": model.ShelfLife,
-        "processing": model.Processing,
-        "production": model.Production,
-    }
-    cls = types.get(section, model.ConstraintSet)
+    section = sections.BY_TOML.get(str(loc[0])) if len(loc) > 1 else None
+    cls = ConstraintSet if section is None or section.shape == "mapping" else section.entry
     return sorted(f.alias or k for k, f in cls.model_fields.items())
 
 
@@ -206,20 +177,24 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
         out.append(f"{key} = {_value(value)}")
-    for table in ("serving", "background", "cost", "amino_acid_pattern", *PRODUCTION_TABLES):
-        if table in data:
+    # Settings before bounds, one-entry tables before per-column patterns: [serving],
+    # [background], [cost], [amino_acid_pattern]; then [derived], then the lists.
+    tables = sorted(sections.TABLES, key=lambda t: (t.bound, t.shape == "pattern"))
+    for section in tables:
+        if section.shape != "mapping" and section.toml in data:
             out.append("")
-            out.append(f"[{table}]")
-            out += _table_body(data[table])
-    if data.get("derived"):
-        out.append("")
-        out.append("[derived]")
-        for key, entry in data["derived"].items():
-            out.append(f"{_key(key)} = {_inline(entry)}")
-    for section in LISTS:
-        for entry in data.get(section, []):
+            out.append(f"[{section.toml}]")
+            out += _table_body(data[section.toml])
+    for section in sections.TABLES:
+        if section.shape == "mapping" and data.get(section.toml):
             out.append("")
-            out.append(f"[[{section}]]")
+            out.append(f"[{section.toml}]")
+            for key, entry in data[section.toml].items():
+                out.append(f"{_key(key)} = {_inline(entry)}")
+    for section in sections.LISTS:
+        for entry in data.get(section.toml, []):
+            out.append("")
+            out.append(f"[[{section.toml}]]")
             out += _table_body(entry)
     return "\n".join(out) + "\n"
 

@@ -25,46 +25,28 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem
+from ..model import sections
 from ..model.foods import Cell, FoodTable, canonical_columns, cell_text, parse_number
-from ..model.spec import (
-    BASES,
-    AminoAcidPattern,
-    Background,
-    ConstraintSet,
-    CostBound,
-    Serving,
-)
-from .spec_toml import PRODUCTION_TABLES, spec_from_dict
+from ..model.sections import Column, Kind, Section
+from ..model.spec import ConstraintSet
+from .spec_toml import spec_from_dict
 from .xlsx import EMPTY, Sheet, read_sheet, sheet_names
 
 FOODS = "Foods"
 SETTINGS = "Settings"
 README = "Read me"
 
-Kind = Literal["text", "number", "list", "mapping"]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a brief sheet: its key (as in TOML), type and help."""
-
-    key: str
-    kind: Kind = "text"
-    about: str = ""
-    hint: str = ""  # unit hint written in the header: "min (brief unit)"
-    choices: tuple[str, ...] = ()  # a drop-down in the template
-    minimum: float | None = None  # numeric validation in the template
-
 
 @dataclass(frozen=True)
 class ListSheet:
-    """A sheet holding one TOML list or table, one entry per row."""
+    """A sheet holding one TOML list or table, one entry per row (a view of its registry row)."""
 
     name: str
-    section: str  # nutrient | ratio | ingredient | group | background | derived | amino_acid_pattern
+    section: str  # the TOML name: nutrient | ratio | ingredient | group | background | ...
     columns: tuple[Column, ...]
     key: str  # the column naming an entry (where compile-time problems point by default)
     about: str
+    layout: Section
 
 
 @dataclass(frozen=True)
@@ -80,145 +62,12 @@ class Setting:
     positive: bool = False
 
 
-SOURCE = Column("source", about="Where the figure comes from (reference, standard, [E] = design choice).")
-NOTE = Column("note", about="Anything a reader should know.")
-MIN = Column("min", "number", "Lower bound (blank = none), in the entry's unit.", "brief unit")
-MAX = Column("max", "number", "Upper bound (blank = none), in the entry's unit.", "brief unit")
-AMOUNT_UNIT = Column(
-    "unit", about="g = grams per serving (default); % = % w/w of the serving.", choices=("g", "%")
-)
-
 BLANK_POLICIES = ("error", "zero", "exclude")
 OBJECTIVES = ("min_cost", "max:leucine", "max:protein", "max:intact_leucine", "min:sucrose", "min:energy")
 
-LIST_SHEETS: tuple[ListSheet, ...] = (
-    ListSheet(
-        "NutrientBounds",
-        "nutrient",
-        (
-            Column("name", about="Nutrient column (leucine_g) or nutrient (leucine), incl. derived columns."),
-            Column("basis", about="What the amount is counted over: see Bases below.", choices=BASES),
-            MIN,
-            MAX,
-            Column(
-                "unit", about="Unit the bounds are written in (g mg ug kcal kj), when not the column's own."
-            ),
-            Column("label", about="Name to show in results instead of the nutrient."),
-            Column(
-                "probability",
-                "number",
-                "Chance constraint: the bound holds with this probability over ingredient lots (e.g. 0.95).",
-            ),
-            SOURCE,
-            NOTE,
-        ),
-        "name",
-        "Bounds on nutrients ([[nutrient]] in TOML), one per row. (An input workbook may call"
-        " this sheet Nutrients; in results workbooks Nutrients holds the amounts.)",
-    ),
-    ListSheet(
-        "Ratios",
-        "ratio",
-        (
-            Column("name", about="A name for the ratio, shown in results."),
-            Column("numerator", about="Nutrient on top (e.g. leucine)."),
-            Column("denominator", about="Nutrient below (e.g. protein)."),
-            Column(
-                "basis",
-                about="serving, meal (adds background per meal) or day.",
-                choices=("serving", "meal", "day"),
-            ),
-            Column("unit", about="ratio (a fraction), % or mg/g.", choices=("ratio", "%", "mg/g")),
-            MIN,
-            MAX,
-            SOURCE,
-            NOTE,
-        ),
-        "name",
-        "Bounds on numerator / denominator ([[ratio]] in TOML), one per row.",
-    ),
-    ListSheet(
-        "Ingredients",
-        "ingredient",
-        (
-            Column("id", about="Ingredient id from the Foods sheet."),
-            MIN,
-            MAX,
-            AMOUNT_UNIT,
-            SOURCE,
-            NOTE,
-        ),
-        "id",
-        "Limits on single ingredients ([[ingredient]] in TOML); min = max fixes an inclusion.",
-    ),
-    ListSheet(
-        "Groups",
-        "group",
-        (
-            Column("name", about="A name for the group, shown in results."),
-            Column("members", "list", "Ingredient ids, comma-separated (quote an id that holds a comma)."),
-            Column("group", about="Or: every food whose group column has this value (fill one of the two)."),
-            MIN,
-            MAX,
-            AMOUNT_UNIT,
-            SOURCE,
-            NOTE,
-        ),
-        "name",
-        "Limits on the sum of several ingredients ([[group]] in TOML).",
-    ),
-    ListSheet(
-        "Background",
-        "background",
-        (
-            Column("nutrient", about="Nutrient column the background intake is for (e.g. leucine_g)."),
-            Column(
-                "per_meal",
-                "number",
-                "Intake from the rest of the meal (column unit).",
-                "column unit",
-                minimum=0,
-            ),
-            Column(
-                "per_day",
-                "number",
-                "Intake from the rest of the day's diet (column unit).",
-                "column unit",
-                minimum=0,
-            ),
-        ),
-        "nutrient",
-        "Intake from the rest of the diet ([background] in TOML), counted by meal and day bases.",
-    ),
-    ListSheet(
-        "Derived",
-        "derived",
-        (
-            Column("name", about="Name of the new column, <nutrient>_<unit> (e.g. protein_kj)."),
-            Column("expr", about="Arithmetic over a food row: + - * / numbers and column names."),
-            SOURCE,
-            NOTE,
-        ),
-        "name",
-        "Columns computed per food row ([derived] in TOML), usable like any nutrient.",
-    ),
-    ListSheet(
-        "AminoAcids",
-        "amino_acid_pattern",
-        (
-            Column("amino_acid", about="Amino-acid column (e.g. lysine_g, met_cys_g, intact_leucine_g)."),
-            Column(
-                "min_mg_per_g",
-                "number",
-                "Reference: at least this many mg per g of protein.",
-                "mg/g protein",
-                minimum=0,
-            ),
-        ),
-        "amino_acid",
-        "The amino-acid pattern ([amino_acid_pattern] min_mg_per_g in TOML); its name and protein"
-        " are in Settings.",
-    ),
+# One sheet per section of the brief that has one (model/sections.py says which and how).
+LIST_SHEETS: tuple[ListSheet, ...] = tuple(
+    ListSheet(s.sheet, s.toml, s.columns, s.key[0], s.about, s) for s in sections.SHEETS if s.sheet
 )
 SHEETS_BY_SECTION = {s.section: s for s in LIST_SHEETS}
 
@@ -367,21 +216,16 @@ def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
     """Scalar fields of the brief not listed above (added to the model later): one row each,
     so a new field is never lost between TOML and a workbook."""
     paths = {s.path for s in known}
-    tables: dict[str, type[BaseModel]] = {
-        "": ConstraintSet,
-        "serving": Serving,
-        "background": Background,
-        "cost": CostBound,
-        "amino_acid_pattern": AminoAcidPattern,
-        **{section: _table_model(section) for section in PRODUCTION_TABLES},
-    }
+    tables: dict[str, type[BaseModel]] = {"": ConstraintSet}
+    tables.update((s.toml, s.entry) for s in sections.TABLES if s.shape != "mapping")
     more = []
     for prefix, model in tables.items():
         for name, info in model.model_fields.items():
             key = info.alias or name
             path = (prefix, key) if prefix else (key,)
             kind = _scalar_kind(info.annotation)
-            if kind is None and prefix in PRODUCTION_TABLES:  # their tables: one row each too
+            if kind is None and prefix and sections.BY_TOML[prefix].shape == "table":
+                # a table's name → number maps and name lists: one Settings row each too
                 kind = _collection_kind(info.annotation)
             if path in paths or kind is None:
                 continue
@@ -636,45 +480,36 @@ class _BriefReader:
     def entry(self, layout: ListSheet, sheet: str, row: int, entry: dict[str, Any], index: int) -> None:
         data = self.brief.data
         section = layout.section
-        if section in ("nutrient", "ratio", "ingredient", "group"):
+        if layout.layout.shape == "list":
             data.setdefault(section, []).append(entry)
-            column = layout.key
-            if section == "group" and "group" in entry and "members" not in entry:
-                column = "group"
-            elif section == "group":
-                column = "members"
-            self.place((section, index), sheet, row, column)
+            self.place((section, index), sheet, row, layout.layout.key_column(entry))
             return
         name = entry.get(layout.key)
         if name is None:
             self.problem(f"missing {layout.key}", sheet, row, layout.key)
             return
-        if section == "derived":
-            if name in data.get("derived", {}):
-                self.problem(f"derived column {name!r} given twice", sheet, row, "name")
+        if layout.layout.shape == "mapping":  # [derived] name = { expr = ... }
+            if name in data.get(section, {}):
+                self.problem(f"{layout.layout.phrase} {name!r} given twice", sheet, row, layout.key)
                 return
-            data.setdefault("derived", {})[name] = {k: v for k, v in entry.items() if k != "name"}
-            self.place((f"derived.{name}", None), sheet, row, "expr")
-            self.place(("derived", None), sheet, row, "expr")
+            data.setdefault(section, {})[name] = {k: v for k, v in entry.items() if k != layout.key}
+            value = layout.columns[1].key
+            self.place((f"{section}.{name}", None), sheet, row, value)
+            self.place((section, None), sheet, row, value)
             return
-        if section == "background":
-            table = data.setdefault("background", {})
-            for basis in ("per_meal", "per_day"):
-                if basis in entry:
-                    if name in table.get(basis, {}):
-                        self.problem(f"{name!r} given twice", sheet, row, layout.key)
-                    table.setdefault(basis, {})[name] = entry[basis]
-            self.place(("background", None), sheet, row, layout.key)
-            return
-        pattern = data.setdefault("amino_acid_pattern", {})
-        values = pattern.setdefault("min_mg_per_g", {})
-        if name in values:
-            self.problem(f"{name!r} given twice", sheet, row, layout.key)
-        if "min_mg_per_g" not in entry:
-            self.problem("missing min_mg_per_g", sheet, row, "min_mg_per_g")
-        else:
-            values[name] = entry["min_mg_per_g"]
-        self.place(("amino_acid_pattern", None), sheet, row, layout.key)
+        # A pattern: [background] per_meal = { leucine_g = 0.5 }, one row per column named.
+        table = data.setdefault(section, {})
+        values = layout.layout.values
+        if len(values) == 1:
+            table.setdefault(values[0], {})
+        for value in values:
+            if value in entry:
+                if name in table.get(value, {}):
+                    self.problem(f"{name!r} given twice", sheet, row, layout.key)
+                table.setdefault(value, {})[name] = entry[value]
+            elif len(values) == 1:
+                self.problem(f"missing {value}", sheet, row, value)
+        self.place((section, None), sheet, row, layout.key)
 
     # -- `sarcoform check`: what can still be checked --------------------------
     def usable_part(self) -> ConstraintSet:
@@ -691,7 +526,7 @@ class _BriefReader:
         else:  # pragma: no cover - every round removes something
             data = {"name": data.get("name", "brief")}
         places = dict(self.brief.places)
-        for section in ("nutrient", "ratio", "ingredient", "group"):
+        for section in (s.toml for s in sections.LISTS):
             kept = data.get(section, [])
             given = self.brief.data.get(section, [])
             positions = [next(i for i, e in enumerate(given) if e is entry) for entry in kept]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
 from ..model.foods import FLAG_COLUMNS, FoodTable
+from ..model.sections import Column
 from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
 from ..model.units import label, split_column
 from .files import atomic_output, plain
@@ -36,7 +37,6 @@ from .workbook import (
     README,
     SETTINGS,
     SETTINGS_KEYS,
-    Column,
     ListSheet,
     join_list,
     join_mapping,
@@ -308,20 +308,19 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
 
 
 def _entries(layout: ListSheet, spec: ConstraintSet) -> list[dict[str, Any]]:
-    """The rows of one brief sheet, keyed like its columns."""
-    data = spec.model_dump(by_alias=True)
-    if layout.section in ("nutrient", "ratio", "ingredient", "group"):
-        return [dict(entry) for entry in data.get(layout.section, [])]
-    if layout.section == "derived":
-        return [{"name": name, **entry} for name, entry in data["derived"].items()]
-    if layout.section == "background":
-        per_meal, per_day = data["background"]["per_meal"], data["background"]["per_day"]
-        return [
-            {"nutrient": n, "per_meal": per_meal.get(n), "per_day": per_day.get(n)}
-            for n in dict.fromkeys([*per_meal, *per_day])
-        ]
-    pattern = data.get("amino_acid_pattern") or {}
-    return [{"amino_acid": k, "min_mg_per_g": v} for k, v in (pattern.get("min_mg_per_g") or {}).items()]
+    """The rows of one brief sheet, keyed like its columns (by the section's shape)."""
+    data = spec.model_dump(by_alias=True).get(layout.section) or {}
+    section = layout.layout
+    if section.shape == "list":
+        return [dict(entry) for entry in data]
+    if section.shape == "mapping":
+        return [{layout.key: name, **entry} for name, entry in data.items()]
+    tables = {c: data.get(c) or {} for c in section.values}
+    names = dict.fromkeys(n for table in tables.values() for n in table)
+    return [
+        {layout.key: n, **{c: t.get(n) for c, t in tables.items() if n in t or len(tables) > 1}}
+        for n in names
+    ]
 
 
 def add_list_sheet(wb: Workbook, layout: ListSheet, entries: list[dict[str, Any]], foods: FoodTable) -> None:
@@ -333,9 +332,9 @@ def add_list_sheet(wb: Workbook, layout: ListSheet, entries: list[dict[str, Any]
     groups = sorted({g for g in foods.texts.get("group", ()) if g})
     for k, column in enumerate(layout.columns, start=1):
         cells = f"{column_letter(k)}2:{column_letter(k)}{end}"
-        if layout.section == "ingredient" and column.key == "id":
+        if column.refers == "food_id":
             validate(ws, cells, source="food_ids", prompt="An id from the Foods sheet")
-        elif layout.section == "group" and column.key == "group" and groups and len(",".join(groups)) < 250:
+        elif column.refers == "food_group" and groups and len(",".join(groups)) < 250:
             validate(ws, cells, choices=groups, strict=False, prompt=column.about)
         else:
             validate(
@@ -478,7 +477,7 @@ def save(wb: Workbook, path: Path | str) -> None:
         raise SarcoformError(f"cannot write {path}: {err.strerror or err}") from None
 
 
-def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> None:
+def write_workbook(foods: FoodTable, spec: ConstraintSet, path: Path | str) -> None:
     """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write workbooks as .xlsx", str(path)))
@@ -489,12 +488,10 @@ def write_workbook(path: Path | str, foods: FoodTable, spec: ConstraintSet) -> N
     save(wb, path)
 
 
-def write_template(
-    path: Path | str, foods: FoodTable | None = None, spec: ConstraintSet | None = None
-) -> None:
+def write_template(foods: FoodTable | None, spec: ConstraintSet | None, path: Path | str) -> None:
     """An input workbook prefilled with the embedded ingredients and the default brief."""
     from . import load_foods, load_spec
 
     spec = spec or load_spec()
     batch_kg = spec.batch_size_kg or DEFAULT_BATCH_KG
-    write_workbook(path, foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg))
+    write_workbook(foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg), path)

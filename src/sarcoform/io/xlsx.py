@@ -200,6 +200,11 @@ class _Inspected:
         return self._uncached[sheet]
 
 
+def sheet_parts(path: Path | str) -> dict[str, str]:
+    """Sheet name → its part inside the .xlsx zip (after the file passed the safety checks)."""
+    return dict(_inspect(*_key(path)).parts)
+
+
 @lru_cache(maxsize=4)
 def _inspect(label: str, resolved: str, size: int, mtime_ns: int, inode: int) -> _Inspected:
     """Refuse oversized, bomb-like, entity-declaring or non-xlsx files before parsing."""

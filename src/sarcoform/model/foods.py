@@ -155,7 +155,7 @@ class FoodTable:
     def from_frame(cls, frame: pd.DataFrame, *, origin: str = "DataFrame") -> FoodTable:
         """Validate a pandas DataFrame (one row per food) into a FoodTable."""
         header = [str(c) for c in frame.columns]
-        rows = [[_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
+        rows = [[cell_from_pandas(v) for v in row] for row in frame.itertuples(index=False)]
         return cls.from_records(header, rows, origin=origin)
 
     @classmethod
@@ -176,7 +176,7 @@ class FoodTable:
         return _FoodTableBuilder(origin, sheet).build(header, rows, first_row)
 
 
-def _from_pandas(value: Any) -> Cell:
+def cell_from_pandas(value: Any) -> Cell:
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -184,7 +184,7 @@ def _from_pandas(value: Any) -> Cell:
     if isinstance(value, (bool, int, float, str)):
         return value
     if hasattr(value, "item"):  # numpy scalar
-        return _from_pandas(value.item())
+        return cell_from_pandas(value.item())
     return str(value)
 
 

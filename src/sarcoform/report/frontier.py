@@ -42,6 +42,17 @@ def axis_labels(frame: pd.DataFrame) -> tuple[str, str, str]:
     )
 
 
+def frontier_lines(frame: pd.DataFrame, brief: str) -> list[str]:
+    """The curve as terminal lines: a title, one line per level, the columns with units."""
+    level, cost, marginal = axis_labels(frame)
+    lines = [f"{brief}: least cost against {level}", f"{'level':>10} {'cost':>10} {'+0.1 costs':>11}  blend"]
+    lines += [
+        f"{row[0]:>10.4g} {row[1]:>10.4g} {row[2]:>11.4g}  {row[3]}" for row in frame.itertuples(index=False)
+    ]
+    lines.append(f"columns: {level}; {cost}; {marginal}")
+    return lines
+
+
 def write_frontier(frame: pd.DataFrame, stem: Path | str) -> list[Path]:
     """Write OUT.csv, OUT.png and OUT.xlsx (each atomically); returns the paths."""
     paths = outputs(stem)

@@ -6,11 +6,17 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..model.result import MonteCarloLine, ProductionPlan, Result
-from .text import _num, _table
+from .text import _num, _table, print_summary
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from rich.console import Console
+
+
+def print_result(result: Result, console: Console, *, title: str | None = None) -> None:
+    """The terminal summary of a result, then its production-realism sections."""
+    print_summary(result, console, title=title)
+    print_realism(result, console)
 
 
 def print_realism(result: Result, console: Console) -> None:

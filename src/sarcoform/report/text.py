@@ -148,9 +148,6 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             ],
             [c.binding for c in lines],
         )
-    from .realism import print_realism
-
-    print_realism(result, console)
     v = result.verification
     if v is not None:
         if v.ok:

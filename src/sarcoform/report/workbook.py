@@ -64,14 +64,14 @@ def write_result_workbook(result: Result, path: Path | str, *, foods: FoodTable,
 
 def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) -> Workbook:
     wb = new_workbook()
-    units = _Units(result, spec)
+    units = Units(result, spec)
     _summary(wb, result, spec, units)
     for attr, sheet, model, lines in _line_lists(result):
         if not lines and not result.ok:
             continue  # no answer: the Summary and Diagnosis say why instead
         ws = wb.create_sheet(sheet)
         extra = _extra_columns(attr, result, units)
-        header, rows, keys = _table(model, lines, extra, units)
+        header, rows, keys = line_table(model, lines, extra, units)
         formats = {k: NUMBER_FORMATS[key] for k, key in enumerate(keys, start=1) if key in NUMBER_FORMATS}
         write_rows(ws, header, rows, table=sheet.replace(" ", ""), freeze="B2", formats=formats)
         if attr == "blend_lines" and rows:
@@ -96,13 +96,13 @@ def _with_production(result: Result, foods: FoodTable, spec: ConstraintSet) -> R
     from ..solving.production import production_plan
 
     try:
-        plan = production_plan(result, foods, spec, solver=result.solver)
+        plan = production_plan(result, foods, spec, solver="highs" if result.solver == "highs" else "cbc")
     except InputError:  # a result from another table: no sheet rather than a wrong one
         return result
     return result.model_copy(update={"production": plan})
 
 
-class _Units:
+class Units:
     """Unit hints for result columns, from the result's currency and objective."""
 
     def __init__(self, result: Result, spec: ConstraintSet) -> None:
@@ -148,7 +148,7 @@ def _line_lists(result: Result) -> list[tuple[str, str, type[BaseModel], list[An
     return out
 
 
-def _extra_columns(attr: str, result: Result, units: _Units) -> dict[str, Any]:
+def _extra_columns(attr: str, result: Result, units: Units) -> dict[str, Any]:
     """Computed columns: name → function of a line."""
     if attr == "blend_lines":
         total = result.cost_per_serving or 0.0
@@ -170,8 +170,8 @@ def _percent(value: float | None, bound: float | None) -> float | None:
     return 100 * value / bound
 
 
-def _table(
-    model: type[BaseModel], lines: Sequence[Any], extra: dict[str, Any], units: _Units
+def line_table(
+    model: type[BaseModel], lines: Sequence[Any], extra: dict[str, Any], units: Units
 ) -> tuple[list[str], list[list[Any]], list[str]]:
     """Header (with unit hints), rows and plain column keys, from every field of `model`."""
     keys: list[str] = []
@@ -253,7 +253,7 @@ def _scalar(value: Any) -> Any:
 # -- Summary and Diagnosis -------------------------------------------------------------
 
 
-def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: _Units) -> None:
+def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: Units) -> None:
     ws = wb.create_sheet("Summary")
     cur = result.currency
     per_batch = None if result.cost_per_kg is None else result.cost_per_kg * units.batch_kg

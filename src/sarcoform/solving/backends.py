@@ -20,7 +20,7 @@ import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -31,13 +31,14 @@ if TYPE_CHECKING:
     import highspy
     import pulp
 
-SOLVERS = ("cbc", "highs")
+SolverName = Literal["cbc", "highs"]  # the solvers of `sarcoform.solve` (cbc is the default)
+SOLVERS: tuple[SolverName, ...] = ("cbc", "highs")
 # Relative MIP gap at which both solvers stop: tight, so that CBC and HiGHS return the
 # same optimum on practical briefs (the defaults, 1e-4 and 0, differ).
 MIP_GAP = 1e-6
 
 
-def solve_lp(lp: MatrixLP, solver: str = "cbc", time_limit: float | None = None) -> LPSolution:
+def solve_lp(lp: MatrixLP, solver: SolverName = "cbc", time_limit: float | None = None) -> LPSolution:
     if solver == "cbc":
         return solve_cbc(lp, time_limit)
     if solver == "highs":

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import InputError
 from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability
 from . import practical
-from .backends import load_highs, read_highs
+from .backends import SolverName, load_highs, read_highs
 from .compile import BINDING, Bound, Compiled
 from .lp import LPSolution, MatrixLP
 from .variability import normal_cdf, z_of
@@ -127,7 +127,7 @@ def violation(s: Side, b: Bound, x: np.ndarray) -> float:
     return max(0.0, -s.slack(x)) / (b.denominator(x) * s.scale)
 
 
-def outer_approximation(compiled: Compiled, solver: str, time_limit: float | None) -> Outer:
+def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: float | None) -> Outer:
     """Solve the chance-constrained brief with LP solves and tangent cuts."""
     spec = compiled.spec
     tolerance = spec.variability.tolerance if spec.variability is not None else DEFAULT_TOLERANCE
@@ -205,7 +205,7 @@ def safety_margin_lp(compiled: Compiled) -> MatrixLP:
 
 
 def _objective(
-    compiled: Compiled, lp: MatrixLP, solver: str, time_limit: float | None
+    compiled: Compiled, lp: MatrixLP, solver: SolverName, time_limit: float | None
 ) -> tuple[str, float | None]:
     sol = practical.solve(lp, solver, time_limit, len(compiled.foods))
     if sol.status != "optimal" or sol.x is None:
@@ -220,7 +220,7 @@ def report(
     plain: Compiled,
     outer: Outer,
     result: Result,
-    solver: str,
+    solver: SolverName,
     time_limit: float | None,
 ) -> Result:
     """`result` (solved with the cuts) with probabilities, costs of assurance, the Monte

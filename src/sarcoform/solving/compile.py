@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..model import sections
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import (
     BASIS_PHRASES,
+    AminoAcidPattern,
     ConstraintSet,
+    CostBound,
     Entry,
     GroupBound,
     IngredientBound,
@@ -263,18 +267,10 @@ class _Compiler:
     def run(self) -> Compiled:
         spec = self.spec
         self.serving()
-        for nutrient in spec.nutrients:
-            self.nutrient(nutrient)
-        for ratio in spec.ratios:
-            self.ratio(ratio)
-        if spec.amino_acid_pattern is not None:
-            self.pattern()
-        for ingredient in spec.ingredients:
-            self.ingredient(ingredient)
-        for group in spec.groups:
-            self.group(group)
-        if spec.cost is not None:
-            self.cost_bound()
+        for section in sections.BOUNDS:  # one rule per bound kind, in the registry's order
+            rule = RULES[section.toml]
+            for entry in section.entries(spec):
+                rule(self, entry)
         self.practical()
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
@@ -458,9 +454,7 @@ class _Compiler:
             ),
         )
 
-    def pattern(self) -> None:
-        p = self.spec.amino_acid_pattern
-        assert p is not None
+    def pattern(self, p: AminoAcidPattern) -> None:
         protein = self.amount(p.protein, p)
         if protein is None:
             return
@@ -589,9 +583,7 @@ class _Compiler:
                 ),
             )
 
-    def cost_bound(self) -> None:
-        c = self.spec.cost
-        assert c is not None
+    def cost_bound(self, c: CostBound) -> None:
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
         # per kg of (finished) product: cost / mass
         den = finished_per_raw(self.spec) * np.ones(self.n) if c.basis == "kg" else None
@@ -809,6 +801,18 @@ class _Compiler:
                 )
             ) from None
         return lp, row_of if count is None else [*row_of, (count, "both")]  # Σ y ≤ N is the last row
+
+
+# Bound kind (TOML name, model/sections.py) → its compile rule; tests/test_sections.py
+# checks that every bound kind has one.
+RULES: dict[str, Callable[[_Compiler, Any], None]] = {
+    "nutrient": _Compiler.nutrient,
+    "ratio": _Compiler.ratio,
+    "amino_acid_pattern": _Compiler.pattern,
+    "ingredient": _Compiler.ingredient,
+    "group": _Compiler.group,
+    "cost": _Compiler.cost_bound,
+}
 
 
 def _known(values: np.ndarray) -> np.ndarray:

@@ -15,122 +15,16 @@ relaxations were not computed.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from ..model.result import Diagnosis
 from .backends import highs_optimum, load_highs
-from .compile import Bound, Compiled
-from .lp import MatrixLP
-
-Element = tuple[int, Literal["min", "max"]]  # (bound index, side)
-MIP_CHECK_SECONDS = 10.0  # a MIP feasibility check that takes longer counts as feasible
-
-
-class Budget:
-    """The time an explanation may take (seconds=None: no limit), and whether a check was
-    cut short by it (or by MIP_CHECK_SECONDS): then a conflict may not be irreducible."""
-
-    def __init__(self, seconds: float | None = None) -> None:
-        self.deadline = None if seconds is None else time.perf_counter() + seconds
-        self.cut = False
-
-    @property
-    def spent(self) -> bool:
-        return self.deadline is not None and time.perf_counter() >= self.deadline
-
-    def seconds(self, cap: float | None = None) -> float | None:
-        """The time limit for the next solve: what is left, at most `cap`."""
-        if self.deadline is None:
-            return cap
-        left = max(0.0, self.deadline - time.perf_counter())
-        return left if cap is None else min(cap, left)
-
-
-@dataclass(frozen=True)
-class _Switch:
-    """How to remove one element from the LP: which row/column bound to open up."""
-
-    rows: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
-    cols: tuple[tuple[int, Literal["lo", "hi"]], ...] = ()
-    inclusion: bool = False  # the minimum inclusion of a practical brief (in lp.links)
-
-
-def elements(compiled: Compiled) -> dict[Element, _Switch]:
-    """Every removable element of the brief and the LP bounds that implement it."""
-    out: dict[Element, _Switch] = {}
-    for r, (k, side) in enumerate(compiled.row_of):
-        b = compiled.bounds[k]
-        if side in ("min", "both") and b.min is not None:
-            out[(k, "min")] = _merge(out.get((k, "min")), _Switch(rows=((r, "lo"),)))
-        if side in ("max", "both") and b.max is not None:
-            out[(k, "max")] = _merge(out.get((k, "max")), _Switch(rows=((r, "hi"),)))
-    for j, k in compiled.col_lo_owner.items():
-        out[(k, "min")] = _merge(out.get((k, "min")), _Switch(cols=((j, "lo"),)))
-    for j, k in compiled.col_hi_owner.items():
-        out[(k, "max")] = _merge(out.get((k, "max")), _Switch(cols=((j, "hi"),)))
-    for k, b in enumerate(compiled.bounds):
-        if b.kind == "inclusion":
-            out[(k, "min")] = _Switch(inclusion=True)
-    return out
-
-
-def _merge(a: _Switch | None, b: _Switch) -> _Switch:
-    return b if a is None else _Switch(a.rows + b.rows, a.cols + b.cols, a.inclusion or b.inclusion)
-
-
-def without(lp: MatrixLP, switches: Iterable[_Switch]) -> MatrixLP:
-    """The LP with the given elements removed (their bounds opened to ±inf / 0)."""
-    row_lo, row_hi = lp.row_lo.copy(), lp.row_hi.copy()
-    col_lo, col_hi = lp.col_lo.copy(), lp.col_hi.copy()
-    links = lp.links
-    for s in switches:
-        if s.inclusion and links is not None:
-            links = replace(links, lower=np.zeros_like(links.lower))
-        for r, end in s.rows:
-            (row_lo if end == "lo" else row_hi)[r] = -math.inf if end == "lo" else math.inf
-        for j, end in s.cols:
-            if end == "lo":
-                col_lo[j] = 0.0  # ingredients never go negative
-            else:
-                col_hi[j] = math.inf
-    return replace(lp, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
-
-
-def feasible(compiled: Compiled, lp: MatrixLP, budget: Budget | None = None) -> bool:
-    """Is `lp` (the brief's LP, some elements removed or moved) feasible?
-
-    Practical briefs get their big-M links recomputed first: a removed mass limit
-    must not survive as a hidden cap inside x_i ≤ U_i·y_i.
-    """
-    from .practical import relinked
-
-    if budget is not None and budget.spent:
-        budget.cut = True
-        return True
-    return is_feasible(relinked(lp, len(compiled.foods)), budget)
-
-
-def is_feasible(lp: MatrixLP, budget: Budget | None = None) -> bool:
-    """Feasible? Only a proof of infeasibility says no: a check stopped by the budget
-    or by MIP_CHECK_SECONDS (or failing) counts as feasible and is noted in the budget,
-    so that a conflict reported is always proven infeasible (if perhaps not irreducible).
-    For a MIP, an infeasible LP relaxation settles it fast."""
-    budget = budget or Budget()
-    if lp.is_mip and not is_feasible(replace(lp, integer=None), budget):
-        return False
-    limit = budget.seconds(MIP_CHECK_SECONDS if lp.is_mip else None)
-    if limit is not None and limit <= 0:
-        budget.cut = True
-        return True
-    status = highs_optimum(lp.with_objective(np.zeros(lp.shape[1])), limit).status
-    if status not in ("optimal", "infeasible"):
-        budget.cut = True
-    return status != "infeasible"
+from .compile import Compiled
+from .elements import Budget, Element, Switch, elements, feasible, in_words, without
+from .relax import relaxation
 
 
 def conflict(compiled: Compiled, budget: Budget | None = None) -> list[Element]:
@@ -176,9 +70,7 @@ def _deletion_filter(keep: list[Element], infeasible_with: Callable[[set[Element
     return keep
 
 
-def _iis_candidates(
-    compiled: Compiled, all_elements: dict[Element, _Switch], budget: Budget
-) -> list[Element]:
+def _iis_candidates(compiled: Compiled, all_elements: dict[Element, Switch], budget: Budget) -> list[Element]:
     """Elements HiGHS's IIS points at (may be empty if HiGHS finds none)."""
     import highspy
 
@@ -218,8 +110,6 @@ def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis
         reason = "no blend meets the brief, and no single set of its constraints explains why"
     else:
         reason = "these constraints cannot all hold: " + "; ".join(words)
-    from .relax import relaxation
-
     ways_out, skipped = relaxation(compiled, found, budget) if found else ([], [])
     if found and not minimal:
         hints.append(
@@ -230,11 +120,6 @@ def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis
         what = "any of them" if set(words) <= set(skipped) else "; ".join(dict.fromkeys(skipped))
         hints.append(f"time limit reached before working out how far to move {what}")
     return Diagnosis(reason=reason, conflict=names, explanation=words, relaxation=ways_out, hints=hints)
-
-
-def in_words(b: Bound, side: Literal["min", "max"]) -> str:
-    """One side of a bound in the brief's words (an equality bound as a whole)."""
-    return b.describe(None if b.min == b.max else side)
 
 
 def unbounded(compiled: Compiled) -> Diagnosis:

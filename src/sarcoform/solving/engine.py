@@ -21,6 +21,7 @@ from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
 from . import chance, diagnose, practical, shelf_life
 from . import sensitivity as ranges
+from .backends import SolverName
 from .compile import Bound, Compiled, compile_brief
 from .lp import LPSolution, MatrixLP
 from .recheck import recheck
@@ -34,7 +35,7 @@ def solve(
     foods: FoodTable,
     spec: ConstraintSet,
     *,
-    solver: str = "cbc",
+    solver: SolverName = "cbc",
     time_limit: float | None = None,
     sensitivity: bool = True,
 ) -> Result:
@@ -53,7 +54,7 @@ def solve(
 def solve_compiled(
     compiled: Compiled,
     *,
-    solver: str = "cbc",
+    solver: SolverName = "cbc",
     time_limit: float | None = None,
     started: float | None = None,
     sensitivity: bool = True,
@@ -81,7 +82,7 @@ def solve_compiled(
 
 
 def _cheapest_among_optimal(
-    compiled: Compiled, first: LPSolution, solver: str, time_limit: float | None
+    compiled: Compiled, first: LPSolution, solver: SolverName, time_limit: float | None
 ) -> tuple[LPSolution, str | None]:
     """Deterministic tie-break: the cheapest of the blends that reach the optimum."""
     if not compiled.prices_known:

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .backends import highs_optimum, solve_lp
+from .backends import SolverName, highs_optimum, solve_lp
 from .lp import Links, LPSolution, MatrixLP
 
 BIG_MASS = 1e6  # g; stands in for M when a reduced brief (diagnosis) has no mass limit
@@ -96,7 +96,7 @@ def relinked(lp: MatrixLP, foods: int) -> MatrixLP:
     return replace(lp, links=replace(lp.links, upper=upper))
 
 
-def solve(lp: MatrixLP, solver: str, time_limit: float | None, foods: int) -> LPSolution:
+def solve(lp: MatrixLP, solver: SolverName, time_limit: float | None, foods: int) -> LPSolution:
     """solve_lp, and for a MIP the polish: re-solve the LP with the indicators fixed.
 
     The polished solution keeps the MIP's status and gap and has no duals: a MIP

@@ -21,7 +21,7 @@ from ..model.foods import FoodTable
 from ..model.result import ProductionPlan, Result, WeighLine
 from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet, Production
 from . import chance
-from .backends import solve_lp
+from .backends import SolverName, solve_lp
 from .compile import Compiled, compile_brief
 from .engine import verify
 from .lp import MatrixLP
@@ -55,7 +55,7 @@ def production_plan(
     spec: ConstraintSet,
     *,
     batch_kg: float | None = None,
-    solver: str = "cbc",
+    solver: SolverName = "cbc",
 ) -> ProductionPlan:
     """The production sheet of an optimal result (InputError if it has no blend)."""
     if not result.ok or not result.blend_lines:
@@ -185,7 +185,7 @@ def _rounding(
     carrier: int | None,
     aim_kg: float | None,
     premix_step_kg: float,
-    solver: str,
+    solver: SolverName,
     notes: list[str],
 ) -> tuple[np.ndarray, float]:
     """kg of each food in whole scale steps, and the carrier's kg in the premix.

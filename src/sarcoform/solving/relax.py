@@ -16,7 +16,7 @@ Every value is checked by re-solving the brief with the bound moved there; if no
 single bound can repair the brief (it has several independent conflicts), a joint
 minimal relaxation from HiGHS's feasibilityRelaxation moves several together.
 
-Within a time budget (`diagnose.Budget`), a relaxation whose solves or checks were cut
+Within a time budget (`elements.Budget`), a relaxation whose solves or checks were cut
 short is dropped and named as not computed: its value would not be trustworthy.
 """
 
@@ -32,7 +32,7 @@ import numpy as np
 
 from .backends import Optimum, highs_optimum, load_highs
 from .compile import Bound, Compiled
-from .diagnose import Budget, Element, elements, feasible, in_words, without
+from .elements import Budget, Element, elements, feasible, in_words, is_equality, with_bound, without
 from .lp import MatrixLP
 from .practical import relinked
 
@@ -71,37 +71,6 @@ def _attempt[T](budget: Budget, compute: Callable[[], T]) -> tuple[T | None, boo
 
 
 # -- one bound alone ------------------------------------------------------------------
-
-
-def with_bound(compiled: Compiled, lp: MatrixLP, k: int, side: str, t: float) -> MatrixLP:
-    """`lp` with one side of bound k set to t (both sides for an equality bound)."""
-    b = compiled.bounds[k]
-    sides = {"min", "max"} if _equality(b) else {side}
-    n = len(b.num)
-    A, row_lo, row_hi = lp.A.copy(), lp.row_lo.copy(), lp.row_hi.copy()
-    col_lo, col_hi = lp.col_lo.copy(), lp.col_hi.copy()
-    links = lp.links
-    if b.kind == "inclusion" and links is not None:  # x_i ≥ m·y_i: the bound is in the links
-        links = replace(links, lower=np.full_like(links.lower, t))
-    for r, (owner, s) in enumerate(compiled.row_of):
-        if owner != k:
-            continue
-        if s == "both":
-            if "min" in sides:
-                row_lo[r] = t - b.num0
-            if "max" in sides:
-                row_hi[r] = t - b.num0
-        elif s in sides:
-            assert b.den is not None
-            A[r, :n] = b.num - t * b.den
-            (row_lo if s == "min" else row_hi)[r] = t * b.den0 - b.num0
-    if b.column is not None:
-        j = b.column
-        if "min" in sides and compiled.col_lo_owner.get(j) == k:
-            col_lo[j] = max(t, 0.0)
-        if "max" in sides and compiled.col_hi_owner.get(j) == k:
-            col_hi[j] = t
-    return replace(lp, A=A, row_lo=row_lo, row_hi=row_hi, col_lo=col_lo, col_hi=col_hi, links=links)
 
 
 def extreme(
@@ -289,7 +258,7 @@ def _alone(compiled: Compiled, element: Element, budget: Budget) -> dict[str, An
     if current is None:
         return None
     every = elements(compiled)
-    opened = [every[(k, s)] for s in ("min", "max") if (k, s) in every and (s == side or _equality(b))]
+    opened = [every[(k, s)] for s in ("min", "max") if (k, s) in every and (s == side or is_equality(b))]
     want: Literal["max", "min"] = "max" if side == "min" else "min"
     t = extreme(compiled, without(compiled.lp, opened), k, want, budget)
     if t is None or (t >= current if side == "min" else t <= current):
@@ -404,7 +373,7 @@ def _entry(b: Bound, side: str, current: float, to: float, scope: Scope) -> dict
         "to": to,
         "change": to - current,
         "scope": scope,
-        "label": b.describe(None if _equality(b) else side),  # type: ignore[arg-type]
+        "label": b.describe(None if is_equality(b) else side),  # type: ignore[arg-type]
         "text": _text(b, side, current, to),
     }
 
@@ -431,7 +400,7 @@ def _text(b: Bound, side: str, current: float, to: float) -> str:
         shown = to
     unit = f" {b.unit}" if b.unit else ""
     by = f"{abs(shown - current):.3g}{unit}"
-    if _equality(b):
+    if is_equality(b):
         return f"change {_what(b)} from {current:g} to {shown:g}{unit} (by {by})"
     verb, end = ("lower", "minimum") if side == "min" else ("raise", "cap")
     if b.kind == "inclusion":

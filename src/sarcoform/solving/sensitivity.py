@@ -31,8 +31,8 @@ import numpy as np
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
+from .elements import with_bound
 from .lp import LPSolution, MatrixLP
-from .relax import with_bound
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend

@@ -8,14 +8,25 @@ matrices. If compiling and checking disagree, the result says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from ..model import sections
 from ..model.columns import ColumnSet
 from ..model.foods import FoodTable
-from ..model.spec import BASIS_PHRASES, ConstraintSet
+from ..model.spec import (
+    BASIS_PHRASES,
+    AminoAcidPattern,
+    ConstraintSet,
+    CostBound,
+    GroupBound,
+    IngredientBound,
+    NutrientBound,
+    RatioBound,
+)
 from ..model.units import conversion
 
 TOLERANCE = 1e-6  # relative to max(1, |bound|)
@@ -68,103 +79,17 @@ class Checker:
         the table's for a price scenario."""
         spec = self.spec
         s = spec.serving
-        blank_zero = spec.blank_values != "error"
-        raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
-        mass = raw * self.finished  # the serving, as finished product
+        blend = Blend(self, grams, prices)
         out: list[Check] = []
-        x = np.zeros(len(self.foods))
-        for food_id, g in grams.items():
-            i = self.foods.position(food_id)
-            if i is None:
-                raise KeyError(f"{food_id!r} is not in {self.foods.origin}")
-            x[i] = g
-        amounts: dict[str, float] = {}
-
-        def amount(name: str) -> float:
-            if name not in amounts:
-                amounts[name] = self.amount(x, name, blank_zero)
-            return amounts[name]
-
-        meal, day = self.meal, self.day
-
-        def on_basis(name: str, basis: str) -> float:
-            n = amount(name)
-            column = self.columns.resolve(name)
-            if basis == "meal":
-                return n * s.servings_per_meal + meal.get(column, 0.0)
-            if basis in ("day", "kg_bw_day"):
-                total = n * s.servings_per_day + day.get(column, 0.0)
-                return total / s.body_weight_kg if basis == "kg_bw_day" and s.body_weight_kg else total
-            return n
-
-        def energy(unit: str) -> float:
-            if f"energy_{unit}" in self.names:
-                return amount(f"energy_{unit}")
-            other = "kj" if unit == "kcal" else "kcal"
-            factor = conversion(other, unit)
-            assert factor is not None
-            return amount(f"energy_{other}") * factor
-
+        mass = blend.mass
         if s.fixed:
             out.append(_check("serving mass", mass, s.serving_g, s.serving_g))
         elif s.min_g is not None or s.max_g is not None:
             out.append(_check("serving mass", mass, s.min_g, s.max_g))
-        for e in spec.nutrients:
-            column = self.columns.resolve(e.name)
-            f = conversion(self.columns.get(column).unit, e.unit or self.columns.get(column).unit)
-            assert f is not None
-            value: float | Quotient
-            if e.basis in ("serving", "meal", "day", "kg_bw_day"):
-                value = f * on_basis(column, e.basis)
-            elif e.basis == "per_100g":
-                value = Quotient(100 * f * amount(column), mass)
-            else:
-                value = Quotient(100 * f * amount(column), energy(e.basis.removeprefix("per_100")))
-            out.append(_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max))
-        for r in spec.ratios:
-            top, bottom = self.columns.resolve(r.numerator), self.columns.resolve(r.denominator)
-            # Each amount in its kind's base unit (g or kcal), so that like is divided by like.
-            a, b = _in_base_unit(self.columns.get(top).unit), _in_base_unit(self.columns.get(bottom).unit)
-            scale = {"ratio": 1.0, "%": 100.0, "mg/g": 1000.0}[r.unit]
-            value = Quotient(scale * a * on_basis(top, r.basis), b * on_basis(bottom, r.basis))
-            out.append(_check(r.name, value, r.min, r.max))
-        p = spec.amino_acid_pattern
-        if p is not None:
-            protein = self.columns.resolve(p.protein)
-            to_g = conversion(self.columns.get(protein).unit, "g")
-            assert to_g is not None
-            for name, ref in p.min_mg_per_g.items():
-                aa = self.columns.resolve(name)
-                to_mg = conversion(self.columns.get(aa).unit, "mg")
-                assert to_mg is not None
-                value = Quotient(to_mg * amount(aa), to_g * amount(protein))
-                out.append(_check(f"{p.name}: {aa}", value, ref, None))
-        for ib in spec.ingredients:
-            g = grams.get(ib.id, 0.0)
-            value = g if ib.unit == "g" else Quotient(100 * g, raw)
-            suffix = "" if ib.unit == "g" else " %"
-            out.append(_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max))
-        groups = self.foods.texts.get("group", ())
-        for gb in spec.groups:
-            ids = gb.members or tuple(
-                fid for fid, grp in zip(self.foods.ids, groups, strict=True) if grp == gb.group
-            )
-            total = sum(grams.get(fid, 0.0) for fid in ids)
-            value = total if gb.unit == "g" else Quotient(100 * total, raw)
-            suffix = "" if gb.unit == "g" else " %"
-            out.append(_check(f"group {gb.name}{suffix}", value, gb.min, gb.max))
-        if spec.cost is not None:
-            c = spec.cost
-            price = self.foods.price_per_kg if prices is None else prices
-            per_serving = sum(
-                float(price[self.foods.position(fid) or 0]) * g / 1000 for fid, g in grams.items() if g
-            )
-            value = {
-                "serving": per_serving,
-                "day": per_serving * s.servings_per_day,
-                "kg": Quotient(1000 * per_serving, mass),
-            }[c.basis]
-            out.append(_check(f"cost per {c.basis}", value, c.min, c.max))
+        for section in sections.BOUNDS:  # one check per bound kind, in the compiler's order
+            check = CHECKS[section.toml]
+            for entry in section.entries(spec):
+                out += check(blend, entry)
         used = [g for g in grams.values() if g > 1e-9]  # practical briefs: what counts as used
         if spec.max_ingredients is not None:
             out.append(_check("ingredients used", float(len(used)), None, float(spec.max_ingredients)))
@@ -175,6 +100,132 @@ class Checker:
             if g < 0:
                 out.append(_check(f"ingredient {food_id} ≥ 0", g, 0.0, None))
         return _numbered(out)
+
+
+class Blend:
+    """One blend being checked: its grams, and its amounts read from the table row by row."""
+
+    def __init__(self, checker: Checker, grams: Mapping[str, float], prices: np.ndarray | None) -> None:
+        self.checker = checker
+        self.spec = checker.spec
+        self.foods = checker.foods
+        self.columns = checker.columns
+        self.grams = grams
+        self.prices = prices
+        self.raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
+        self.mass = self.raw * checker.finished  # the serving, as finished product
+        self.blank_zero = self.spec.blank_values != "error"
+        self.x = np.zeros(len(self.foods))
+        for food_id, g in grams.items():
+            i = self.foods.position(food_id)
+            if i is None:
+                raise KeyError(f"{food_id!r} is not in {self.foods.origin}")
+            self.x[i] = g
+        self._amounts: dict[str, float] = {}
+
+    def amount(self, name: str) -> float:
+        """Amount of a column in one serving, column units (NaN: unknown)."""
+        if name not in self._amounts:
+            self._amounts[name] = self.checker.amount(self.x, name, self.blank_zero)
+        return self._amounts[name]
+
+    def on_basis(self, name: str, basis: str) -> float:
+        """Amount per serving, meal (with background), day or kg body weight per day."""
+        s = self.spec.serving
+        n = self.amount(name)
+        column = self.columns.resolve(name)
+        if basis == "meal":
+            return n * s.servings_per_meal + self.checker.meal.get(column, 0.0)
+        if basis in ("day", "kg_bw_day"):
+            total = n * s.servings_per_day + self.checker.day.get(column, 0.0)
+            return total / s.body_weight_kg if basis == "kg_bw_day" and s.body_weight_kg else total
+        return n
+
+    def energy(self, unit: str) -> float:
+        if f"energy_{unit}" in self.checker.names:
+            return self.amount(f"energy_{unit}")
+        other = "kj" if unit == "kcal" else "kcal"
+        factor = conversion(other, unit)
+        assert factor is not None
+        return self.amount(f"energy_{other}") * factor
+
+
+# -- one check per bound kind (model/sections.py), a second reading of each bound's meaning --
+
+
+def _nutrient(b: Blend, e: NutrientBound) -> list[Check]:
+    column = b.columns.resolve(e.name)
+    f = conversion(b.columns.get(column).unit, e.unit or b.columns.get(column).unit)
+    assert f is not None
+    value: float | Quotient
+    if e.basis in ("serving", "meal", "day", "kg_bw_day"):
+        value = f * b.on_basis(column, e.basis)
+    elif e.basis == "per_100g":
+        value = Quotient(100 * f * b.amount(column), b.mass)
+    else:
+        value = Quotient(100 * f * b.amount(column), b.energy(e.basis.removeprefix("per_100")))
+    return [_check(f"{column} {BASIS_PHRASES[e.basis]}", value, e.min, e.max)]
+
+
+def _ratio(b: Blend, r: RatioBound) -> list[Check]:
+    top, bottom = b.columns.resolve(r.numerator), b.columns.resolve(r.denominator)
+    # Each amount in its kind's base unit (g or kcal), so that like is divided by like.
+    u, v = _in_base_unit(b.columns.get(top).unit), _in_base_unit(b.columns.get(bottom).unit)
+    scale = {"ratio": 1.0, "%": 100.0, "mg/g": 1000.0}[r.unit]
+    value = Quotient(scale * u * b.on_basis(top, r.basis), v * b.on_basis(bottom, r.basis))
+    return [_check(r.name, value, r.min, r.max)]
+
+
+def _pattern(b: Blend, p: AminoAcidPattern) -> list[Check]:
+    protein = b.columns.resolve(p.protein)
+    to_g = conversion(b.columns.get(protein).unit, "g")
+    assert to_g is not None
+    out = []
+    for name, ref in p.min_mg_per_g.items():
+        aa = b.columns.resolve(name)
+        to_mg = conversion(b.columns.get(aa).unit, "mg")
+        assert to_mg is not None
+        value = Quotient(to_mg * b.amount(aa), to_g * b.amount(protein))
+        out.append(_check(f"{p.name}: {aa}", value, ref, None))
+    return out
+
+
+def _ingredient(b: Blend, ib: IngredientBound) -> list[Check]:
+    g = b.grams.get(ib.id, 0.0)
+    value = g if ib.unit == "g" else Quotient(100 * g, b.raw)
+    suffix = "" if ib.unit == "g" else " %"
+    return [_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max)]
+
+
+def _group(b: Blend, gb: GroupBound) -> list[Check]:
+    groups = b.foods.texts.get("group", ())
+    ids = gb.members or tuple(fid for fid, grp in zip(b.foods.ids, groups, strict=True) if grp == gb.group)
+    total = sum(b.grams.get(fid, 0.0) for fid in ids)
+    value = total if gb.unit == "g" else Quotient(100 * total, b.raw)
+    suffix = "" if gb.unit == "g" else " %"
+    return [_check(f"group {gb.name}{suffix}", value, gb.min, gb.max)]
+
+
+def _cost(b: Blend, c: CostBound) -> list[Check]:
+    price = b.foods.price_per_kg if b.prices is None else b.prices
+    per_serving = sum(float(price[b.foods.position(fid) or 0]) * g / 1000 for fid, g in b.grams.items() if g)
+    value = {
+        "serving": per_serving,
+        "day": per_serving * b.spec.serving.servings_per_day,
+        "kg": Quotient(1000 * per_serving, b.mass),
+    }[c.basis]
+    return [_check(f"cost per {c.basis}", value, c.min, c.max)]
+
+
+# Bound kind (TOML name) → its check; tests/test_sections.py: every bound kind has one.
+CHECKS: dict[str, Callable[[Blend, Any], list[Check]]] = {
+    "nutrient": _nutrient,
+    "ratio": _ratio,
+    "amino_acid_pattern": _pattern,
+    "ingredient": _ingredient,
+    "group": _group,
+    "cost": _cost,
+}
 
 
 def _numbered(checks: list[Check]) -> list[Check]:

@@ -1,4 +1,4 @@
-"""Batch inputs and outputs on disk: product lines, price scenarios, availability, journal.
+"""Batch input files: product lines, price scenarios and availability (.csv, .toml, .xlsx).
 
 Formats (one row per item, one header row, like the food table):
 
@@ -21,20 +21,20 @@ Every problem names its file, sheet, row (or TOML line) and column.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import InputError, Problem, ProblemCollector, UsageError
-from ..model.batch import Availability, PriceScenarios, Product, ingredient_limit, name_problems
+from ..io import load_foods, load_spec
+from ..io.embedded import preset_paths
+from ..io.files import read_text
+from ..io.spec_toml import load_toml
 from ..model.foods import Cell, FoodTable, cell_text, parse_number
 from ..model.spec import ConstraintSet
-from .files import read_text
-from .spec_toml import load_toml
+from .inputs import Availability, PriceScenarios, Product, ingredient_limit, name_problems
 
 PRODUCTS, SCENARIOS, AVAILABILITY = "Products", "Scenarios", "Availability"
 PRODUCT_COLUMNS = (
@@ -105,14 +105,14 @@ def _table(
 
 
 def _csv_table(path: Path) -> _Table:
-    from .foods_csv import read_csv_cells
+    from ..io.foods_csv import read_csv_cells
 
     header, rows = read_csv_cells(path, str(path))
     return _table(list(header), rows, str(path), None, 2)
 
 
 def _sheet_table(path: Path, name: str, *, required: bool) -> _Table | None:
-    from .xlsx import read_sheet
+    from ..io.xlsx import read_sheet
 
     sheet = read_sheet(path, name, required=required)
     if sheet is None:
@@ -252,9 +252,6 @@ class _ProductReader:
     def brief(
         self, text: str | None, where: Problem, fail: Callable[[str, str | None], None]
     ) -> ConstraintSet | None:
-        from . import load_spec
-        from .embedded import preset_paths
-
         if text is None:
             if self.book is not None and _has_sheet(self.book, THIS_WORKBOOK):
                 text = str(self.book)
@@ -281,7 +278,7 @@ def _text(cell: Any) -> str | None:
 
 
 def _has_sheet(book: Path, name: str) -> bool:
-    from .xlsx import sheet_names
+    from ..io.xlsx import sheet_names
 
     return name.lower() in (n.lower() for n in sheet_names(book))
 
@@ -332,8 +329,6 @@ def read_batch_book(path: Path | str) -> tuple[BatchInputs, list[Problem]]:
     A sheet with problems is left out (None); products with problems are left out of
     the products. `sarcoform check` cross-checks what is left.
     """
-    from . import load_foods
-
     path = Path(path)
     found = ProblemCollector(str(path))
     reader = _ProductReader(path.parent, path)
@@ -367,8 +362,6 @@ def _catch(found: ProblemCollector, read: Callable[[], Any]) -> Any:
 
 
 def _read_toml(path: Path) -> BatchInputs:
-    from . import load_foods
-
     text = read_text(path)
     name = str(path)
     data = load_toml(text, name)
@@ -607,182 +600,3 @@ def _availability_from_table(t: _Table) -> Availability:
             where[food_id] = t.where(row)
     found.raise_if_any()
     return Availability(kg, origin=t.file, where=where)
-
-
-# -- the journal of a batch run ----------------------------------------------------------
-
-JOURNAL_KIND = "sarcoform batch journal"
-
-
-def journal_path(output: Path | str) -> Path:
-    """Where the journal of a run writing `output` lives: beside it."""
-    out = Path(output)
-    return out.with_name(out.name + ".journal.jsonl")
-
-
-class BatchJournal:
-    """Finished items, one JSON line each, appended as they finish.
-
-    The first line names the inputs (a fingerprint), so a resumed run can refuse a
-    journal written for other inputs. Lines are flushed as written and the file is
-    fsynced after each group, so a killed run keeps every item it finished; a line torn
-    by the kill is dropped when the journal is read back.
-    """
-
-    def __init__(self, path: Path, handle: IO[str]) -> None:
-        self.path = path
-        self._handle = handle
-
-    @classmethod
-    def start(
-        cls, path: Path | str, fingerprint: str, *, resume: bool
-    ) -> tuple[BatchJournal, list[dict[str, Any]]]:
-        """Open the journal: (journal, items finished earlier when resuming)."""
-        p = Path(path)
-        finished: list[dict[str, Any]] = []
-        # The handle stays open for the whole run (closed by close()): no context manager.
-        if resume and p.exists():
-            finished, good_bytes = _read_journal(p, fingerprint)
-            with open(p, "r+b") as raw:
-                raw.truncate(good_bytes)  # drop a line torn by the interruption
-            handle = open(p, "a", encoding="utf-8")  # noqa: SIM115
-        else:
-            handle = open(p, "w", encoding="utf-8")  # noqa: SIM115
-            handle.write(json.dumps({"kind": JOURNAL_KIND, "version": 1, "fingerprint": fingerprint}) + "\n")
-            handle.flush()
-        return cls(p, handle), finished
-
-    def append(self, records: Iterable[dict[str, Any]]) -> None:
-        for record in records:
-            self._handle.write(json.dumps(record, allow_nan=True, ensure_ascii=False) + "\n")
-            self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def _read_journal(path: Path, fingerprint: str) -> tuple[list[dict[str, Any]], int]:
-    data = path.read_bytes()
-    items: list[dict[str, Any]] = []
-    good = 0
-    for k, line in enumerate(data.splitlines(keepends=True)):
-        if not line.endswith(b"\n"):
-            break  # torn by the interruption
-        try:
-            record = json.loads(line)
-        except ValueError:
-            break
-        if k == 0:
-            if not isinstance(record, dict) or record.get("kind") != JOURNAL_KIND:
-                raise UsageError(f"{path} is not a sarcoform batch journal: move it away to start afresh")
-            if record.get("fingerprint") != fingerprint:
-                raise UsageError(
-                    f"{path} was written for other inputs (products, scenarios, foods or solver changed):"
-                    " delete it to start afresh"
-                )
-        else:
-            items.append(record)
-        good += len(line)
-    if good == 0:
-        raise UsageError(f"{path} is not a sarcoform batch journal: move it away to start afresh")
-    return items, good
-
-
-# -- the example input workbook ----------------------------------------------------------
-
-_TEMPLATE_PRODUCTS: list[list[Cell]] = [
-    ["ons_vanilla_50g", "ons_powder", 50, 2, "min_cost", None, None, 2000, "the default ONS brief"],
-    [
-        "ons_45g_capped",
-        "ons_powder",
-        45,
-        2,
-        "min_cost",
-        0.3,
-        "l_leucine<=2; cocoa_powder=0",
-        800,
-        "smaller serving, cost cap, no cocoa",
-    ],
-    [
-        "ons_max_leucine",
-        "ons_max_leucine",
-        None,
-        None,
-        None,
-        0.32,
-        None,
-        500,
-        "most leucine within USD 0.32 per serving",
-    ],
-    [
-        "milk_beverage_30g",
-        "milk_beverage_powder",
-        None,
-        None,
-        None,
-        None,
-        "wpi<=6",
-        3000,
-        "fortified milk beverage powder",
-    ],
-]
-_TEMPLATE_SCENARIOS: list[list[Cell]] = [
-    ["base", None, None, "the food table's prices"],
-    ["whey_up_20pct", "wpi", 17.4, "whey proteins +20 %"],
-    ["whey_up_20pct", "wpc80", 13.2, None],
-    ["dairy_shortage", "smp", 3.64, "milk powders +40 %"],
-    ["dairy_shortage", "wmp", 5.46, None],
-    ["dairy_shortage", "mpc80", 13.3, None],
-    ["leucine_cheap", "l_leucine", 18.0, "free leucine -28 %"],
-]
-_TEMPLATE_AVAILABILITY: list[list[Cell]] = [
-    ["buttermilk_powder", 800, "on hand this quarter"],
-    ["smp", 2000, "contracted volume"],
-]
-_TEMPLATE_README: list[tuple[str, str | None]] = [
-    ("sarcoform batch input", None),
-    (
-        "Products",
-        "one row per product: name (unique), brief (preset name or .toml/.xlsx path; blank = default),"
-        " overrides serving_g, servings_per_day, objective (min_cost, max:leucine, …),"
-        " cost_max (per serving), ingredients (g per serving: id<=max; id>=min; id=grams;"
-        " id=min..max), volume_kg (multi-blend), note",
-    ),
-    (
-        "Scenarios",
-        "long layout: scenario, id, price_per_kg (one changed price a row; a row with only a scenario"
-        " name keeps every price). Ingredients a scenario does not name keep the food table's price.",
-    ),
-    ("Availability", "id, available_kg: ingredients in short supply, for `sarcoform multiblend`"),
-    ("Foods", "optional: a Foods sheet (as in `sarcoform template`) replaces the embedded ingredient table"),
-    (
-        "Run",
-        "sarcoform batch THIS.xlsx -o results.xlsx   (add --workers N, --resume, --scheduler tcp://host:8786)",
-    ),
-]
-
-
-def write_batch_template(path: Path | str) -> None:
-    """An example batch workbook: Read me, Products, Scenarios, Availability."""
-    from openpyxl.styles import Alignment, Font
-
-    from .workbook_write import new_workbook, save, write_rows
-
-    book = new_workbook()
-    readme = book.create_sheet("Read me")
-    (title, _), *lines = _TEMPLATE_README
-    write_rows(readme, [title], lines, freeze="", widths=False)
-    readme["A1"].font = Font(bold=True, size=14)
-    for row in readme.iter_rows(min_row=2, min_col=2, max_col=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    readme.column_dimensions["A"].width = 16
-    readme.column_dimensions["B"].width = 120
-    sheets: list[tuple[str, list[str], list[list[Cell]]]] = [
-        (PRODUCTS, list(PRODUCT_COLUMNS), _TEMPLATE_PRODUCTS),
-        (SCENARIOS, ["scenario", "id", "price_per_kg", "note"], _TEMPLATE_SCENARIOS),
-        (AVAILABILITY, ["id", "available_kg", "note"], _TEMPLATE_AVAILABILITY),
-    ]
-    for title, header, rows in sheets:
-        write_rows(book.create_sheet(title), header, rows, table=f"{title}Table")
-    save(book, path)

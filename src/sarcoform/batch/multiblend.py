@@ -14,19 +14,19 @@ when its cost per serving in the joint plan is above what it would cost on its o
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError, Problem
-from ..model.batch import Availability, Product, Products, as_products
 from ..model.foods import FoodTable
-from . import chance
-from .backends import solve_highs
-from .compile import Compiled, compile_brief
-from .lp import MatrixLP
+from ..solving import chance
+from ..solving.backends import solve_highs
+from ..solving.compile import Compiled, compile_brief
+from ..solving.lp import MatrixLP
+from .inputs import Availability, Product
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,29 +141,23 @@ class _Part:
         return self.volume_kg * 1000.0 / self.serving_g
 
 
-def solve_multiblend(
+def blend_jointly(
     foods: FoodTable,
-    products: Products,
-    availability: Availability | Mapping[str, float],
+    products: Sequence[Product],
+    availability: Availability,
     *,
     volumes: Mapping[str, float] | None = None,
     prices: Mapping[str, float] | None = None,
 ) -> MultiBlendResult:
-    """Allocate scarce ingredients across products at least total cost (HiGHS).
-
-    `products` as for `solve_batch` (each with `volume_kg`, or give `volumes`
-    product → kg); `availability` id → kg on hand (ingredients not named are
-    unlimited); `prices` replace table prices (a scenario) for this plan.
-    """
+    """Allocate scarce ingredients across products at least total cost (HiGHS), typed inputs
+    (see `sarcoform.batch.entry.solve_multiblend` for the arguments)."""
     if prices:
         foods = foods.with_prices(prices)
-    if not isinstance(availability, Availability):
-        availability = Availability(dict(availability))
     limits = availability.positions(foods)
     parts: list[_Part] = []
     problems: list[Problem] = []
     notes: list[str] = []
-    for product in as_products(products):
+    for product in products:
         try:
             spec = product.customise(product.load_brief())
         except InputError as err:
@@ -246,7 +240,7 @@ class _Planner:
         for part in self.parts:
             sol = solve_highs(part.compiled.lp)
             if sol.status != "optimal" or sol.x is None:
-                from . import diagnose
+                from ..solving import diagnose
 
                 why = diagnose.infeasible(part.compiled).reason if sol.status == "infeasible" else sol.message
                 return self._failed(
@@ -320,7 +314,7 @@ class _Planner:
         return MultiBlendResult(status, self.currency, None, None, (), (), reason, self.notes)
 
     def _result(self, x: np.ndarray, alone: list[np.ndarray], values: np.ndarray) -> MultiBlendResult:
-        from .engine import verify
+        from ..solving.engine import verify
 
         n, ids = self.n, self.foods.ids
         allocations = []

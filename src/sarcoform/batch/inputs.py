@@ -1,7 +1,7 @@
-"""Product lines and price scenarios: the inputs of a batch run.
+"""Product lines, price scenarios and availability: the typed inputs of a batch run.
 
-A product is a brief (a preset, a file, a workbook's brief sheets or a ConstraintSet)
-with a few overrides a costing team changes per product: serving size, servings per
+A product is a brief (a ConstraintSet, or the name of an embedded preset) with a few
+overrides a costing team changes per product: serving size, servings per
 day, objective, a cost cap and ingredient limits. Price scenarios replace ingredient
 prices by scenario; ingredients a scenario does not name keep the table's price.
 """
@@ -9,15 +9,15 @@ prices by scenario; ingredients a scenario does not name keep the table's price.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Problem, UsageError
-from .foods import FoodTable, is_number, is_price
-from .spec import ConstraintSet, IngredientBound, InvalidChange
+from ..errors import InputError, Problem
+from ..io import load_spec
+from ..model.foods import FoodTable, is_number, is_price
+from ..model.spec import ConstraintSet, IngredientBound, InvalidChange
 
 BASE_SCENARIO = "base"  # the name of the one scenario when none are given: the table's prices
 PRODUCT_SOURCE = "product line override"
@@ -33,7 +33,7 @@ class Product:
     """
 
     name: str
-    brief: str | Path | ConstraintSet | None = None
+    brief: ConstraintSet | str | None = None  # a brief, a preset name, or None: the default brief
     serving_g: float | None = None
     servings_per_day: float | None = None
     objective: str | None = None
@@ -46,12 +46,10 @@ class Product:
         return (self.where or Problem("")).at(f"product {self.name!r}: {message}", column)
 
     def load_brief(self) -> ConstraintSet:
-        """The brief this product starts from (before its overrides): given, a preset or a file."""
+        """The brief this product starts from (before its overrides): given, or a preset."""
         if isinstance(self.brief, ConstraintSet):
             return self.brief
-        from ..io import load_spec
-
-        return load_spec(None if self.brief is None else str(self.brief))
+        return load_spec(self.brief)
 
     def number_problems(self) -> list[Problem]:
         """Overrides that are not numbers in range (serving_g > 0, cost_max ≥ 0, …)."""
@@ -247,32 +245,6 @@ class Availability:
         return out
 
 
-# -- products as the API takes them -------------------------------------------------------
-
-Products = str | Path | Sequence[Product | ConstraintSet | str] | Mapping[str, Product | ConstraintSet | str]
-
-
-def as_products(products: Products) -> list[Product]:
-    """Products from a products file, a list of Product / ConstraintSet / brief names, or a
-    mapping name → one of those; names must be non-blank and unique (InputError)."""
-    if isinstance(products, (str, Path)):
-        from ..io.batch_files import read_products
-
-        out = list(read_products(products).products)
-    elif isinstance(products, Mapping):
-        out = [_product(v, str(k)) for k, v in products.items()]
-    elif isinstance(products, Sequence):
-        out = [_product(v, None) for v in products]
-    else:
-        raise UsageError(
-            "products: give a products file, a list of Product / ConstraintSet, or a mapping name → brief"
-        )
-    problems = name_problems(out)
-    if problems:
-        raise InputError(problems)
-    return out
-
-
 def name_problems(products: Sequence[Product]) -> list[Problem]:
     """Blank or repeated product names, each at the row of the product."""
     problems: list[Problem] = []
@@ -284,13 +256,3 @@ def name_problems(products: Sequence[Product]) -> list[Problem]:
             problems.append(product.problem("the name appears twice (names must be unique)", "name"))
         seen.add(product.name)
     return problems
-
-
-def _product(value: Any, name: str | None) -> Product:
-    if isinstance(value, Product):
-        return value if name is None or value.name == name else replace(value, name=name)
-    if isinstance(value, ConstraintSet):
-        return Product(name or value.name, brief=value)
-    if isinstance(value, str):  # a preset name or a brief file
-        return Product(name or value, brief=value)
-    raise UsageError(f"products: expected a Product, ConstraintSet or brief name, got {type(value).__name__}")

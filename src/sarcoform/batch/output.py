@@ -21,8 +21,8 @@ from ..io.xlsx import column_letter
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..solving.batch import BatchResult
-    from ..solving.multiblend import MultiBlendResult
+    from .multiblend import MultiBlendResult
+    from .result import BatchResult
 
 BATCH_SUFFIXES = (".xlsx", ".csv", ".parquet")
 CHART_SCENARIOS = 12  # more scenarios than this: chart the per-product summary instead

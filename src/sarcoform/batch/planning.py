@@ -1,0 +1,168 @@
+"""The plan of a batch run: products (briefs with overrides) × price scenarios, validated up
+front and cut into tasks a worker can run (specs, tables and price arrays, never PuLP models)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, Problem, UsageError
+from ..model.foods import FoodTable
+from ..model.spec import ConstraintSet
+from ..solving.backends import SolverName
+from ..solving.compile import compile_brief
+from ..solving.fastpath import known_patterns, priced
+from .inputs import PriceScenarios, Product, name_problems
+
+BatchSolver = SolverName  # highs: the fast path (the default); cbc: the regular path
+SOLVERS: tuple[BatchSolver, ...] = (
+    "highs",
+    "cbc",
+)  # highs: the fast path; cbc: the regular path, item by item
+FAST_CHUNK = 500  # scenarios per task on the fast path: compile once, hot-start the rest
+REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
+
+
+# -- the plan: validated products and scenarios ---------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ProductInfo:
+    name: str
+    spec: ConstraintSet
+    objective_unit: str
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One product and some of its scenarios: what a worker receives."""
+
+    product: str
+    spec: ConstraintSet
+    foods: FoodTable
+    scenarios: tuple[str, ...]
+    prices: np.ndarray  # (scenarios × foods) price per kg, NaN = unknown
+    nutrients: tuple[str, ...]
+    solver: BatchSolver
+    time_limit: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class BatchPlan:
+    """Products (briefs with overrides applied) × scenarios (price vectors) over one food table."""
+
+    foods: FoodTable
+    products: tuple[ProductInfo, ...]
+    scenarios: tuple[str, ...]
+    prices: np.ndarray  # (scenarios × foods)
+    nutrients: tuple[str, ...]  # constrained nutrient columns of any product, for the table
+    solver: BatchSolver
+    time_limit: float | None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of every input that decides the answers (to match a journal to its run)."""
+        h = hashlib.sha256()
+        foods = self.foods
+        h.update(json.dumps([foods.ids, self.solver, self.time_limit, self.scenarios]).encode())
+        h.update(np.ascontiguousarray(self.prices).tobytes())
+        for column in sorted(foods.numbers):
+            h.update(column.encode())
+            h.update(np.ascontiguousarray(foods.numbers[column]).tobytes())
+        h.update(json.dumps({c: list(v) for c, v in sorted(foods.texts.items())}).encode())
+        for p in self.products:
+            h.update(p.spec.model_dump_json(by_alias=True).encode())
+        return h.hexdigest()
+
+    def tasks(self, done: Iterable[tuple[str, str]] = ()) -> list[Task]:
+        finished = set(done)
+        chunk = FAST_CHUNK if self.solver == "highs" else REGULAR_CHUNK
+        out = []
+        for p in self.products:
+            todo = [k for k, s in enumerate(self.scenarios) if (p.name, s) not in finished]
+            if not todo:
+                continue
+            parts = math.ceil(len(todo) / chunk)
+            for rows in np.array_split(np.array(todo), parts):
+                out.append(
+                    Task(
+                        p.name,
+                        p.spec,
+                        self.foods,
+                        tuple(self.scenarios[k] for k in rows),
+                        self.prices[rows],
+                        self.nutrients,
+                        self.solver,
+                        self.time_limit,
+                    )
+                )
+        return out
+
+
+def plan_batch(
+    foods: FoodTable,
+    products: Sequence[Product],
+    scenarios: PriceScenarios | None = None,
+    *,
+    solver: BatchSolver = "highs",
+    time_limit: float | None = None,
+) -> BatchPlan:
+    """Validate everything up front: a bad product or price is an InputError before any solve.
+
+    Typed inputs only; `sarcoform.batch.entry` turns files, DataFrames and mappings into these.
+    """
+    if solver not in SOLVERS:
+        raise UsageError(f"unknown batch solver {solver!r}: use highs (fast path) or cbc (regular path)")
+    items = list(products)
+    problems = name_problems(items)
+    if problems:
+        raise InputError(problems)
+    table = PriceScenarios.base() if scenarios is None else scenarios
+    prices = table.matrix(foods)
+    if not items or not len(table):
+        raise UsageError("a batch needs at least one product and one price scenario")
+    patterns = known_patterns(prices).values()
+    problems = []
+    infos: list[ProductInfo] = []
+    nutrients: dict[str, None] = {}
+    for product in items:
+        try:
+            spec = product.customise(product.load_brief())
+            info = None
+            for rows in patterns:
+                compiled = compile_brief(priced(foods, prices[rows[0]]), spec)
+                info = info or ProductInfo(product.name, spec, compiled.objective_unit)
+                for name in _constrained(compiled):
+                    nutrients.setdefault(name)
+        except InputError as err:
+            problems += [_with_product(p, product) for p in err.problems]
+            continue
+        assert info is not None
+        infos.append(info)
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    return BatchPlan(foods, tuple(infos), table.names, prices, tuple(nutrients), solver, time_limit)
+
+
+def _with_product(p: Problem, product: Product) -> Problem:
+    """A problem found in a product's brief, named after the product (and at its row when the
+    problem has no place of its own)."""
+    if p.file is None and product.where is not None:
+        return product.problem(p.message, p.column)
+    return p if p.message.startswith("product ") else p.at(f"product {product.name!r}: {p.message}")
+
+
+def _constrained(compiled: Any) -> list[str]:
+    """Nutrient columns the brief bounds or optimises."""
+    spec = compiled.spec
+    names = [e.name for e in spec.nutrients]
+    if spec.objective_nutrient is not None:
+        names.append(spec.objective_nutrient)
+    return list(dict.fromkeys(compiled.columns.resolve(n) for n in names))
