@@ -115,3 +115,27 @@ def test_results_workbook_has_the_sheet(foods: sf.FoodTable, spec: sf.Constraint
         weighed.append(row[4])
     assert sum(weighed) == pytest.approx(1000, abs=1e-6)  # batch_size_kg unset: the default 1000 kg
     assert np.all(np.array(weighed) > 0)
+
+
+def test_brief_sets_carrier_order_and_scale(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    result = sf.solve(foods, spec, solver="highs")
+    carrier = next(b.id for b in result.blend_lines if b.percent > 5 and b.group != "lipid")
+    order = ("lipid", "premix", "dairy", "protein", "amino_acid", "active", "carbohydrate")
+    brief = spec.with_changes(
+        production={
+            "scale_resolution_g": 50,
+            "premix_carrier": carrier,
+            "premix_below_percent": 2.0,
+            "order": order,
+        }
+    )
+    plan = production_plan(result, foods, brief, batch_kg=250, solver="highs")
+    assert plan.verification is not None and plan.verification.ok, plan.verification
+    assert plan.premix_carrier == carrier
+    # Everything below 2 % of the batch is in the premix, weighed on the premix scale.
+    assert {w.id for w in plan.premix} - {carrier} == {b.id for b in result.blend_lines if b.percent < 2.0}
+    ranks = [order.index(w.group) if w.group in order else len(order) for w in plan.lines]
+    assert ranks == sorted(ranks)
+    for w in plan.lines:
+        if w.id not in ("premix", carrier):
+            assert _is_multiple(w.kg, 50), w
