@@ -65,7 +65,12 @@ def test_curve_starts_at_the_cheapest_blend_and_ends_at_the_most_the_brief_allow
     free = sf.solve(foods, with_floor(spec, 0.0), solver="highs", sensitivity=False)
     leucine = {c.name: c.value for c in free.constraint_lines}["leucine_g per meal"]
     assert levels[0] == pytest.approx(leucine, rel=1e-6)
-    assert curve["marginal_cost_per_0.1"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+    # Its marginal cost is what the next 0.1 g costs: the slope just above it (independent solves).
+    delta = 1e-3
+    above = sf.solve(foods, with_floor(spec, levels[0] + delta), solver="highs", sensitivity=False)
+    assert above.cost_per_serving is not None and free.cost_per_serving is not None
+    slope = (above.cost_per_serving - free.cost_per_serving) / delta * 0.1
+    assert curve["marginal_cost_per_0.1"].iloc[0] == pytest.approx(slope, rel=1e-4)
     # The last level is the most leucine per meal the rest of the brief allows.
     most = sf.solve(foods, spec.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
     assert levels[-1] == pytest.approx(most.objective_value, rel=1e-6)
@@ -237,3 +242,72 @@ def test_control_characters_in_ids_survive_every_output(curve: object, tmp_path:
     assert sheet is not None and sheet.rows[0][3] == "wpi\x0b 3 g, =cmd 1 g"
     rows = list(csv.reader(io.StringIO((tmp_path / "f.csv").read_bytes().decode("utf-8"), newline="")))
     assert rows[1][3] == "wpi\x0b 3 g, =cmd 1 g" and rows[2][3] == "smp\r 2 g"  # a lone \r is quoted
+
+
+def _cost(foods: sf.FoodTable, spec: sf.ConstraintSet, level: float) -> float:
+    r = sf.solve(foods, with_floor(spec, level), solver="highs", sensitivity=False)
+    assert r.status == "optimal" and r.cost_per_serving is not None
+    return r.cost_per_serving
+
+
+def test_from_to_step_give_those_levels(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    curve = frontier(foods, spec, "leucine", start=2.5, stop=4.0, step=0.5)
+    assert curve["level"].tolist() == pytest.approx([2.5, 3.0, 3.5, 4.0])
+    assert curve["cost_per_serving"].iloc[2] == pytest.approx(_cost(foods, spec, 3.5), rel=1e-6)
+
+
+def test_levels_out_of_reach_are_left_out_not_nan(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--to beyond the most the brief allows: the curve stops at that most (an independent
+    max-leucine solve), with a note; no row is nan, in the frame, the CSV or the terminal."""
+    most = sf.solve(foods, spec.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
+    assert most.objective_value is not None
+    assert main(["frontier", "--from", "4", "--to", "9", "--step", "1", "-o", str(tmp_path / "c")]) == 0
+    printed = capsys.readouterr().out
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "c.csv").read_text())))
+    assert [float(r["level"]) for r in rows] == pytest.approx([4.0, 5.0, most.objective_value])
+    assert all(r["status"] == "optimal" and math.isfinite(float(r["cost_per_serving"])) for r in rows)
+    assert "nan" not in (tmp_path / "c.csv").read_text().lower() and "nan" not in printed.lower()
+    assert "out of reach" in printed and "at the limit" in printed
+
+
+def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+    """Each change of the marginal cost is drawn at the level where the curve bends: independent
+    solves just below and just above it give the previous and the new slope (5 levels sampled,
+    so the bends lie between the sampled levels, not on them)."""
+    from sarcoform.report.frontier import marginal_steps
+
+    curve = frontier(foods, spec, "leucine", points=5)
+    xs, ys = marginal_steps(curve)
+    assert len(ys) - 1 > 3  # more bends than sampled levels: found between them
+    assert xs[-1] == pytest.approx(curve["level"].iloc[-1])
+    for i in range(1, min(len(ys) - 1, 4)):  # the bends, left to right (the first few)
+        at = xs[i]
+        delta = min(1e-4, (xs[i + 1] - at) / 4, (at - xs[i - 1]) / 4)
+        below, here, above = (_cost(foods, spec, at + d) for d in (-delta, 0.0, delta))
+        assert (here - below) / delta * 0.1 == pytest.approx(ys[i - 1], rel=1e-3, abs=1e-8)
+        assert (above - here) / delta * 0.1 == pytest.approx(ys[i], rel=1e-3, abs=1e-8)
+
+
+def test_excel_chart_draws_the_exact_curve_unsmoothed(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path
+) -> None:
+    """The chart's points are the curve through its bends (every level where the marginal cost
+    changes), drawn with straight lines: a smoothed line would dip below the convex curve."""
+    from openpyxl import load_workbook
+
+    from sarcoform.report.frontier import marginal_steps, write_xlsx
+
+    curve = frontier(foods, spec, "leucine", points=4)
+    write_xlsx(curve, tmp_path / "c.xlsx")
+    ws = load_workbook(tmp_path / "c.xlsx")["Frontier"]
+    (chart,) = ws._charts
+    (series,) = chart.series
+    assert not series.smooth
+    ref = series.xVal.numRef.f  # e.g. 'Frontier'!$A$8:$A$20
+    first, last = (int(part.split("$")[-1]) for part in ref.split("!")[1].split(":"))
+    charted = [ws.cell(row=r, column=1).value for r in range(first, last + 1)]
+    starts, _ = marginal_steps(curve)
+    assert all(any(abs(x - s) < 1e-9 for x in charted) for s in starts)
+    assert len(charted) > len(curve)  # bends between the sampled levels are charted too

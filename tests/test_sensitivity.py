@@ -242,10 +242,13 @@ def test_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(used) + len(data["unused"]) == len(data["ingredients"])
 
 
-def test_practical_briefs_have_no_ranges(foods: sf.FoodTable) -> None:
+def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(foods: sf.FoodTable) -> None:
+    """A MIP has no duals of its own: what is shown is the LP's over the chosen ingredients
+    (issue 9 item 6), labelled so; the count itself, not a bound of that LP, has none."""
     spec = sf.load_spec().with_changes(max_ingredients=8)
     r = sf.solve(foods, spec, solver="highs")
     assert r.status == "optimal"
-    assert all(c.shadow_price is None and c.shadow_price_range is None for c in r.constraint_lines)
-    assert all(line.price_range is None for line in r.blend_lines)
-    assert any("no shadow prices" in note for note in r.notes)
+    assert {c.name: c for c in r.constraint_lines}["ingredients used"].shadow_price is None
+    assert any(c.binding and c.shadow_price is not None for c in r.constraint_lines)
+    assert all(line.price_range is not None for line in r.blend_lines)
+    assert any("with the chosen ingredients fixed" in note for note in r.notes)

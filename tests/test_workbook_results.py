@@ -185,7 +185,7 @@ def test_infeasible_brief_workbook_says_why(tmp_path: Path) -> None:
     assert {"item": "status", "value": "infeasible"}.items() <= summary[1].items()
     why = [row["value"] for row in summary if row["item"] == "why"]
     assert why == [result.diagnosis.reason]
-    conflict = [row["detail"] for row in table(path, "Diagnosis") if row["item"] == "conflict"]
+    conflict = [row["constraint"] for row in table(path, "Diagnosis") if row["item"] == "conflict"]
     assert conflict == result.diagnosis.conflict and any("cost" in c for c in conflict)
     again = sf.solve(*read_workbook(path))  # still a valid input
     assert again.status == "infeasible"

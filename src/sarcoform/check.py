@@ -37,8 +37,8 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
         try:
             if suffix in (".csv", ".tsv", ".txt"):
                 tables.append(load_foods(path))
-            elif suffix == ".toml":
-                specs.append(load_spec(path))
+            elif suffix == ".toml" or _is_preset(path):
+                specs.append(load_spec(str(path)))
             else:
                 problems.append(
                     Problem(
@@ -96,9 +96,18 @@ def _passes(problems: list[Problem], check: Callable[[], object]) -> bool:
     return True
 
 
+def _is_preset(path: Path | str) -> bool:
+    """A bare name (`-c ons_max_leucine`): load_spec says if no preset has it."""
+    return not Path(path).suffix and not Path(path).exists()
+
+
 def _gives_brief(path: Path | str) -> bool:
     suffix = Path(path).suffix.lower()
-    return suffix == ".toml" or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "settings"))
+    return (
+        suffix == ".toml"
+        or _is_preset(path)
+        or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "settings"))
+    )
 
 
 def _gives_foods(path: Path | str) -> bool:

@@ -31,10 +31,6 @@ Solver = Annotated[str, typer.Option("--solver", help="cbc (default, via PuLP) o
 TimeLimit = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Seconds the solver may take.")
 ]
-Foods = Annotated[
-    str | None,
-    typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: the embedded table."),
-]
 Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
 ]
@@ -53,30 +49,53 @@ def _console(stderr: bool = False) -> Any:
     return console(stderr)
 
 
-def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
-    from . import load_foods, load_spec
+# One input convention for every command (io/inputs.py): BOOK.xlsx, or -f/-c, or a mix.
+Book = Annotated[
+    Path | None,
+    typer.Argument(help="Input workbook (.xlsx): its Foods sheet and its brief; -f/-c replace either."),
+]
+Foods = Annotated[
+    str | None,
+    typer.Option(
+        "--foods", "-f", help="Food table (.csv/.xlsx); default: BOOK's Foods sheet, else the embedded table."
+    ),
+]
+Brief = Annotated[
+    str | None,
+    typer.Option(
+        "--constraints",
+        "-c",
+        help="Brief: preset name or .toml/.xlsx (an .xlsx also gives its Foods sheet); default: ons_powder.",
+    ),
+]
 
-    if book is not None:
-        if book.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise UsageError(
-                f"{book}: give a workbook (.xlsx) here, or use --foods F.csv --constraints C.toml"
-            )
-        return load_foods(foods or book), load_spec(constraints or book)
-    return load_foods(foods), load_spec(constraints)
+
+def _inputs(book: Path | None, foods: str | None, constraints: str | None) -> Any:
+    """The resolved inputs; what was replaced or defaulted is said first, on stderr."""
+    from .io.inputs import resolve_inputs
+
+    inputs = resolve_inputs(book, foods, constraints)
+    _notes(inputs.notes)
+    return inputs
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """A line of output that may hold text from the user's files: control characters escaped."""
+    from .report.text import printable
+
+    typer.echo(printable(text), err=err)
+
+
+def _notes(notes: Any) -> None:
+    for note in notes:
+        _echo(f"note: {note}", err=True)
 
 
 @app.command()
 def solve(
-    book: Annotated[
-        Path | None, typer.Argument(help="Input workbook (.xlsx) with Foods and brief sheets.")
-    ] = None,
+    book: Book = None,
     foods: Foods = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option(
-            "--constraints", "-c", help="Brief: preset name or .toml/.xlsx file; default: ons_powder."
-        ),
-    ] = None,
+    constraints: Brief = None,
     objective: Annotated[
         str | None, typer.Option("--objective", help="min_cost, max:<nutrient> or min:<nutrient>.")
     ] = None,
@@ -88,7 +107,8 @@ def solve(
     """Solve a brief: the cheapest blend that meets it (or the best for its objective)."""
     from .solving.engine import solve as run
 
-    food_table, spec = _inputs(book, foods, constraints)
+    inputs = _inputs(book, foods, constraints)
+    food_table, spec = inputs.foods, inputs.spec
     if objective is not None:
         spec = _with_objective(spec, objective)
     _check_output(output, book, foods, constraints)
@@ -140,11 +160,9 @@ def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None
 
 @app.command()
 def production(
-    source: Annotated[
-        str | None,
-        typer.Argument(help="Workbook (.xlsx), brief (.toml) or preset name; default: ons_powder."),
-    ] = None,
+    book: Book = None,
     foods: Foods = None,
+    constraints: Brief = None,
     batch_kg: Annotated[
         float | None, typer.Option("--batch-kg", min=0.001, help="Batch of finished product, kg.")
     ] = None,
@@ -158,9 +176,9 @@ def production(
     from .solving.engine import solve as run
     from .solving.production import production_plan
 
-    book = Path(source) if source is not None and source.lower().endswith((".xlsx", ".xlsm")) else None
-    food_table, spec = _inputs(book, foods, None if book is not None else source)
-    _check_output(output, book, foods, source)
+    inputs = _inputs(book, foods, constraints)
+    food_table, spec = inputs.foods, inputs.spec
+    _check_output(output, book, foods, constraints)
     result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
     if result.ok:
         made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=_solver(solver))
@@ -191,33 +209,46 @@ def presets() -> None:
 
     for name, path in preset_paths().items():
         spec = read_spec_toml(path, label=f"constraints/{path.name}")
-        typer.echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
+        _echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
 
 
 @app.command("foods")
 def list_foods(
-    foods: Annotated[str | None, typer.Option("--foods", "-f", help="Food table; default: embedded.")] = None,
+    book: Book = None,
+    foods: Foods = None,
+    nutrients: Annotated[
+        str,
+        typer.Option(
+            "--nutrients", "-n", help="Nutrient columns to show, comma-separated (protein_g or protein)."
+        ),
+    ] = "protein_g,leucine_g",
 ) -> None:
-    """List the ingredients of a food table with price, protein and leucine."""
+    """List the ingredients of a food table with price and chosen nutrients (per 100 g)."""
     from . import load_foods
-    from .report.tables import print_foods
+    from .report.tables import food_columns, print_foods
 
-    print_foods(_console(), load_foods(foods))
+    table = load_foods(foods) if foods or book is None else _inputs(book, None, None).foods
+    print_foods(_console(), table, food_columns(table, nutrients))
 
 
 @app.command()
 def check(
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(help="Food tables (.csv/.xlsx) and briefs (.toml/.xlsx) to check together."),
-    ],
+    ] = None,
+    foods: Foods = None,
+    constraints: Brief = None,
 ) -> None:
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    problems = check_inputs(inputs)
+    given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
+    if not given:
+        raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
+    problems = check_inputs(given)
     for problem in problems:
-        typer.echo(str(problem), err=True)
+        _echo(str(problem), err=True)
     if problems:
         typer.echo(f"{len(problems)} problem{'s' * (len(problems) > 1)} found", err=True)
         raise typer.Exit(2)
@@ -285,29 +316,44 @@ def convert(
 
 @app.command()
 def frontier(
-    foods: Annotated[
-        str | None, typer.Option("--foods", "-f", help="Food table (.csv/.xlsx); default: embedded.")
-    ] = None,
-    constraints: Annotated[
-        str | None,
-        typer.Option("--constraints", "-c", help="Brief: preset or .toml/.xlsx; default: ons_powder."),
-    ] = None,
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
     nutrient: Annotated[str, typer.Option("--nutrient", help="The nutrient to sweep.")] = "leucine",
     basis: Annotated[
         str | None, typer.Option("--basis", help="meal, serving, day, …; default: the brief's own bound's.")
     ] = None,
     points: Annotated[int, typer.Option("--points", min=2, max=500, help="Levels on the curve.")] = 11,
+    start: Annotated[
+        float | None, typer.Option("--from", help="First level; default: the least-cost blend's.")
+    ] = None,
+    stop: Annotated[
+        float | None, typer.Option("--to", help="Last level; default: the most the brief allows.")
+    ] = None,
+    step: Annotated[
+        float | None, typer.Option("--step", help="Distance between levels (instead of --points).")
+    ] = None,
     solver: Annotated[str, typer.Option("--solver", help="highs (default: fast) or cbc.")] = "highs",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write OUT.csv, OUT.png and OUT.xlsx (a chart).")
     ] = None,
 ) -> None:
     """Least cost against a nutrient level (ε-constraint): the cost of each extra 0.1 g."""
-    from . import load_foods, load_spec
     from .solving.frontier import frontier as sweep
 
-    spec = load_spec(constraints)
-    table = sweep(load_foods(foods), spec, nutrient, points=points, basis=basis, solver=_solver(solver))
+    inputs = _inputs(book, foods, constraints)
+    spec = inputs.spec
+    table = sweep(
+        inputs.foods,
+        spec,
+        nutrient,
+        points=points,
+        basis=basis,
+        start=start,
+        stop=stop,
+        step=step,
+        solver=_solver(solver),
+    )
     if table.attrs.get("status") != "optimal":
         typer.echo(
             "no curve: the brief is infeasible even without a floor on the nutrient; run"
@@ -317,14 +363,14 @@ def frontier(
         raise typer.Exit(1)
     from .report.frontier import frontier_lines
 
-    for line in frontier_lines(table, spec.name):
-        typer.echo(line)
+    for line in frontier_lines(table, spec.name, _console().width):
+        _echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier
 
         for path in outputs(output).values():
-            refuse_overwriting_input(path, foods, constraints)
+            refuse_overwriting_input(path, book, foods, constraints)
         for path in write_frontier(table, output):
             typer.echo(f"written: {path}")
 
@@ -343,16 +389,16 @@ def diff(
         sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
     else:
         for line in d.lines():
-            typer.echo(line)
+            _echo(line)
 
 
 def _read_result(path: Path) -> Any:
     """A Result JSON file; a results workbook is re-solved from the inputs it carries."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from . import load_foods, load_spec
         from .solving.engine import solve as run
 
-        result = run(load_foods(path), load_spec(path))
+        inputs = _inputs(path, None, None)
+        result = run(inputs.foods, inputs.spec)
         return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
     from .io.result_json import read_result_json
 
@@ -362,8 +408,12 @@ def _read_result(path: Path) -> Any:
 @app.command()
 def batch(
     book: Annotated[
-        Path, typer.Argument(help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Products: a workbook (Products, Scenarios sheets), products.toml or .csv;"
+            " or an input workbook (one product)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Results: .xlsx (items, pivot, chart), .csv or .parquet."),
@@ -372,9 +422,10 @@ def batch(
         Path | None,
         typer.Option("--scenarios", "-s", help="Price scenarios (.csv/.xlsx/.toml); default: those in BOOK."),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     workers: Annotated[
         int | None,
@@ -394,21 +445,19 @@ def batch(
     time_limit: TimeLimit = None,
 ) -> None:
     """Solve every product under every price scenario; results as they finish, resumable."""
-    from . import load_foods
     from .batch.entry import solve_batch
-    from .batch.files import read_products, read_scenarios
+    from .batch.files import read_scenarios
     from .batch.journal import journal_path
     from .batch.output import check_batch_output, write_batch_output
     from .io.files import refuse_overwriting_input
     from .report.tables import Progress, print_batch
 
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     price_scenarios = read_scenarios(scenarios) if scenarios else inputs.scenarios
     journal = None
     if output is not None:
         check_batch_output(output)
-        refuse_overwriting_input(output, book, foods, scenarios)
+        refuse_overwriting_input(output, book, foods, constraints, scenarios)
         journal = journal_path(output)
         if journal.exists() and not resume:
             raise UsageError(
@@ -452,6 +501,15 @@ def batch(
     raise typer.Exit(result.exit_code)
 
 
+def _products(book: Path | None, foods: str | None, constraints: str | None) -> tuple[Any, Any]:
+    """Products and their food table, by the same input convention as `solve`."""
+    from .batch.files import resolve_products
+
+    inputs, notes = resolve_products(book, foods, constraints)
+    _notes(notes)
+    return inputs, inputs.foods
+
+
 def _auto_workers(inputs: Any, scenarios: Any, solver: str) -> int:
     """One process per CPU when the batch takes long enough to repay starting them (~1 s)."""
     import os
@@ -476,18 +534,19 @@ def _dask_client(address: str) -> Any:
 @app.command()
 def multiblend(
     book: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Products with volume_kg (workbook, .toml or .csv), with their availability."),
-    ],
+    ] = None,
     availability: Annotated[
         Path | None,
         typer.Option(
             "--availability", "-a", help="id, available_kg (.csv/.xlsx); default: BOOK's Availability."
         ),
     ] = None,
-    foods: Annotated[
+    foods: Foods = None,
+    constraints: Annotated[
         str | None,
-        typer.Option("--foods", "-f", help="Food table; default: BOOK's Foods sheet, else embedded."),
+        typer.Option("--constraints", "-c", help="One product: this brief (preset, .toml, .xlsx)."),
     ] = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Plan at the prices of this scenario of BOOK.")
@@ -497,17 +556,17 @@ def multiblend(
     ] = None,
 ) -> None:
     """Share scarce ingredients across products at least total cost (one joint LP)."""
-    from . import load_foods
     from .batch.entry import solve_multiblend
-    from .batch.files import read_availability, read_products
+    from .batch.files import read_availability
     from .batch.output import write_multiblend_output
     from .report.tables import print_multiblend
 
-    inputs = read_products(book)
-    food_table = load_foods(foods) if foods else inputs.foods or load_foods()
+    inputs, food_table = _products(book, foods, constraints)
     limits = read_availability(availability) if availability else inputs.availability
     if limits is None:
-        raise UsageError(f"{book}: no availability: add an Availability sheet or give --availability FILE")
+        raise UsageError(
+            f"{book or constraints}: no availability: add an Availability sheet or give --availability FILE"
+        )
     prices = None
     if scenario is not None:
         if inputs.scenarios is None or scenario not in inputs.scenarios.prices:
@@ -516,7 +575,7 @@ def multiblend(
     if output is not None:
         from .io.files import refuse_overwriting_input
 
-        refuse_overwriting_input(output, book, availability, foods)
+        refuse_overwriting_input(output, book, availability, foods, constraints)
     plan = solve_multiblend(food_table, list(inputs.products), limits, prices=prices)
     if output is not None:
         write_multiblend_output(plan, output)
@@ -530,12 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False)
     except InputError as err:
         for problem in err.problems[:20]:
-            typer.echo(f"error: {problem}", err=True)
+            _echo(f"error: {problem}", err=True)
         if len(err.problems) > 20:
             typer.echo(f"error: … and {len(err.problems) - 20} more", err=True)
         return 2
     except SarcoformError as err:
-        typer.echo(f"error: {err}", err=True)
+        _echo(f"error: {err}", err=True)
         return err.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)
@@ -546,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
             show()  # `sarcoform` alone: the help text
             return 0
         message = err.format_message() if hasattr(err, "format_message") else str(err)
-        typer.echo(f"error: {message}", err=True)
+        _echo(f"error: {message}", err=True)
         return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -554,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as err:  # never a traceback for users; say what broke
-        typer.echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
+        _echo(f"error: internal error ({type(err).__name__}: {err}); please report it", err=True)
         return 3
     return int(code or 0)
 

@@ -600,3 +600,37 @@ def _availability_from_table(t: _Table) -> Availability:
             where[food_id] = t.where(row)
     found.raise_if_any()
     return Availability(kg, origin=t.file, where=where)
+
+
+# -- one input convention (io/inputs.py), for batch and multiblend ----------------------
+
+
+def resolve_products(
+    book: Path | str | None = None,
+    foods: Path | str | None = None,
+    constraints: Path | str | None = None,
+) -> tuple[BatchInputs, tuple[str, ...]]:
+    """Products for `batch`/`multiblend`, with their food table resolved the same way.
+
+    BOOK may be a products file (a workbook with a Products sheet, .toml or .csv), or an
+    input workbook / `-c BRIEF` giving one product. The returned BatchInputs always has
+    `foods` set; the notes say what was replaced, as for `resolve_inputs`.
+    """
+    from dataclasses import replace
+
+    from ..io.inputs import has_sheet, is_workbook, resolve_inputs
+
+    if book is None or (is_workbook(book) and not has_sheet(book, PRODUCTS)):
+        single = resolve_inputs(book, foods, constraints)
+        product = Product(name=single.spec.name, brief=single.spec)
+        origin = str(book or single.brief_from)
+        return BatchInputs(origin, (product,), foods=single.foods), single.notes
+    if constraints is not None:
+        raise UsageError(
+            f"--constraints {constraints}: {book} names each product's brief; give one or the other"
+        )
+    products = read_products(book)
+    if foods is None:
+        return replace(products, foods=products.foods or load_foods()), ()
+    notes = (f"foods: {foods} (--foods), not the Foods sheet of {book}",) if products.foods else ()
+    return replace(products, foods=load_foods(foods)), notes

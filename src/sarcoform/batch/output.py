@@ -17,6 +17,7 @@ from ..errors import UsageError
 from ..io.files import atomic_output, write_csv, write_text
 from ..io.workbook_write import save, write_rows
 from ..io.xlsx import column_letter
+from ..report.workbook_format import column_format, print_setup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,6 +87,7 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
         ws.add_chart(chart, "J2")
 
     ws = book.create_sheet("Cost per serving")
+    print_setup(ws, rows=len(result.products) + 1)
     header = ["product", *result.scenarios]
     rows = []
     for product in result.products:
@@ -125,12 +127,19 @@ def write_batch_workbook(result: BatchResult, path: Path | str) -> None:
         ),
         ("Cost per serving", "products × scenarios; a cell without a number gives the item's status"),
     ]
-    write_rows(book.create_sheet("About"), ["key", "value"], about)
+    ws = book.create_sheet("About")
+    print_setup(ws, rows=len(about) + 1)
+    write_rows(ws, ["key", "value"], about)
     save(book, path)
 
 
 def _put_frame(ws: Any, frame: pd.DataFrame, freeze: str = "A2") -> None:
-    write_rows(ws, [str(c) for c in frame.columns], frame.itertuples(index=False), freeze=freeze)
+    print_setup(ws, rows=len(frame) + 1)
+    floats = [k for k, dtype in enumerate(frame.dtypes, start=1) if dtype.kind == "f"]
+    formats = {k: column_format(str(frame.columns[k - 1])) for k in floats}  # no 15-digit floats
+    write_rows(
+        ws, [str(c) for c in frame.columns], frame.itertuples(index=False), freeze=freeze, formats=formats
+    )
 
 
 # -- multi-blend -----------------------------------------------------------------------------
@@ -162,5 +171,7 @@ def write_multiblend_output(result: MultiBlendResult, path: Path | str) -> None:
         ("reason", result.reason),
         *(("note", n) for n in result.notes),
     ]
-    write_rows(book.create_sheet("About"), ["key", "value"], about)
+    ws = book.create_sheet("About")
+    print_setup(ws, rows=len(about) + 1)
+    write_rows(ws, ["key", "value"], about)
     save(book, path)

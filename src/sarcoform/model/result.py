@@ -89,6 +89,8 @@ class ConstraintLine(Line):
     sd: float | None = None
     # Shelf life: the time point the bound is checked at.
     at: Literal["manufacture", "end_of_shelf_life"] | None = None
+    # Meal/day bases: the part of `value` from the rest of the diet (background intake).
+    background: float | None = None
 
 
 class IngredientLine(Line):
@@ -246,6 +248,8 @@ class Result(BaseModel):
     verification: Verification | None = None
     diagnosis: Diagnosis | None = None
     gap: float | None = None
+    # Practical (mixed-integer) briefs: the optimum without the count / minimum-inclusion limits.
+    lp_objective_value: float | None = None
     notes: list[str] = Field(default_factory=list)
     variability: Variability | None = None
     shelf_life: ShelfLife | None = None

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..model.result import MonteCarloLine, ProductionPlan, Result
-from .text import _num, _table, print_summary
+from .text import _num, fixed_width_table, print_summary
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -37,7 +37,7 @@ def print_realism(result: Result, console: Console) -> None:
         )
     life = result.shelf_life
     if life is not None and life.overages:
-        _table(
+        fixed_width_table(
             console,
             f"Shelf life {life.months:g} months: minimums hold at its end, maximums at manufacture",
             ["nutrient", "at manufacture", "at end", "retained", "overage"],
@@ -74,7 +74,7 @@ def print_realism(result: Result, console: Console) -> None:
             ]
         )
     if rows:
-        _table(
+        fixed_width_table(
             console,
             f"Ingredient lots (normal, independent): each side holds with its target probability"
             f" — {v.iterations} LP solves, {v.cuts} cuts, violation {v.max_violation:.0e}",
@@ -118,7 +118,7 @@ def print_production(plan: ProductionPlan, console: Console, currency: str) -> N
     )
     if plan.moisture_change_percent:
         head += f"; moisture {plan.moisture_change_percent:+g} % in processing"
-    _table(
+    fixed_width_table(
         console,
         head,
         ["step  ingredient", "group", "kg (exact)", "kg to weigh", "% of batch"],
@@ -128,7 +128,7 @@ def print_production(plan: ProductionPlan, console: Console, currency: str) -> N
         ],
     )
     if plan.premix:
-        _table(
+        fixed_width_table(
             console,
             f"Premix ({plan.premix_kg:.4f} kg; micro-ingredients below {plan.premix_below_percent:g} % of the"
             f" batch, carrier {plan.premix_carrier}): weigh and blend it first, add it at its step",

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..errors import UsageError
 from ..model.foods import FoodTable
+from ..model.units import label, split_column
+from .text import fixed_width_table, printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,29 +103,44 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def print_foods(out: Console, table: FoodTable) -> None:
-    """The ingredients of a food table with price, protein and leucine."""
-    from rich.table import Table
-
-    shown = Table(title=f"{table.origin}: {len(table)} ingredients", title_justify="left")
-    for col in ("id", "name", "group", "price/kg", "protein g", "leucine g"):
-        shown.add_column(col, justify="right" if col[0] in "pl" else "left")
-    protein = table.numbers.get("protein_g")
-    leucine = table.numbers.get("leucine_g")
+def print_foods(
+    out: Console, table: FoodTable, nutrients: Sequence[str] = ("protein_g", "leucine_g")
+) -> None:
+    """The ingredients of a food table, one a line, with price and the chosen nutrient columns
+    (per 100 g), fitted to the console's width (long names shortened with …)."""
+    numbers = [table.numbers.get(c) for c in nutrients]
 
     def cell(values: Any, i: int) -> str:
         return "" if values is None or values[i] != values[i] else f"{values[i]:g}"
 
-    for i, food_id in enumerate(table.ids):
-        shown.add_row(
-            food_id,
-            table.names[i],
-            table.text("group", i),
-            cell(table.price_per_kg, i),
-            cell(protein, i),
-            cell(leucine, i),
-        )
-    out.print(shown)
+    price = table.price_per_kg
+    rows = [
+        [table.ids[i], table.names[i], table.text("group", i), cell(price, i), *(cell(v, i) for v in numbers)]
+        for i in range(len(table))
+    ]
+    headers = ["id", "name", "group", "price/kg", *map(_heading, nutrients)]
+    title = f"{printable(table.origin)}: {len(table)} ingredients (per 100 g)"
+    fixed_width_table(out, title, headers, rows, shrink=1)
+
+
+def food_columns(table: FoodTable, names: str) -> list[str]:
+    """Columns for `foods --nutrients`: exact, or a nutrient without its unit (protein → protein_g)."""
+    plain = {(split_column(c) or (c, ""))[0]: c for c in table.numbers}
+    chosen = []
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        column = name if name in table.numbers else plain.get(name)
+        if column is None:
+            raise UsageError(
+                f"--nutrients {name}: no such column; the table has {', '.join(sorted(table.numbers))}"
+            )
+        chosen.append(column)
+    return chosen
+
+
+def _heading(column: str) -> str:
+    """`vitamin_d_ug` → `vitamin d µg`."""
+    parts = split_column(column)
+    return column if parts is None else f"{parts[0].replace('_', ' ')} {label(parts[1])}"
 
 
 def print_batch(out: Console, result: BatchOutcome, output: Path | None) -> None:
@@ -136,11 +154,13 @@ def print_batch(out: Console, result: BatchOutcome, output: Path | None) -> None
         shown.add_column(column, justify="left" if column == "product" else "right")
     for row in summary.itertuples(index=False):
         cells = [f"{v:.4f}" if v == v else "–" for v in (row.cost_min, row.cost_median, row.cost_max)]
-        shown.add_row(str(row.product), str(row.optimal), str(row.not_optimal), *cells)
+        shown.add_row(printable(row.product), str(row.optimal), str(row.not_optimal), *cells)
     out.print(shown)
     for item in result.items:
         if item.status != "optimal":
-            out.print(f"{item.product} × {item.scenario}: {item.status}: {item.reason}", markup=False)
+            out.print(
+                printable(f"{item.product} × {item.scenario}: {item.status}: {item.reason}"), markup=False
+            )
     _written(out, output)
 
 
@@ -149,7 +169,7 @@ def print_multiblend(out: Console, plan: JointPlan, output: Path | None) -> None
     from rich.table import Table
 
     if plan.status != "optimal":
-        out.print(f"no joint plan ({plan.status}): {plan.reason}", markup=False)
+        out.print(printable(f"no joint plan ({plan.status}): {plan.reason}"), markup=False)
         return
     extra = (plan.total_cost or 0.0) - (plan.standalone_total_cost or 0.0)
     out.print(
@@ -161,7 +181,7 @@ def print_multiblend(out: Console, plan: JointPlan, output: Path | None) -> None
         products.add_column(column, justify="left" if column == "product" else "right")
     for p in plan.products:
         products.add_row(
-            p.product,
+            printable(p.product),
             f"{p.volume_kg:g}",
             f"{p.cost_per_serving:.4f}",
             f"{p.standalone_cost_per_serving:.4f}",
@@ -176,7 +196,7 @@ def print_multiblend(out: Console, plan: JointPlan, output: Path | None) -> None
         ingredients.add_column(column, justify="left" if column == "id" else "right")
     for i in plan.ingredients:
         ingredients.add_row(
-            i.id,
+            printable(i.id),
             f"{i.available_kg:g}",
             f"{i.used_kg:.6g}",
             f"{i.standalone_kg:.6g}",
@@ -184,7 +204,7 @@ def print_multiblend(out: Console, plan: JointPlan, output: Path | None) -> None
         )
     out.print(ingredients)
     for note in plan.notes:
-        out.print(f"note: {note}", markup=False)
+        out.print(printable(f"note: {note}"), markup=False)
     _written(out, output)
 
 

@@ -7,12 +7,45 @@ rich still decides on colour and writes the lines.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from ..model.result import Result
+from ..model.result import ConstraintLine, Result
+from ..model.units import split_column
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+# C0/C1 controls and the bidirectional overrides that can reorder or hide text on a terminal.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """Text from the user's files, safe for a terminal: control characters as escapes (\\x1b)."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _HIDDEN.sub(escape, str(text))
+
+
+def shadow_unit(objective_unit: str, line: ConstraintLine) -> str:
+    """What a shadow price is counted in: "USD per g leucine", "g leucine per g cahmb"."""
+    top = objective_unit.split(" per ")[0]
+    subject = line.name
+    if line.kind in ("nutrient", "amino_acid"):
+        column = line.name.split(" per ")[0].rsplit(": ", 1)[-1]
+        subject = (split_column(column) or (column, ""))[0]
+    elif line.kind in ("ingredient", "group"):
+        subject = line.name.removeprefix("ingredient ").removeprefix("group ").removesuffix(" %")
+    elif line.kind == "serving":
+        subject = "serving"
+    unit = line.unit
+    if unit == "% of serving":
+        return f"{top} per % {subject} in the serving"
+    return f"{top} per {unit} {subject}".replace("  ", " ")
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -41,38 +74,60 @@ def _range(r: tuple[float | None, float | None] | None, floor: float | None = No
     return f"{_num(lo)}–{_num(hi)}"
 
 
-def _table(
-    console: Console, title: str, headers: list[str], rows: list[list[str]], marked: list[bool] | None = None
+def fixed_width_table(
+    console: Console,
+    title: str,
+    headers: list[str],
+    rows: list[list[str]],
+    marked: list[bool] | None = None,
+    *,
+    shrink: int = 0,
 ) -> None:
-    """Print a fixed-width table: first column left-aligned, the others right-aligned."""
+    """Print a fixed-width table: text columns left-aligned, numbers right-aligned.
+
+    Cells are made printable; column `shrink` is shortened (…) to fit the console's width.
+    """
     from rich.text import Text
 
+    rows = [[printable(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    room = console.width - (sum(widths) - widths[shrink]) - 2 * (len(widths) - 1)
+    if widths[shrink] > room:
+        widths[shrink] = max(room, len(headers[shrink]), 10)
+        rows = [[_fit(c, widths[shrink]) if k == shrink else c for k, c in enumerate(r)] for r in rows]
+    left = [k == 0 or k == shrink or not any(_numeric(r[k]) for r in rows) for k in range(len(headers))]
 
     def line(cells: list[str]) -> str:
-        first, *rest = cells
-        return "  ".join(
-            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
-        )
+        padded = (c.ljust(w) if lft else c.rjust(w) for c, w, lft in zip(cells, widths, left, strict=True))
+        return "  ".join(padded).rstrip()
 
-    console.print(Text(title, style="bold"))
+    console.print(Text(title, style="bold"), soft_wrap=False)  # wrapped at the console's width
     console.print(Text(line(headers), style="underline"))
     for k, row in enumerate(rows):
         console.print(Text(line(row), style="yellow" if marked and marked[k] else ""))
+
+
+def _numeric(text: str) -> bool:
+    return (bool(text) and (text[0].isdigit() or text[0] in "-–≤≥+.")) or text == "any"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def print_summary(result: Result, console: Console, *, title: str | None = None) -> None:
     from rich.text import Text
 
     def say(text: str, style: str = "") -> None:
-        # Names, labels and notes come from the user's files: never read them as markup.
-        console.print(Text(text, style=style))
+        # Names, labels and notes come from the user's files: never read them as markup,
+        # and show their control characters rather than let them act on the terminal.
+        console.print(Text(printable(text), style=style), soft_wrap=False)
 
     head = Text()
     head.append("sarcoform", style="bold")
-    head.append(f" · {result.spec_name}")
+    head.append(f" · {printable(result.spec_name)}")
     if title:
-        head.append(f" — {title}")
+        head.append(f" — {printable(title)}")
     console.print(head)
     style = "green" if result.ok else "red"
     console.print(
@@ -91,9 +146,12 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             f"{_num(result.cost_per_day)} {result.currency}/day "
             f"({_num(result.serving_g)} g serving, {result.servings_per_day:g}/day)"
         )
+    price = practicality(result)
+    if price is not None:
+        say(f"Practical limits: {price}")
     if result.diagnosis is not None:
         d = result.diagnosis
-        say(f"Why: {d.reason}", "red")
+        say(f"Why: {reason_once(d.reason, d.explanation)}", "red")
         for line in d.explanation:
             say(f"  • {line}")
         if d.relaxation:
@@ -105,13 +163,15 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         for hint in d.hints:
             say(f"  hint: {hint}", "dim")
     if result.blend_lines:
-        _table(
+        fixed_width_table(
             console,
-            f"Blend per {_num(result.serving_g)} g serving",
-            ["ingredient", "g", "%", f"{result.currency}/kg", result.currency, "optimal for /kg"],
+            f"Blend per {_num(result.serving_g)} g serving (price range: prices per kg at which it stays"
+            f" the best{', given these ingredients' if result.lp_objective_value is not None else ''})",
+            ["ingredient", "id", "g", "%", f"{result.currency}/kg", result.currency, "price range"],
             [
                 [
-                    f"{b.name} ({b.id})",
+                    b.name,
+                    b.id,
                     f"{b.grams:.3f}",
                     f"{b.percent:.2f}",
                     _num(b.price_per_kg),
@@ -129,25 +189,30 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
             items = [f"{u.id} below {_num(u.entry_price)} (now {_num(u.price_per_kg)})" for u in entering]
             say(f"Next to enter: {'; '.join(items)} {result.currency}/kg", "dim")
     if result.constraint_lines and result.verification is not None:
-        unit = result.objective_unit.split(" per ")[0]
         lines = result.constraint_lines
-        _table(
+        top = result.objective_unit.split(" per ")[0]
+        fixed_width_table(
             console,
-            "Constraints (● binding; shadow price = change in objective per unit of the bound)",
-            ["constraint", "value", "min", "max", f"shadow ({unit})", "holds for"],
+            "Constraints (● binding; shadow price: change in the objective per unit more of the bound"
+            f"{', with the chosen ingredients fixed' if result.lp_objective_value is not None else ''})",
+            ["constraint", "value", f"shadow price ({top})", "holds for"],
             [
                 [
                     f"{'●' if c.binding else ' '} {c.label}",
                     _num(c.value),
-                    _num(c.min),
-                    _num(c.max),
-                    _num(c.shadow_price, 3) if c.binding else "",
+                    _shadow(result, c, top),
                     _range(c.shadow_price_range) if c.binding else "",
                 ]
                 for c in lines
             ],
             [c.binding for c in lines],
         )
+        counted = [f"{c.label} ({_num(c.background)} {c.unit})" for c in lines if c.background]
+        if counted:
+            say(
+                f"Per-day and per-meal values above are product + background intake: {'; '.join(counted)}",
+                "dim",
+            )
     v = result.verification
     if v is not None:
         if v.ok:
@@ -164,3 +229,39 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
                 say(f"  {failure}")
     for note in result.notes:
         say(f"note: {note}", "dim")
+
+
+def reason_once(reason: str, explanation: list[str]) -> str:
+    """The reason without the list of constraints it repeats: they follow, one a line."""
+    if explanation and all(e in reason for e in explanation):
+        cut = min(reason.find(e) for e in explanation)
+        return reason[:cut].rstrip(" :;") + ":"
+    return reason
+
+
+def _shadow(result: Result, c: ConstraintLine, top: str) -> str:
+    """'0.0263 per g leucine' (the objective's unit, `top`, is in the column header)."""
+    if not c.binding or c.shadow_price is None:
+        return ""
+    return f"{_num(c.shadow_price, 3)} {shadow_unit(result.objective_unit, c).removeprefix(top + ' ')}"
+
+
+def practicality(result: Result) -> str | None:
+    """What a practical brief's limits cost against the LP optimum without them (None for an LP):
+    'the 6-ingredient limit costs 0.0502 USD/serving (24 %): 0.2074 without it, 0.2576 with it'."""
+    lp, value = result.lp_objective_value, result.objective_value
+    if lp is None or value is None:
+        return None
+    limits = [f"{c.max:g}-ingredient limit" for c in result.constraint_lines if c.kind == "count" and c.max]
+    limits += [
+        f"{c.min:g} g minimum inclusion" for c in result.constraint_lines if c.kind == "inclusion" and c.min
+    ]
+    what = " and the ".join(limits) or "practical limits"
+    loss = lp - value if result.objective.startswith("max:") else value - lp
+    unit = result.objective_unit.replace(" per ", "/")
+    share = f" ({loss / abs(lp):.0%})".replace("%", " %") if lp else ""
+    verb = "cost" if " and " in what else "costs"
+    it = "them" if verb == "cost" else "it"
+    return (
+        f"the {what} {verb} {_num(loss, 3)} {unit}{share}: {_num(lp)} without {it}, {_num(value)} with {it}"
+    )

@@ -37,6 +37,8 @@ from ..model.result import (
     Result,
 )
 from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet
+from .text import practicality, reason_once, shadow_unit
+from .workbook_format import format_numbers, number_format, open_ends, print_setup, tidy
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -72,8 +74,10 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         ws = wb.create_sheet(sheet)
         extra = _extra_columns(attr, result, units)
         header, rows, keys = line_table(model, lines, extra, units)
+        rows = open_ends(keys, rows, lines)
         formats = {k: NUMBER_FORMATS[key] for k, key in enumerate(keys, start=1) if key in NUMBER_FORMATS}
         write_rows(ws, header, rows, table=sheet.replace(" ", ""), freeze="B2", formats=formats)
+        format_numbers(ws, keys, [getattr(line, "unit", None) for line in lines])
         if attr == "blend_lines" and rows:
             _blend_chart(ws, keys, len(rows))
         if attr == "constraint_lines" and rows:
@@ -86,6 +90,14 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
     add_realism_sheets(wb, _with_production(result, foods, spec))
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
+    formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
+    for ws in wb.worksheets:
+        setup = ws.sheet_properties.pageSetUpPr
+        if setup is not None and setup.fitToPage:
+            continue  # a sheet laid out for print by its writer keeps its own layout
+        if ws.title not in formatted:
+            tidy(ws)
+        print_setup(ws)
     return wb
 
 
@@ -119,6 +131,8 @@ class Units:
             "kg_per_batch": f"kg per {self.batch_kg:g} kg batch",
             "cost_share": "% of cost",
             "shadow_price": f"{per} per unit of the bound",
+            "per_day": "product only, without background intake",
+            "background": "of value: intake from the rest of the diet",
             "shadow_price_range": "bound units",
             "reduced_cost": f"{per} per g",
             "percent_of_min": "%",
@@ -160,8 +174,19 @@ def _extra_columns(attr: str, result: Result, units: Units) -> dict[str, Any]:
         return {
             "percent_of_min": lambda line: _percent(line.value, line.min),
             "percent_of_max": lambda line: _percent(line.value, line.max),
+            "counts": _counts,
+            "shadow_price_unit": lambda line: (
+                shadow_unit(result.objective_unit, line) if line.binding else None
+            ),
         }
     return {}
+
+
+def _counts(line: ConstraintLine) -> str | None:
+    """What a per-meal or per-day value counts: the product alone, or with the rest of the diet."""
+    if line.basis not in ("meal", "day", "kg_bw_day"):
+        return None
+    return "product + background" if line.background else "product only"
 
 
 def _percent(value: float | None, bound: float | None) -> float | None:
@@ -290,8 +315,15 @@ def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: Units) ->
         rows += [("conflict", line, "", "") for line in d.explanation]
         rows += [("way_out", _relaxation_words(r), "", "") for r in d.relaxation]
         rows += [("hint", hint, "", "") for hint in d.hints]
+    if result.lp_objective_value is not None:
+        words = practicality(result) or ""
+        rows.append(("lp_optimum", result.lp_objective_value, result.objective_unit, words))
     rows += [("note", note, "", "") for note in result.notes]
     write_rows(ws, ["item", "value", "unit", "about"], rows, table="Summary", freeze="A2")
+    for r, (item, value, unit, _) in enumerate(rows, start=2):
+        if isinstance(value, float) and not isinstance(value, bool):
+            key = "cost" if item in ("objective_value", "lp_optimum") and unit.startswith(cur) else item
+            ws.cell(row=r, column=2).number_format = number_format(key, value, unit)
     ws.column_dimensions["B"].width = 28
     status_cell = ws.cell(row=3, column=2)
     from openpyxl.styles import Font
@@ -320,17 +352,20 @@ def _diagnosis(wb: Workbook, result: Result) -> None:
     d = result.diagnosis
     assert d is not None
     ws = wb.create_sheet("Diagnosis")
-    rows: list[list[Any]] = [["reason", d.reason]]
+    # Named columns: the relaxation entries' own keys (constraint, bound, from, to, …).
+    keys = list(dict.fromkeys(k for r in d.relaxation for k in r if k not in ("text", "label")))
+    keys = ["constraint", *(k for k in keys if k != "constraint")]
+    rows: list[list[Any]] = [["reason", reason_once(d.reason, d.explanation)]]
     names = list(d.conflict)
     words = list(d.explanation)
     for k in range(max(len(names), len(words))):
-        rows.append(["conflict", names[k] if k < len(names) else None, words[k] if k < len(words) else None])
+        rows.append(["conflict", words[k] if k < len(words) else None, names[k] if k < len(names) else None])
     for r in d.relaxation:
-        rows.append(["relaxation", _relaxation_words(r), *(_scalar(v) for v in r.values())])
+        rows.append(["way out", _relaxation_words(r), *(_scalar(r.get(k)) for k in keys)])
     rows += [["hint", hint] for hint in d.hints]
-    width = max(len(r) for r in rows)
-    header = ["item", "detail", *(f"detail_{k}" for k in range(2, width))]
+    header = ["item", "description", *keys]
     write_rows(ws, header, rows, table="Diagnosis", freeze="A2")
+    format_numbers(ws, ["item", "description", *keys], [None] * len(rows))
     ws.column_dimensions["B"].width = 60
 
 

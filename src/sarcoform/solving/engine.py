@@ -19,7 +19,7 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
-from . import chance, diagnose, practical, shelf_life
+from . import chance, diagnose, practical, practical_cost, shelf_life
 from . import sensitivity as ranges
 from .backends import SolverName
 from .compile import Bound, Compiled, compile_brief
@@ -78,7 +78,19 @@ def solve_compiled(
     result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
     if outer is not None:
         result = chance.report(plain, outer, result, solver, time_limit)
+    if compiled.lp.is_mip and result.ok:
+        result = _practical_insight(compiled, result, solver, sensitivity)
     return shelf_life.report(compiled, shelf_life.processed(compiled, result))
+
+
+def _practical_insight(compiled: Compiled, mip: Result, solver: SolverName, sensitivity: bool) -> Result:
+    """A practical brief's LP optimum and fixed-choice sensitivity (see practical_cost)."""
+    plain = practical_cost.without_limits(compiled)
+    free = solve_compiled(plain, solver=solver, sensitivity=False)
+    x = np.array([mip.grams.get(i, 0.0) for i in compiled.foods.ids])
+    fixed_brief = practical_cost.with_choice_fixed(plain, x, compiled.spec.min_inclusion_g)
+    fixed = solve_compiled(fixed_brief, solver=solver, sensitivity=sensitivity)
+    return practical_cost.attach(mip, free, fixed)
 
 
 def _cheapest_among_optimal(
@@ -273,6 +285,7 @@ def _constraint_line(
         shadow_price=_shadow_price(compiled, k, x_dual, sol, active),
         source=b.source,
         note=b.note,
+        background=b.num0 if b.kind == "nutrient" and b.den is None and b.num0 else None,
     )
 
 
