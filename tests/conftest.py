@@ -87,3 +87,17 @@ def cpu_seconds() -> float:
     processes stretch wall time, but not the CPU time the solve itself used."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+def assert_same_rows(a: Any, b: Any, tol: float = 1e-9) -> None:
+    """Two batch tables hold the same answers: every column but the numbers exactly, the
+    numbers to `tol` (relative and absolute). A scenario may be answered by a known basis in
+    one run and by HiGHS in another (a batch of other scenarios): the same optimum, by two
+    routes, so equal to rounding, not bit for bit."""
+    import numpy as np
+
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    numbers = [c for c in a.columns if a[c].dtype == float]
+    others = [c for c in a.columns if c not in numbers]
+    assert a[others].reset_index(drop=True).equals(b[others].reset_index(drop=True))
+    np.testing.assert_allclose(a[numbers].to_numpy(), b[numbers].to_numpy(), rtol=tol, atol=tol)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import sarcoform as sf
-from conftest import run_cli, template_book
+from conftest import assert_same_rows, run_cli, template_book
 from sarcoform.batch.inputs import Product
 from sarcoform.batch.journal import journal_path
-from sarcoform.solving.fastpath import PricedBrief, Solved
+from sarcoform.solving.fastpath import PricedBrief
 
 SCENARIOS = {
     "base": {},
@@ -86,14 +87,14 @@ def test_a_failing_item_does_not_stop_the_others(
     foods: sf.FoodTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A solver crash on one scenario is one error row with its reason; the rest are answers."""
-    real = PricedBrief.solve
+    real = PricedBrief.finish  # every scenario's answer passes here, solved or proved
 
-    def flaky(self: PricedBrief, prices: np.ndarray) -> Solved:
+    def flaky(self: PricedBrief, prices: np.ndarray, *args: Any, **kw: Any) -> Any:
         if prices[foods.ids.index("wpi")] == 17.4:
             raise RuntimeError("solver crashed")
-        return real(self, prices)
+        return real(self, prices, *args, **kw)
 
-    monkeypatch.setattr(PricedBrief, "solve", flaky)
+    monkeypatch.setattr(PricedBrief, "finish", flaky)
     out = sf.solve_batch(foods, PRODUCTS[:2], SCENARIOS)
     table = out.table.set_index(["product", "scenario"])
     assert (table.xs("whey_up", level="scenario")["status"] == "error").all()
@@ -110,7 +111,7 @@ def test_dataframe_and_mapping_scenarios_agree(result: sf.BatchResult, foods: sf
     mine = result.table[
         result.table["product"].isin(["ons", "ons_45g"]) & (result.table["scenario"] != "base")
     ]
-    assert other.equals(mine.drop(columns="seconds").reset_index(drop=True))
+    assert_same_rows(other, mine.drop(columns="seconds"))
 
 
 def test_worker_processes_give_the_same_table(result: sf.BatchResult, foods: sf.FoodTable) -> None:
@@ -132,7 +133,7 @@ def test_journal_keeps_finished_items_and_resume_solves_the_rest(
         foods, PRODUCTS, SCENARIOS, journal=journal, resume=True, progress=lambda d, t: seen.append(d)
     )
     assert seen[0] == 5 and seen[-1] == 12  # 5 kept, 7 solved
-    assert resumed.table.drop(columns="seconds").equals(result.table.drop(columns="seconds"))
+    assert_same_rows(resumed.table.drop(columns="seconds"), result.table.drop(columns="seconds"))
     kept = [json.loads(line)["seconds"] for line in lines[1:6]]
     firsts = [
         resumed.item(json.loads(line)["product"], json.loads(line)["scenario"]).seconds for line in lines[1:6]

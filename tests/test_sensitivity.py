@@ -252,3 +252,40 @@ def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(fo
     assert any(c.binding and c.shadow_price is not None for c in r.constraint_lines)
     assert all(line.price_range is not None for line in r.blend_lines)
     assert any("with the chosen ingredients fixed" in note for note in r.notes)
+
+
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine"])  # the milk preset binds none
+def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, preset: str) -> None:
+    """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
+    on the same basis (moving the bound and re-checking optimality) finds the same edges."""
+    from sarcoform.solving import sensitivity as sens
+    from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.relax import with_bound
+
+    compiled = compile_brief(foods, sf.load_spec(preset))
+    result = sf.solve(foods, compiled.spec, solver="highs")
+    x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
+    solved = sens._Solved.of(compiled.lp)
+    assert solved is not None and solved.same_blend(x)
+    basis = solved.probe()
+    compared = 0
+    for k, b in enumerate(compiled.bounds):
+        side = b.active_side(b.value(x))
+        if b.den is None or side is None or b.min == b.max:
+            continue
+        (row,) = [r for r, (owner, s) in enumerate(compiled.row_of) if owner == k and s == side]
+        bound = b.min if side == "min" else b.max
+        assert bound is not None
+        closed = basis.moved_row(solved.lp, row, b.den, b.den0, bound)
+        assert closed is not None
+
+        def ok(t: float, k: int = k, side: str = side) -> bool:
+            return basis.optimal(with_bound(compiled, solved.lp, k, side, t))
+
+        searched = sens._interval(ok, bound)
+        for a, c in zip(closed, searched, strict=True):
+            assert (a is None) == (c is None)
+            if a is not None and c is not None:
+                assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
+        compared += 1
+    assert compared >= 1

@@ -8,6 +8,7 @@ prices by scenario; ingredients a scenario does not name keep the table's price.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +168,7 @@ class PriceScenarios:
         for k, (scenario, prices) in enumerate(self.prices.items()):
             for food_id, price in prices.items():
                 i = foods.position(food_id)
-                if i is not None and is_price(price):
+                if i is not None and ((type(price) is float and 0 <= price < math.inf) or is_price(price)):
                     out[k, i] = price
                     continue
                 where = self.where.get((scenario, food_id)) or Problem("", self.origin)

@@ -26,7 +26,7 @@ SOLVERS: tuple[BatchSolver, ...] = (
     "highs",
     "cbc",
 )  # highs: the fast path; cbc: the regular path, item by item
-FAST_CHUNK = 500  # scenarios per task on the fast path: compile once, hot-start the rest
+FAST_CHUNK = 1000  # scenarios per task on the fast path: compile once, one basis library
 REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
 
 

@@ -114,7 +114,7 @@ def _solution(sol: LPSolution) -> dict[str, Any]:
     """An LPSolution as JSON-able data (for the journal), field by field."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(LPSolution):
-        if f.name == "basis":  # an in-memory HiGHS object: a journal cannot hold it
+        if f.name in ("basis", "highs"):  # in-memory HiGHS objects: a journal cannot hold them
             continue
         value = getattr(sol, f.name)
         out[f.name] = _floats(value) if isinstance(value, np.ndarray) else value

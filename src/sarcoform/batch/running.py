@@ -54,12 +54,13 @@ def _fast(task: Task) -> list[Item]:
         except Exception as err:  # a whole group fails the same way: record it per item
             items.update({int(k): _failed(task, int(k), err) for k in rows})
             continue
-        for k in rows:
+        for k, solved in zip(rows.tolist(), brief.solve_all(task.prices[rows]), strict=True):
             try:
-                solved = brief.solve(task.prices[k])
-                items[int(k)] = _fast_item(task, int(k), solved, brief, costs[k], values)
+                if isinstance(solved, Exception):
+                    raise solved
+                items[k] = _fast_item(task, k, solved, brief, costs[k], values)
             except Exception as err:
-                items[int(k)] = _failed(task, int(k), err)
+                items[k] = _failed(task, k, err)
     return [items[k] for k in range(len(task.scenarios))]
 
 
@@ -77,7 +78,7 @@ def _fast_item(
     x = solved.x
     compiled = brief.compiled
     cost = float(cost_per_g @ x)
-    objective = cost if task.spec.objective_kind == "min_cost" else float(compiled.objective @ x)
+    objective = cost if brief.min_cost else float(compiled.objective @ x)
     failed = "" if solved.verified else f"verification failed (max violation {solved.max_violation:.3g})"
     return Item(
         task.product,

@@ -141,6 +141,10 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
         # and that MIP solves in half the time.
         options=["OrbitalBranching off"] if lp.is_mip else None,
     )
+    if not lp.is_mip:
+        # PuLP 4.2 captures CBC's log on every solve and parses it with orloge (importing
+        # it costs ~0.1 s); an LP's answer is all in the solution file, so no log.
+        solver.capture_log = _no_log
     solving = time.perf_counter()
     try:
         stats = prob.solve(solver)
@@ -180,6 +184,11 @@ def solve_cbc(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
         str(stats.status_str),
         gap,
     )
+
+
+@contextlib.contextmanager
+def _no_log() -> Iterator[str | None]:
+    yield None
 
 
 def _integral(x: np.ndarray, integer: np.ndarray | None) -> bool:
@@ -312,7 +321,7 @@ def solve_highs(lp: MatrixLP, time_limit: float | None = None) -> LPSolution:
     if sol.status == "optimal" and not lp.is_mip:
         basis = h.getBasis()
         if basis.valid:  # sensitivity starts from it instead of solving the LP again
-            sol = replace(sol, basis=basis)
+            sol = replace(sol, basis=basis, highs=h)
     return sol
 
 

@@ -29,9 +29,10 @@ from ..model.foods import FoodTable
 from ..model.result import Result
 from ..model.spec import ConstraintSet
 from .backends import load_highs, read_highs
+from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
 from .engine import ZERO, build_result, tie_break_cap, tie_break_lp
-from .lp import LPSolution
+from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
 BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
@@ -97,14 +98,17 @@ class PricedBrief:
         self.h1 = load_highs(lp, time_limit)
         self.h1.run()
         self.basis1 = _valid(self.h1.getBasis())
-        self.two_stage = spec.objective_kind != "min_cost" and self.compiled.prices_known
+        self.min_cost = spec.objective_kind == "min_cost"
+        self.two_stage = not self.min_cost and self.compiled.prices_known
         self.h2: Any = None
         self.basis2: Any = None
+        self.tie_lp: MatrixLP | None = None
         if self.two_stage:
             first = read_highs(self.h1, lp, 0.0)
             objective = first.objective if first.status == "optimal" else None
             # Without a base optimum the row stays open until a scenario sets it.
             tie = tie_break_lp(self.compiled, math.inf if objective is None else objective)
+            self.tie_lp = tie
             self.h2 = load_highs(tie, time_limit)
             self.objective_row = lp.shape[0]
             if objective is not None:
@@ -112,6 +116,10 @@ class PricedBrief:
                 self.basis2 = _valid(self.h2.getBasis())
         self.checker = Checker(self.foods, spec, self.compiled.columns)
         self.checker_cache: dict[bytes, tuple[bool, float]] = {}
+
+    @property
+    def lp(self) -> MatrixLP:
+        return self.compiled.lp
 
     def _slopes(self, a: Compiled, b: Compiled) -> None:
         la, lb = a.lp, b.lp
@@ -144,8 +152,10 @@ class PricedBrief:
             for j in np.flatnonzero(self.d_rows[k]):
                 h.changeCoeff(int(r), int(j), float(row[j]))
 
-    def solve(self, prices: np.ndarray) -> Solved:
-        """Solve at these prices per kg (NaN exactly where this brief's prices are unknown)."""
+    def solve(self, prices: np.ndarray, verify: bool = True, start: Any = None) -> Solved:
+        """Solve at these prices per kg (NaN exactly where this brief's prices are unknown);
+        verify=False leaves the check of the blend to the caller (`verify_many`); `start`:
+        a basis to start from instead of the base solve's."""
         started = time.perf_counter()
         delta = np.where(self.known, prices - self.p0, 0.0)
         lp = self.compiled.lp
@@ -155,34 +165,58 @@ class PricedBrief:
         if self.moves_c:
             h1.changeColsCost(len(c), self.cols, c)
         self._set_rows(h1, delta)
-        _start(h1, self.basis1)
+        _start(h1, self.basis1 if start is None else start)
         h1.run()
         first = read_highs(h1, view, time.perf_counter() - started)
+        return self.finish(prices, first, None, started, verify)
+
+    def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> list[Solved | Exception]:
+        """`solve` for each row of `prices`, proving optimal bases where it can (basis_library)."""
+        return solve_scenarios(self, prices, counts)
+
+    def finish(
+        self,
+        prices: np.ndarray,
+        first: LPSolution,
+        final: LPSolution | None,
+        started: float | None = None,
+        verify: bool = True,
+        checked: tuple[bool, float] | None = None,
+        start2: Any = None,
+    ) -> Solved:
+        """The scenario's answer from its first optimum (and the tie-break's, run here when None)."""
+        started = time.perf_counter() - first.seconds if started is None else started
         notes = list(self.compiled.notes)
-        final = first
-        if first.status == "optimal" and self.spec.objective_kind != "min_cost":
+        if first.status == "optimal" and not self.min_cost:
             if not self.two_stage:
                 notes.append("tie-break by cost skipped: some ingredients that may enter have no price")
-            else:
-                final, note = self._tie_break(first, delta)
+                final = first
+            elif final is None:
+                delta = np.where(self.known, prices - self.p0, 0.0)
+                final, note = self._tie_break(first, delta, start2)
                 if note:
                     notes.append(note)
+        final = first if final is None else final
         seconds = time.perf_counter() - started
         if final.x is None:
             solved = Solved(first.status, first, final, notes, seconds, None)
             return replace(solved, result=result_of(self.foods, self.spec, prices, solved))
         x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
-        ok, worst = self._verify(prices, x)
+        if not verify:
+            return Solved(final.status, first, final, notes, seconds, x)
+        ok, worst = self._verify(prices, x) if checked is None else checked
         return Solved(final.status, first, final, notes, seconds, x, ok, worst)
 
-    def _tie_break(self, first: LPSolution, delta: np.ndarray) -> tuple[LPSolution, str | None]:
+    def _tie_break(
+        self, first: LPSolution, delta: np.ndarray, start: Any = None
+    ) -> tuple[LPSolution, str | None]:
         assert first.objective is not None
         h2 = self.h2
         cost = self.compiled.cost + self.dcost * delta
         h2.changeColsCost(len(cost), self.cols, cost)
         self._set_rows(h2, delta)
         h2.changeRowBounds(self.objective_row, -math.inf, tie_break_cap(first.objective))
-        _start(h2, self.basis2)
+        _start(h2, self.basis2 if start is None else start)
         started = time.perf_counter()
         h2.run()
         tie_lp = replace(self.compiled.lp, c=cost, offset=0.0)
@@ -204,6 +238,17 @@ class PricedBrief:
         if cacheable:
             self.checker_cache[key] = out
         return out
+
+    def verify_many(self, prices: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(verified, max violation) of many blends (rows of x) at their scenarios' prices,
+        checked at once; each distinct blend once when the check reads no price."""
+        if self.spec.cost is not None:
+            worst = self.checker.worst(x, prices)
+        else:
+            keys = np.round(x, BLEND_KEY_DECIMALS)
+            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+            worst = self.checker.worst(x[first])[np.ravel(inverse)]
+        return worst <= TOLERANCE, worst
 
 
 def _valid(basis: Any) -> Any:

@@ -83,6 +83,9 @@ class LPSolution:
     # HiGHS's optimal basis of an LP (solve_highs only; opaque): sensitivity reads its
     # ranges from it without solving again. Never journaled (None off that path).
     basis: Any = field(default=None, repr=False)
+    # The solved highspy.Highs itself (solve_highs only): sensitivity reads its ranging
+    # without loading the LP again. Never journaled either.
+    highs: Any = field(default=None, repr=False)
 
     @property
     def has_solution(self) -> bool:

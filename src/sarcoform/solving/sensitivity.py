@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -64,16 +65,21 @@ def attach(
     sens = None
     if wanted and not compiled.lp.is_mip and first.status == "optimal" and final.status == "optimal":
         prices = [line.shadow_price for line in constraint_lines]
-        sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis))
+        sens = analyse(compiled, x, prices, tie_break, (first.basis, final.basis), (first.highs, final.highs))
     if sens is None:
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
+    # Lines without a range stay as they are (no range is their default).
     lines = [
-        line.model_copy(update={"shadow_price_range": sens.bound_ranges.get(k)})
+        line.model_copy(update={"shadow_price_range": sens.bound_ranges[k]})
+        if k in sens.bound_ranges
+        else line
         for k, line in enumerate(constraint_lines)
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": sens.price_ranges.get(position[line.id])})
+        line.model_copy(update={"price_range": sens.price_ranges[position[line.id]]})
+        if position[line.id] in sens.price_ranges
+        else line
         for line in blend_lines
     ]
     return lines, blend, _unused(compiled, x, first, sens), sens.notes
@@ -85,17 +91,19 @@ def analyse(
     shadow_prices: Sequence[float | None],
     tie_break: MatrixLP | None,
     bases: tuple[Any, Any] = (None, None),
+    solved: tuple[Any, Any] = (None, None),
 ) -> Sensitivity | None:
     """Ranges for the reported optimum `x` (foods only); None if no basis reproduces it.
 
-    `bases`: HiGHS's optimal bases of the LP and of the tie-break LP, when known.
+    `bases`: HiGHS's optimal bases of the LP and of the tie-break LP, when known;
+    `solved`: the solved highspy.Highs objects themselves, read without solving again.
     """
     out = Sensitivity()
-    stage1 = _Solved.of(compiled.lp, bases[0])
+    stage1 = _Solved.of(compiled.lp, bases[0], solved[0])
     if stage1 is None:
         return None
     _bound_ranges(compiled, stage1, x, shadow_prices, out)
-    _price_ranges(compiled, stage1, x, tie_break, bases[1], out)
+    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1])
     return out
 
 
@@ -114,14 +122,19 @@ class _Solved:
     highs: Any
 
     @classmethod
-    def of(cls, lp: MatrixLP, basis: Any = None) -> _Solved | None:
-        """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations)."""
+    def of(cls, lp: MatrixLP, basis: Any = None, solved: Any = None) -> _Solved | None:
+        """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations), or
+        `solved`: the Highs object that solved `lp` already, read as it is."""
         import highspy
 
-        best = highs_optimum(lp, basis=basis)
-        if best.x is None:
-            return None
-        h = best.highs
+        if solved is not None and highs_status(solved) == "optimal":
+            h = solved
+            x = np.array(h.getSolution().col_value)
+        else:
+            best = highs_optimum(lp, basis=basis)
+            if best.x is None:
+                return None
+            h, x = best.highs, best.x
         solution = h.getSolution()
         basis = h.getBasis()
         status, ranging = h.getRanging()
@@ -129,14 +142,30 @@ class _Solved:
             return None
         return cls(
             lp,
-            best.x,
+            x,
             np.array(solution.row_dual),
             np.array(solution.col_dual),
-            np.array([int(s) for s in basis.col_status]),
-            np.array([int(s) for s in basis.row_status]),
+            np.asarray(basis.col_status, dtype=int),
+            np.asarray(basis.row_status, dtype=int),
             ranging,
             h,
         )
+
+    @cached_property
+    def nondegenerate(self) -> bool:
+        """Is every basic column and row clear of its bounds? Then this basis is the only one
+        of its blend, and a range edge of the basis is an edge of the blend."""
+        scale = max(1.0, float(np.abs(self.x).max(initial=0)))
+        margin = 1e-7 * scale
+        basic = self.col_status == BASIC
+        lp = self.lp
+        x = self.x[basic]
+        if np.any(x - lp.col_lo[basic] <= margin) or np.any(lp.col_hi[basic] - x <= margin):
+            return False
+        rows = self.row_status == BASIC
+        activity = lp.A[rows] @ self.x
+        room = np.maximum(1.0, np.abs(activity)) * 1e-7
+        return not (np.any(activity - lp.row_lo[rows] <= room) or np.any(lp.row_hi[rows] - activity <= room))
 
     def same_blend(self, x: np.ndarray) -> bool:
         n = len(x)
@@ -147,9 +176,19 @@ class _Solved:
 
     def range_of(self, name: str, index: int) -> Range:
         """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
-        dn = float(getattr(self.ranging, f"{name}_dn").value_[index])
-        up = float(getattr(self.ranging, f"{name}_up").value_[index])
-        return _finite(dn), _finite(up)
+        dn, up = self._ranging(name)
+        return _finite(float(dn[index])), _finite(float(up[index]))
+
+    def _ranging(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """One ranging's (down, up) values as arrays, read from HiGHS once (each `.value_`
+        read copies the whole vector)."""
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_ranges", {})
+        if name not in cache:
+            cache[name] = (
+                np.asarray(getattr(self.ranging, f"{name}_dn").value_, dtype=float),
+                np.asarray(getattr(self.ranging, f"{name}_up").value_, dtype=float),
+            )
+        return cache[name]
 
 
 class _Basis:
@@ -167,7 +206,8 @@ class _Basis:
         self.col_status = col_status
         self.row_status = row_status
         self.primal_tol = self.dual_tol = 0.0
-        p, d, _ = self.violations(lp)
+        p, d, self.x0 = self.violations(lp)
+        self.lp0 = lp
         # The basis HiGHS returns meets its own tolerances (1e-7): allow what it has.
         self.primal_tol = 1e-9 + 10 * p
         self.dual_tol = 1e-12 + 1e-9 * float(np.abs(lp.c).max(initial=0)) + 10 * d
@@ -185,6 +225,98 @@ class _Basis:
         B = lp.A[np.ix_(self.active, self.basic)]
         y = np.linalg.solve(B.T, lp.c[self.basic])
         return float(lp.c[j] - lp.A[self.active, j] @ y)
+
+    def moved_row(self, lp: MatrixLP, row: int, den: np.ndarray, den0: float, t0: float) -> Range | None:
+        """Where this basis stays optimal as t moves in row `row` = num·x − t·den·x ⋛ t·den0 − num0
+        (now at t0): exact, from the basis (None when the row is basic or the basis singular).
+
+        Moving t by τ changes one row of B by −τ·den_B (a rank-one change), so by
+        Sherman–Morrison x_B(τ) = x_B + D·z·φ and y(τ) = y + y_r·q·φ, with φ = τ/(1 − ατ),
+        z = B⁻¹e_r, q = B⁻ᵀden_B, α = den_B·z and D = den·x + den0 (the denominator at the
+        optimum). Primal and dual feasibility are linear in φ: a ratio test on φ, mapped back
+        to τ (φ is increasing in τ on the branch through 0, which ends where B is singular).
+        """
+        where = np.flatnonzero(self.active == row)
+        if where.size != 1 or len(self.basic) != len(self.active):
+            return None
+        i = int(where[0])
+        x = self.x0 if lp is self.lp0 else self.violations(lp)[2]
+        if x is None:
+            return None
+        A_act = lp.A[self.active]
+        B = A_act[:, self.basic]
+        e = np.zeros(len(self.active))
+        e[i] = 1.0
+        den_full = np.zeros(lp.shape[1])
+        den_full[: len(den)] = den
+        g = den_full[self.basic]
+        try:
+            z = np.linalg.solve(B, e)
+            q = np.linalg.solve(B.T, g)
+            y = np.linalg.solve(B.T, lp.c[self.basic])
+        except np.linalg.LinAlgError:
+            return None
+        alpha = float(g @ z)
+        D = float(den_full @ x) + den0
+        # x(φ) = x + φ·dx; activities of the other rows a + φ·da; reduced costs d + φ·dd; y + φ·dy.
+        dx = np.zeros(lp.shape[1])
+        dx[self.basic] = D * z
+        activity, dact = lp.A @ x, lp.A @ dx
+        d = lp.c - A_act.T @ y
+        dd = y[i] * (den_full - A_act.T @ q)
+        dy = y[i] * q
+        lo_phi, hi_phi = -math.inf, math.inf
+
+        def keep(a: np.ndarray, b: np.ndarray, tol: np.ndarray | float) -> None:
+            """a + φ·b ≤ tol for every entry."""
+            nonlocal lo_phi, hi_phi
+            a, b = np.broadcast_arrays(a, b)
+            tol = np.broadcast_to(tol, a.shape)
+            up = b > 1e-300
+            dn = b < -1e-300
+            if up.any():
+                hi_phi = min(hi_phi, float(np.min((tol[up] - a[up]) / b[up])))
+            if dn.any():
+                lo_phi = max(lo_phi, float(np.max((tol[dn] - a[dn]) / b[dn])))
+
+        tol_x = self.primal_tol * np.maximum(1.0, np.abs(x))
+        keep(lp.col_lo - x, -dx, np.where(np.isfinite(lp.col_lo), tol_x, np.inf))
+        keep(x - lp.col_hi, dx, np.where(np.isfinite(lp.col_hi), tol_x, np.inf))
+        others = np.arange(lp.shape[0]) != row
+        tol_r = self.primal_tol * np.maximum(1.0, np.abs(activity))
+        lo_ok = others & np.isfinite(lp.row_lo)
+        hi_ok = others & np.isfinite(lp.row_hi)
+        keep((lp.row_lo - activity)[lo_ok], -dact[lo_ok], tol_r[lo_ok])
+        keep((activity - lp.row_hi)[hi_ok], dact[hi_ok], tol_r[hi_ok])
+        nb = self.nonbasic[lp.col_lo[self.nonbasic] != lp.col_hi[self.nonbasic]]
+        status = self.col_status[nb]
+        sign = np.where(status == LOWER, -1.0, 1.0)
+        keep(sign * d[nb], sign * dd[nb], self.dual_tol)
+        free = nb[status == ZERO]
+        keep(-d[free], -dd[free], self.dual_tol)
+        rows = self.active
+        open_rows = lp.row_lo[rows] != lp.row_hi[rows]
+        rsign = np.where(self.row_status[rows] == LOWER, -1.0, 1.0)[open_rows]
+        keep(rsign * y[open_rows], rsign * dy[open_rows], self.dual_tol)
+        if lo_phi > 0 or hi_phi < 0:
+            return None  # not optimal at t0 itself: leave it to the search
+        # τ = φ / (1 + αφ) on the branch 1 + αφ > 0, increasing in φ.
+        if alpha > 0:
+            lo_phi = max(lo_phi, -1.0 / alpha)
+        elif alpha < 0:
+            hi_phi = min(hi_phi, -1.0 / alpha)
+
+        def tau(phi: float) -> float | None:
+            if math.isinf(phi):
+                return None if alpha == 0 else 1.0 / alpha
+            denom = 1.0 + alpha * phi
+            return None if denom <= 0 else phi / denom
+
+        lo_t, hi_t = tau(lo_phi), tau(hi_phi)
+        return (
+            None if lo_t is None else t0 + lo_t,
+            None if hi_t is None else t0 + hi_t,
+        )
 
     def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
         """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
@@ -274,7 +406,12 @@ def _bound_ranges(
             probe = probe or solved.probe()
             bound = b.min if side == "min" else b.max
             assert bound is not None
-            exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
+            # A bound in coefficients (num·x − t·den·x ⋛ t·den0 − num0): exact from the
+            # basis when its row is the only one that moves; else bisect on the basis.
+            if len(rows) == 1 and b.den is not None and b.min != b.max:
+                exact = probe.moved_row(solved.lp, rows[0], b.den, b.den0, bound)
+            if exact is None:
+                exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
 
 
@@ -319,12 +456,13 @@ def _price_ranges(
     tie_break: MatrixLP | None,
     tie_basis: Any,
     out: Sensitivity,
+    tie_highs: Any = None,
 ) -> None:
     n = len(compiled.foods)
     if compiled.spec.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = _Solved.of(tie_break, tie_basis)
+        solved = _Solved.of(tie_break, tie_basis, tie_highs)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return
@@ -406,9 +544,10 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
     first one's range: step just past the edge (1e-6 per g, i.e. 0.001 per kg),
     re-solve (hot start) and, while the blend is unchanged, continue with the next
     basis's range. The prices at which one blend is optimal form an interval, so
-    every price up to the returned edge keeps it.
+    every price up to the returned edge keeps it. A nondegenerate basis is the only
+    basis of its blend: its edge is the blend's, with no re-solve.
     """
-    if edge is None:
+    if edge is None or solved.nondegenerate:
         return edge
     h = solved.highs
     c0 = float(solved.lp.c[j])

@@ -63,23 +63,46 @@ class Checker:
         """Amount of a column in one serving (x: grams per food, table order), column units.
 
         NaN when an ingredient in the blend has an unknown (blank) value, unless the
-        brief treats blanks as zero.
+        brief treats blanks as zero. (x foods × blends: one amount per blend.)
         """
         if name not in self._known:
             values = self.columns.get(name).values
             blank = np.isnan(values)
             self._known[name] = (np.where(blank, 0.0, values), blank)
         values, blank = self._known[name]
+        if x.ndim == 2:
+            amounts = values @ x / 100.0
+            return amounts if blank_zero else np.where(blank @ (x != 0), math.nan, amounts)  # type: ignore[return-value]
         if not blank_zero and bool((blank & (x != 0)).any()):
             return math.nan
         return float(values @ x) / 100.0 * self.kept.get(name, 1.0)
 
-    def checks(self, grams: Mapping[str, float], prices: np.ndarray | None = None) -> list[Check]:
+    def worst(self, x: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
+        """The largest violation of each blend at once (x blends × foods; `prices` one row
+        per blend, or None): what `checks` gives blend by blend, in one pass."""
+        if self.spec.is_practical:  # counts and smallest inclusions: blend by blend
+            return np.array(
+                [
+                    max((c.violation for c in self.checks(_grams(self.foods, row), p)), default=0.0)
+                    for row, p in zip(x, [None] * len(x) if prices is None else prices, strict=True)
+                ]
+            )
+        used = np.flatnonzero(np.any(x != 0, axis=0))
+        grams = {self.foods.ids[i]: x[:, i] for i in used}
+        worst = np.zeros(x.shape[0])
+        for c in self.checks(grams, prices, blends=x.shape[0]):  # type: ignore[arg-type]
+            worst = np.maximum(worst, c.violation)
+        return worst
+
+    def checks(
+        self, grams: Mapping[str, float], prices: np.ndarray | None = None, blends: int | None = None
+    ) -> list[Check]:
         """Every bound of the brief for this blend; `prices` (per kg, table order) replace
-        the table's for a price scenario."""
+        the table's for a price scenario. (`blends`: grams are arrays over that many blends,
+        and so are the checks' values, see `worst`.)"""
         spec = self.spec
         s = spec.serving
-        blend = Blend(self, grams, prices)
+        blend = Blend(self, grams, prices, blends)
         out: list[Check] = []
         mass = blend.mass
         if s.fixed:
@@ -90,14 +113,15 @@ class Checker:
             check = CHECKS[section.toml]
             for entry in section.entries(spec):
                 out += check(blend, entry)
-        used = [g for g in grams.values() if g > 1e-9]  # practical briefs: what counts as used
+        # Practical briefs: what counts as used (checked blend by blend, see `worst`).
+        used = [g for g in grams.values() if g > 1e-9] if blends is None else []
         if spec.max_ingredients is not None:
             out.append(_check("ingredients used", float(len(used)), None, float(spec.max_ingredients)))
         if spec.min_inclusion_g is not None:
             smallest = min(used, default=spec.min_inclusion_g)  # nothing used: nothing to check
             out.append(_check("minimum inclusion", smallest, spec.min_inclusion_g, None))
         for food_id, g in grams.items():
-            if g < 0:
+            if np.any(g < 0):
                 out.append(_check(f"ingredient {food_id} ≥ 0", g, 0.0, None))
         return _numbered(out)
 
@@ -105,7 +129,13 @@ class Checker:
 class Blend:
     """One blend being checked: its grams, and its amounts read from the table row by row."""
 
-    def __init__(self, checker: Checker, grams: Mapping[str, float], prices: np.ndarray | None) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        grams: Mapping[str, float],
+        prices: np.ndarray | None,
+        blends: int | None = None,
+    ) -> None:
         self.checker = checker
         self.spec = checker.spec
         self.foods = checker.foods
@@ -115,7 +145,8 @@ class Blend:
         self.raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
         self.mass = self.raw * checker.finished  # the serving, as finished product
         self.blank_zero = self.spec.blank_values != "error"
-        self.x = np.zeros(len(self.foods))
+        self.blends = blends  # grams as arrays over this many blends (Checker.worst)
+        self.x = np.zeros(len(self.foods) if blends is None else (len(self.foods), blends))
         for food_id, g in grams.items():
             i = self.foods.position(food_id)
             if i is None:
@@ -208,7 +239,11 @@ def _group(b: Blend, gb: GroupBound) -> list[Check]:
 
 def _cost(b: Blend, c: CostBound) -> list[Check]:
     price = b.foods.price_per_kg if b.prices is None else b.prices
-    per_serving = sum(float(price[b.foods.position(fid) or 0]) * g / 1000 for fid, g in b.grams.items() if g)
+    spent: Any = sum(
+        np.where(g != 0, np.asarray(price)[..., b.foods.position(fid) or 0] * g / 1000, 0.0)
+        for fid, g in b.grams.items()
+    )
+    per_serving = spent if b.blends is not None else float(spent)
     value = {
         "serving": per_serving,
         "day": per_serving * b.spec.serving.servings_per_day,
@@ -226,6 +261,10 @@ CHECKS: dict[str, Callable[[Blend, Any], list[Check]]] = {
     "group": _group,
     "cost": _cost,
 }
+
+
+def _grams(foods: FoodTable, x: np.ndarray) -> dict[str, float]:
+    return {foods.ids[i]: float(x[i]) for i in np.flatnonzero(x)}
 
 
 def _numbered(checks: list[Check]) -> list[Check]:
@@ -255,6 +294,9 @@ class Quotient:
 
 
 def _check(name: str, value: float | Quotient | None, lo: float | None, hi: float | None) -> Check:
+    parts = (value.top, value.bottom) if isinstance(value, Quotient) else (value,)
+    if any(isinstance(part, np.ndarray) for part in parts):
+        return _check_many(name, value, lo, hi)
     if isinstance(value, Quotient):
         if value.bottom <= 1e-12:
             # Nothing in the denominator (e.g. an empty blend): the bound's linear form
@@ -270,3 +312,24 @@ def _check(name: str, value: float | Quotient | None, lo: float | None, hi: floa
     if hi is not None:
         worst = max(worst, (value - hi) / max(1.0, abs(hi)))
     return Check(name, value, lo, hi, max(0.0, worst))
+
+
+def _check_many(name: str, value: Any, lo: float | None, hi: float | None) -> Check:
+    """`_check` for arrays of values (one per blend): violations as an array."""
+    empty = None
+    if isinstance(value, Quotient):
+        top, bottom = np.asarray(value.top, dtype=float), np.asarray(value.bottom, dtype=float)
+        empty = bottom <= 1e-12
+        below, above = (-top if lo is not None else 0.0), (top if hi is not None else 0.0)
+        on_empty = np.maximum(np.maximum(below, above), 0.0)
+        value = top / np.where(empty, 1.0, bottom)
+    v = np.asarray(value, dtype=float)
+    worst = np.zeros_like(v)
+    if lo is not None:
+        worst = np.maximum(worst, (lo - v) / max(1.0, abs(lo)))
+    if hi is not None:
+        worst = np.maximum(worst, (v - hi) / max(1.0, abs(hi)))
+    worst = np.where(np.isnan(v), math.inf, worst)
+    if empty is not None:
+        worst = np.where(empty, on_empty, worst)
+    return Check(name, v, lo, hi, worst)  # type: ignore[arg-type]

@@ -1,0 +1,498 @@
+"""A library of optimal bases for price scenarios: prove optimality without a simplex run.
+
+A price scenario changes only the objective of a compiled brief (and the rows of a cost
+bound, and the tie-break's bound on the first optimum). A simplex basis fixes the blend:
+the nonbasic columns sit at their bounds, the active rows at theirs, and the basic
+columns solve B·x_B = w. It is optimal for a scenario when that point is within every
+bound and the reduced costs c_N − Nᵀy (y = B⁻ᵀc_B) have the right signs. Both tests are
+matrix products, so every remaining scenario is tested against a basis at once.
+
+Only *strict* proofs are accepted: every reduced cost and row dual clear of zero by a
+margin above HiGHS's own dual tolerance (DUAL_MARGIN). Then the blend is the unique
+optimum, the one any simplex run ends at, so its grams and cost are the plain solve's.
+A basic column at its bound (primal degeneracy) is accepted: the blend is still unique,
+and the duals are one valid set of several, as a solver's would be. Ties (a reduced cost
+near 0: another blend costs about the same), ill-conditioned bases (small pivots) and
+solves that do not reproduce their own right-hand side are left to the solver.
+
+`solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
+the library proves take their basis's blend with their own cost; the first unproven one
+goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
+base basis, as without a library), its optimal basis joins the library, and the rest are
+tested against it, until none is left. Every blend is then verified against the raw
+table, all at once (`Checker.worst`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Protocol
+
+import numpy as np
+
+from .lp import LPSolution, MatrixLP
+
+# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
+LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
+PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
+DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
+PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
+CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
+
+
+@dataclass(frozen=True, eq=False)
+class Basis:
+    """One optimal basis: which columns are basic, which rows active, and B⁻¹ (of B at the
+    base prices; rows of B that move with prices are rebuilt per scenario)."""
+
+    highs: Any  # the highspy HighsBasis (a hot start for the solver)
+    basic: np.ndarray  # basic columns
+    active: np.ndarray  # nonbasic (active) rows
+    x_fixed: np.ndarray  # every column's value if nonbasic (0 where basic)
+    col_sign: np.ndarray  # +1 reduced cost must be > 0, −1 < 0, 0 free (fixed or basic)
+    row_sign: np.ndarray  # per active row: +1 dual > 0 (at lower), −1 < 0 (upper), 0 equality
+    row_at_upper: np.ndarray  # per active row: bound taken from row_hi (else row_lo)
+    inverse: np.ndarray  # B⁻¹ at the base prices
+    moving: np.ndarray  # positions in `active` of rows whose coefficients move with prices
+    moving_rows: np.ndarray  # their positions in the library's price rows
+    nb: np.ndarray  # nonbasic columns whose reduced cost has a required sign
+    a_nb: np.ndarray  # A[active][:, nb]
+    fixed_activity: np.ndarray  # A·x_fixed at the base prices
+    signed: np.ndarray | None  # (columns × tests): c @ signed = the signed reduced costs and
+    # row duals that must be > 0, for a basis without moving rows (one product per scenario)
+
+
+@dataclass(frozen=True, eq=False)
+class Proof:
+    """Scenarios proved optimal for one basis: their positions, blends and duals; and for
+    every scenario tested, how many reduced costs and duals had the wrong sign."""
+
+    index: np.ndarray  # positions in the scenarios tested
+    x: np.ndarray  # (proved × columns)
+    row_duals: np.ndarray  # (proved × rows), 0 on basic rows
+    col_duals: np.ndarray  # (proved × columns), 0 on basic columns
+    wrong: np.ndarray  # (tested,) count of wrong-signed reduced costs and duals
+
+
+class BasisLibrary:
+    """Optimal bases of one LP whose objective is c0 + dc·δ and whose rows `price_rows`
+    are a + d·δ (elementwise), for price changes δ (one per column)."""
+
+    def __init__(self, lp: MatrixLP, dc: np.ndarray, price_rows: np.ndarray, d_rows: np.ndarray) -> None:
+        self.lp = lp
+        self.dc = dc
+        self.price_rows = np.asarray(price_rows, dtype=int)
+        self.d_rows = d_rows
+        self.bases: list[Basis] = []
+        self._seen: set[bytes] = set()
+
+    def add(self, highs_basis: Any) -> Basis | None:
+        """Keep a valid HiGHS basis; None if it is not usable (or already kept)."""
+        if highs_basis is None or not highs_basis.valid:
+            return None
+        col_status = np.asarray(highs_basis.col_status, dtype=np.int8)
+        row_status = np.asarray(highs_basis.row_status, dtype=np.int8)
+        key = col_status.tobytes() + row_status.tobytes()
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        lp = self.lp
+        basic = np.flatnonzero(col_status == BASIC)
+        active = np.flatnonzero(row_status != BASIC)
+        if len(basic) != len(active) or np.any(col_status == ZERO) or np.any(row_status[active] == ZERO):
+            return None
+        x_fixed = np.where(col_status == UPPER, lp.col_hi, lp.col_lo)
+        x_fixed = np.where(col_status == BASIC, 0.0, x_fixed)
+        if not np.all(np.isfinite(x_fixed)):
+            return None
+        col_sign = np.where(col_status == LOWER, 1.0, np.where(col_status == UPPER, -1.0, 0.0))
+        col_sign = np.where(lp.col_lo == lp.col_hi, 0.0, col_sign)
+        at_upper = row_status[active] == UPPER
+        row_sign = np.where(lp.row_lo[active] == lp.row_hi[active], 0.0, np.where(at_upper, -1.0, 1.0))
+        position = {int(r): i for i, r in enumerate(self.price_rows)}
+        moving = np.array([i for i, r in enumerate(active) if int(r) in position], dtype=int)
+        B = lp.A[np.ix_(active, basic)]
+        try:
+            inverse = np.linalg.inv(B)
+        except np.linalg.LinAlgError:
+            return None
+        # Small pivots: leave the basis to the solver.
+        if np.abs(B).sum(axis=0).max(initial=0) * np.abs(inverse).sum(axis=0).max(initial=0) > CONDITION:
+            return None
+        basis = Basis(
+            highs_basis,
+            basic,
+            active,
+            x_fixed,
+            col_sign,
+            row_sign,
+            at_upper,
+            inverse,
+            moving,
+            np.array([position[int(active[i])] for i in moving], dtype=int),
+            np.flatnonzero(col_sign != 0),
+            lp.A[active][:, col_sign != 0],
+            lp.A @ x_fixed,
+            _signed(lp.shape[1], basic, inverse, lp.A[active][:, col_sign != 0], col_sign, row_sign)
+            if not len(moving)
+            else None,
+        )
+        self.bases.append(basis)
+        return basis
+
+    def scenarios(self, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Scenarios:
+        """Price changes (one row per scenario) and each scenario's row bounds, with costs."""
+        c = self.lp.c[None, :] + self.dc[None, :] * delta
+        margin = DUAL_MARGIN * np.maximum(np.abs(c).max(axis=1), 1e-12)
+        return Scenarios(delta, c, row_lo, row_hi, margin)
+
+    def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
+        """The scenarios `which` (positions in `todo`) for which `basis` is optimal with a
+        unique blend, with their blends and duals. Duals first (most scenarios fail
+        there), then the blend of those that pass."""
+        lp = self.lp
+        A = lp.A
+        basic, active = basis.basic, basis.active
+        S, k = len(which), len(basic)
+        c = todo.c[which]  # (S × n)
+        moving = len(basis.moving) > 0
+        margin = todo.margin[which][:, None]
+        nb = basis.nb
+        if basis.signed is not None:  # the dual test in one product
+            wrong = (c @ basis.signed <= margin).sum(axis=1)
+            cand = np.flatnonzero(wrong == 0)
+            if not len(cand):
+                return _none(lp, S, wrong)
+            y = c[cand][:, basic] @ basis.inverse
+            d_nb = c[cand][:, nb] - y @ basis.a_nb
+        else:
+            delta = todo.delta[which]
+            Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
+            for i, r in zip(basis.moving, basis.moving_rows, strict=True):
+                Bs[:, i, :] += self.d_rows[r, basic][None, :] * delta[:, basic]
+            try:
+                y = np.linalg.solve(np.transpose(Bs, (0, 2, 1)), c[:, basic][:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                return _none(lp, S)
+            d_nb = c[:, nb] - y @ basis.a_nb
+            for i, r in zip(basis.moving, basis.moving_rows, strict=True):
+                d_nb -= y[:, i : i + 1] * (self.d_rows[r, nb][None, :] * delta[:, nb])
+            wrong = (basis.col_sign[nb][None, :] * d_nb <= margin).sum(axis=1)
+            rs = basis.row_sign != 0
+            wrong += (basis.row_sign[rs][None, :] * y[:, rs] <= margin).sum(axis=1)
+            cand = np.flatnonzero(wrong == 0)
+            if not len(cand):
+                return _none(lp, S, wrong)
+            y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
+        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N.
+        at = which[cand]
+        dc_ = todo.delta[at]
+        lo, hi = todo.row_lo[at], todo.row_hi[at]
+        w = np.where(basis.row_at_upper[None, :], hi[:, active], lo[:, active])
+        nonbasic = np.broadcast_to(basis.fixed_activity, (len(cand), lp.shape[0])).copy()
+        if len(self.price_rows):
+            nonbasic[:, self.price_rows] += (dc_ * basis.x_fixed[None, :]) @ self.d_rows.T
+        rhs = w - nonbasic[:, active]
+        if moving:
+            try:
+                xb = np.linalg.solve(Bs, rhs[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                return _none(lp, S, wrong)
+        else:
+            xb = rhs @ basis.inverse.T
+        x = np.broadcast_to(basis.x_fixed, (len(cand), lp.shape[1])).copy()
+        x[:, basic] = xb
+        ok = np.all(np.isfinite(x), axis=1)
+        scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
+        ok &= np.all(xb >= lp.col_lo[basic][None, :] - scale, axis=1)
+        ok &= np.all(xb <= lp.col_hi[basic][None, :] + scale, axis=1)
+        activity = x @ A.T
+        if len(self.price_rows):
+            activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
+        room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
+        ok &= np.all(activity >= lo - room, axis=1)
+        ok &= np.all(activity <= hi + room, axis=1)
+        # Active rows met to the last digits: a guard against an inaccurate solve.
+        met = np.abs(activity[:, active] - w) <= 1e-9 * np.maximum(1.0, np.abs(w))
+        ok &= np.all(met, axis=1)
+        good = np.flatnonzero(ok)
+        idx = cand[good]
+        row_duals = np.zeros((len(idx), lp.shape[0]))
+        row_duals[:, active] = y[good]
+        col_duals = np.zeros((len(idx), lp.shape[1]))
+        col_duals[:, nb] = d_nb[good]
+        return Proof(idx, x[good], row_duals, col_duals, wrong)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenarios:
+    delta: np.ndarray  # (scenarios × columns) price change
+    c: np.ndarray  # (scenarios × columns) objective
+    row_lo: np.ndarray  # (scenarios × rows)
+    row_hi: np.ndarray
+    margin: np.ndarray  # (scenarios,) how far from 0 a reduced cost must be: no tie
+
+
+def _signed(
+    n: int,
+    basic: np.ndarray,
+    inverse: np.ndarray,
+    a_nb: np.ndarray,
+    col_sign: np.ndarray,
+    row_sign: np.ndarray,
+) -> np.ndarray:
+    """The matrix that maps a cost vector c to the basis's signed reduced costs of the
+    nonbasic columns and signed duals of the active inequality rows: with y = B⁻ᵀc_B,
+    d_N = c_N − a_Nᵀy and y are both linear in c."""
+    to_y = np.zeros((n, len(basic)))
+    to_y[basic] = inverse  # y = c @ to_y
+    nb = np.flatnonzero(col_sign != 0)
+    to_d = -to_y @ a_nb
+    to_d[nb, np.arange(len(nb))] += 1.0  # d_N = c_N − y @ a_N
+    rs = row_sign != 0
+    return np.hstack([to_d * col_sign[nb][None, :], to_y[:, rs] * row_sign[rs][None, :]])
+
+
+def _none(lp: MatrixLP, tested: int, wrong: np.ndarray | None = None) -> Proof:
+    m, n = lp.shape
+    if wrong is None:
+        wrong = np.full(tested, n + m)
+    return Proof(np.zeros(0, dtype=int), np.zeros((0, n)), np.zeros((0, m)), np.zeros((0, n)), wrong)
+
+
+@dataclass
+class Counts:
+    """How many scenarios each path handled (a two-stage brief counts each stage)."""
+
+    proved: int = 0  # proved optimal for a known basis: no simplex run
+    highs: int = 0  # hot-started HiGHS runs (their bases joined the library)
+    bases: int = 0  # bases kept
+
+    def add(self, other: Counts) -> None:
+        self.proved += other.proved
+        self.highs += other.highs
+        self.bases += other.bases
+
+
+Outcome = Any  # Solved, or the exception one scenario raised
+
+
+class Brief(Protocol):
+    """What the fast path's compiled brief offers (fastpath.PricedBrief)."""
+
+    known: np.ndarray
+    p0: np.ndarray
+    dc: np.ndarray
+    dcost: np.ndarray
+    price_rows: np.ndarray
+    d_rows: np.ndarray
+    two_stage: bool
+    tie_lp: MatrixLP | None
+    objective_row: int
+    basis1: Any
+    basis2: Any
+    h1: Any
+    h2: Any
+
+    @property
+    def lp(self) -> MatrixLP: ...
+
+    # solve(prices, verify, start), finish(prices, first, final, started, verify, checked,
+    # start2) and verify_many(prices, x), as PricedBrief defines them.
+    @property
+    def solve(self) -> Callable[..., Any]: ...
+    @property
+    def finish(self) -> Callable[..., Any]: ...
+    @property
+    def verify_many(self) -> Callable[..., tuple[np.ndarray, np.ndarray]]: ...
+
+
+def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = None) -> list[Outcome]:
+    """`brief.solve` for every row of `prices`: what a known basis proves optimal takes its
+    blend and duals with no simplex run; the rest run HiGHS one by one, each adding its
+    basis to the library before the remaining scenarios are tested again. Every blend is
+    then checked against the raw table, all at once.
+
+    The matrix products are small (scenarios × a few dozen): BLAS threads would only spin,
+    so they run on one thread."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _solve_scenarios(brief, prices, counts)
+
+
+def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
+    from .engine import ZERO, tie_break_cap
+
+    counts = counts if counts is not None else Counts()
+    S = prices.shape[0]
+    ran: dict[int, Outcome] = {}  # scenarios HiGHS solved (their answer, unchecked)
+    delta = np.where(brief.known[None, :], prices - brief.p0[None, :], 0.0)
+    lp = brief.lp
+    lib1 = BasisLibrary(lp, brief.dc, brief.price_rows, brief.d_rows)
+    lib1.add(brief.basis1)
+    lib2 = None
+    if brief.two_stage:
+        assert brief.tie_lp is not None
+        lib2 = BasisLibrary(brief.tie_lp, brief.dcost, brief.price_rows, brief.d_rows)
+        lib2.add(brief.basis2)
+
+    def highs1(s: int, start: Any) -> Any:
+        ran[s] = _attempt(lambda: brief.solve(prices[s], verify=False, start=start))
+        done = ran[s]
+        if lib2 is not None and not isinstance(done, Exception) and done.final is not done.first:
+            _learn(lib2, brief.h2)  # the tie-break ran too
+        return None if isinstance(done, Exception) else brief.h1
+
+    lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
+    proved: dict[int, tuple[LPSolution, LPSolution]] = {}
+    if lib2 is None:
+        proved = {s: (sol, sol) for s, sol in first.items()}
+    else:
+        tie = lib2.lp
+        pending = np.array(sorted(first), dtype=int)
+        hi2 = _rows(tie.row_hi, len(pending)).copy()
+        hi2[:, brief.objective_row] = [tie_break_cap(first[int(s)].objective or 0.0) for s in pending]
+
+        def highs2(q: int, start: Any) -> Any:
+            s = int(pending[q])
+            ran[s] = _attempt(lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start))
+            return None if isinstance(ran[s], Exception) else brief.h2
+
+        lo2 = _rows(tie.row_lo, len(pending))
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts)
+        proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
+    counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
+    # Every blend checked against the raw table, all at once.
+    checked = [s for s, done in ran.items() if not isinstance(done, Exception) and done.x is not None]
+    order = sorted(proved) + checked
+    out: list[Outcome] = [None] * S
+    if order:
+        x = np.array([proved[s][1].x if s in proved else ran[s].x for s in order])
+        x = np.where(np.abs(x) < ZERO, 0.0, x)
+        ok, worst = brief.verify_many(prices[order], x)
+        verdict = {s: (bool(ok[t]), float(worst[t])) for t, s in enumerate(order)}
+        for s, (sol1, sol2) in proved.items():
+            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s]))
+        for s in checked:
+            ok_s, worst_s = verdict[s]
+            ran[s] = replace(ran[s], verified=ok_s, max_violation=worst_s)
+    for s, done in ran.items():
+        out[s] = done
+    return out
+
+
+def _attempt(compute: Any) -> Outcome:
+    try:
+        return compute()
+    except Exception as err:  # recorded for this scenario alone
+        return err
+
+
+def _rows(values: np.ndarray, count: int) -> np.ndarray:
+    return np.broadcast_to(values, (count, len(values)))
+
+
+def _learn(library: BasisLibrary, h: Any) -> Basis | None:
+    """Keep the optimal basis HiGHS ended at (None if not optimal, unusable or known)."""
+    return library.add(h.getBasis()) if h.getModelStatus() == _optimal() else None
+
+
+def _optimal() -> Any:
+    import highspy
+
+    return highspy.HighsModelStatus.kOptimal
+
+
+def prove_or_solve(
+    library: BasisLibrary,
+    delta: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    run_highs: Any,
+    counts: Counts,
+) -> dict[int, LPSolution]:
+    """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
+    first unproved one (`run_highs(q, start)` records its own answer and returns the
+    solved Highs object, or None), learn its basis, and test the rest against it; until
+    none is left. The proved ones as LP solutions, by position.
+
+    HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
+    the wrong sign); should it end at a basis that does not prove the scenario (a tie),
+    it is run again from the base basis, so that a tie is broken as without a library."""
+    todo = library.scenarios(delta, row_lo, row_hi)
+    S = delta.shape[0]
+    proved: dict[int, LPSolution] = {}
+    left = np.arange(S)
+    nearest: list[Basis | None] = [None] * S
+    fewest = np.full(S, np.iinfo(np.int64).max)
+    tested = 0
+    lp = library.lp
+
+    def test(basis: Basis, which: np.ndarray) -> np.ndarray:
+        """Prove `which` against one basis; the positions proved."""
+        started = time.perf_counter()
+        proof = library.prove(basis, todo, which)
+        closer = np.flatnonzero(proof.wrong < fewest[which])
+        fewest[which[closer]] = proof.wrong[closer]
+        for q in which[closer].tolist():
+            nearest[q] = basis
+        if not len(proof.index):
+            return proof.index
+        hit = which[proof.index]
+        objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
+        seconds = (time.perf_counter() - started) / len(hit)
+        for t, q in enumerate(hit.tolist()):
+            proved[q] = LPSolution(
+                "optimal",
+                "highs",
+                seconds,
+                proof.x[t],
+                float(objective[t]),
+                proof.row_duals[t],
+                proof.col_duals[t],
+                PROVED,
+            )
+        counts.proved += len(hit)
+        return np.asarray(hit)
+
+    while len(left):
+        for basis in library.bases[tested:]:
+            hit = test(basis, left)
+            if len(hit):
+                left = left[~np.isin(left, hit)]
+            if not len(left):
+                break
+        tested = len(library.bases)
+        if not len(left):
+            break
+        q, left = int(left[0]), left[1:]
+        start = nearest[q]
+        h = run_highs(q, None if start is None else start.highs)
+        counts.highs += 1
+        learned = None if h is None else _learn(library, h)
+        if (
+            start is not None
+            and h is not None
+            and (learned is None or not _strict(h, learned, todo.margin[q]))
+        ):
+            run_highs(q, None)  # a tie (or an old basis): break it from the base basis
+            counts.highs += 1
+        if learned is not None and len(left):
+            hit = test(learned, left)
+            left = left[~np.isin(left, hit)]
+        tested = len(library.bases)
+    return proved
+
+
+def _strict(h: Any, basis: Basis, margin: float) -> bool:
+    """Is HiGHS's optimum at `basis` unique (every reduced cost and row dual clear of 0)?"""
+    solution = h.getSolution()
+    d = np.asarray(solution.col_dual)[basis.nb] * basis.col_sign[basis.nb]
+    y = np.asarray(solution.row_dual)[basis.active] * basis.row_sign
+    rs = basis.row_sign != 0
+    return bool(np.all(d > margin) and np.all(y[rs] > margin))

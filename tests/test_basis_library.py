@@ -1,0 +1,109 @@
+"""The basis library (price scenarios proved optimal for known bases, no simplex run) against
+plain solves: each scenario solved by HiGHS alone, started from the base basis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sarcoform as sf
+from sarcoform.batch.inputs import Product, ingredient_limit
+from sarcoform.solving.basis_library import PROVED, Counts
+from sarcoform.solving.fastpath import PricedBrief
+
+
+def random_prices(foods: sf.FoodTable, count: int, sigma: float, seed: int) -> np.ndarray:
+    """Every known price times a seeded log-normal factor (scenarios × foods, NaN kept)."""
+    rng = np.random.default_rng(seed)
+    base = np.asarray(foods.price_per_kg, dtype=float)
+    return base[None, :] * np.exp(rng.normal(0.0, sigma, size=(count, len(base))))
+
+
+def compare(
+    foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray, merged: tuple[int, int] | None = None
+) -> Counts:
+    """solve_all (library) vs solve (HiGHS) scenario by scenario: the same status and
+    verification, cost within 1e-9, grams within 1e-7, objective within 1e-9. `merged`:
+    two foods compared by their sum (the split of a tie between them is arbitrary)."""
+    known = ~np.isnan(prices[0])
+    plain = PricedBrief(foods, spec, known)
+    library = PricedBrief(foods, spec, known)
+    counts = Counts()
+    got = library.solve_all(prices, counts)
+    for p, mine in zip(prices, got, strict=True):
+        assert not isinstance(mine, Exception), mine
+        ref = plain.solve(p)
+        assert mine.status == ref.status
+        if ref.x is None:
+            assert mine.x is None
+            continue
+        assert mine.x is not None
+        a, b = mine.x.copy(), ref.x.copy()
+        if merged is not None:
+            i, j = merged
+            a[i], b[i], a[j], b[j] = a[i] + a[j], b[i] + b[j], 0.0, 0.0
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
+        cost = np.nan_to_num(p / 1000)
+        assert cost @ mine.x == pytest.approx(cost @ ref.x, rel=1e-9, abs=1e-12)
+        objective = plain.compiled.objective
+        assert objective @ mine.x == pytest.approx(objective @ ref.x, rel=1e-9, abs=1e-12)
+        assert mine.verified == ref.verified and mine.verified
+        assert mine.max_violation == pytest.approx(ref.max_violation, abs=1e-9)
+    return counts, got
+
+
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine", "milk_beverage_powder"])
+@pytest.mark.parametrize("sigma", [0.05, 0.3])
+def test_library_answers_equal_plain_solves(foods: sf.FoodTable, preset: str, sigma: float) -> None:
+    """120 random price scenarios per preset and volatility; the library must have proved
+    some of them (else this tests nothing) and HiGHS solved the rest."""
+    counts, _ = compare(foods, sf.load_spec(preset), random_prices(foods, 120, sigma, seed=7))
+    assert counts.proved > 0 and counts.highs > 0
+    if sigma == 0.05:
+        assert counts.proved > counts.highs  # small moves: most scenarios keep a known basis
+
+
+def test_scaled_prices_are_proved_by_the_base_basis(foods: sf.FoodTable) -> None:
+    """Every price times the same factor keeps the least-cost basis (reduced costs scale):
+    no simplex run at all, and the blend is the base blend."""
+    base = np.asarray(foods.price_per_kg, dtype=float)
+    prices = base[None, :] * np.array([0.5, 0.9, 1.1, 2.0, 7.0])[:, None]
+    spec = sf.load_spec("ons_powder")
+    counts, _ = compare(foods, spec, prices)
+    assert counts.highs == 0 and counts.proved == len(prices)
+
+
+def test_ties_go_to_the_solver(foods: sf.FoodTable) -> None:
+    """Dual degeneracy: a twin of whey protein isolate (same composition) at the same price
+    as the original in half of the scenarios. Where whey is used, any split between the
+    twins is then optimal, so no basis proves those scenarios (a reduced cost of 0) and
+    HiGHS answers them. Which split HiGHS returns depends on its state (a plain solve of
+    the same scenario twice can give either twin), so the twins are compared by their sum;
+    everything else, the cost and the objective, must agree."""
+    frame = foods.to_frame()
+    twin = frame[frame["id"] == "wpi"].copy()
+    twin["id"], twin["name"] = "wpi_twin", "Whey protein isolate (twin)"
+    doubled = sf.FoodTable.from_frame(pd.concat([frame, twin], ignore_index=True))
+    prices = random_prices(doubled, 40, 0.1, seed=3)
+    i, j = doubled.ids.index("wpi"), doubled.ids.index("wpi_twin")
+    prices[:, i] *= 0.8  # cheaper whey: in most blends
+    prices[::2, j] = prices[::2, i]  # even scenarios: a tie
+    prices[1::2, j] = prices[1::2, i] * 1.3  # odd ones: the twin is dearer
+    spec = sf.load_spec("ons_powder")
+    counts, answers = compare(doubled, spec, prices, merged=(i, j))
+    assert counts.highs > 0 and counts.proved > 0
+    tied = [a for a in answers[::2] if a.x[i] + a.x[j] > 1e-6]  # whey in the blend: a real tie
+    assert len(tied) >= 5
+    assert all(a.first.message != PROVED for a in tied)
+
+
+def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> None:
+    """A tight cost cap that some scenarios cannot meet: only the solver can say a brief is
+    infeasible (with its diagnosis), and the feasible ones still match. (The cost rows of
+    ons_max_leucine, active at its optimum, are the library's moving rows: tested above.)"""
+    product = Product("capped", "ons_powder", cost_max=0.2, ingredients=(ingredient_limit("spi", None, 5),))
+    spec = product.customise(product.load_brief())
+    _, answers = compare(foods, spec, random_prices(foods, 16, 0.1, seed=11))
+    assert {a.status for a in answers} == {"optimal", "infeasible"}
+    assert all(a.result is not None and a.result.diagnosis is not None for a in answers if a.x is None)
