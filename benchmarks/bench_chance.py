@@ -62,14 +62,20 @@ def bench(label: str, foods: sf.FoodTable, plain: sf.ConstraintSet, repeat: int)
     print(f"{label}: {len(foods)} foods; probability 0.95 on protein, leucine (and CaHMB) bounds")
     print(f"{'':52s} {'median ms':>10s} {'vs plain LP':>12s}")
     for solver in ("cbc", "highs"):
-        base = timed(lambda s=solver: sf.solve(foods, plain, solver=s, sensitivity=False), repeat)  # type: ignore[misc]
-        cc = timed(lambda s=solver: sf.solve(foods, target, solver=s), repeat)  # type: ignore[misc]
         compiled = compile_brief(foods, target)
         outer = chance.outer_approximation(compiled, solver, None)
         result = sf.solve(foods, target.with_changes(variability={"lots": 10_000}), solver=solver)
         assert result.ok and result.variability is not None, result.notes
         x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-        mc = timed(lambda c=outer.compiled, x=x: chance.monte_carlo(c, x, 10_000, 0), repeat)  # type: ignore[misc]
+        # Timed round-robin (bench_solve.timed): the baseline and the rest share the machine's load.
+        base, cc, mc = timed(
+            [
+                lambda s=solver: sf.solve(foods, plain, solver=s, sensitivity=False),  # type: ignore[misc]
+                lambda s=solver: sf.solve(foods, target, solver=s),  # type: ignore[misc]
+                lambda c=outer.compiled, x=x: chance.monte_carlo(c, x, 10_000, 0),  # type: ignore[misc]
+            ],
+            repeat,
+        )
         b = statistics.median(base)
         for name, times in (
             (f"{solver}: plain LP, full result (baseline)", base),
