@@ -23,7 +23,7 @@ SCENARIOS = {
 }
 PRODUCTS = [
     Product("ons", "ons_powder"),
-    Product("ons_45g", "ons_powder", serving_g=45),
+    Product("ons_65g", "ons_powder", serving_g=65),
     Product("max_leucine", "ons_max_leucine"),
     Product("too_cheap", "ons_powder", cost_max=0.05),  # no blend costs this little
 ]
@@ -46,7 +46,7 @@ def test_table_is_tidy_one_row_per_item(result: sf.BatchResult, foods: sf.FoodTa
     assert {"per_serving.leucine_g", "per_serving.protein_g", "per_serving.energy_kcal"} <= set(table.columns)
     ok = table["status"] == "optimal"
     assert ok.sum() == 9 and table.loc[ok, "verified"].all()
-    np.testing.assert_allclose(table.loc[table["product"] == "ons_45g", "serving_g"], 45.0, rtol=1e-9)
+    np.testing.assert_allclose(table.loc[table["product"] == "ons_65g", "serving_g"], 65.0, rtol=1e-9)
 
 
 def test_scenario_prices_are_used(result: sf.BatchResult, foods: sf.FoodTable) -> None:
@@ -109,7 +109,7 @@ def test_dataframe_and_mapping_scenarios_agree(result: sf.BatchResult, foods: sf
     # "base" changes no price, so it has no row in the long layout: its items are missing here.
     other = sf.solve_batch(foods, PRODUCTS[:2], frame).table.drop(columns="seconds")
     mine = result.table[
-        result.table["product"].isin(["ons", "ons_45g"]) & (result.table["scenario"] != "base")
+        result.table["product"].isin(["ons", "ons_65g"]) & (result.table["scenario"] != "base")
     ]
     assert_same_rows(other, mine.drop(columns="seconds"))
 

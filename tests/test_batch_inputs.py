@@ -99,7 +99,7 @@ def test_overrides_reach_the_brief(tmp_path: Path) -> None:
     assert sum(e.id == "l_leucine" for e in spec.ingredients) == 1  # replaced, not added twice
     assert len(spec.nutrients) == len(base.nutrients)  # the rest of the brief is untouched
     spec = leucine.customise(sf.load_spec("ons_max_leucine"))
-    assert spec.serving.servings_per_day == 3 and spec.serving.serving_g == 50
+    assert spec.serving.servings_per_day == 3 and spec.serving.serving_g == 60  # the preset's
     assert spec.cost is not None and (spec.cost.basis, spec.cost.max) == ("serving", 0.31)
     assert milk.customise(sf.load_spec("milk_beverage_powder")).objective == "max:protein"
 

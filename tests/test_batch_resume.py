@@ -34,7 +34,7 @@ def scenarios_csv(foods: sf.FoodTable, count: int) -> str:
 
 def test_killed_run_resumes_to_the_uninterrupted_table(foods: sf.FoodTable, tmp_path: Path) -> None:
     products = tmp_path / "products.csv"
-    products.write_text("name,brief,serving_g\nons_55g,ons_powder,55\nmilk,milk_beverage_powder,\n")
+    products.write_text("name,brief,serving_g\nons_65g,ons_powder,65\nmilk,milk_beverage_powder,\n")
     scenarios = tmp_path / "scenarios.csv"
     scenarios.write_text(scenarios_csv(foods, 16))
     output = tmp_path / "out.csv"

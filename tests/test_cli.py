@@ -47,7 +47,7 @@ def test_json_is_the_whole_of_stdout_and_follows_the_contract() -> None:
         data["constraints"][0]
     )
     assert data["verification"]["ok"] is True
-    assert sum(b["grams"] for b in data["blend"]) == pytest.approx(50, rel=1e-6)
+    assert sum(b["grams"] for b in data["blend"]) == pytest.approx(60, rel=1e-6)  # ons_powder serving_g
 
 
 def test_exit_1_infeasible_with_the_conflict_named(tmp_path: Path) -> None:

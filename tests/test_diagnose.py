@@ -19,12 +19,12 @@ from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.solving.relax import round_outward
 
-FOODS = """id,name,price_per_kg,protein_g,leucine_g,fat_g,carbohydrate_g
-hi_prot,High-protein powder (80 % protein),10,80,8,0,0
-lo_prot,Low-protein flour (20 % protein),2,20,1,0,60
-filler,Maltodextrin,1,0,0,0,95
-leu,Free L-leucine,30,0,100,0,0
-oil,Vegetable oil,2,0,0,100,0
+FOODS = """id,name,price_per_kg,protein_g,leucine_g,fat_g,carbohydrate_g,free_leucine_g
+hi_prot,High-protein powder (80 % protein),10,80,8,0,0,0
+lo_prot,Low-protein flour (20 % protein),2,20,1,0,60,0
+filler,Maltodextrin,1,0,0,0,95,0
+leu,Free L-leucine,30,0,100,0,0,100
+oil,Vegetable oil,2,0,0,100,0,0
 """
 # One nutrient per ingredient: a blend meeting all three floors needs all three.
 SINGLES = """id,name,price_per_kg,protein_g,fat_g,carbohydrate_g

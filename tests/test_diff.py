@@ -29,16 +29,16 @@ def base(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
 def test_price_change_inside_the_range_changes_cost_not_blend(
     base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
 ) -> None:
-    (wpc,) = [b for b in base.blend_lines if b.id == "wpc80"]
-    assert wpc.price_range is not None and wpc.price_range[1] is not None and wpc.price_per_kg is not None
-    new_price = (wpc.price_per_kg + wpc.price_range[1]) / 2
-    after = sf.solve(foods.with_prices({"wpc80": new_price}), spec, solver="highs")
+    (mpc,) = [b for b in base.blend_lines if b.id == "mpc80"]
+    assert mpc.price_range is not None and mpc.price_range[1] is not None and mpc.price_per_kg is not None
+    new_price = (mpc.price_per_kg + mpc.price_range[1]) / 2
+    after = sf.solve(foods.with_prices({"mpc80": new_price}), spec, solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.what == "price" and change.verdict == "cost"
     assert not d.blend  # and indeed the blend did not move
     assert "the blend did not change: every input change keeps A's blend optimal" in d.explanation
-    expected = (new_price - wpc.price_per_kg) * wpc.grams / 1000
+    expected = (new_price - mpc.price_per_kg) * mpc.grams / 1000
     assert after.cost_per_serving == pytest.approx(base.cost_per_serving + expected, rel=1e-9)
     assert f"price effect {expected:+.4g}" in d.explanation[0]
 
@@ -76,10 +76,10 @@ def test_binding_bound_moved_within_its_range_is_priced_exactly(
 def test_slack_bound_moved_within_slack_has_no_effect(
     base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
 ) -> None:
-    (line,) = [c for c in base.constraint_lines if c.name == "leucine_g per meal"]
-    assert line.max == 6.0 and line.value is not None and line.value < 5.0
+    (line,) = [c for c in base.constraint_lines if c.name == "leucine_g per serving"]
+    assert line.max == 3.0 and line.value is not None and line.value < 2.8
     nutrients = tuple(
-        e.model_copy(update={"max": 5.0}) if e.name == "leucine" and e.basis == "meal" else e
+        e.model_copy(update={"max": 2.8}) if e.name == "leucine" and e.basis == "serving" else e
         for e in spec.nutrients
     )
     after = sf.solve(foods, spec.model_copy(update={"nutrients": nutrients}), solver="highs")
@@ -115,7 +115,7 @@ def test_cli_diff_of_two_result_files(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["diff", str(a), str(b)]) == 0
     out = capsys.readouterr().out
     assert "price of wpi (USD/kg): 14.5 → 11 — below its entry price" in out
-    assert "2.5 ≤ leucine ≤ 6 g per meal [min]: 2.5 → 2.6" in out
+    assert "leucine ≥ 2.5 g per meal [min]: 2.5 → 2.6" in out
     assert "the blend changed because of:" in out and "cost:" in out
     assert main(["diff", str(a), str(b), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -251,9 +251,9 @@ def _cost(foods: sf.FoodTable, spec: sf.ConstraintSet, level: float) -> float:
 
 
 def test_from_to_step_give_those_levels(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    curve = frontier(foods, spec, "leucine", start=2.5, stop=4.0, step=0.5)
-    assert curve["level"].tolist() == pytest.approx([2.5, 3.0, 3.5, 4.0])
-    assert curve["cost_per_serving"].iloc[2] == pytest.approx(_cost(foods, spec, 3.5), rel=1e-6)
+    curve = frontier(foods, spec, "leucine", start=2.25, stop=3.0, step=0.25)
+    assert curve["level"].tolist() == pytest.approx([2.25, 2.5, 2.75, 3.0])
+    assert curve["cost_per_serving"].iloc[2] == pytest.approx(_cost(foods, spec, 2.75), rel=1e-6)
 
 
 def test_levels_out_of_reach_are_left_out_not_nan(
@@ -263,13 +263,20 @@ def test_levels_out_of_reach_are_left_out_not_nan(
     max-leucine solve), with a note; no row is nan, in the frame, the CSV or the terminal."""
     most = sf.solve(foods, spec.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
     assert most.objective_value is not None
-    assert main(["frontier", "--from", "4", "--to", "9", "--step", "1", "-o", str(tmp_path / "c")]) == 0
+    # the default brief caps leucine at 3 g per serving (the review's 6 g/day)
+    assert main(["frontier", "--from", "2.2", "--to", "4", "--step", "0.5", "-o", str(tmp_path / "c")]) == 0
     printed = capsys.readouterr().out
     rows = list(csv.DictReader(io.StringIO((tmp_path / "c.csv").read_text())))
-    assert [float(r["level"]) for r in rows] == pytest.approx([4.0, 5.0, most.objective_value])
+    assert [float(r["level"]) for r in rows] == pytest.approx([2.2, 2.7, most.objective_value])
     assert all(r["status"] == "optimal" and math.isfinite(float(r["cost_per_serving"])) for r in rows)
     assert "nan" not in (tmp_path / "c.csv").read_text().lower() and "nan" not in printed.lower()
     assert "out of reach" in printed and "at the limit" in printed
+
+
+def _without_leucine_cap(spec: sf.ConstraintSet) -> sf.ConstraintSet:
+    """The brief without its 3 g leucine per serving cap: a curve long enough to bend often."""
+    kept = tuple(e for e in spec.nutrients if not (e.name == "leucine" and e.basis == "serving"))
+    return spec.model_copy(update={"nutrients": kept})
 
 
 def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
@@ -278,6 +285,7 @@ def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, spec: s
     so the bends lie between the sampled levels, not on them)."""
     from sarcoform.report.frontier import marginal_steps
 
+    spec = _without_leucine_cap(spec)
     curve = frontier(foods, spec, "leucine", points=5)
     xs, ys = marginal_steps(curve)
     assert len(ys) - 1 > 3  # more bends than sampled levels: found between them
@@ -299,6 +307,7 @@ def test_excel_chart_draws_the_exact_curve_unsmoothed(
 
     from sarcoform.report.frontier import marginal_steps, write_xlsx
 
+    spec = _without_leucine_cap(spec)
     curve = frontier(foods, spec, "leucine", points=4)
     write_xlsx(curve, tmp_path / "c.xlsx")
     ws = load_workbook(tmp_path / "c.xlsx")["Frontier"]

@@ -44,7 +44,7 @@ def test_check_and_lp_disagreement_is_reported(foods: sf.FoodTable, spec: sf.Con
     import dataclasses
 
     compiled = compile_brief(foods, spec)
-    k = next(i for i, b in enumerate(compiled.bounds) if b.name == "protein_g per serving")
+    k = next(i for i, b in enumerate(compiled.bounds) if b.name == "protein_g per meal")
     broken = dataclasses.replace(compiled.bounds[k], num=compiled.bounds[k].num * 1.1)
     compiled = dataclasses.replace(compiled, bounds=(*compiled.bounds[:k], broken, *compiled.bounds[k + 1 :]))
     result = sf.solve(foods, spec, solver="highs")

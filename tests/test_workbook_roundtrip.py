@@ -32,6 +32,13 @@ NAME = st.text(string.ascii_lowercase + "_", min_size=1, max_size=8).filter(lamb
 AMOUNT = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
 BOUND = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)
+# Reading a food table rejects impossible rows (model/plausibility.py): protein and CaHMB at
+# most 30 g each per 100 g, and leucine within the 0.1 g tolerance above any protein.
+PLAUSIBLE = {
+    "protein_g": st.floats(min_value=0, max_value=30, allow_nan=False),
+    "cahmb_g": st.floats(min_value=0, max_value=30, allow_nan=False),
+    "leucine_g": st.floats(min_value=0, max_value=0.1, allow_nan=False),
+}
 NUTRIENTS = ["protein_g", "leucine_g", "calcium_mg", "energy_kcal", "vitamin_d_ug", "cahmb_g", "energy_kj"]
 
 
@@ -44,7 +51,7 @@ def food_tables(draw: Any, text: Any = ODD) -> sf.FoodTable:
     rows = []
     for food_id in ids:
         row: list[Any] = [food_id, draw(text.map(str.strip).filter(bool))]
-        row += [draw(st.none() | AMOUNT) for _ in numeric]
+        row += [draw(st.none() | PLAUSIBLE.get(c, AMOUNT)) for c in numeric]
         row += [draw(st.none() | text) for _ in texts]
         rows.append(row)
     return sf.FoodTable.from_records(header, rows, origin="generated")

@@ -159,7 +159,8 @@ def test_print_setup_on_every_results_sheet(book: Path) -> None:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         # One page wide; only the wide Foods table (no chart) spreads across pages, id and name repeated.
-        assert ws.page_setup.fitToWidth == (2 if ws.title == "Foods" else 1), ws.title
+        # the 61 columns of the food table (issue 10) take 4 pages wide
+        assert ws.page_setup.fitToWidth == (4 if ws.title == "Foods" else 1), ws.title
         assert "&P" in (ws.oddFooter.center.text or ""), ws.title
     assert wb["Constraints"].print_title_rows == "$1:$1"
     assert wb["Foods"].print_title_cols == "$A:$B"
@@ -210,11 +211,12 @@ def test_libreoffice_export_one_page_per_short_sheet_with_its_chart(book: Path, 
             break
         pages.append(text.stdout)
         k += 1
-    assert 10 <= len(pages) <= 30  # 78 before print setup
+    assert 10 <= len(pages) <= 40  # 78 before print setup (30 before the food table grew to 61 columns)
     blend = [p for p in pages if p.lstrip().startswith("Blend")]
     assert len(blend) == 1 and "Blend composition" in blend[0] and "buttermilk_powder" in blend[0]
     constraints = [p for p in pages if p.lstrip().startswith("Constraints")]
-    assert len(constraints) == 1 and "Nutrients against their bounds" in constraints[0]
+    # the ~80 bounds of the issue-10 brief take two pages (the header row repeats on each)
+    assert 1 <= len(constraints) <= 2 and any("Nutrients against their bounds" in p for p in constraints)
     assert all(f"of {len(pages)}" in p for p in pages)
 
 

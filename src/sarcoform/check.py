@@ -8,13 +8,15 @@ from pathlib import Path
 from .errors import InputError, Problem
 from .io import WORKBOOK_SUFFIXES, load_foods, load_spec
 from .model.foods import FoodTable
+from .model.plausibility import brief_warnings
 from .model.spec import ConstraintSet
 
 
-def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
+def check_inputs(paths: Sequence[Path | str], *, warnings: list[Problem] | None = None) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
-    Returns all problems (empty when everything is usable). A workbook is read sheet by
+    Returns all problems (empty when everything is usable); plausibility warnings on the
+    food tables go to `warnings` when given. A workbook is read sheet by
     sheet with what is wrong set aside, so its brief is still compiled over its foods
     and cross-sheet problems show up together with the cell problems.
     """
@@ -55,6 +57,8 @@ def check_inputs(paths: Sequence[Path | str]) -> list[Problem]:
     given_tables = tables if any(_gives_foods(p) for p in paths) else [load_foods()]
     for spec in given_specs:
         for foods in given_tables:
+            if warnings is not None:
+                _add(warnings, brief_warnings(foods, spec))
             try:
                 compile_brief(foods, spec)
             except InputError as err:

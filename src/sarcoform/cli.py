@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from .errors import InputError, SarcoformError, UsageError
+from .errors import InputError, Problem, SarcoformError, UsageError
 
 if TYPE_CHECKING:
     from .solving.backends import SolverName
@@ -112,7 +112,11 @@ def solve(
     if objective is not None:
         spec = _with_objective(spec, objective)
     _check_output(output, book, foods, constraints)
+    from .model.plausibility import brief_warnings, warning_lines
+
     result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
+    for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
+        _echo(line, err=True)
     if output is not None:
         _write_result(result, output, food_table, spec)
     if as_json:
@@ -246,7 +250,10 @@ def check(
     given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
     if not given:
         raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
-    problems = check_inputs(given)
+    warnings: list[Problem] = []
+    problems = check_inputs(given, warnings=warnings)
+    for warning in warnings:
+        _echo(str(warning))
     for problem in problems:
         _echo(str(problem), err=True)
     if problems:

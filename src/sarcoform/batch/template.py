@@ -8,17 +8,17 @@ from ..model.foods import Cell
 from .files import AVAILABILITY, PRODUCT_COLUMNS, PRODUCTS, SCENARIOS
 
 _TEMPLATE_PRODUCTS: list[list[Cell]] = [
-    ["ons_vanilla_50g", "ons_powder", 50, 2, "min_cost", None, None, 2000, "the default ONS brief"],
+    ["ons_vanilla_60g", "ons_powder", 60, 2, "min_cost", None, None, 2000, "the default ONS brief"],
     [
-        "ons_45g_capped",
+        "ons_65g_capped",
         "ons_powder",
-        45,
+        65,
         2,
         "min_cost",
-        0.3,
-        "l_leucine<=2; cocoa_powder=0",
+        0.4,
+        "l_leucine<=0.8; spi<=8",
         800,
-        "smaller serving, cost cap, no cocoa",
+        "larger serving, cost cap, less free leucine and soy",
     ],
     [
         "ons_max_leucine",
@@ -26,10 +26,10 @@ _TEMPLATE_PRODUCTS: list[list[Cell]] = [
         None,
         None,
         None,
-        0.32,
+        0.42,
         None,
         500,
-        "most leucine within USD 0.32 per serving",
+        "most leucine within USD 0.42 per serving",
     ],
     [
         "milk_beverage_30g",

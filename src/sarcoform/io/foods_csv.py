@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model.foods import Cell, FoodTable
+from ..model.plausibility import checked
 from .files import FORMULA_STARTS, read_text, write_csv
 
 
@@ -16,7 +17,7 @@ def read_foods_csv(path: Path | str, *, label: str | None = None) -> FoodTable:
     """Read and validate a food table; every problem is reported with row and column."""
     name = label or str(path)
     header, cells = read_csv_cells(path, name)
-    return FoodTable.from_records(header, cells, origin=name)
+    return checked(FoodTable.from_records(header, cells, origin=name))
 
 
 def read_csv_cells(path: Path | str, name: str) -> tuple[list[str], list[list[Cell]]]:

@@ -263,8 +263,12 @@ def read_foods_sheet(path: Path | str) -> FoodTable:
 
 
 def _foods(sheet: Sheet) -> FoodTable:
-    return FoodTable.from_records(
-        sheet.header, sheet.rows, origin=sheet.file, sheet=sheet.name, first_row=sheet.first_row
+    from ..model.plausibility import checked
+
+    return checked(
+        FoodTable.from_records(
+            sheet.header, sheet.rows, origin=sheet.file, sheet=sheet.name, first_row=sheet.first_row
+        )
     )
 
 

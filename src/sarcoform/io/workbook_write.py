@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
-from ..model.foods import FLAG_COLUMNS, FoodTable
+from ..model.foods import ALLERGEN_COLUMNS, ALLERGENS, FLAG_COLUMNS, FoodTable
 from ..model.sections import Column
 from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
 from ..model.units import label, split_column
@@ -413,9 +413,17 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         ("group", "Optional group (protein, carbohydrate, …) for group bounds."),
         ("<nutrient>_<unit>", "Amount per 100 g as used; unit g, mg, ug, kcal, kj or iu (e.g. leucine_g)."),
         ("high_quality_protein", "1 if the ingredient's protein counts as high quality, else 0."),
+        *(
+            (
+                f"allergen_{a}",
+                f"1 if the ingredient contains or is derived from {a}, 0 if not; blank = unknown.",
+            )
+            for a in ALLERGENS
+        ),
         ("source, price_source", "Where the figures come from."),
     ]
     described = {"id", "name", "price_per_kg", "group", "high_quality_protein", "source", "price_source"}
+    described |= set(ALLERGEN_COLUMNS)
     lines += [
         (column, f"{split_column(column)[0]} in {label(split_column(column)[1])} per 100 g")  # type: ignore[index]
         for column in foods.columns

@@ -33,7 +33,10 @@ PRICE = "price_per_kg"
 # Columns that are always text, whatever they contain (ids like USDA's "01001" keep zeros).
 TEXT_COLUMNS = frozenset({"id", "name", "group", "source", "price_source", "note", "name_zh"})
 # 0/1 columns used as multipliers in derived columns.
-FLAG_COLUMNS = frozenset({"high_quality_protein"})
+# Allergen flags: 1 = contains or is derived from it, 0 = not; blank = unknown, never free.
+ALLERGENS = ("milk", "soy", "egg", "peanut", "gluten")
+ALLERGEN_COLUMNS = tuple(f"allergen_{a}" for a in ALLERGENS)
+FLAG_COLUMNS = frozenset({"high_quality_protein", *ALLERGEN_COLUMNS})
 
 Cell = str | float | int | bool | None
 

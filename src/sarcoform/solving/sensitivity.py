@@ -368,6 +368,8 @@ def _interval(ok: Callable[[float], bool], p0: float) -> Range:
             return None
         while bad - good > 1e-7 * scale:
             mid = (good + bad) / 2
+            if not good < mid < bad:
+                break  # beyond ~5e8 the float spacing exceeds the tolerance: bisection cannot close
             if ok(p0 + direction * mid):
                 good = mid
             else:
