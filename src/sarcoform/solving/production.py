@@ -4,9 +4,10 @@
   resolution; micro-ingredients (below a share of the batch) go into a premix with a
   carrier and are weighed on the premix scale.
 - The rounding is chosen, not truncated: a small integer program over whole scale
-  steps (each ingredient within one step of its exact amount) keeps every linear bound
-  of the brief (and the tangent of each chance constraint at the optimum), at least
-  cost. The rounded formula is then verified like any blend.
+  steps near each exact amount keeps every linear bound of the brief (and the tangent
+  of each chance constraint at the optimum), the batch within 1 % of the size asked and
+  each weighing as close as it can to its exact share. The rounded formula is then
+  verified like any blend.
 - Order of addition follows the ingredient groups (the brief's `[production] order`).
 """
 
@@ -30,7 +31,7 @@ from .recheck import recheck
 # Steps each weighing may move from its exact amount: a vertex of the LP can sit in a
 # thin cone of binding bounds, which the nearest lattice points miss.
 REACH = 5
-BATCH_GIVE = 0.002  # [E] the batch may differ from the size asked by 0.2 %
+BATCH_GIVE = 0.01  # [E] the batch may differ from the size asked by 1 % (a mixer takes that)
 # [E] Dry blending: bulk carbohydrate and proteins first, then minor powders, the premix,
 # flavours last; liquid oils sprayed on at the end.
 DEFAULT_ORDER = (
@@ -241,25 +242,38 @@ def _rounding(
             A.append(served - high * steps)
             row_lo.append(-math.inf)
             row_hi.append(0.0)
-    A = [np.append(a, 0.0) for a in A]
-    # The batch within its give; t ≥ |K − batch| (one more column) is what the objective
-    # minimises first: as close to the batch asked as the steps allow, then least cost
-    # per kg (cost above the blend's average cost per kg, so a smaller batch is no saving).
-    A += [np.append(steps, 0.0), np.append(steps, -1.0), np.append(steps, 1.0)]
+    # Columns after the steps: t ≥ |K − batch|, then d_i ≥ |kg_i − share_i·K| for each food
+    # used (share_i = x_i / S, its exact share of the batch). The objective keeps the batch
+    # as close to the size asked as the steps allow first, then each weighing as close to
+    # its exact share of that batch (the exact blend is the least-cost one).
+    used = [int(i) for i in np.flatnonzero(x > 0)]
+    extra_cols = 1 + len(used)
+    A = [np.append(a, np.zeros(extra_cols)) for a in A]
+    batch_row = np.append(steps, np.zeros(extra_cols))
+    t_col = np.zeros(extra_cols)
+    t_col[0] = 1.0
+    A += [batch_row, batch_row - np.append(np.zeros(m), t_col), batch_row + np.append(np.zeros(m), t_col)]
     row_lo += [raw_batch * (1 - BATCH_GIVE), -math.inf, raw_batch]
     row_hi += [raw_batch * (1 + BATCH_GIVE), raw_batch, math.inf]
-    per_kg = compiled.cost[owner] * 1000  # currency per kg
-    average = float(compiled.cost @ x) * 1000 / float(x.sum())
+    for j, i in enumerate(used):
+        mine = np.array([steps[c] if owner[c] == i else 0.0 for c in range(m)])
+        gap = mine - (x[i] / raw_serving) * steps  # kg_i − share_i·K
+        d = np.zeros(extra_cols)
+        d[1 + j] = 1.0
+        A += [np.append(gap, -d), np.append(gap, d)]  # gap − d ≤ 0, gap + d ≥ 0
+        row_lo += [-math.inf, 0.0]
+        row_hi += [0.0, math.inf]
+    c = np.concatenate([np.zeros(m), [1000.0], np.ones(len(used))])
     mip = MatrixLP(
-        c=np.append((per_kg - average) * steps, 100 * max(average, 1e-6)),
+        c=c,
         A=np.vstack(A),
         row_lo=np.array(row_lo),
         row_hi=np.array(row_hi),
-        col_lo=np.append(lo, 0.0),
-        col_hi=np.append(hi, raw_batch * BATCH_GIVE),
-        col_names=(*(f"k{j}" for j in range(m)), "t"),
+        col_lo=np.concatenate([lo, np.zeros(extra_cols)]),
+        col_hi=np.concatenate([hi, [raw_batch * BATCH_GIVE], np.full(len(used), raw_batch)]),
+        col_names=(*(f"k{j}" for j in range(m)), "t", *(f"d{i}" for i in used)),
         row_names=tuple(f"r{k}" for k in range(len(A))),
-        integer=np.concatenate([x > 0, np.ones(m - n, dtype=bool), [False]]),
+        integer=np.concatenate([x > 0, np.ones(m - n, dtype=bool), np.zeros(extra_cols, dtype=bool)]),
     )
     sol = solve_lp(mip, solver)
     if sol.status == "optimal" and sol.x is not None:
