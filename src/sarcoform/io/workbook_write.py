@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
+from ..model.companions import companion_about, companion_of
 from ..model.foods import ALLERGEN_COLUMNS, ALLERGENS, FLAG_COLUMNS, FoodTable
 from ..model.sections import Column
 from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
@@ -429,6 +430,7 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         for column in foods.columns
         if column not in described and split_column(column)
     ]
+    lines += [(column, companion_about(column)) for column in foods.columns if companion_of(column)]
     lines.append(f"{SETTINGS} keys")
     lines += [
         (s.key, s.about + (f" One of: {', '.join(s.choices)}." if s.choices else "")) for s in SETTINGS_KEYS

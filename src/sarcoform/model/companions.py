@@ -24,3 +24,17 @@ def companion_of(column: str) -> tuple[str, str] | None:
     if kind in KINDS and split_column(base):
         return base, kind
     return None
+
+
+ABOUT = {
+    "sd": "lot-to-lot standard deviation of {base} (same unit), for briefs with a probability",
+    "min": "lowest {base} of a lot by the certificates of analysis (worst case)",
+    "max": "highest {base} of a lot by the certificates of analysis (worst case)",
+    "retention": "fraction of {base} left at the end of shelf life in this ingredient (0-1)",
+}
+
+
+def companion_about(column: str) -> str:
+    """What a companion column holds, for people: "lot-to-lot standard deviation of protein_g …"."""
+    found = companion_of(column)
+    return "" if found is None else ABOUT[found[1]].format(base=found[0])

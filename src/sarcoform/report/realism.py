@@ -301,13 +301,6 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
         row += 1
     for letter, width in zip("ABCDEFGH", (6, 50, 24, 12, 12, 11, 10, 13), strict=True):
         ws.column_dimensions[letter].width = width
-    _print_setup(ws)
+    from .workbook_format import print_setup
 
-
-def _print_setup(ws: Any) -> None:
-    """One page wide, landscape: the sheet goes to the production floor on paper."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    print_setup(ws)
