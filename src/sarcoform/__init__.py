@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .report.diff import diff_results
     from .report.label import label
     from .solving.frontier import frontier
+    from .solving.production import production_plan
 
 # These names load on first use, so that `sarcoform solve` does not pay for their modules.
 _LAZY = {
@@ -50,6 +51,7 @@ _LAZY = {
     "with_claims": "io.regulations",
     "with_packs": "io.packs",
     "Label": "model.label",
+    "production_plan": "solving.production",
 }
 
 
@@ -82,6 +84,7 @@ __all__ = [
     "load_foods",
     "load_spec",
     "presets",
+    "production_plan",
     "read_workbook",
     "solve",
     "solve_batch",

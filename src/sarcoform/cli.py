@@ -31,6 +31,10 @@ Solver = Annotated[str, typer.Option("--solver", help="cbc (default, via PuLP) o
 TimeLimit = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Seconds the solver may take.")
 ]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the Result JSON.")]
 
 
 def _solver(name: str) -> SolverName:
@@ -97,10 +101,8 @@ def solve(
     ] = None,
     solver: Solver = "cbc",
     time_limit: TimeLimit = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the result to OUT.json or OUT.xlsx.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Result JSON.")] = False,
+    output: Output = None,
+    as_json: AsJson = False,
     no_sensitivity: Annotated[
         bool,
         typer.Option("--no-sensitivity", help="Skip the ranges (shadow-price, price, entry price): faster."),
@@ -113,12 +115,7 @@ def solve(
     food_table, spec = inputs.foods, inputs.spec
     if objective is not None:
         spec = _with_objective(spec, objective)
-    if output is not None:
-        from .io.files import refuse_overwriting_input
-
-        refuse_overwriting_input(output, book, foods, constraints)
-        if output.suffix.lower() not in (".json", ".xlsx"):  # say so before solving, not after
-            raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+    _check_output(output, book, foods, constraints)
     from .model.plausibility import brief_warnings, warning_lines
 
     result = run(
@@ -131,12 +128,23 @@ def solve(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        from .report.text import print_summary
+        from .report.realism import print_result
 
-        print_summary(result, _console(), title=spec.title)
+        print_result(result, _console(), title=spec.title)
         if output is not None:
             _console().print(f"written: {output}")
     raise typer.Exit(result.exit_code)
+
+
+def _check_output(output: Path | None, *inputs: Any) -> None:
+    """Refuse an output that would overwrite an input or is not .json/.xlsx, before solving."""
+    if output is None:
+        return
+    from .io.files import refuse_overwriting_input
+
+    refuse_overwriting_input(output, *inputs)
+    if output.suffix.lower() not in (".json", ".xlsx"):
+        raise UsageError(f"--output {output}: use a .json or .xlsx file name")
 
 
 def _with_objective(spec: Any, objective: str) -> Any:
@@ -158,6 +166,49 @@ def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None
         write_result_workbook(result, output, foods=food_table, spec=spec)
     else:
         raise UsageError(f"--output {output}: use a .json or .xlsx file name")
+
+
+@app.command()
+def production(
+    book: Book = None,
+    foods: Foods = None,
+    constraints: Brief = None,
+    batch_kg: Annotated[
+        float | None, typer.Option("--batch-kg", min=0.001, help="Batch of finished product, kg.")
+    ] = None,
+    solver: Solver = "cbc",
+    time_limit: TimeLimit = None,
+    output: Output = None,
+    as_json: AsJson = False,
+) -> None:
+    """Solve a brief and print what one batch weighs out: kg per ingredient rounded to the
+    scales, the premix of micro-ingredients, the order of addition, the rounded formula re-checked."""
+    from .solving.engine import solve as run
+    from .solving.production import production_plan
+
+    inputs = _inputs(book, foods, constraints)
+    food_table, spec = inputs.foods, inputs.spec
+    _check_output(output, book, foods, constraints)
+    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
+    if result.ok:
+        made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=_solver(solver))
+        result = result.model_copy(update={"production": made})
+    if output is not None:
+        _write_result(result, output, food_table, spec)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from .report.realism import print_production, print_result
+
+        if result.production is None:
+            print_result(result, _console(), title=spec.title)
+        else:
+            print_production(result.production, _console(), result.currency)
+        if output is not None:
+            _console().print(f"written: {output}")
+    plan = result.production
+    rounded_ok = plan is not None and plan.verification is not None and plan.verification.ok
+    raise typer.Exit(result.exit_code if not result.ok else (0 if rounded_ok else 1))
 
 
 @app.command()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import InputError, Problem
 from ..model.foods import FoodTable
+from ..solving import chance
 from ..solving.backends import solve_highs
 from ..solving.compile import Compiled, compile_brief
 from ..solving.lp import MatrixLP
@@ -185,6 +186,7 @@ def blend_jointly(
             spec = spec.with_changes(objective="min_cost")
         try:
             compiled = compile_brief(foods, spec)
+            chance.refuse(compiled, "multiblend")
         except InputError as err:
             problems += err.problems
             continue

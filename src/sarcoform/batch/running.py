@@ -35,7 +35,8 @@ from .result import BatchResult, Item
 
 def run_task(task: Task) -> list[Item]:
     """Solve one task (in whatever process it lands); never raises for a single item."""
-    if task.solver == "highs" and not task.spec.is_practical:
+    # The fast path re-prices one LP; chance constraints need their cutting planes.
+    if task.solver == "highs" and not task.spec.is_practical and not task.spec.asks_probability:
         return _fast(task)
     return _regular(task, range(len(task.scenarios)), task.solver)
 

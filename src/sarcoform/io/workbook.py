@@ -193,6 +193,31 @@ def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
     return None
 
 
+def _table_model(section: str) -> type[BaseModel]:
+    """The model of a `[section]` table of the brief (e.g. shelf_life → ShelfLife)."""
+    annotation = ConstraintSet.model_fields[section].annotation
+    found = next(a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel))
+    return found
+
+
+def _collection_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
+    """("list", ()) for a tuple of names; ("mapping", ()) for name → number tables."""
+    union = get_origin(annotation) in (Union, UnionType)
+    for option in get_args(annotation) if union else (annotation,):
+        if get_origin(option) is Annotated:
+            option = get_args(option)[0]
+        if get_origin(option) is tuple:
+            return "list", ()
+        if get_origin(option) is dict:
+            return "mapping", ()
+    return None
+
+
+def join_mapping(values: dict[str, float]) -> str:
+    """`{"vitamin_d_ug": 0.8}` → "vitamin_d_ug = 0.8" (read back by the Settings reader)."""
+    return ", ".join(f"{k} = {v!r}" for k, v in values.items())
+
+
 def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
     """Scalar fields of the brief not listed above (added to the model later): one row each,
     so a new field is never lost between TOML and a workbook."""
@@ -205,6 +230,9 @@ def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
             key = info.alias or name
             path = (prefix, key) if prefix else (key,)
             kind = _scalar_kind(info.annotation)
+            if kind is None and prefix and sections.BY_TOML[prefix].shape == "table":
+                # a table's name → number maps and name lists: one Settings row each too
+                kind = _collection_kind(info.annotation)
             if path in paths or kind is None:
                 continue
             about = f"[{prefix}] {key} in TOML." if prefix else f"{key} in TOML."
@@ -413,7 +441,21 @@ class _BriefReader:
         text = cell_text(cell)
         if kind == "list":
             return _split_list(text) or None
+        if kind == "mapping":
+            return self.mapping(text, sheet, row, column)
         return text
+
+    def mapping(self, text: str, sheet: str, row: int, column: str) -> dict[str, float] | None:
+        """ "vitamin_d_ug = 0.8, vitamin_c_mg = 0.55" → a dict; problems reported."""
+        out: dict[str, float] = {}
+        for item in _split_list(text):
+            key, sep, number = item.partition("=")
+            parsed = parse_number(number) if sep and key.strip() else "expected name = number"
+            if not isinstance(parsed, float):
+                self.problem(f"{item!r}: {parsed or 'expected name = number'}", sheet, row, column)
+                return None
+            out[key.strip()] = parsed
+        return out or None
 
     # -- one entry per row -------------------------------------------------------
     def list_sheet(self, layout: ListSheet, sheet: Sheet) -> None:

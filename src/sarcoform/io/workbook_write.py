@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
 from ..model import args
+from ..model.companions import companion_about, companion_of
 from ..model.foods import ALLERGEN_COLUMNS, ALLERGENS, FLAG_COLUMNS, FoodTable
 from ..model.sections import Column
-from ..model.spec import BASES, BASIS_PHRASES, ConstraintSet
+from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
 from ..model.units import label, split_column
 from .files import atomic_output, plain
 from .workbook import (
@@ -40,6 +41,7 @@ from .workbook import (
     SETTINGS_KEYS,
     ListSheet,
     join_list,
+    join_mapping,
 )
 from .xlsx import column_letter
 
@@ -50,7 +52,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_CELL_TEXT = 32_767  # Excel's limit; openpyxl would silently cut longer text
-DEFAULT_BATCH_KG = 1000.0  # batch size of templates and results when the brief gives none
 WIDTH_ROWS = 200  # column widths are fitted to this many rows
 SPARE_ROWS = 1_000  # validation reaches this far below the data, for rows people add
 HEADER_FILL = "DDEBF7"
@@ -288,13 +289,11 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
         value: Any = data
         for part in setting.path:
             value = value.get(part) if isinstance(value, dict) else None
-        rows.append(
-            (
-                setting.key,
-                (join_list(value) or None) if isinstance(value, (list, tuple)) else value,
-                setting.about,
-            )
-        )
+        if setting.kind == "mapping" and value is not None:
+            value = join_mapping(value)
+        elif isinstance(value, (list, tuple)):
+            value = join_list(value) or None
+        rows.append((setting.key, value, setting.about))
     write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
     ws.column_dimensions["B"].width = 40
     for row, setting in enumerate(SETTINGS_KEYS, start=2):
@@ -446,6 +445,7 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
         for column in foods.columns
         if column not in described and split_column(column)
     ]
+    lines += [(column, companion_about(column)) for column in foods.columns if companion_of(column)]
     lines.append(f"{SETTINGS} keys")
     lines += [
         (s.key, s.about + (f" One of: {', '.join(s.choices)}." if s.choices else "")) for s in SETTINGS_KEYS

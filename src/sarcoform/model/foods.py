@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem, ProblemCollector, UsageError
+from .companions import companion_of
 from .spec import MAX_MAGNITUDE
 from .units import split_column
 
@@ -402,5 +403,7 @@ def _is_numeric_column(column: str, cells: list[Cell]) -> bool:
     if column in TEXT_COLUMNS:
         return False
     if column == "price_per_kg" or split_column(column) or column in FLAG_COLUMNS:
+        return True
+    if companion_of(column):  # protein_g_sd, protein_g_min, vitamin_d_ug_retention …
         return True
     return all(isinstance(parse_number(c), (float, type(None))) for c in cells)

@@ -61,6 +61,8 @@ class NutrientLine(Line):
     per_100g: float | None
     per_100kcal: float | None
     derived_from: str | None = None
+    # With a shelf life: per serving at its end (per_serving is at manufacture).
+    per_serving_end: float | None = None
 
 
 class ConstraintLine(Line):
@@ -81,6 +83,15 @@ class ConstraintLine(Line):
     shadow_price_range: tuple[float | None, float | None] | None = None
     source: str | None = None
     note: str | None = None
+    # Chance constraints: the probability the bound holds over ingredient lots (both
+    # sides together, normal lots), the target each side was solved for, and the value
+    # that holds with that target (mean − z·σ for a minimum, mean + z·σ for a maximum).
+    probability: float | None = None
+    probability_target: float | None = None
+    value_assured: float | None = None
+    sd: float | None = None
+    # Shelf life: the time point the bound is checked at.
+    at: Literal["manufacture", "end_of_shelf_life"] | None = None
     # Meal/day bases: the part of `value` from the rest of the diet (background intake).
     background: float | None = None
 
@@ -122,6 +133,97 @@ class Diagnosis(Line):
     hints: list[str] = Field(default_factory=list)
 
 
+class MonteCarloLine(Line):
+    """Simulated lots: the share of lots in which one bound (or all) holds."""
+
+    constraint: str  # a constraint name, or "all" (every chance-constrained bound at once)
+    side: Literal["min", "max", "both"]
+    target: float | None
+    pass_rate: float
+    standard_error: float
+
+
+class OverageLine(Line):
+    """A nutrient that degrades: what is added at manufacture for what is left at the end."""
+
+    nutrient: str  # column
+    unit: str
+    per_serving: float | None  # at manufacture
+    per_serving_end: float | None  # at the end of shelf life
+    retention: float | None  # of the blend: per_serving_end / per_serving
+    overage_percent: float | None  # (per_serving / per_serving_end − 1) × 100
+
+
+class Processing(Line):
+    """Mass balance of processing: raw materials weighed in, finished product out."""
+
+    moisture_change_percent: float
+    raw_g_per_serving: float
+    finished_g_per_serving: float
+    retention: dict[str, float] = Field(default_factory=dict)  # per nutrient column
+
+
+class ShelfLife(Line):
+    months: float
+    overages: list[OverageLine] = Field(default_factory=list)
+    source: str | None = None
+
+
+class WeighLine(Line):
+    """One weighing of the production sheet, in order of addition."""
+
+    step: int
+    id: str  # an ingredient id, or "premix"
+    name: str
+    group: str
+    kg_exact: float  # from the optimal blend
+    kg: float  # to weigh, rounded to the scale
+    percent: float  # of the batch, as weighed
+    into: Literal["batch", "premix"]
+
+
+class ProductionPlan(Line):
+    """What production weighs out for one batch, and the rounded formula re-checked."""
+
+    batch_kg: float  # finished product
+    raw_kg: float  # raw materials weighed (differs by the moisture change)
+    moisture_change_percent: float
+    servings: float  # per batch
+    scale_resolution_g: float
+    premix_scale_resolution_g: float
+    premix_below_percent: float
+    premix_carrier: str | None = None
+    premix_kg: float = 0.0
+    lines: list[WeighLine] = Field(default_factory=list)
+    premix: list[WeighLine] = Field(default_factory=list)
+    # Nutrients per 100 g of premix (column units), its own composition sheet.
+    premix_composition: dict[str, float] = Field(default_factory=dict)
+    rounded_grams: dict[str, float] = Field(default_factory=dict)  # per serving, as weighed
+    rounded_cost_per_serving: float | None = None
+    verification: Verification | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class Variability(Line):
+    """How a chance-constrained brief was solved and what assurance costs."""
+
+    iterations: int  # LP solves of the cutting-plane loop
+    cuts: int
+    tolerance: float
+    max_violation: float  # relative, of the chance constraints at the answer
+    objective_value: float | None  # at the target probabilities (the answer)
+    mean_value_objective: float | None  # the brief on mean compositions
+    safety_margin_objective: float | None  # mean − z·σ per ingredient (flat margins)
+    safety_margin_status: str
+    cost_of_assurance: float | None  # objective − mean-value objective
+    saving_vs_safety_margin: float | None  # safety-margin objective − objective
+    objective_unit: str
+    lots: int
+    seed: int
+    monte_carlo_seconds: float | None = None
+    monte_carlo: list[MonteCarloLine] = Field(default_factory=list)
+
+
 class Result(BaseModel):
     """What `sarcoform.solve` returns. `to_dict()` is the Result JSON."""
 
@@ -152,6 +254,10 @@ class Result(BaseModel):
     # Practical (mixed-integer) briefs: the optimum without the count / minimum-inclusion limits.
     lp_objective_value: float | None = None
     notes: list[str] = Field(default_factory=list)
+    variability: Variability | None = None
+    shelf_life: ShelfLife | None = None
+    production: ProductionPlan | None = None
+    processing: Processing | None = None
 
     @property
     def ok(self) -> bool:

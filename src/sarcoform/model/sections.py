@@ -31,12 +31,16 @@ from .spec import (
     GroupBound,
     IngredientBound,
     NutrientBound,
+    Processing,
+    Production,
     RatioBound,
     RequiredClaim,
     Serving,
+    ShelfLife,
+    Variability,
 )
 
-Kind = Literal["text", "number", "list"]
+Kind = Literal["text", "number", "list", "mapping"]  # mapping: "name = number, ..." in one cell
 # list: `[[toml]]`, a tuple of entries, one per sheet row · table: `[toml]`, one entry, its
 # keys in the Settings sheet (`<toml>_<key>`) · mapping: `[toml]` name → entry · pattern:
 # `[toml]` whose per-column values are one sheet row each (background, amino acids)
@@ -168,6 +172,11 @@ SECTIONS: tuple[Section, ...] = (
                 "unit", about="Unit the bounds are written in (g mg ug kcal kj), when not the column's own."
             ),
             Column("label", about="Name to show in results instead of the nutrient."),
+            Column(
+                "probability",
+                "number",
+                "Chance constraint: the bound holds with this probability over ingredient lots (e.g. 0.95).",
+            ),
             SOURCE,
             NOTE,
         ),
@@ -290,6 +299,12 @@ SECTIONS: tuple[Section, ...] = (
         about="Limits on the sum of several ingredients ([[group]] in TOML).",
     ),
     Section("cost", "cost", CostBound, "table", "bound on cost", bound=True),
+    # Production realism (solving/chance.py, shelf_life.py, production.py): settings, not
+    # bounds of their own; their keys are Settings rows (`shelf_life_months`, ...).
+    Section("variability", "variability", Variability, "table", "ingredient lots", bound=False),
+    Section("shelf_life", "shelf_life", ShelfLife, "table", "shelf life", bound=False),
+    Section("processing", "processing", Processing, "table", "processing losses", bound=False),
+    Section("production", "production", Production, "table", "production batch", bound=False),
 )
 
 BY_TOML = {s.toml: s for s in SECTIONS}

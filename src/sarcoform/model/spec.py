@@ -40,6 +40,8 @@ BASIS_PHRASES = {
     "per_100kj": "per 100 kJ",
 }
 
+DEFAULT_BATCH_KG = 1000.0  # batch size of templates, results and production sheets when the brief gives none
+
 _OBJECTIVE = re.compile(r"^(min_cost|(max|min):([A-Za-z0-9_]+))$")
 
 
@@ -71,11 +73,18 @@ def _objective(value: str) -> str:
     return value
 
 
+def _probability(value: float | None) -> float | None:
+    if value is not None and not 0.5 <= value < 1:
+        raise ValueError(f"must be a probability in [0.5, 1), e.g. 0.95, got {value}")
+    return value
+
+
 # Strict: "50" (a string) or true in a brief is an error, not 50 or 1.
 Finite = Annotated[StrictFloat | None, AfterValidator(_finite)]
 Positive = Annotated[StrictFloat | None, AfterValidator(_positive)]
 PositiveNumber = Annotated[StrictFloat, AfterValidator(_positive)]
 Objective = Annotated[str, AfterValidator(_objective)]
+Probability = Annotated[StrictFloat | None, AfterValidator(_probability)]
 
 
 class Entry(BaseModel):
@@ -124,6 +133,9 @@ class NutrientBound(Bounded):
     unit: str | None = None  # unit the bounds are written in, when not the column's own
     label: str | None = None
     pack: str | None = None  # the rule pack this bound came from (include = [...]), if any
+    # Chance constraint: the bound holds with this probability over ingredient lots
+    # (the food table's `<column>_sd`); None = the brief's top-level `probability`.
+    probability: Probability = None
 
 
 class RatioBound(Bounded):
@@ -241,6 +253,56 @@ class RequiredClaim(Entry):
     rule: ClaimRule | None = Field(default=None, exclude=True)
 
 
+class Variability(Entry):
+    """Ingredient lots: the Monte Carlo check, the cutting-plane tolerance, worst case."""
+
+    lots: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
+    seed: int = 0
+    # Relative violation (of max(1, |bound|)) the chance constraints may keep at the end;
+    # not below 1e-8, as the LP solvers' own feasibility tolerance is 1e-7 absolute.
+    tolerance: Annotated[float, Field(ge=1e-8, le=1e-3)] = 1e-7
+    # Formulate for the worst lot within the certificates' limits (`<column>_min`/`_max`).
+    worst_case: bool = False
+
+
+def _fractions(values: dict[str, float]) -> dict[str, float]:
+    for column, value in values.items():
+        if not math.isfinite(value) or not 0 < value <= 1:
+            raise ValueError(f"{column}: a fraction retained must be in (0, 1], got {value}")
+    return values
+
+
+Fractions = Annotated[dict[str, float], AfterValidator(_fractions)]
+
+
+class ShelfLife(Entry):
+    """Fraction of each nutrient left at the end of shelf life (per nutrient column)."""
+
+    months: PositiveNumber
+    retention: Fractions = Field(default_factory=dict)
+
+
+class Processing(Entry):
+    """What processing does between weighing and the finished product."""
+
+    # Moisture change in % of the raw-material mass: -2 = 2 % lost (drying,
+    # agglomeration), +3 = 3 % gained. The serving is finished product.
+    moisture_change_percent: Annotated[float, Field(gt=-50, lt=50)] = 0.0
+    retention: Fractions = Field(default_factory=dict)
+
+
+class Production(Entry):
+    """How a batch is weighed out (the production sheet)."""
+
+    batch_kg: Positive = None  # default: batch_size_kg, else 500
+    scale_resolution_g: PositiveNumber = 10.0  # the batch scale's step
+    premix_scale_resolution_g: PositiveNumber = 0.1
+    premix_below_percent: Annotated[float, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
+    premix_carrier: str | None = None  # ingredient id that carries the premix
+    premix_carrier_percent: Annotated[float, Field(gt=0, lt=100)] = 50.0  # % of the premix
+    order: tuple[str, ...] | None = None  # groups in order of addition
+
+
 class ConstraintSet(Entry):
     """A nutrition brief: what one serving of the product must deliver."""
 
@@ -267,6 +329,13 @@ class ConstraintSet(Entry):
     max_ingredients: Annotated[StrictInt, Field(ge=1)] | None = None
     min_inclusion_g: Positive = None
     claims: tuple[RequiredClaim, ...] = Field(default=(), alias="claims")
+    # Production realism (model/production.py): every nutrient bound whose column has an
+    # `_sd` column holds with this probability; lots, shelf life, processing, batch.
+    probability: Probability = None
+    variability: Variability | None = None
+    shelf_life: ShelfLife | None = None
+    processing: Processing | None = None
+    production: Production | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -287,6 +356,11 @@ class ConstraintSet(Entry):
     def is_practical(self) -> bool:
         """True when the brief needs integer decisions (ingredient count, minimum inclusion)."""
         return self.max_ingredients is not None or self.min_inclusion_g is not None
+
+    @property
+    def asks_probability(self) -> bool:
+        """True when a bound must hold with a probability over ingredient lots."""
+        return self.probability is not None or any(e.probability is not None for e in self.nutrients)
 
     @property
     def objective_kind(self) -> Literal["min_cost", "max", "min"]:

@@ -20,7 +20,6 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Problem
 from ..io.workbook_write import (
-    DEFAULT_BATCH_KG,
     add_input_sheets,
     add_readme,
     new_workbook,
@@ -37,7 +36,7 @@ from ..model.result import (
     NutrientLine,
     Result,
 )
-from ..model.spec import ConstraintSet
+from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet
 from .spec_sheet import sheet_with_label
 from .spec_xlsx import add_report_sheet
 from .text import practicality, reason_once, shadow_unit
@@ -88,6 +87,9 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
             _bounds_chart(ws, keys, lines)
     if result.diagnosis is not None:
         _diagnosis(wb, result)
+    from .realism import add_realism_sheets
+
+    add_realism_sheets(wb, _with_production(result, foods, spec))
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
     formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
@@ -100,6 +102,19 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         print_setup(ws)
     add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods, strict=False))  # first sheet
     return wb
+
+
+def _with_production(result: Result, foods: FoodTable, spec: ConstraintSet) -> Result:
+    """The result with its production sheet (worked out here when it has none yet)."""
+    if result.production is not None or not result.ok or not result.blend_lines:
+        return result
+    from ..solving.production import production_plan
+
+    try:
+        plan = production_plan(result, foods, spec, solver="highs" if result.solver == "highs" else "cbc")
+    except InputError:  # a result from another table: no sheet rather than a wrong one
+        return result
+    return result.model_copy(update={"production": plan})
 
 
 class Units:

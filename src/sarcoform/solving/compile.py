@@ -44,6 +44,14 @@ from .claims import claim_bound
 from .exclusions import excluded_too_many
 from .lp import MatrixLP
 from .packs import same_pack_bound, tighter
+from .variability import (
+    basis_scale,
+    finished_per_raw,
+    lot_variation,
+    process_retention,
+    retention,
+    retention_problems,
+)
 
 Kind = Literal[
     "nutrient", "ratio", "amino_acid", "ingredient", "group", "cost", "serving", "count", "inclusion"
@@ -74,6 +82,16 @@ class Bound:
     note: str | None = None
     where: Problem | None = None
     pack: str | None = None  # the rule pack it came from (include = [...])
+    # Chance constraint (solving/chance.py): per-gram SDs scaled like num, and the
+    # probability each side must hold with; sd_column is the table column they come from.
+    sd: np.ndarray | None = None
+    probability: float | None = None
+    sd_column: str | None = None
+    spec_column: str | None = None  # worst case: the table's `_min`/`_max` column used
+    # Shelf life (solving/shelf_life.py): the time point the bound holds at, and the
+    # per-food retention its end-of-shelf-life amounts were multiplied by.
+    at: Literal["manufacture", "end_of_shelf_life"] | None = None
+    retention: np.ndarray | None = None
 
     def value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
@@ -241,7 +259,8 @@ class _Compiler:
         except ColumnError as err:
             self.fail(entry, str(err))
             return None
-        return column.name, column.values / 100.0, column.unit
+        kept = process_retention(self.columns, self.spec, column.name)  # what survives processing
+        return column.name, column.values / 100.0 * kept, column.unit
 
     def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
         """Energy per gram of each food in kcal or kJ, from whichever column exists."""
@@ -249,7 +268,8 @@ class _Compiler:
         names = self.columns.names()
         for column, factor in ((f"energy_{unit}", 1.0), (f"energy_{other}", conversion(other, unit))):
             if column in names and factor is not None:
-                return self.columns.get(column).values / 100.0 * factor, (column,)
+                kept = process_retention(self.columns, self.spec, column)
+                return self.columns.get(column).values / 100.0 * factor * kept, (column,)
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
 
@@ -305,6 +325,7 @@ class _Compiler:
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
         self.resolved_background(spec.background.per_meal)
         self.resolved_background(spec.background.per_day)
+        self.problems += retention_problems(self.columns, spec)
         if self.problems:
             raise InputError(_unique(self.problems))
         excluded, prices_known = self.blanks(obj_uses)
@@ -325,7 +346,7 @@ class _Compiler:
                 "g",
                 lo,
                 hi,
-                np.ones(self.n),
+                finished_per_raw(self.spec) * np.ones(self.n),  # x is raw; the serving finished
             ),
         )
 
@@ -360,7 +381,7 @@ class _Compiler:
                     return
                 num, num0 = num / s.body_weight_kg, num0 / s.body_weight_kg
         elif e.basis == "per_100g":
-            num, den = 100 * f * per_g, np.ones(self.n)
+            num, den = 100 * f * per_g, finished_per_raw(self.spec) * np.ones(self.n)
         else:  # per_100kcal, per_100kj
             energy = self.energy(e.basis.removeprefix("per_100"), e)
             if energy is None:
@@ -368,23 +389,72 @@ class _Compiler:
             num, den = 100 * f * per_g, energy[0]
             uses += energy[1]
         subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
-        self.add_for(
-            e,
-            Bound(
-                f"{column} {BASIS_PHRASES[e.basis]}",
-                "nutrient",
-                e.label or subject,
-                label(unit),
-                e.min,
-                e.max,
-                num,
-                num0,
-                den,
-                0.0 if den is not None else 1.0,
-                basis=e.basis,
-                uses=uses,
-            ),
+        lots = lot_variation(self.columns, self.spec, e, column)
+        if isinstance(lots, str):
+            self.fail(e, lots)
+            return
+        if lots.note:
+            self.notes.append(lots.note)
+        scale = basis_scale(e.basis, f, s)
+        bound = Bound(
+            f"{column} {BASIS_PHRASES[e.basis]}",
+            "nutrient",
+            e.label or subject,
+            label(unit),
+            e.min,
+            e.max,
+            num,
+            num0,
+            den,
+            0.0 if den is not None else 1.0,
+            basis=e.basis,
+            uses=uses + lots.uses,
+            sd=None if lots.sd is None else scale * lots.sd,
+            probability=lots.probability,
+            sd_column=lots.sd_column,
         )
+        kept = retention(self.columns, self.spec, column)
+        if isinstance(kept, Problem):
+            self.problems.append(kept)
+            return
+        variants = [bound]
+        if lots.worst_low is not None or lots.worst_high is not None:
+            # Worst case within specification: each side on the lot that is worst for it.
+            variants = []
+            for side, per_g_worst in (("min", lots.worst_low), ("max", lots.worst_high)):
+                if getattr(e, side) is None:
+                    continue
+                worst = per_g if per_g_worst is None else per_g_worst
+                variants.append(
+                    replace(
+                        bound,
+                        name=f"{bound.name} (worst lot, {side})",
+                        subject=f"{bound.subject} (worst lot)",
+                        num=scale * worst,
+                        spec_column=None if per_g_worst is None else f"{column}_{side}",
+                        min=e.min if side == "min" else None,
+                        max=e.max if side == "max" else None,
+                    )
+                )
+        for variant in variants:
+            if self.spec.shelf_life is None:
+                self.add_for(e, variant)
+                continue
+            # Maximums hold at manufacture; minimums at the end of shelf life too, on
+            # what is left (the same LP holds both time points).
+            self.add_for(e, replace(variant, at="manufacture"))
+            if kept is not None and variant.min is not None:
+                end = replace(
+                    variant,
+                    name=f"{variant.name} (end of shelf life)",
+                    subject=f"{variant.subject} at end of shelf life",
+                    num=variant.num * kept,
+                    sd=None if variant.sd is None else variant.sd * kept,
+                    max=None,
+                    at="end_of_shelf_life",
+                    retention=kept,
+                )
+                self.add_for(e, end)
 
     def claim(self, e: RequiredClaim) -> None:
         """A required claim is the nutrient bound of its regulation's primary condition."""
@@ -586,7 +656,8 @@ class _Compiler:
 
     def cost_bound(self, c: CostBound) -> None:
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
-        den = np.ones(self.n) if c.basis == "kg" else None  # per kg of product: cost / mass
+        # per kg of (finished) product: cost / mass
+        den = finished_per_raw(self.spec) * np.ones(self.n) if c.basis == "kg" else None
         self.add_for(
             c,
             Bound(
@@ -725,7 +796,12 @@ class _Compiler:
         for k, b in enumerate(self.bounds):
             # Unknowns left at this point belong to foods that cannot enter, or the
             # brief said blank = 0: either way 0 is the value to use.
-            b = replace(b, num=_known(b.num), den=None if b.den is None else _known(b.den))
+            b = replace(
+                b,
+                num=_known(b.num),
+                den=None if b.den is None else _known(b.den),
+                sd=None if b.sd is None else _known(b.sd),
+            )
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue

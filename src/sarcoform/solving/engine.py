@@ -22,11 +22,12 @@ from ..model.result import (
 )
 from ..model.spec import ConstraintSet
 from ..model.units import label, split_column
-from . import diagnose, practical, practical_cost
+from . import chance, diagnose, practical, practical_cost, shelf_life
 from . import sensitivity as ranges
 from .backends import SolverName
 from .compile import Bound, Compiled, compile_brief
 from .lp import LPSolution, MatrixLP
+from .recheck import recheck
 from .verify import TOLERANCE, Checker
 
 ZERO = 1e-9  # grams below this are reported as 0
@@ -72,7 +73,13 @@ def solve_compiled(
     sensitivity: bool = True,
 ) -> Result:
     started = time.perf_counter() if started is None else started
-    first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
+    plain, outer = compiled, None
+    if chance.has_chance(compiled):
+        outer = chance.outer_approximation(compiled, solver, time_limit)
+        compiled, first = outer.compiled, outer.solution
+        sensitivity = False  # ranges of the cuts' linearisation would mislead
+    else:
+        first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
     notes = list(compiled.notes)
     final = first
     if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
@@ -82,9 +89,11 @@ def solve_compiled(
     seconds = time.perf_counter() - started
     left = None if time_limit is None else max(0.0, time_limit - seconds)
     result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
+    if outer is not None:
+        result = chance.report(plain, outer, result, solver, time_limit)
     if compiled.lp.is_mip and result.ok:
         result = _practical_insight(compiled, result, solver, sensitivity)
-    return result
+    return shelf_life.report(compiled, shelf_life.processed(compiled, result))
 
 
 def _practical_insight(compiled: Compiled, mip: Result, solver: SolverName, sensitivity: bool) -> Result:
@@ -180,7 +189,9 @@ def build_result(
         if final is not first and first.objective is not None
         else None
     )
-    checked = verify(compiled, x)  # first: no ranges around a blend that fails the brief
+    # first: no ranges around a blend that fails the brief (chance, worst-lot and end-of-shelf-life
+    # bounds re-checked too)
+    checked = recheck(compiled, x, verify(compiled, x))
     constraint_lines, blend_lines, unused, said = ranges.attach(
         compiled,
         first,

@@ -26,7 +26,7 @@ from ..model import args
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
 from ..model.spec import BASES, ConstraintSet, NutrientBound
-from . import practical
+from . import chance, practical
 from .backends import SolverName
 from .compile import Compiled, compile_brief
 from .elements import elements, with_bound, without
@@ -179,6 +179,7 @@ def _swept_brief(
     sweep = NutrientBound(name=column, basis=basis, unit=unit, min=0.0, source=SWEEP)  # type: ignore[arg-type]
     swept = spec.model_copy(update={"objective": "min_cost", "nutrients": (*kept, sweep)})
     compiled = compile_brief(foods, swept)
+    chance.refuse(compiled, "the frontier")
     k = max(i for i, b in enumerate(compiled.bounds) if b.kind == "nutrient" and b.source == SWEEP)
     return compiled, k
 

@@ -56,6 +56,10 @@ class Checker:
         self.day = {columns.resolve(k): v for k, v in bg.per_day.items()}
         self.names = set(columns.names())
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Processing: the share of each nutrient it leaves, and finished g per raw g.
+        process = spec.processing
+        self.kept = {columns.resolve(k): v for k, v in process.retention.items()} if process else {}
+        self.finished = 1.0 + (process.moisture_change_percent / 100 if process else 0.0)
 
     def amount(self, x: np.ndarray, name: str, blank_zero: bool) -> float:
         """Amount of a column in one serving (x: grams per food, table order), column units.
@@ -73,7 +77,7 @@ class Checker:
             return amounts if blank_zero else np.where(blank @ (x != 0), math.nan, amounts)  # type: ignore[return-value]
         if not blank_zero and bool((blank & (x != 0)).any()):
             return math.nan
-        return float(values @ x) / 100.0
+        return float(values @ x) / 100.0 * self.kept.get(name, 1.0)
 
     def worst(self, x: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
         """The largest violation of each blend at once (x blends × foods; `prices` one row
@@ -140,7 +144,8 @@ class Blend:
         self.columns = checker.columns
         self.grams = grams
         self.prices = prices
-        self.mass = sum(grams.values())
+        self.raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
+        self.mass = self.raw * checker.finished  # the serving, as finished product
         self.blank_zero = self.spec.blank_values != "error"
         self.blends = blends  # grams as arrays over this many blends (Checker.worst)
         self.x = np.zeros(len(self.foods) if blends is None else (len(self.foods), blends))
@@ -227,7 +232,7 @@ def _pattern(b: Blend, p: AminoAcidPattern) -> list[Check]:
 
 def _ingredient(b: Blend, ib: IngredientBound) -> list[Check]:
     g = b.grams.get(ib.id, 0.0)
-    value = g if ib.unit == "g" else Quotient(100 * g, b.mass)
+    value = g if ib.unit == "g" else Quotient(100 * g, b.raw)
     suffix = "" if ib.unit == "g" else " %"
     return [_check(f"ingredient {ib.id}{suffix}", value, ib.min, ib.max)]
 
@@ -246,7 +251,7 @@ def _group(b: Blend, gb: GroupBound) -> list[Check]:
         same = (fid for fid, grp in zip(b.foods.ids, groups, strict=True) if grp == gb.group)
         ids = gb.members or tuple(same)
     total = sum(b.grams.get(fid, 0.0) for fid in ids)
-    value = total if gb.unit == "g" else Quotient(100 * total, b.mass)
+    value = total if gb.unit == "g" else Quotient(100 * total, b.raw)
     suffix = "" if gb.unit == "g" else " %"
     return [_check(f"group {gb.name}{suffix}", value, gb.min, gb.max)]
 
