@@ -196,7 +196,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         )[:3]
         if entering:
             items = [f"{u.id} below {_num(u.entry_price)} (now {_num(u.price_per_kg)})" for u in entering]
-            say(f"Next to enter: {'; '.join(items)} {result.currency}/kg", "dim")
+            say(f"Next to enter ({result.currency}/kg): {'; '.join(items)}", "dim")
     if result.constraint_lines and result.verification is not None:
         lines = result.constraint_lines
         top = result.objective_unit.split(" per ")[0]
