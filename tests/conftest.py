@@ -42,6 +42,18 @@ def run_cli(
     )
 
 
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`sarcoform ARGS` in this process, through the `main` the console script calls: for tests
+    of what a command does rather than of the process around it (test_cli.py runs real
+    processes). Saves starting Python and importing sarcoform, about 0.5 s a call."""
+    from sarcoform.cli import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["sarcoform", *args], code, out, err)
+
+
 def libreoffice_convert(book: Path, to: str, folder: Path) -> Path:
     """`soffice --headless --convert-to TO` of `book` into `folder` (its own profile there);
     skips the test when LibreOffice is not installed. Returns `folder`."""

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sarcoform as sf
-from conftest import run_cli, template_book
+from conftest import run_cli, run_main, template_book
 from sarcoform.batch.files import read_products
 
 distributed = pytest.importorskip("distributed")
@@ -40,11 +40,11 @@ def test_executor_gives_the_local_result(cluster: Any, foods: sf.FoodTable, tmp_
     assert remote.result("too_cheap", "base").diagnosis is not None
 
 
-def test_cli_scheduler_option(cluster: Any, tmp_path: Path) -> None:
+def test_cli_scheduler_option(cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = str(template_book(tmp_path))
     run = run_cli("batch", book, "-o", "remote.csv", "--scheduler", cluster.scheduler_address, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    run = run_cli("batch", book, "-o", "local.csv", "-w", "1", cwd=tmp_path)
+    run = run_main(capsys, "batch", book, "-o", str(tmp_path / "local.csv"), "-w", "1")  # the reference
     assert run.returncode == 0, run.stderr
     remote, local = (
         pd.read_csv(tmp_path / name).drop(columns="seconds") for name in ("remote.csv", "local.csv")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from conftest import run_cli, template_book
+from conftest import run_main, template_book
 from sarcoform.model.foods import FoodTable
 from sarcoform.model.spec import ConstraintSet
 
@@ -103,8 +103,8 @@ def test_inputs_are_checked(foods: sf.FoodTable) -> None:
         sf.solve_multiblend(foods, [sf.Product("x", "ons_powder", volume_kg=1)], {"nope": 10})
 
 
-def test_cli_multiblend_from_the_template(tmp_path: Path) -> None:
-    run = run_cli("multiblend", str(template_book(tmp_path)), "-o", "plan.json", cwd=tmp_path)
+def test_cli_multiblend_from_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_main(capsys, "multiblend", str(template_book(tmp_path)), "-o", str(tmp_path / "plan.json"))
     assert run.returncode == 0, run.stderr
     assert "gave way" in run.stdout and "value of +1 kg" in run.stdout
     plan = json.loads((tmp_path / "plan.json").read_text())

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_main
 
 import sarcoform as sf
 from sarcoform.io.packs import load_pack, pack_paths, packs
@@ -213,13 +213,15 @@ def test_included_brief_round_trips_through_toml_and_workbook(tmp_path: Path, fo
     assert [e for e in again.nutrients if e.pack] == [e for e in spec.nutrients if e.pack]
 
 
-def test_check_says_which_pack_each_bound_came_from(tmp_path: Path) -> None:
+def test_check_says_which_pack_each_bound_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     brief = tmp_path / "brief.toml"
     brief.write_text(
         BASE.format(packs='"gb29922_10plus_full"')
         + '[[nutrient]]\nname = "protein"\nbasis = "per_100kj"\nmin = 0.6\n'
     )
-    done = run_cli("check", str(brief))
+    done = run_main(capsys, "check", str(brief))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "pack gb29922_10plus_full: GB 29922" in out

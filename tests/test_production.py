@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
-from conftest import food_table, run_cli
+from conftest import food_table, run_main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.solving.production import DEFAULT_ORDER, REACH, production_plan
 
@@ -99,8 +99,8 @@ def test_a_result_without_a_blend_has_no_sheet(foods: sf.FoodTable, spec: sf.Con
         production_plan(result, foods, bad)
 
 
-def test_cli_production() -> None:
-    done = run_cli("production", "--batch-kg", "500")
+def test_cli_production(capsys: pytest.CaptureFixture[str]) -> None:
+    done = run_main(capsys, "production", "--batch-kg", "500")
     assert done.returncode == 0, done.stderr
     assert re.search(r"Production sheet: batch of (49\d|50\d)(\.\d+)? kg", done.stdout), done.stdout
     assert "rounded formula verified" in done.stdout

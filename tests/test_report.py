@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import libreoffice_convert, run_cli, with_leucine_floor
+from tests.conftest import libreoffice_convert, run_cli, run_main, with_leucine_floor
 
 import sarcoform as sf
 from sarcoform.report.spec_pdf import render_pdf
@@ -55,10 +55,12 @@ def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
     return figures
 
 
-def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, solved: sf.Result) -> None:
+def test_report_cli_writes_one_a4_page_with_the_key_figures(
+    tmp_path: Path, solved: sf.Result, capsys: pytest.CaptureFixture[str]
+) -> None:
     _poppler()
     out = tmp_path / "spec.pdf"
-    done = run_cli("report", "-o", str(out))
+    done = run_main(capsys, "report", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert _pages(out) == 1
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
@@ -79,13 +81,17 @@ def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, solv
 
 
 def test_report_from_a_result_json_and_the_shadow_prices_in_words(
-    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+    tmp_path: Path,
+    foods: sf.FoodTable,
+    spec: sf.ConstraintSet,
+    solved: sf.Result,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _poppler()
     json_path = tmp_path / "result.json"
     json_path.write_text(json.dumps(solved.to_dict()))
     out = tmp_path / "from_json.pdf"
-    done = run_cli("report", str(json_path), "-o", str(out))
+    done = run_main(capsys, "report", str(json_path), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert _pages(out) == 1
     text = _text(out)
@@ -104,7 +110,9 @@ def test_report_from_a_result_json_and_the_shadow_prices_in_words(
     assert f"leucine ≥ {floor:g} g per meal:" in text and "raising the minimum by 1 g adds" in text
 
 
-def test_infeasible_brief_gets_a_one_page_sheet_saying_why(tmp_path: Path) -> None:
+def test_infeasible_brief_gets_a_one_page_sheet_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _poppler()
     brief = tmp_path / "impossible.toml"
     brief.write_text(
@@ -112,7 +120,7 @@ def test_infeasible_brief_gets_a_one_page_sheet_saying_why(tmp_path: Path) -> No
         '[[nutrient]]\nname = "protein"\nmin = 45\n[[nutrient]]\nname = "energy_kcal"\nmax = 150\n'
     )
     out = tmp_path / "impossible.pdf"
-    done = run_cli("report", "-c", str(brief), "-o", str(out))
+    done = run_main(capsys, "report", "-c", str(brief), "-o", str(out))
     assert done.returncode == 1, done.stderr
     assert _pages(out) == 1
     text = _text(out)
@@ -132,12 +140,14 @@ def test_a_long_formula_still_fits_one_page(tmp_path: Path, solved: sf.Result) -
     assert "more ingredients" in text or blend[39].name in text
 
 
-def test_report_declares_under_the_standard_asked_for(tmp_path: Path, solved: sf.Result) -> None:
+def test_report_declares_under_the_standard_asked_for(
+    tmp_path: Path, solved: sf.Result, capsys: pytest.CaptureFixture[str]
+) -> None:
     _poppler()
     json_path = tmp_path / "result.json"
     json_path.write_text(json.dumps(solved.to_dict()))
     out = tmp_path / "eu.pdf"
-    done = run_cli("report", str(json_path), "--standard", "eu", "-o", str(out))
+    done = run_main(capsys, "report", str(json_path), "--standard", "eu", "-o", str(out))
     assert done.returncode == 0, done.stderr
     text = _text(out)
     lab = sf.label(solved, "eu")

@@ -118,6 +118,18 @@ def test_text_that_xml_cannot_hold_round_trips(tmp_path: Path) -> None:
     back, spec = read_workbook(path)
     assert back.texts["note"] == foods.texts["note"]
     assert spec.note == "\r\n\x01_x0041_"
+    # A brief keeps its text exactly (a food table strips its own), including text that is
+    # whitespace by Python's rule but not by XML's: openpyxl writes it without xml:space and
+    # calamine would read "\n\xa0" as "\xa0".
+    notes = ["\n\xa0", "\xa0\n", " \u3000 ", "\u2028", "  padded  "]
+    brief = sf.ConstraintSet.model_validate(
+        {
+            "name": "x",
+            "nutrient": [{"name": f"n{i}", "basis": "serving", "note": t} for i, t in enumerate(notes)],
+        }
+    )
+    write_workbook(foods, brief, path)
+    assert [n.note for n in read_workbook(path)[1].nutrients] == notes
     assert excel_text("_x0041_") == "_x005F_x0041_"
 
 

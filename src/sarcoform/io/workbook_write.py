@@ -62,10 +62,12 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
 def excel_text(text: str) -> str:
     """Text as stored in a cell: Excel's `_xHHHH_` escapes for what XML cannot hold."""
     text = _ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
-    if text and not text.strip(" \t\n\r"):
-        # openpyxl marks whitespace-only text without xml:space="preserve", and readers
-        # then drop it: escape every character instead.
-        return "".join(f"_x{ord(c):04X}_" for c in text)
+    if text and not text.strip():
+        # openpyxl marks text that is whitespace by Python's rule (str.strip: "\n\xa0",
+        # "\u3000" too) without xml:space="preserve", and readers then drop its XML
+        # whitespace (calamine reads "\n\xa0" as "\xa0"): escape its characters instead,
+        # those calamine decodes (below U+0100, which holds all of XML's whitespace).
+        return "".join(f"_x{ord(c):04X}_" if ord(c) < 0x100 else c for c in text)
     return _UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
