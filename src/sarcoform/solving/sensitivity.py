@@ -34,6 +34,8 @@ from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
+from .price_ranging import PricedStages, Stage
+from .price_ranging import interval as _interval
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
@@ -220,10 +222,6 @@ class _Basis:
         p, d, x = self.violations(lp)
         return x if p <= self.primal_tol and d <= self.dual_tol else None
 
-    def reduced_cost(self, lp: MatrixLP, j: int) -> float:
-        """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
-        return _reduced_cost((lp.A[:, j], float(lp.c[j])), self, self.duals(lp))
-
     def duals(self, lp: MatrixLP) -> np.ndarray:
         """y = B⁻ᵀ c_B of the active rows, for this basis on `lp` (kept per LP: entry
         prices ask once per unused food)."""
@@ -361,33 +359,6 @@ class _Basis:
         return primal, dual, x
 
 
-def _interval(ok: Callable[[float], bool], p0: float) -> Range:
-    """The largest interval around p0 on which ok() holds (None = open end)."""
-    scale = max(1.0, abs(p0))
-
-    def edge(direction: int) -> float | None:
-        good, jump = 0.0, 1e-3 * scale
-        bad = None
-        for _ in range(40):
-            if not ok(p0 + direction * jump):
-                bad = jump
-                break
-            good, jump = jump, jump * 2
-        if bad is None:
-            return None
-        while bad - good > 1e-7 * scale:
-            mid = (good + bad) / 2
-            if not good < mid < bad:
-                break  # beyond ~5e8 the float spacing exceeds the tolerance: bisection cannot close
-            if ok(p0 + direction * mid):
-                good = mid
-            else:
-                bad = mid
-        return p0 + direction * good
-
-    return edge(-1), edge(+1)
-
-
 # -- shadow-price ranges ------------------------------------------------------------------------
 
 
@@ -517,49 +488,51 @@ def _price_ranges(
     stage2 = None if costed is stage1 else costed
     basis2 = None if stage2 is None else stage2.probe()
     v1 = float(stage1.lp.c @ stage1.x)
+    priced = _priced_stages(compiled, stage1, basis1, stage2, basis2)
+    entry = priced.entry_prices(prices)
     for j in range(n):
         p0 = float(prices[j])
         if math.isnan(p0) or compiled.lp.col_hi[j] <= 0:
             continue
-
-        def ok(p: float, j: int = j) -> bool:
-            lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
-            x1 = basis1.point(lp1)
-            if x1 is None or stage2 is None or basis2 is None:
-                return x1 is not None
-            lp2 = _priced(compiled, stage2.lp, j, p, stage1=False)
-            lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
-            return basis2.optimal(lp2)
-
-        if used[j]:
-            out.price_ranges[j] = _interval(ok, p0)
+        if not used[j] and priced.nonbasic_at_zero(j):
+            out.entry[j] = None if math.isnan(entry[j]) else float(entry[j])
             continue
-        stages = [(stage1, basis1)] + ([] if stage2 is None or basis2 is None else [(stage2, basis2)])
-        if all(st.col_status[j] == LOWER for st, _ in stages):
-            out.entry[j] = _entry_price(compiled, j, p0, stages)
-        else:  # basic at 0 somewhere (degenerate): search
-            out.entry[j] = _interval(ok, p0)[0]
+        moved = priced.price_range(j, p0)  # closed form from the bases (price_ranging)
+        if moved is not None:
+            found: Range = (
+                None if moved[0] is None else p0 + moved[0],
+                None if moved[1] is None else p0 + moved[1],
+            )
+        else:  # search: stage 1's optimum moves with the price, or a basis is not optimal
+
+            def ok(p: float, j: int = j) -> bool:
+                lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
+                x1 = basis1.point(lp1)
+                if x1 is None or stage2 is None or basis2 is None:
+                    return x1 is not None
+                lp2 = _priced(compiled, stage2.lp, j, p, stage1=False)
+                lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
+                return basis2.optimal(lp2)
+
+            found = _interval(ok, p0)
+        if used[j]:
+            out.price_ranges[j] = found
+        else:  # basic at 0 somewhere (degenerate)
+            out.entry[j] = found[0]
 
 
-def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solved, _Basis]]) -> float | None:
-    """The price below which unused food j enters: where its reduced cost reaches 0.
-
-    With j nonbasic at 0, its price moves neither the blend nor the duals, only its
-    own reduced cost, and that linearly: one root per stage, the highest wins.
-    """
-    entry: float | None = None
-    for solved, basis in stages:
-        first = solved is stages[0][0]
-        # Only column j moves with its price, and j is nonbasic: the duals stay; price the
-        # column alone (copying the LP per unused food was quadratic in the table).
-        y = basis.duals(solved.lp)
-        d0 = _reduced_cost(_priced_column(compiled, solved.lp, j, p0, first), basis, y)
-        slope = _reduced_cost(_priced_column(compiled, solved.lp, j, p0 + 1.0, first), basis, y) - d0
-        if slope <= 1e-15:
-            continue  # a lower price never makes it cheaper to use
-        root = p0 - d0 / slope
-        entry = root if entry is None else max(entry, root)
-    return entry
+def _priced_stages(
+    compiled: Compiled, stage1: _Solved, basis1: _Basis, stage2: _Solved | None, basis2: _Basis | None
+) -> PricedStages:
+    spd = compiled.spec.serving.servings_per_day
+    cost_rows = {
+        r: cost_row_scale(compiled.bounds[k].basis or "serving", spd)
+        for r, (k, _side) in enumerate(compiled.row_of)
+        if compiled.bounds[k].kind == "cost"
+    }
+    first = Stage(stage1.lp, basis1, 1e-3 if compiled.spec.objective_kind == "min_cost" else 0.0)
+    second = [] if stage2 is None or basis2 is None else [Stage(stage2.lp, basis2, 1e-3)]
+    return PricedStages([first, *second], cost_rows)
 
 
 def held_at_zero(lp: MatrixLP) -> np.ndarray:
@@ -655,11 +628,6 @@ def _same_optimum(h: Any, solved: _Solved) -> bool:
         return False
     x = np.array(h.getSolution().col_value)
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
-
-
-def _reduced_cost(column: tuple[np.ndarray, float], basis: _Basis, y: np.ndarray) -> float:
-    a, c = column
-    return float(c - a[basis.active] @ y)
 
 
 def _priced_column(
