@@ -490,9 +490,13 @@ def _price_ranges(
     v1 = float(stage1.lp.c @ stage1.x)
     priced = _priced_stages(compiled, stage1, basis1, stage2, basis2)
     entry = priced.entry_prices(prices)
+    held = held_at_zero(stage1.lp)
     for j in range(n):
         p0 = float(prices[j])
         if math.isnan(p0) or compiled.lp.col_hi[j] <= 0:
+            continue
+        if held[j] and not used[j]:
+            out.entry[j] = None  # a forcing row keeps it at 0 whatever its price
             continue
         if not used[j] and priced.nonbasic_at_zero(j):
             out.entry[j] = None if math.isnan(entry[j]) else float(entry[j])
