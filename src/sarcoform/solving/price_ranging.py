@@ -24,17 +24,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from .lp import MatrixLP
 
-if TYPE_CHECKING:
-    from .sensitivity import _Basis
-
 Range = tuple[float | None, float | None]
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3  # HiGHS basis status codes (as in sensitivity)
+
+
+class _Basis(Protocol):
+    """What is read of a fixed simplex basis (sensitivity._Basis)."""
+
+    basic: np.ndarray  # basic columns
+    nonbasic: np.ndarray
+    active: np.ndarray  # nonbasic (active) rows
+    col_status: np.ndarray
+    row_status: np.ndarray
+    primal_tol: float
+    dual_tol: float
+    lp0: MatrixLP  # the LP it was read from, and its point there
+    x0: np.ndarray | None
+
+    def duals(self, lp: MatrixLP) -> np.ndarray: ...
+
+    def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]: ...
 
 
 HORIZON = 1e-3 * 2.0**39  # relative price change past which a range is open: as far as `interval` looks
