@@ -281,6 +281,14 @@ class Stage:
     c_slope: float
 
 
+def _price_free(stage: Stage, g: np.ndarray, prices: np.ndarray) -> bool:
+    """Do the stage's duals leave every price out (no weight on any cost row, or a weight
+    that moves no reduced cost past the tolerance even if a price doubled)?"""
+    _, slope = reduced_cost_slopes(stage.basis, stage.lp, g, stage.c_slope)
+    known = np.abs(prices[np.isfinite(prices)])
+    return abs(slope) * max(1.0, float(known.max(initial=0.0))) <= stage.basis.dual_tol
+
+
 def _moves(move: ColumnMove) -> bool:
     """Does the LP's optimum c·x move with the column (beyond rounding)?"""
     return abs(move.value_slope) > 1e-12
@@ -291,9 +299,17 @@ class PricedStages:
     row's coefficient per unit of a food's price per kg). Stage 2, when there is one, is
     the least-cost tie-break: its last row caps the stage-1 objective at its optimum."""
 
-    def __init__(self, stages: list[Stage], cost_rows: dict[int, float]) -> None:
+    def __init__(self, stages: list[Stage], cost_rows: dict[int, float], prices: np.ndarray) -> None:
         self.stages = stages
         self.slopes = [cost_slopes(s.lp, cost_rows) for s in stages]
+        self.first_price_free = len(stages) == 2 and _price_free(stages[0], self.slopes[0], prices)
+        if self.first_price_free:
+            # Stage 1's duals put no weight on a cost row, so they prove its optimum at any
+            # prices: its reduced costs and bound terms hold no price. Stage 2's basis, while
+            # feasible, reaches that optimum: the answer's prices are stage 2's alone, with
+            # its cap fixed. (Stage 1's own basis, one vertex of what may be a whole optimal
+            # face, would end the ranges where it stops being optimal, far too early.)
+            self.stages, self.slopes = stages[1:], self.slopes[1:]
 
     def nonbasic_at_zero(self, j: int) -> bool:
         return all(s.basis.col_status[j] == LOWER and s.lp.col_lo[j] == 0 for s in self.stages)

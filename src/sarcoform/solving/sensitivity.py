@@ -510,6 +510,8 @@ def _price_ranges(
         else:  # search: stage 1's optimum moves with the price, or a basis is not optimal
 
             def ok(p: float, j: int = j) -> bool:
+                if priced.first_price_free and stage2 is not None and basis2 is not None:
+                    return basis2.optimal(_priced(compiled, stage2.lp, j, p, stage1=False))
                 lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
                 x1 = basis1.point(lp1)
                 if x1 is None or stage2 is None or basis2 is None:
@@ -536,7 +538,7 @@ def _priced_stages(
     }
     first = Stage(stage1.lp, basis1, 1e-3 if compiled.spec.objective_kind == "min_cost" else 0.0)
     second = [] if stage2 is None or basis2 is None else [Stage(stage2.lp, basis2, 1e-3)]
-    return PricedStages([first, *second], cost_rows)
+    return PricedStages([first, *second], cost_rows, np.asarray(compiled.foods.price_per_kg, dtype=float))
 
 
 def held_at_zero(lp: MatrixLP) -> np.ndarray:
