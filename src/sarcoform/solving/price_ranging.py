@@ -362,3 +362,46 @@ class PricedStages:
             hi = math.inf if found[1] is None else found[1] - p0
         reach = HORIZON * max(1.0, abs(p0))
         return (None if lo < -reach else lo, None if hi > reach else hi)
+
+
+class Rebasis(Protocol):
+    """A stage's LP as a HiGHS model to re-solve with one food's price moved: `at(j, p)`
+    sets it (cost and cost rows), re-solves from the current basis and returns the new
+    optimal basis if the blend is unchanged (None otherwise); `reset()` restores it."""
+
+    def at(self, j: int, price: float) -> tuple[MatrixLP, _Basis] | None: ...
+
+    def reset(self, j: int) -> None: ...
+
+
+def widened(
+    priced: PricedStages, rebasis: Rebasis, j: int, p0: float, edge: float | None, direction: int
+) -> float | None:
+    """Extend a price range's edge while the blend stays optimal (one stage left: the
+    least-cost LP). A degenerate optimum has several bases and the blend may outlive
+    the first one's range: step just past the edge (0.001 per kg), re-solve from the
+    basis (hot start) and, while the blend is unchanged, continue with the next basis's
+    range. The prices at which one blend is optimal form an interval, so every price up
+    to the returned edge keeps it."""
+    if edge is None or len(priced.stages) != 1:
+        return edge
+    stage, g = priced.stages[0], priced.slopes[0]
+    try:
+        for _ in range(6):
+            step = edge + direction * 1e-3
+            found = rebasis.at(j, step)
+            if found is None:
+                return edge
+            lp, basis = found
+            move = column_move(basis, lp, j, g, stage.c_slope)
+            if move is None:
+                return edge
+            further = move.range()[1 if direction > 0 else 0]
+            if further is None or abs(further) > HORIZON * max(1.0, abs(p0)):
+                return None
+            if further * direction <= 0:
+                return edge
+            edge = step + further
+        return edge
+    finally:
+        rebasis.reset(j)

@@ -34,7 +34,7 @@ from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
-from .price_ranging import PricedStages, Stage
+from .price_ranging import PricedStages, Stage, widened
 from .price_ranging import interval as _interval
 
 Range = tuple[float | None, float | None]
@@ -521,10 +521,49 @@ def _price_ranges(
                 return basis2.optimal(lp2)
 
             found = _interval(ok, p0)
+        if used[j] and not costed.nondegenerate:
+            rebasis = _Rebasis(compiled, costed, x)
+            found = (
+                widened(priced, rebasis, j, p0, found[0], -1),
+                widened(priced, rebasis, j, p0, found[1], +1),
+            )
         if used[j]:
             out.price_ranges[j] = found
         else:  # basic at 0 somewhere (degenerate)
             out.entry[j] = found[0]
+
+
+class _Rebasis:
+    """The least-cost stage re-solved by HiGHS with one food's price moved (see
+    price_ranging.widened): the new basis, if the blend is still the reported one."""
+
+    def __init__(self, compiled: Compiled, solved: _Solved, x: np.ndarray) -> None:
+        self.compiled, self.solved, self.x = compiled, solved, x
+        self.basis = solved.highs.getBasis()
+
+    def at(self, j: int, price: float) -> tuple[MatrixLP, _Basis] | None:
+        h = self.solved.highs
+        lp = _priced(self.compiled, self.solved.lp, j, price, stage1=False)
+        h.changeColCost(j, float(lp.c[j]))
+        for r in np.flatnonzero(lp.A[:, j] != self.solved.lp.A[:, j]):
+            h.changeCoeff(int(r), j, float(lp.A[r, j]))
+        h.run()
+        # The same blend within MATCH: the tie-break's give lets it move a hair.
+        if highs_status(h) != "optimal" or not self.solved.same_blend(
+            np.array(h.getSolution().col_value)[: len(self.x)]
+        ):
+            return None
+        basis = h.getBasis()
+        col = np.asarray(basis.col_status, dtype=int)
+        row = np.asarray(basis.row_status, dtype=int)
+        return lp, _Basis(lp, col, row)
+
+    def reset(self, j: int) -> None:
+        h, lp = self.solved.highs, self.solved.lp
+        h.changeColCost(j, float(lp.c[j]))
+        for r in range(lp.shape[0]):
+            h.changeCoeff(r, j, float(lp.A[r, j]))
+        h.setBasis(self.basis)
 
 
 def _priced_stages(
