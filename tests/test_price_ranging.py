@@ -86,18 +86,8 @@ def test_closed_form_entry_prices_match_re_solves(foods: sf.FoodTable) -> None:
 def test_price_ranges_of_used_foods_match_re_solves(foods: sf.FoodTable) -> None:
     """Inside a used food's range the answer keeps its ingredients and binding bounds
     (grams move: the budget binds); just past either end it does not."""
-    from test_sensitivity import probes, signature
+    from test_sensitivity import confirm_price_ranges
 
     spec = budget_bound_leucine()
     base = sf.solve(foods, spec, solver="highs")
-    checked = 0
-    for line in base.blend_lines[:6]:
-        assert line.price_range is not None and line.price_per_kg is not None
-        lo, hi = line.price_range
-        for price, inside in probes(line.price_per_kg, lo, hi):
-            if price < 0:
-                continue
-            r = sf.solve(foods.with_prices({line.id: price}), spec, solver="highs", sensitivity=False)
-            assert (signature(r) == signature(base)) == inside, f"{line.id} at {price} ({lo}..{hi})"
-            checked += 1
-    assert checked >= 8
+    assert confirm_price_ranges(foods, spec, base, base.blend_lines[:6]) >= 8

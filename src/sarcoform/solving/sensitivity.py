@@ -10,11 +10,14 @@ produced it, its basis comes with the solution and is re-read, not solved again:
 - prices, when they only appear in the objective (min_cost, or the least-cost
   tie-break of a max/min objective): HiGHS cost ranging, exact;
 - bounds that sit in coefficients (ratios, per 100 g/kcal, %: the row is
-  num·x − b·den·x ⋛ …) and prices that also appear in a cost bound: parametric —
-  the bound (price) is moved and the same basis is re-checked for primal and dual
-  feasibility with numpy, bisecting to the point where it stops being optimal.
-  For such bounds the shadow price varies smoothly inside the range (the same
-  constraints stay binding), while for linear bounds it is constant there.
+  num·x − b·den·x ⋛ …): parametric — the bound is moved and the same basis is
+  re-checked for primal and dual feasibility, in closed form (moved_row) or by
+  bisection. For such bounds the shadow price varies smoothly inside the range (the
+  same constraints stay binding), while for linear bounds it is constant there;
+- prices that also appear in a cost bound: parametric in the food's own column, in
+  closed form from each stage's basis (price_ranging): one division per unused food,
+  a rank-one update per used one. A first stage whose duals hold no price (max leucine
+  at its own cap, the budget slack) proves its optimum at any prices and drops out.
 
 All of it is in the user's units: bound ranges in the bound's units, prices per kg.
 """
