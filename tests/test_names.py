@@ -17,6 +17,7 @@ import sarcoform as sf
 from sarcoform.cli import main
 from sarcoform.errors import Place, Problem
 from sarcoform.io.result_json import read_result_json
+from sarcoform.model.args import renamed_keyword
 
 
 def test_a_place_reads_as_file_sheet_row_and_column() -> None:
@@ -85,3 +86,23 @@ def test_report_of_an_old_result_json_names_its_brief(old_and_new: tuple[Path, P
     assert main(["report", str(old_and_new[0]), "-o", str(pdf)]) == 0
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"brief\s+ons_powder", text), text[:500]
+
+
+def test_a_renamed_parameter_still_takes_its_old_keyword() -> None:
+    @renamed_keyword("old", "new")
+    def f(a: int, new: int = 0) -> tuple[int, int]:
+        return a, new
+
+    assert f(1, 2) == f(1, new=2) == f(1, old=2) == (1, 2)  # type: ignore[call-arg]
+    with pytest.raises(sf.UsageError, match="not both"):
+        f(1, new=2, old=3)  # type: ignore[call-arg]
+
+
+def test_the_stable_names_of_the_brief_stay(foods: sf.FoodTable) -> None:
+    # PRODUCT §6: load_spec and ConstraintSet stay importable, and solve takes the brief by
+    # its old keyword too.
+    old = sf.load_spec("ons_powder")  # keep: old spelling
+    assert isinstance(old, sf.ConstraintSet)  # keep: old spelling
+    by_keyword = sf.solve(foods, spec=old, solver="highs", sensitivity=False)  # keep: old spelling
+    by_position = sf.solve(foods, old, solver="highs", sensitivity=False)
+    assert by_keyword.ok and by_keyword.grams == by_position.grams
