@@ -99,8 +99,7 @@ def test_a_renamed_parameter_still_takes_its_old_keyword() -> None:
 
 
 def test_the_stable_names_of_the_brief_stay(foods: sf.FoodTable) -> None:
-    # PRODUCT §6: load_spec and ConstraintSet stay importable, and solve takes the brief by
-    # its old keyword too.
+    # PRODUCT §6: the old names stay importable, and solve takes the brief by its old keyword.
     old = sf.load_spec("ons_powder")  # keep: old spelling
     assert isinstance(old, sf.ConstraintSet)  # keep: old spelling
     by_keyword = sf.solve(foods, spec=old, solver="highs", sensitivity=False)  # keep: old spelling
