@@ -102,6 +102,6 @@ def test_the_stable_names_of_the_brief_stay(foods: sf.FoodTable) -> None:
     # PRODUCT §6: the old names stay importable, and solve takes the brief by its old keyword.
     old = sf.load_spec("ons_powder")  # keep: old spelling
     assert isinstance(old, sf.ConstraintSet)  # keep: old spelling
-    by_keyword = sf.solve(foods, spec=old, solver="highs", sensitivity=False)  # keep: old spelling
+    by_keyword = sf.solve(foods, spec=old, solver="highs", sensitivity=False)  # type: ignore[call-arg,unused-ignore]  # keep: old spelling
     by_position = sf.solve(foods, old, solver="highs", sensitivity=False)
     assert by_keyword.ok and by_keyword.grams == by_position.grams
