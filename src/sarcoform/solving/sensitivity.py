@@ -494,6 +494,7 @@ def _price_ranges(
     priced = _priced_stages(compiled, stage1, basis1, stage2, basis2)
     entry = priced.entry_prices(prices)
     held = held_at_zero(stage1.lp)
+    rebasis: _Rebasis | None = None
     for j in range(n):
         p0 = float(prices[j])
         if math.isnan(p0) or compiled.lp.col_hi[j] <= 0:
@@ -525,7 +526,7 @@ def _price_ranges(
 
             found = _interval(ok, p0)
         if used[j] and not costed.nondegenerate:
-            rebasis = _Rebasis(compiled, costed, x)
+            rebasis = rebasis or _Rebasis(compiled, costed, x)
             found = (
                 widened(priced, rebasis, j, p0, found[0], -1),
                 widened(priced, rebasis, j, p0, found[1], +1),
@@ -543,13 +544,14 @@ class _Rebasis:
     def __init__(self, compiled: Compiled, solved: _Solved, x: np.ndarray) -> None:
         self.compiled, self.solved, self.x = compiled, solved, x
         self.basis = solved.highs.getBasis()
+        self.rows = [r for r, (k, _s) in enumerate(compiled.row_of) if compiled.bounds[k].kind == "cost"]
 
     def at(self, j: int, price: float) -> tuple[MatrixLP, _Basis] | None:
         h = self.solved.highs
         lp = _priced(self.compiled, self.solved.lp, j, price, stage1=False)
         h.changeColCost(j, float(lp.c[j]))
-        for r in np.flatnonzero(lp.A[:, j] != self.solved.lp.A[:, j]):
-            h.changeCoeff(int(r), j, float(lp.A[r, j]))
+        for r in self.rows:
+            h.changeCoeff(r, j, float(lp.A[r, j]))
         h.run()
         # The same blend within MATCH: the tie-break's give lets it move a hair.
         if highs_status(h) != "optimal" or not self.solved.same_blend(
@@ -564,7 +566,7 @@ class _Rebasis:
     def reset(self, j: int) -> None:
         h, lp = self.solved.highs, self.solved.lp
         h.changeColCost(j, float(lp.c[j]))
-        for r in range(lp.shape[0]):
+        for r in self.rows:
             h.changeCoeff(r, j, float(lp.A[r, j]))
         h.setBasis(self.basis)
 
