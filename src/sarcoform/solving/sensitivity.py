@@ -327,6 +327,16 @@ class _Basis:
             None if hi_t is None else t0 + hi_t,
         )
 
+    def basic_column_bound(self, j: int, side: str) -> Range | None:
+        """Where this basis stays optimal as one side of basic column j's bounds moves (a
+        degenerate optimum: basic, yet at that bound). Its point and duals do not depend on
+        that bound, so only x_j ≤ t (side max) or x_j ≥ t (min) can fail: exact, no search."""
+        if self.x0 is None:
+            return None
+        xj = float(self.x0[j])
+        give = self.primal_tol * max(1.0, abs(xj))
+        return (xj - give, None) if side == "max" else (None, xj + give)
+
     def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
         """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
         if len(self.basic) != len(self.active):
@@ -414,6 +424,9 @@ def _bound_ranges(
             exact = (b.max, None) if side == "max" else (None, b.min)
         elif b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
+        elif b.column is not None and b.min != b.max and _owns(compiled, k, b.column, side):
+            probe = probe or solved.probe()
+            exact = probe.basic_column_bound(b.column, side)
         elif b.den is None and b.column is None and rows and solved.row_status[rows[0]] != BASIC:
             lo, hi = solved.range_of("row_bound", rows[0])
             exact = (None if lo is None else lo + b.num0, None if hi is None else hi + b.num0)
@@ -428,6 +441,11 @@ def _bound_ranges(
             if exact is None:
                 exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
+
+
+def _owns(compiled: Compiled, k: int, j: int, side: str) -> bool:
+    """Is this side of food j's column bounds bound k's (so moving k moves it)?"""
+    return (compiled.col_lo_owner if side == "min" else compiled.col_hi_owner).get(j) == k
 
 
 def _moved_bound(
