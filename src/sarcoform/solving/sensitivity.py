@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
+from ..model.trusted import trusted
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .elements import with_bound
@@ -730,7 +731,7 @@ def _unused(
             value = compiled.sense * float(first.col_duals[j])
             reduced = 0.0 if abs(value) < 1e-12 else value
         lines.append(
-            UnusedLine(
+            trusted(UnusedLine)(
                 id=foods.ids[j],
                 name=foods.names[j],
                 price_per_kg=None if math.isnan(price) else price,
