@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import sarcoform as sf
+from conftest import assert_matches_search, solved_at_basis
 from sarcoform.model.result import Result
 from sarcoform.solving import sensitivity as sens
-from sarcoform.solving.compile import compile_brief
-from sarcoform.solving.relax import with_bound
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +22,7 @@ def foods() -> sf.FoodTable:
 
 
 def test_basic_column_at_its_bound_matches_a_search(foods: sf.FoodTable) -> None:
-    compiled = compile_brief(foods, sf.load_spec())
-    result = sf.solve(foods, compiled.spec, solver="highs")
-    x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-    solved = sens._Solved.of(compiled.lp)
-    assert solved is not None and solved.same_blend(x)
+    compiled, x, solved = solved_at_basis(foods, sf.load_spec())
     basis = solved.probe()
     compared = 0
     for k, b in enumerate(compiled.bounds):
@@ -38,19 +32,9 @@ def test_basic_column_at_its_bound_matches_a_search(foods: sf.FoodTable) -> None
             continue
         if not sens._owns(compiled, k, j, side):
             continue
-        bound = b.min if side == "min" else b.max
-        assert bound is not None
         closed = basis.basic_column_bound(j, side)
         assert closed is not None
-
-        def ok(t: float, k: int = k, side: str = side) -> bool:
-            return basis.optimal(with_bound(compiled, solved.lp, k, side, t))
-
-        searched = sens._interval(ok, bound)
-        for a, c in zip(closed, searched, strict=True):
-            assert (a is None) == (c is None)
-            if a is not None and c is not None:
-                assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
+        assert_matches_search(compiled, solved, k, side, closed)
         compared += 1
     # The default brief's CaHMB cap (1.5 g) holds its column basic at the bound today; if a
     # HiGHS update picks another basis, this test has nothing left to compare: say so.

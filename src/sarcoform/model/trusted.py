@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
 
-
-def trusted(cls: type[M]) -> type[M]:
+def trusted[M: BaseModel](cls: type[M]) -> type[M]:
     """`cls` to type checkers (its keyword arguments are checked as usual); at run time its
     `model_construct`: no validation, so no validator to build for it either. For the hot
     path of a solve, whose values are floats and strings the solver code made; a test
