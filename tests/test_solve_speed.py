@@ -51,3 +51,45 @@ def test_a_solved_result_validates_as_it_is(foods: sf.FoodTable, solver: str) ->
     assert Result.from_dict(result.to_dict()).to_dict() == result.to_dict()
     for line in [*result.blend_lines, *result.constraint_lines, *result.nutrient_lines, *result.unused]:
         assert type(line).model_validate(line.model_dump()) == line
+
+
+def _ranges(result: sf.Result) -> dict[str, object]:
+    return {
+        **{f"price {b.id}": b.price_range for b in result.blend_lines},
+        **{f"entry {u.id}": u.entry_price for u in result.unused},
+        **{f"bound {c.name}": c.shadow_price_range for c in result.constraint_lines},
+    }
+
+
+@pytest.mark.parametrize("preset", sf.presets())
+def test_price_edges_proved_from_the_basis_match_re_solving(
+    foods: sf.FoodTable, preset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the basis proves that the blend ends at its cost-range edge, the re-solve past
+    the edge (what runs otherwise) finds the same edge: the same ranges either way."""
+    from sarcoform.solving import cost_edges
+
+    spec = sf.load_spec(preset)
+    proved: list[bool] = []
+
+    def counted(*args: object) -> bool:
+        proved.append(cost_edges.blend_ends_at(*args))  # type: ignore[arg-type]
+        return proved[-1]
+
+    monkeypatch.setattr(sens, "blend_ends_at", counted)
+    fast = sf.solve(foods, spec, solver="highs")
+    monkeypatch.setattr(sens, "blend_ends_at", lambda *args: False)
+    slow = sf.solve(foods, spec, solver="highs")
+    assert fast.status == slow.status
+    a, b = _ranges(fast), _ranges(slow)
+    assert a.keys() == b.keys()
+    for key in a:
+        x, y = a[key], b[key]
+        if isinstance(x, tuple) and isinstance(y, tuple):
+            for u, v in zip(x, y, strict=True):
+                assert (u is None) == (v is None), key
+                assert u is None or v is None or u == pytest.approx(v, rel=1e-9, abs=1e-12), key
+        else:
+            assert x == y or x == pytest.approx(y, rel=1e-9, abs=1e-12), key
+    if preset == "ons_powder":  # degenerate: its edges are widened, and most are proved
+        assert sum(proved) >= len(proved) / 2 > 0

@@ -33,6 +33,7 @@ from ..model.result import BlendLine, ConstraintLine, UnusedLine
 from ..model.trusted import trusted
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
+from .cost_edges import blend_ends_at
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
 
@@ -642,7 +643,7 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
     every price up to the returned edge keeps it. A nondegenerate basis is the only
     basis of its blend: its edge is the blend's, with no re-solve.
     """
-    if edge is None or solved.nondegenerate:
+    if edge is None or solved.nondegenerate or blend_ends_at(solved, j, edge, direction):
         return edge
     h = solved.highs
     c0 = float(solved.lp.c[j])
