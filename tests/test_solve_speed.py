@@ -93,3 +93,21 @@ def test_price_edges_proved_from_the_basis_match_re_solving(
             assert x == y or x == pytest.approx(y, rel=1e-9, abs=1e-12), key
     if preset == "ons_powder":  # degenerate: its edges are widened, and most are proved
         assert sum(proved) >= len(proved) / 2 > 0
+
+
+def test_highs_solves_after_another_highs_user_in_the_same_process() -> None:
+    """HiGHS keeps one thread scheduler per process, made by the first run: a default run
+    of someone else's (their own highspy or pulp.HiGHS model) before our first solve made
+    every one of ours fail with 'Not Set' (status error). A fresh process: the scheduler is
+    process-wide, and this test process has run HiGHS long since."""
+    import subprocess
+    import sys
+
+    code = (
+        "import highspy, sarcoform as sf\n"
+        "h = highspy.Highs(); h.setOptionValue('output_flag', False); h.run()\n"
+        "r = sf.solve(sf.load_foods(), sf.load_spec(), solver='highs')\n"
+        "print(r.status)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "optimal", out.stdout + out.stderr
