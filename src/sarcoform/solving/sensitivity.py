@@ -265,7 +265,7 @@ class _Basis:
         try:
             z = np.linalg.solve(B, e)
             q = np.linalg.solve(B.T, g)
-            y = np.linalg.solve(B.T, lp.c[self.basic])
+            y = self.duals(lp)  # B⁻ᵀc_B, kept per LP: every moved row of this basis shares it
         except np.linalg.LinAlgError:
             return None
         alpha = float(g @ z)
@@ -282,8 +282,7 @@ class _Basis:
         def keep(a: np.ndarray, b: np.ndarray, tol: np.ndarray | float) -> None:
             """a + φ·b ≤ tol for every entry."""
             nonlocal lo_phi, hi_phi
-            a, b = np.broadcast_arrays(a, b)
-            tol = np.broadcast_to(tol, a.shape)
+            tol = np.full(a.shape, tol) if np.isscalar(tol) else tol  # a and b: one shape
             up = b > 1e-300
             dn = b < -1e-300
             if up.any():
