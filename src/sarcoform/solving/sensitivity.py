@@ -179,7 +179,11 @@ class _Solved:
         return bool(np.all(np.abs(self.x[:n] - x) <= MATCH * max(1.0, float(np.abs(x).max(initial=0)))))
 
     def probe(self) -> _Basis:
-        return _Basis(self.lp, self.col_status, self.row_status)
+        """This basis as a _Basis, made once (bound ranges and price ranges both ask)."""
+        made = self.__dict__.get("_probe")
+        if made is None:
+            made = self.__dict__["_probe"] = _Basis(self.lp, self.col_status, self.row_status)
+        return made
 
     def range_of(self, name: str, index: int) -> Range:
         """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
