@@ -128,9 +128,14 @@ def main() -> None:
     ]
     if shipped != spec:
         in_process.append(
-            ("as shipped (95 % of lots, Monte Carlo), HiGHS", lambda: sf.solve(foods, shipped, solver="highs"))
+            (
+                "as shipped (95 % of lots, Monte Carlo), HiGHS",
+                lambda: sf.solve(foods, shipped, solver="highs"),
+            )
         )
-        with_cbc.append(("as shipped (95 % of lots, Monte Carlo), CBC", lambda: sf.solve(foods, shipped, solver="cbc")))
+        with_cbc.append(
+            ("as shipped (95 % of lots, Monte Carlo), CBC", lambda: sf.solve(foods, shipped, solver="cbc"))
+        )
     first = timed([fn for _, fn in in_process], args.repeat)
     times = first + timed([fn for _, fn in with_cbc], args.repeat)
     rows = in_process + with_cbc
@@ -140,7 +145,7 @@ def main() -> None:
         f"default brief ({spec.name}): {n} ingredients, {m} LP rows, {args.repeat} solves each, round-robin"
     )
     if shipped != spec:
-        print("(on its mean values; the lines 'as shipped' add its chance constraints, shelf life included in both)")
+        print("(on its mean values; the lines 'as shipped' add its chance constraints; shelf life in both)")
     print(f"{'':58s} {'median ms':>10s} {'mean ms':>9s} {'naive/this':>10s}")
     for (label, _), t in zip(rows, times, strict=True):
         med = statistics.median(t)

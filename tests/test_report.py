@@ -220,3 +220,43 @@ def test_libreoffice_prints_the_report_sheet_on_one_page(
     for figure in _key_figures(solved):
         assert figure in text, figure
     assert "leucine ≥ 2.5 g per meal" in text
+
+
+def test_the_sheet_carries_the_production_weigh_up(
+    tmp_path: Path, foods: sf.FoodTable, shipped: sf.Result
+) -> None:
+    """Issue 12 item 5: the weigh-up in order of addition, the premix and the re-check, on
+    the PDF and on the results workbook's Report sheet, as `sarcoform production` gives them."""
+    from openpyxl import load_workbook
+
+    from sarcoform.report.workbook import write_result_workbook
+
+    _poppler()
+    spec = sf.load_spec()
+    plan = sf.production_plan(shipped, foods, spec, solver="cbc")
+    assert plan.verification is not None and plan.verification.ok and plan.premix
+    weighed = sum(w.kg for w in plan.lines)
+    assert abs(weighed - plan.batch_kg) <= 0.01 * plan.batch_kg  # the batch within 1 %
+    out = tmp_path / "spec.pdf"
+    done = run_cli("report", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _pages(out) == 1
+    text = _text(out)
+    assert (
+        "PRODUCTION" in text and f"Rounded formula verified: all {plan.verification.checked} bounds" in text
+    )
+    assert f"carrier {plan.premix_carrier}" in text
+    for w in [*plan.lines, *plan.premix]:
+        assert w.id in text, w.id
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(shipped, book, foods=foods, spec=spec)
+    ws = load_workbook(book)["Report"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    (start,) = [k for k, row in enumerate(cells) if row[0] == "PRODUCTION"]
+    head = next(k for k in range(start, len(cells)) if cells[k][0] == "Step")
+    steps = {}
+    for row in cells[head + 1 : head + 1 + (len(plan.lines) + 1) // 2]:
+        for k in (0, 3):
+            if row[k + 1]:
+                steps[int(row[k])] = (row[k + 1], row[k + 2])
+    assert steps == {w.step: (w.id, pytest.approx(w.kg)) for w in plan.lines}

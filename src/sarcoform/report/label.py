@@ -403,9 +403,17 @@ def print_label(lab: Label, console: Console) -> None:
         cells += [r.text("per_100ml")] if recon else []
         cells += ["" if r.percent_reference is None else f"{r.percent_reference:g} %"]
         rows.append(cells)
-    when = "" if lab.shelf_life_months is None else f" (at the end of {lab.shelf_life_months:g} months' shelf life)"
+    when = (
+        ""
+        if lab.shelf_life_months is None
+        else f" (at the end of {lab.shelf_life_months:g} months' shelf life)"
+    )
     fixed_width_table(
-        console, f"{lab.title} — {lab.spec_name}{when}", headers, rows, [r.status == "unknown" for r in lab.rows]
+        console,
+        f"{lab.title} — {lab.spec_name}{when}",
+        headers,
+        rows,
+        [r.status == "unknown" for r in lab.rows],
     )
     console.print()
     console.print(Text("Claims the blend qualifies for", style="bold"))

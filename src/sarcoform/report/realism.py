@@ -107,8 +107,9 @@ def print_realism(result: Result, console: Console) -> None:
     if every is not None:
         console.print(
             Text(
-                f"Monte Carlo of {v.lots:,} simulated lots (seed {v.seed}, {v.monte_carlo_seconds or 0:.2f} s):"
-                f" {every.pass_rate:.2%} meet every\n  chance-constrained bound at once",
+                f"Monte Carlo of {v.lots:,} simulated lots (seed {v.seed},"
+                f" {v.monte_carlo_seconds or 0:.2f} s): {every.pass_rate:.2%} meet every"
+                "\n  chance-constrained bound at once",
                 style="dim",
             )
         )

@@ -359,7 +359,7 @@ def _production(result: Result) -> ProductionSection | None:
         head += f"; raw materials {plan.raw_kg:,.3f} kg (moisture {plan.moisture_change_percent:+g} %)"
     # Two steps a row (1 and 2, 3 and 4, ...): the order reads across, and the weigh-up
     # takes half the height of the page.
-    cells = [(str(w.step), w.id, w.kg) for w in plan.lines]
+    cells: list[tuple[str, str, float | None]] = [(str(w.step), w.id, w.kg) for w in plan.lines]
     if len(cells) % 2:
         cells.append(("", "", None))
     steps = Table(
@@ -386,7 +386,9 @@ def _production(result: Result) -> ProductionSection | None:
         broken = "?" if v is None else str(len(v.failures))
         check = f"THE ROUNDED FORMULA BREAKS {broken} BOUNDS: use a finer scale (see the Production sheet)"
     if ok and plan.rounded_cost_per_serving is not None:
-        check += f"; {number(plan.rounded_cost_per_serving, 'money')} {result.currency} per serving as weighed"
+        check += (
+            f"; {number(plan.rounded_cost_per_serving, 'money')} {result.currency} per serving as weighed"
+        )
     return ProductionSection(head, steps, premix_head, premix, check, ok)
 
 

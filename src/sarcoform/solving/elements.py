@@ -153,6 +153,7 @@ def with_bound(compiled: Compiled, lp: MatrixLP, k: int, side: str, t: float) ->
             # bound it holds moves
             (row_lo if s == "min" else row_hi)[r] = t - b.num0
         elif s in sides:
+            assert b.den is not None
             A[r, :n] = b.num - t * b.den
             (row_lo if s == "min" else row_hi)[r] = t * b.den0 - b.num0
     if b.column is not None:
