@@ -253,10 +253,6 @@ def test_the_sheet_carries_the_production_weigh_up(
     ws = load_workbook(book)["Report"]
     cells = [[c.value for c in row] for row in ws.iter_rows()]
     (start,) = [k for k, row in enumerate(cells) if row[0] == "PRODUCTION"]
-    head = next(k for k in range(start, len(cells)) if cells[k][0] == "Step")
-    steps = {}
-    for row in cells[head + 1 : head + 1 + (len(plan.lines) + 1) // 2]:
-        for k in (0, 3):
-            if row[k + 1]:
-                steps[int(row[k])] = (row[k + 1], row[k + 2])
-    assert steps == {w.step: (w.id, pytest.approx(w.kg)) for w in plan.lines}
+    head = next(k for k in range(start, len(cells)) if cells[k][0] == "Step · ingredient")
+    rows = cells[head + 1 : head + 1 + len(plan.lines)]
+    assert [(r[0], r[1]) for r in rows] == [(f"{w.step}. {w.id}", pytest.approx(w.kg)) for w in plan.lines]

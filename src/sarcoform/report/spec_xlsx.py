@@ -86,7 +86,9 @@ class _Writer:
             p = s.production
             self.section("Production")
             self.text(p.head, Font(italic=True, color="555555"))
-            self.table(p.steps)
+            # one step a row here (the PDF sets two side by side): the ingredient in the wide column
+            steps = [(f"{c[0]}. {c[1]}", c[2]) for row in p.steps.rows for c in (row[:3], row[3:]) if c[1]]
+            self.table(Table(("Step · ingredient", "kg to weigh"), ("text", "kg"), tuple(steps)))
             if p.premix is not None and p.premix_head is not None:
                 self.text(p.premix_head)
                 self.table(p.premix)
