@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
-from conftest import food_table
+from conftest import assert_matches_search, food_table, solved_at_basis
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.model.columns import ColumnSet
@@ -344,15 +344,7 @@ def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(fo
 def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, preset: str) -> None:
     """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
     on the same basis (moving the bound and re-checking optimality) finds the same edges."""
-    from sarcoform.solving import sensitivity as sens
-    from sarcoform.solving.compile import compile_brief
-    from sarcoform.solving.relax import with_bound
-
-    compiled = compile_brief(foods, mean_preset(preset))
-    result = sf.solve(foods, compiled.spec, solver="highs")
-    x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-    solved = sens._Solved.of(compiled.lp)
-    assert solved is not None and solved.same_blend(x)
+    compiled, x, solved = solved_at_basis(foods, mean_preset(preset))
     basis = solved.probe()
     compared = 0
     for k, b in enumerate(compiled.bounds):
@@ -364,14 +356,6 @@ def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, pr
         assert bound is not None
         closed = basis.moved_row(solved.lp, row, b.den, b.den0, bound)
         assert closed is not None
-
-        def ok(t: float, k: int = k, side: str = side) -> bool:
-            return basis.optimal(with_bound(compiled, solved.lp, k, side, t))
-
-        searched = sens._interval(ok, bound)
-        for a, c in zip(closed, searched, strict=True):
-            assert (a is None) == (c is None)
-            if a is not None and c is not None:
-                assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
+        assert_matches_search(compiled, solved, k, side, closed)
         compared += 1
     assert compared >= 1
