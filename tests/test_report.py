@@ -62,14 +62,10 @@ def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
     return figures
 
 
-<<<<<<< HEAD
 def test_report_cli_writes_one_a4_page_with_the_key_figures(
-    tmp_path: Path, solved: sf.Result, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, shipped: sf.Result, capsys: pytest.CaptureFixture[str]
 ) -> None:
-=======
-def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, shipped: sf.Result) -> None:
     solved = shipped
->>>>>>> main
     _poppler()
     out = tmp_path / "spec.pdf"
     done = run_main(capsys, "report", "-o", str(out))
