@@ -149,23 +149,6 @@ def probes(point: float, lo: float | None, hi: float | None) -> list[tuple[float
     return out
 
 
-# Known defect of the max-leucine preset (two-stage answer): its first stage (max leucine) is
-# capped by the brief's own leucine bound, so the whole face of blends at 3 g is optimal and
-# the shadow-price ranges are read off an arbitrary vertex of it, not off the tie-break's (the
-# blend's) basis. (Price ranges and entry prices are the tie-break's: stage 1's duals hold no
-# price, so they prove its optimum at any prices.)
-DEGENERATE = pytest.mark.xfail(
-    reason="two-stage answer at a degenerate first stage (max leucine capped by its own bound):"
-    " shadow-price ranges come from an arbitrary vertex of the optimal face, not from the blend's basis"
-)
-
-
-def known_degenerate(request: pytest.FixtureRequest, spec: sf.ConstraintSet, *presets: str) -> None:
-    """Expect failure where the preset's optimum sits at a degenerate vertex (see DEGENERATE)."""
-    if spec.name in presets:
-        request.applymarker(DEGENERATE)
-
-
 @pytest.fixture(scope="module", params=["ons_powder", "milk_beverage_powder", "ons_max_leucine"])
 def case(request: pytest.FixtureRequest, foods: sf.FoodTable) -> tuple[sf.ConstraintSet, sf.Result]:
     spec = sf.load_spec(request.param)
@@ -211,10 +194,12 @@ def confirm_shadow_price_ranges(
 
 
 def test_shadow_prices_hold_exactly_inside_their_range(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result], request: pytest.FixtureRequest
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
 ) -> None:
+    """ons_max_leucine is a two-stage answer whose first stage (max leucine, capped by the
+    brief's own leucine bound) sits on a whole face of optimal blends: its ranges are where
+    the first optimum keeps following its shadow price, not a vertex's (stage_ranges)."""
     spec, base = case
-    known_degenerate(request, spec, "ons_max_leucine")
     assert confirm_shadow_price_ranges(foods, spec, base, "highs") >= 8
 
 
@@ -322,20 +307,31 @@ def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(fo
     assert any("with the chosen ingredients fixed" in note for note in r.notes)
 
 
-@pytest.mark.parametrize(
-    "preset", ["ons_powder", pytest.param("ons_max_leucine", marks=DEGENERATE)]
-)  # the milk preset binds none
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine"])  # the milk preset binds none
 def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, preset: str) -> None:
     """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
-    on the same basis (moving the bound and re-checking optimality) finds the same edges."""
+    on the same basis (moving the bound and re-checking optimality) finds the same edges.
+
+    The basis is the one that holds the reported blend: the LP's for a least-cost brief;
+    for a two-stage answer (max leucine, then least cost) the tie-break LP's. Its first
+    stage sits on a whole face of optimal blends (leucine at the brief's own cap), so the
+    first stage's basis is some vertex of that face, not the blend (the test once asked it
+    to be, and could not pass); these bounds have price 0 there, and stage 1's duals then
+    prove its optimum whatever their coefficients."""
     from sarcoform.solving import sensitivity as sens
     from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.engine import tie_break_lp
     from sarcoform.solving.relax import with_bound
 
     compiled = compile_brief(foods, sf.load_spec(preset))
     result = sf.solve(foods, compiled.spec, solver="highs")
     x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-    solved = sens._Solved.of(compiled.lp)
+    lp = compiled.lp
+    if compiled.spec.objective_kind != "min_cost":
+        first = sens._Solved.of(lp)
+        assert first is not None
+        lp = tie_break_lp(compiled, float(lp.c @ first.x) + lp.offset)
+    solved = sens._Solved.of(lp)
     assert solved is not None and solved.same_blend(x)
     basis = solved.probe()
     compared = 0

@@ -39,6 +39,7 @@ from .elements import with_bound
 from .lp import LPSolution, MatrixLP
 from .price_ranging import PricedStages, Stage, widened
 from .price_ranging import interval as _interval
+from .stage_ranges import two_stage_bound_ranges
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
@@ -107,7 +108,14 @@ def analyse(
     stage1 = _Solved.of(compiled.lp, bases[0], solved[0])
     if stage1 is None:
         return None
-    _bound_ranges(compiled, stage1, x, shadow_prices, out)
+    # A two-stage answer: ranges of its first optimum, whichever vertex stage 1 returned
+    # (stage_ranges); bounds in coefficients that stage 1 does not price: the tie-break's.
+    given: dict[int, Range] = {}
+    stage2 = None
+    if tie_break is not None:
+        given = two_stage_bound_ranges(compiled, tie_break, solved[1], x, shadow_prices)
+        stage2 = _Solved.of(tie_break, bases[1], solved[1])
+    _bound_ranges(compiled, stage1, x, shadow_prices, out, given, stage2)
     _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1])
     return out
 
@@ -371,11 +379,16 @@ def _bound_ranges(
     x: np.ndarray,
     shadow_prices: Sequence[float | None],
     out: Sensitivity,
+    given: dict[int, Range],
+    stage2: _Solved | None = None,
 ) -> None:
-    probe: _Basis | None = None
+    probes: dict[int, _Basis] = {}
     for k, b in enumerate(compiled.bounds):
         side = b.active_side(b.value(x))
         if side is None:
+            continue
+        if k in given:
+            out.bound_ranges[k] = _clip(b, side, given[k])
             continue
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
             out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
@@ -392,15 +405,20 @@ def _bound_ranges(
             lo, hi = solved.range_of("row_bound", rows[0])
             exact = (None if lo is None else lo + b.num0, None if hi is None else hi + b.num0)
         if exact is None:
-            probe = probe or solved.probe()
+            # Stage 1's dual holds no weight on this row (price 0): it proves the first
+            # optimum whatever the row's coefficients, and the blend is the tie-break's.
+            on = solved
+            if stage2 is not None and b.den is not None and shadow_prices[k] == 0 and stage2.same_blend(x):
+                on = stage2
+            probe = probes.setdefault(id(on), on.probe())
             bound = b.min if side == "min" else b.max
             assert bound is not None
             # A bound in coefficients (num·x − t·den·x ⋛ t·den0 − num0): exact from the
             # basis when its row is the only one that moves; else bisect on the basis.
             if len(rows) == 1 and b.den is not None and b.min != b.max:
-                exact = probe.moved_row(solved.lp, rows[0], b.den, b.den0, bound)
+                exact = probe.moved_row(on.lp, rows[0], b.den, b.den0, bound)
             if exact is None:
-                exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
+                exact = _interval(_moved_bound(compiled, on.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
 
 
