@@ -53,20 +53,22 @@ def compare(
     return counts, got
 
 
-# ons_max_leucine (issue 10) sits at the review's 3 g leucine cap with its budget slack: the
-# tie-break stage is degenerate there and no basis of the library proves a scenario.
-KNOWN_DEGENERATE = pytest.mark.xfail(reason="degenerate max-leucine optimum: the library proves no scenario")
-
-
-@pytest.mark.parametrize(
-    "preset", ["ons_powder", pytest.param("ons_max_leucine", marks=KNOWN_DEGENERATE), "milk_beverage_powder"]
-)
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine", "milk_beverage_powder"])
 @pytest.mark.parametrize("sigma", [0.05, 0.3])
 def test_library_answers_equal_plain_solves(foods: sf.FoodTable, preset: str, sigma: float) -> None:
     """120 random price scenarios per preset and volatility; the library must have proved
-    some of them (else this tests nothing) and HiGHS solved the rest."""
-    counts, _ = compare(foods, sf.load_spec(preset), random_prices(foods, 120, sigma, seed=7))
-    assert counts.proved > 0 and counts.highs > 0
+    some of them (else this tests nothing) and HiGHS solved the rest.
+
+    ons_max_leucine (issue 10) is two-stage, and its first stage (max leucine) sits on a
+    whole face of optimal blends at the review's 3 g leucine cap: no basis proves a vertex
+    of it, and which vertex (and duals, the shadow prices) a solver returns is its own
+    choice. So every first stage is reported as left to HiGHS (`face`), and the proofs are
+    the tie-break's (least cost at that leucine), whose optimum is unique. (This test once
+    expected proofs of the first stage too, which no strict proof can give.)"""
+    spec = sf.load_spec(preset)
+    counts, _ = compare(foods, spec, random_prices(foods, 120, sigma, seed=7))
+    assert counts.proved > 0 and counts.highs + counts.face > 0
+    assert counts.face == (120 if preset == "ons_max_leucine" else 0)
     if sigma == 0.05:
         assert counts.proved > counts.highs  # small moves: most scenarios keep a known basis
 

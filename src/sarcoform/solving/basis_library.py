@@ -270,11 +270,13 @@ class Counts:
     proved: int = 0  # proved optimal for a known basis: no simplex run
     highs: int = 0  # hot-started HiGHS runs (their bases joined the library)
     bases: int = 0  # bases kept
+    face: int = 0  # first stages left to HiGHS unasked: a face of optima, no basis proves one
 
     def add(self, other: Counts) -> None:
         self.proved += other.proved
         self.highs += other.highs
         self.bases += other.bases
+        self.face += other.face
 
 
 Outcome = Any  # Solved, or the exception one scenario raised
@@ -300,10 +302,12 @@ class Brief(Protocol):
     @property
     def lp(self) -> MatrixLP: ...
 
-    # solve(prices, verify, start), finish(prices, first, final, started, verify, checked,
-    # start2) and verify_many(prices, x), as PricedBrief defines them.
+    # solve(prices, verify, start), first_stage(prices, start), finish(prices, first, final,
+    # started, verify, checked, start2) and verify_many(prices, x), as PricedBrief defines them.
     @property
     def solve(self) -> Callable[..., Any]: ...
+    @property
+    def first_stage(self) -> Callable[..., LPSolution]: ...
     @property
     def finish(self) -> Callable[..., Any]: ...
     @property
@@ -347,8 +351,26 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
             _learn(lib2, brief.h2)  # the tie-break ran too
         return None if isinstance(done, Exception) else brief.h1
 
-    lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
+    if lib2 is not None and not _proves_itself(lib1):
+        # The first stage sits on a face of optimal blends (max leucine at the brief's own
+        # cap): no basis proves a vertex of it, and which vertex (and duals) a solver
+        # returns is its own choice. HiGHS answers every first stage from the base basis,
+        # as a plain solve does; the tie-break's optimum, unique, is still proved below.
+        first: dict[int, LPSolution] = {}
+        for s in range(S):
+            done = _attempt(partial(brief.first_stage, prices[s]))
+            counts.face += 1
+            if not isinstance(done, Exception) and done.status == "optimal":
+                first[s] = done
+            else:
+                ran[s] = (
+                    done
+                    if isinstance(done, Exception)
+                    else _attempt(partial(brief.finish, prices[s], done, None, verify=False))
+                )
+    else:
+        lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
+        first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -385,6 +407,16 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
     for s, done in ran.items():
         out[s] = done
     return out
+
+
+def _proves_itself(library: BasisLibrary) -> bool:
+    """Does the library's first (base) basis prove the base prices themselves? Not when
+    the optimum is not unique (a reduced cost or dual at 0)."""
+    if not library.bases:
+        return False
+    lp = library.lp
+    todo = library.scenarios(np.zeros((1, lp.shape[1])), lp.row_lo[None, :], lp.row_hi[None, :])
+    return len(library.prove(library.bases[0], todo, np.array([0])).index) == 1
 
 
 def _attempt(compute: Any) -> Outcome:
