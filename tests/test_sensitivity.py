@@ -355,3 +355,28 @@ def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, pr
                 assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
         compared += 1
     assert compared >= 1
+
+
+def test_a_price_range_reaching_below_zero_is_open_at_the_bottom(
+    foods: sf.FoodTable, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The max-leucine blend's l_leucine stays at any lower price (its basis alone allows
+    down to a negative price, which no supplier charges): the range has no lower end, in
+    the Result and its JSON (null, as every open end) and on the terminal ("≤ …"). A
+    re-solve with l_leucine almost free confirms the same blend."""
+    spec = sf.load_spec("ons_max_leucine")
+    base = sf.solve(foods, spec, solver="highs")
+    assert all(b.price_range is not None for b in base.blend_lines)
+    assert all(b.price_range[0] is None or b.price_range[0] > 0 for b in base.blend_lines)  # type: ignore[index]
+    line = next(b for b in base.blend_lines if b.id == "l_leucine")
+    assert line.price_range is not None and line.price_range[0] is None and line.price_range[1] is not None
+    cheap = sf.solve(foods.with_prices({"l_leucine": 0.01}), spec, solver="highs", sensitivity=False)
+    assert cheap.grams.keys() == base.grams.keys()
+    assert all(cheap.grams[k] == pytest.approx(g, abs=1e-6) for k, g in base.grams.items())
+    assert main(["solve", "-c", "ons_max_leucine", "--solver", "highs", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    low = {b["id"]: b["price_range"][0] for b in data["blend"]}
+    assert low["l_leucine"] is None and all(v is None or v > 0 for v in low.values())
+    assert main(["solve", "-c", "ons_max_leucine", "--solver", "highs"]) == 0
+    row = next(r for r in capsys.readouterr().out.splitlines() if " l_leucine " in r)  # the blend's
+    assert row.split()[-2:] == ["≤", f"{line.price_range[1]:.4g}"]  # no lower end, no negative price

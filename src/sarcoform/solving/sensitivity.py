@@ -83,7 +83,7 @@ def attach(
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": sens.price_ranges[position[line.id]]})
+        line.model_copy(update={"price_range": _open_below_zero(sens.price_ranges[position[line.id]])})
         if position[line.id] in sens.price_ranges
         else line
         for line in blend_lines
@@ -410,7 +410,7 @@ def _bound_ranges(
             on = solved
             if stage2 is not None and b.den is not None and shadow_prices[k] == 0 and stage2.same_blend(x):
                 on = stage2
-            probe = probes.setdefault(id(on), on.probe())
+            probe = probes.get(id(on)) or probes.setdefault(id(on), on.probe())
             bound = b.min if side == "min" else b.max
             assert bound is not None
             # A bound in coefficients (num·x − t·den·x ⋛ t·den0 − num0): exact from the
@@ -758,6 +758,13 @@ def _unused(
             )
         )
     return lines
+
+
+def _open_below_zero(r: Range) -> Range:
+    """A price range reaching 0 or below has no lower end: a price is never negative, so
+    any lower price keeps the blend (None, as every open end; not a negative number)."""
+    lo, hi = r
+    return (None if lo is not None and lo <= 0 else lo), hi
 
 
 def _finite(v: float) -> float | None:
