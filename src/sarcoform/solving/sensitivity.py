@@ -7,6 +7,11 @@ produced it, its basis comes with the solution and is re-read, not solved again:
 
 - bounds written as one linear row, and ingredient g-bounds (column bounds): HiGHS
   ranging (`getRanging`), exact;
+- a two-stage answer (max/min a nutrient, then least cost): its shadow prices are the
+  first optimum's, whose basis may be any vertex of a face of optima; bounds that move a
+  row or column bound take the range where the first optimum follows its shadow price
+  (stage_ranges: two LPs each), and bounds in coefficients that stage 1 prices at 0
+  take the tie-break's basis, which holds the blend;
 - prices, when they only appear in the objective (min_cost, or the least-cost
   tie-break of a max/min objective): HiGHS cost ranging, exact;
 - bounds that sit in coefficients (ratios, per 100 g/kcal, %: the row is
@@ -116,7 +121,7 @@ def analyse(
         given = two_stage_bound_ranges(compiled, tie_break, solved[1], x, shadow_prices)
         stage2 = _Solved.of(tie_break, bases[1], solved[1])
     _bound_ranges(compiled, stage1, x, shadow_prices, out, given, stage2)
-    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1])
+    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1], stage2)
     return out
 
 
@@ -464,12 +469,13 @@ def _price_ranges(
     tie_basis: Any,
     out: Sensitivity,
     tie_highs: Any = None,
+    tie_solved: _Solved | None = None,
 ) -> None:
     n = len(compiled.foods)
     if compiled.spec.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = _Solved.of(tie_break, tie_basis, tie_highs)
+        solved = tie_solved or _Solved.of(tie_break, tie_basis, tie_highs)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return

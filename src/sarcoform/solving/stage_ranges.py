@@ -11,7 +11,8 @@ v(t) ≤ v₀ + s·(t − t₀) everywhere: the range is exactly the set of t at
 tie-break LP, with its stage-1 row "objective ≥ v₀ + s·(t − t₀)", is still feasible.
 That set is an interval whose ends are two LPs in (x, τ = t − t₀): min τ and max τ. Both
 start from the tie-break's own basis (τ = 0 at the reported blend is feasible), so each
-is a hot-started re-solve of a few pivots.
+is a hot-started re-solve. The stage-1 row keeps the tie-break's own give on the first
+optimum (engine.TIE_TOLERANCE), as every re-solve of the brief does.
 
 Bounds in coefficients (ratios, per 100 g, %) move a row's coefficients, not its bound:
 no LP gives their range, and they keep the basis ranging of sensitivity.py.
