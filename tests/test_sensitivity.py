@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
-from conftest import food_table
+from conftest import assert_matches_search, food_table, solved_at_basis
 from sarcoform.cli import main
 from sarcoform.io.spec_toml import parse_spec_toml
 from sarcoform.model.columns import ColumnSet
@@ -312,27 +312,13 @@ def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, pr
     """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
     on the same basis (moving the bound and re-checking optimality) finds the same edges.
 
-    The basis is the one that holds the reported blend: the LP's for a least-cost brief;
-    for a two-stage answer (max leucine, then least cost) the tie-break LP's. Its first
-    stage sits on a whole face of optimal blends (leucine at the brief's own cap), so the
-    first stage's basis is some vertex of that face, not the blend (the test once asked it
-    to be, and could not pass); these bounds have price 0 there, and stage 1's duals then
-    prove its optimum whatever their coefficients."""
-    from sarcoform.solving import sensitivity as sens
-    from sarcoform.solving.compile import compile_brief
-    from sarcoform.solving.engine import tie_break_lp
-    from sarcoform.solving.relax import with_bound
-
-    compiled = compile_brief(foods, sf.load_spec(preset))
-    result = sf.solve(foods, compiled.spec, solver="highs")
-    x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-    lp = compiled.lp
-    if compiled.spec.objective_kind != "min_cost":
-        first = sens._Solved.of(lp)
-        assert first is not None
-        lp = tie_break_lp(compiled, float(lp.c @ first.x) + lp.offset)
-    solved = sens._Solved.of(lp)
-    assert solved is not None and solved.same_blend(x)
+    The basis is the one that holds the reported blend (solved_at_basis): the LP's for a
+    least-cost brief; for a two-stage answer (max leucine, then least cost) the tie-break
+    LP's. Its first stage sits on a whole face of optimal blends (leucine at the brief's own
+    cap), so the first stage's basis is some vertex of that face, not the blend (the test
+    once asked it to be, and could not pass); these bounds have price 0 there, and stage
+    1's duals then prove its optimum whatever their coefficients."""
+    compiled, x, solved = solved_at_basis(foods, sf.load_spec(preset))
     basis = solved.probe()
     compared = 0
     for k, b in enumerate(compiled.bounds):
@@ -344,15 +330,7 @@ def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, pr
         assert bound is not None
         closed = basis.moved_row(solved.lp, row, b.den, b.den0, bound)
         assert closed is not None
-
-        def ok(t: float, k: int = k, side: str = side) -> bool:
-            return basis.optimal(with_bound(compiled, solved.lp, k, side, t))
-
-        searched = sens._interval(ok, bound)
-        for a, c in zip(closed, searched, strict=True):
-            assert (a is None) == (c is None)
-            if a is not None and c is not None:
-                assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
+        assert_matches_search(compiled, solved, k, side, closed)
         compared += 1
     assert compared >= 1
 

@@ -48,13 +48,19 @@ def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pyte
     original = sensitivity._same_optimum
     monkeypatch.setattr(sensitivity, "_same_optimum", lambda h, s: calls.append(1) or original(h, s))
     spec = sf.load_spec()
-    counts = []
-    for n in (len(sf.load_foods()), 400):  # the embedded table, then ten times as many foods
-        calls.clear()
-        assert sf.solve(synthetic(n), spec, solver="highs").ok
-        counts.append(len(calls))
+    counts: dict[bool, list[int]] = {}
+    proof = sensitivity.blend_ends_at
+    for proved in (False, True):  # re-solving past every widened edge, then only where unproved
+        monkeypatch.setattr(sensitivity, "blend_ends_at", proof if proved else lambda *args: False)
+        counts[proved] = []
+        for n in (len(sf.load_foods()), 400):  # the embedded table, then ten times as many foods
+            calls.clear()
+            assert sf.solve(synthetic(n), spec, solver="highs").ok
+            counts[proved].append(len(calls))
     # Each re-solve costs a pass over the table: one per food made it quadratic.
-    assert counts[1] <= counts[0] + 10, counts
+    assert counts[False][1] <= counts[False][0] + 10, counts
+    # Proving an edge from the basis (solving/cost_edges.py) only ever saves re-solves.
+    assert all(a <= b for a, b in zip(counts[True], counts[False], strict=True)), counts
 
 
 def test_a_brief_repeating_one_bound_thousands_of_times_is_numbered_and_verified() -> None:

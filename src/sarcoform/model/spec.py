@@ -90,7 +90,7 @@ Probability = Annotated[StrictFloat | None, AfterValidator(_probability)]
 class Entry(BaseModel):
     """Anything in a brief: carries where it came from and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     source: str | None = None
     note: str | None = None
