@@ -19,7 +19,10 @@ solves that do not reproduce their own right-hand side are left to the solver.
 the library proves take their basis's blend with their own cost; the first unproven one
 goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
 base basis, as without a library), its optimal basis joins the library, and the rest are
-tested against it, until none is left. Every blend is then verified against the raw
+tested against it, until none is left. A two-stage brief whose first stage has a face of
+optima (its base basis does not prove even the base prices) runs every first stage with
+HiGHS from the base basis (`Counts.face`): no strict proof exists there, and the vertex a
+solver returns is its own choice. Its tie-breaks, unique, are still proved. Every blend is then verified against the raw
 table, all at once (`Checker.worst`).
 """
 

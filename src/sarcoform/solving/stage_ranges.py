@@ -199,9 +199,9 @@ def _delta(after: np.ndarray, before: np.ndarray) -> np.ndarray:
 def _highs_basis(col_status: np.ndarray, row_status: np.ndarray) -> Any:
     import highspy
 
-    status = highspy.HighsBasisStatus
+    status = [highspy.HighsBasisStatus(code) for code in (LOWER, BASIC, UPPER, ZERO)]
     basis = highspy.HighsBasis()
-    basis.col_status = [status(int(s)) for s in col_status]
-    basis.row_status = [status(int(s)) for s in row_status]
+    basis.col_status = [status[s] for s in col_status.tolist()]
+    basis.row_status = [status[s] for s in row_status.tolist()]
     basis.valid = True
     return basis
