@@ -203,6 +203,18 @@ def test_shadow_prices_hold_exactly_inside_their_range(
     assert confirm_shadow_price_ranges(foods, spec, base, "highs") >= 8
 
 
+def test_ranges_of_amounts_of_ingredients_stop_at_0(case: tuple[sf.ConstraintSet, sf.Result]) -> None:
+    """An ingredient or group bound (g or % of the serving) cannot go below 0: no range of
+    one reaches a negative amount (a few 1e-9 below 0 once showed as "-1.678e-09–0.6")."""
+    _, base = case
+    amounts = [c for c in base.constraint_lines if c.binding and c.kind in ("ingredient", "group")]
+    assert amounts
+    for c in amounts:
+        assert c.shadow_price_range is not None
+        lo = c.shadow_price_range[0]
+        assert lo is None or lo >= 0, (c.name, lo)
+
+
 def test_blend_stays_optimal_inside_its_price_range(
     foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
 ) -> None:

@@ -468,7 +468,8 @@ def _same_price(
 
 
 def _clip(b: Any, side: str, r: Range) -> Range:
-    """A moved bound cannot pass the bound's other side (nor go below 0 g)."""
+    """A moved bound cannot pass the bound's other side (nor an amount of ingredients go
+    below 0, in g or %)."""
     lo, hi = r
     if b.min is not None and b.min == b.max:
         return lo, hi
@@ -476,7 +477,7 @@ def _clip(b: Any, side: str, r: Range) -> Range:
         hi = b.max if hi is None else min(hi, b.max)
     if side == "max" and b.min is not None:
         lo = b.min if lo is None else max(lo, b.min)
-    if b.column is not None:
+    if b.column is not None or b.kind in ("ingredient", "group"):
         lo = 0.0 if lo is None else max(lo, 0.0)
     return lo, hi
 
