@@ -22,8 +22,8 @@ base basis, as without a library), its optimal basis joins the library, and the 
 tested against it, until none is left. A two-stage brief whose first stage has a face of
 optima (its base basis does not prove even the base prices) runs every first stage with
 HiGHS from the base basis (`Counts.face`): no strict proof exists there, and the vertex a
-solver returns is its own choice. Its tie-breaks, unique, are still proved. Every blend is then verified against the raw
-table, all at once (`Checker.worst`).
+solver returns is its own choice. Its tie-breaks, unique, are still proved. Every blend is
+then verified against the raw table, all at once (`Checker.worst`).
 """
 
 from __future__ import annotations
