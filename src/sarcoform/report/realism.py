@@ -43,7 +43,7 @@ def print_realism(result: Result, console: Console) -> None:
     if life is not None and life.overages:
         fixed_width_table(
             console,
-            f"Shelf life {life.months:g} months: minimums hold at its end, maximums at manufacture",
+            f"Overages for {life.months:g} months of shelf life (per serving)",
             ["nutrient", "at manufacture", "at end", "retained", "overage"],
             [
                 [
