@@ -42,6 +42,8 @@ DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
+LEARN_WINDOW = 32  # learning stops when the last this many learned bases ...
+LEARN_YIELD = 0.5  # ... proved fewer other scenarios than this each, on average
 
 
 @dataclass(frozen=True, eq=False)
@@ -362,12 +364,12 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
         lib2 = BasisLibrary(brief.tie_lp, brief.dcost, brief.price_rows, brief.d_rows)
         lib2.add(brief.basis2)
 
-    def highs1(s: int, start: Any) -> Any:
+    def highs1(s: int, start: Any) -> tuple[Any, LPSolution] | None:
         ran[s] = _attempt(lambda: brief.solve(prices[s], verify=False, start=start))
         done = ran[s]
         if lib2 is not None and not isinstance(done, Exception) and done.final is not done.first:
             _learn(lib2, brief.h2)  # the tie-break ran too
-        return None if isinstance(done, Exception) else brief.h1
+        return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
     first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
@@ -380,10 +382,12 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
         hi2 = _rows(tie.row_hi, len(pending)).copy()
         hi2[:, brief.objective_row] = [tie_break_cap(first[int(s)].objective or 0.0) for s in pending]
 
-        def highs2(q: int, start: Any) -> Any:
+        def highs2(q: int, start: Any) -> tuple[Any, LPSolution] | None:
             s = int(pending[q])
-            ran[s] = _attempt(lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start))
-            return None if isinstance(ran[s], Exception) else brief.h2
+            ran[s] = done = _attempt(
+                lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start)
+            )
+            return None if isinstance(done, Exception) else (brief.h2, done.final)
 
         lo2 = _rows(tie.row_lo, len(pending))
         final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts)
@@ -441,29 +445,36 @@ def prove_or_solve(
 ) -> dict[int, LPSolution]:
     """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
     first unproved one (`run_highs(q, start)` records its own answer and returns the
-    solved Highs object, or None), learn its basis, and test the rest against it; until
+    solved Highs object and its LP solution, or None), learn its basis, and test the rest against it; until
     none is left. The proved ones as LP solutions, by position.
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
-    the wrong sign); should it end at a basis that does not prove the scenario (a tie),
-    it is run again from the base basis, so that a tie is broken as without a library."""
+    the wrong sign); should it end at an optimum that is not unique (a tie), it is run
+    again from the base basis, so that a tie is broken as without a library.
+
+    Learning pays while a new basis proves other scenarios; when the last LEARN_WINDOW
+    bases proved fewer than LEARN_YIELD each on average (large price moves: nearly every
+    scenario has a basis of its own), the library stops growing and the rest are plain
+    hot starts from their nearest known basis (a factorisation and a test per scenario
+    would cost more than the simplex runs they save)."""
     todo = library.scenarios(delta, row_lo, row_hi)
     S = delta.shape[0]
     proved: dict[int, LPSolution] = {}
     left = np.arange(S)
-    nearest: list[Basis | None] = [None] * S
+    nearest = np.full(S, -1)  # per scenario: the position in library.bases of its nearest basis
     fewest = np.full(S, np.iinfo(np.int64).max)
     tested = 0
     lp = library.lp
+    yields: list[int] = []  # scenarios each learned basis proved
+    learning = True
 
-    def test(basis: Basis, which: np.ndarray) -> np.ndarray:
-        """Prove `which` against one basis; the positions proved."""
+    def test(at: int, which: np.ndarray) -> np.ndarray:
+        """Prove `which` against the basis `library.bases[at]`; the positions proved."""
         started = time.perf_counter()
-        proof = library.prove(basis, todo, which)
-        closer = np.flatnonzero(proof.wrong < fewest[which])
+        proof = library.prove(library.bases[at], todo, which)
+        closer = proof.wrong < fewest[which]
         fewest[which[closer]] = proof.wrong[closer]
-        for q in which[closer].tolist():
-            nearest[q] = basis
+        nearest[which[closer]] = at
         if not len(proof.index):
             return proof.index
         hit = which[proof.index]
@@ -484,39 +495,51 @@ def prove_or_solve(
         return np.asarray(hit)
 
     while len(left):
-        for basis in library.bases[tested:]:
-            hit = test(basis, left)
+        for at in range(tested, len(library.bases)):
+            hit = test(at, left)
             if len(hit):
-                left = left[~np.isin(left, hit)]
+                left = np.setdiff1d(left, hit, assume_unique=True)
             if not len(left):
                 break
         tested = len(library.bases)
         if not len(left):
             break
         q, left = int(left[0]), left[1:]
-        start = nearest[q]
-        h = run_highs(q, None if start is None else start.highs)
+        start = None if nearest[q] < 0 else library.bases[nearest[q]]
+        ran = run_highs(q, None if start is None else start.highs)
         counts.highs += 1
-        learned = None if h is None else _learn(library, h)
-        if (
-            start is not None
-            and h is not None
-            # (a value proof needs no strict optimum: HiGHS's optimal value is the value)
-            and (learned is None or (library.strict and not _strict(h, learned, todo.margin[q])))
-        ):
-            run_highs(q, None)  # a tie (or an old basis): break it from the base basis
+        if ran is None:
+            continue
+        h, solution = ran
+        learned = _learn(library, h) if learning else None
+        # (a value proof needs no unique optimum: HiGHS's optimal value is the value)
+        if start is not None and library.strict and not _unique(h, lp, solution, todo.margin[q]):
+            run_highs(q, None)  # a tie: break it from the base basis
             counts.highs += 1
         if learned is not None and len(left):
-            hit = test(learned, left)
-            left = left[~np.isin(left, hit)]
+            hit = test(len(library.bases) - 1, left)
+            left = np.setdiff1d(left, hit, assume_unique=True)
+            yields.append(len(hit))
+            recent = yields[-LEARN_WINDOW:]
+            learning = len(recent) < LEARN_WINDOW or sum(recent) >= LEARN_YIELD * LEARN_WINDOW
         tested = len(library.bases)
     return proved
 
 
-def _strict(h: Any, basis: Basis, margin: float) -> bool:
-    """Is HiGHS's optimum at `basis` unique (every reduced cost and row dual clear of 0)?"""
-    solution = h.getSolution()
-    d = np.asarray(solution.col_dual)[basis.nb] * basis.col_sign[basis.nb]
-    y = np.asarray(solution.row_dual)[basis.active] * basis.row_sign
-    rs = basis.row_sign != 0
-    return bool(np.all(d > margin) and np.all(y[rs] > margin))
+def _unique(h: Any, lp: MatrixLP, solution: LPSolution, margin: float) -> bool:
+    """Is HiGHS's optimum unique: every reduced cost of a nonbasic column and every dual of
+    an active inequality row clear of 0 (by `margin`, with its sign)? Read from HiGHS's own
+    basis and duals, for any basis (known to the library or not)."""
+    basis = h.getBasis()
+    col, row = _codes(basis.col_status), _codes(basis.row_status)
+    if np.any(col == ZERO) or np.any(row == ZERO):
+        return False
+    d, y = solution.col_duals, solution.row_duals
+    if d is None or y is None:
+        return False
+    col_sign = np.where(col == LOWER, 1.0, np.where(col == UPPER, -1.0, 0.0))
+    col_sign[lp.col_lo == lp.col_hi] = 0.0
+    row_sign = np.where(row == LOWER, 1.0, np.where(row == UPPER, -1.0, 0.0))
+    row_sign[lp.row_lo == lp.row_hi] = 0.0
+    cs, rs = col_sign != 0, row_sign != 0
+    return bool(np.all(col_sign[cs] * d[cs] > margin) and np.all(row_sign[rs] * y[rs] > margin))
