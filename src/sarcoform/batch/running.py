@@ -59,21 +59,13 @@ def _fast(task: Task) -> list[Item]:
         # The table's numbers of every blend at once: cost, objective and nutrients per serving.
         blended = [t for t, a in enumerate(answers) if isinstance(a, Solved) and a.x is not None]
         x = np.array([answers[t].x for t in blended]).reshape(len(blended), len(task.foods))  # type: ignore[union-attr]
-        at = rows[blended]
-        numbers = {
-            t: row
-            for t, row in zip(
-                blended,
-                zip(
-                    np.einsum("ij,ij->i", x, costs[at]).tolist(),
-                    (x @ brief.compiled.objective).tolist(),
-                    x.sum(axis=1).tolist(),
-                    _per_serving(x, values),
-                    strict=True,
-                ),
-                strict=True,
-            )
-        }
+        columns = (
+            np.einsum("ij,ij->i", x, costs[rows[blended]]).tolist(),
+            (x @ brief.compiled.objective).tolist(),
+            x.sum(axis=1).tolist(),
+            list(_per_serving(x, values)),
+        )
+        numbers = dict(zip(blended, zip(*columns, strict=True), strict=True))
         for t, (k, solved) in enumerate(zip(rows.tolist(), answers, strict=True)):
             try:
                 if isinstance(solved, Exception):
