@@ -15,12 +15,21 @@ and the duals are one valid set of several, as a solver's would be. Ties (a redu
 near 0: another blend costs about the same), ill-conditioned bases (small pivots) and
 solves that do not reproduce their own right-hand side are left to the solver.
 
+The first stage of a two-stage brief (max/min a nutrient, then least cost among the
+blends within TIE_TOLERANCE of that optimum) is the exception: it is dual degenerate by
+design (many blends reach a leucine cap), and only its optimal *value* is used, as the
+tie-break's bound. There a basis need only be optimal (reduced costs ≥ 0, ties allowed),
+which proves the value; the blend reported is the tie-break's, proved strictly.
+
 `solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
 the library proves take their basis's blend with their own cost; the first unproven one
 goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
 base basis, as without a library), its optimal basis joins the library, and the rest are
 tested against it, until none is left. Every blend is then verified against the raw
-table, all at once (`Checker.worst`).
+table, all at once (`Checker.worst`). With large price moves nearly every scenario
+has a basis of its own; once learned bases stop proving other scenarios (LEARN_WINDOW,
+LEARN_YIELD), the library stops growing and the rest are hot starts from their nearest
+known basis.
 """
 
 from __future__ import annotations
