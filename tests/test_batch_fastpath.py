@@ -115,10 +115,6 @@ def test_fast_path_agrees_with_cbc(batch: sf.BatchResult, foods: sf.FoodTable) -
                 assert item.cost_per_serving == pytest.approx(regular.cost_per_serving, rel=1e-4)
 
 
-@pytest.mark.xfail(
-    reason="known defect found with the issue-10 presets: at a degenerate optimum the fast path and"
-    " a cold solve can flag different bounds as binding (fat energy share, potassium) for the same blend"
-)
 def test_full_result_is_the_regular_result(batch: sf.BatchResult, foods: sf.FoodTable) -> None:
     """`result()` is built by the engine from the fast path's solutions: the same object, verified."""
     k = 5

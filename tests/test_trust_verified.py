@@ -118,3 +118,19 @@ def test_a_coefficient_too_large_for_highs_names_the_ingredient(foods: sf.FoodTa
     r = sf.solve(table, spec, solver="highs")
     assert r.status == "error" and r.exit_code == 3 and r.diagnosis is not None
     assert "(wpi)" in r.diagnosis.reason and r.diagnosis.conflict
+
+
+def test_the_spec_sheet_and_workbook_say_not_verified() -> None:
+    """Every report that states a status says an unverified blend is NOT verified (the spec
+    sheet once had no words for this status and raised KeyError)."""
+    from sarcoform.report.spec_sheet import spec_sheet
+    from sarcoform.report.workbook import result_workbook
+
+    foods, brief = food_table(FOODS_CSV), parse_spec_toml(BRIEF, "t.toml")
+    result = sf.solve(foods, brief, solver="highs")
+    assert result.status == "unverified"
+    assert dict(spec_sheet(result).facts)["Status"].startswith("unverified: NOT verified")
+    summary = result_workbook(result, foods=foods, spec=brief)["Summary"]
+    status_row = next(r for r in summary.iter_rows(values_only=True) if r[0] == "status")
+    assert status_row[1] == "unverified"
+    assert any("NOT verified" in str(c) and "Diagnosis" in str(c) for c in status_row[2:])

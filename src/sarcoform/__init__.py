@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, Problem, SarcoformError, SolverError, UsageError
+from .errors import InputError, Place, Problem, SarcoformError, SolverError, UsageError
 from .io import load_foods, load_spec
 from .io.embedded import preset_paths
 from .model.foods import FoodTable
@@ -71,6 +71,7 @@ __all__ = [
     "InputError",
     "Label",
     "MultiBlendResult",
+    "Place",
     "PriceScenarios",
     "Problem",
     "Product",

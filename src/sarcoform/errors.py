@@ -1,6 +1,6 @@
 """The one error hierarchy: everything sarcoform raises is a `SarcoformError`.
 
-Input problems carry where they are (file, sheet, row, column) so the CLI can print
+Input problems carry where they are (a `Place`: file, sheet, row, column) so the CLI can print
 one line per problem and exit 2; importers collect every problem, then raise once.
 """
 
@@ -10,14 +10,14 @@ from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, located as precisely as the format allows.
+class Place:
+    """Where something was read: file, sheet, row and column, or a TOML line.
 
     `row` is the 1-based row as a spreadsheet shows it (the header is row 1);
-    TOML problems use `line`.
+    TOML places use `line`. Entries of a brief keep the place they were read from, so
+    problems found later (by the compiler, say) point there.
     """
 
-    message: str
     file: str | None = None
     sheet: str | None = None
     row: int | None = None
@@ -31,12 +31,43 @@ class Problem:
             for label, value in (("line", self.line), ("row", self.row), ("column", self.column))
             if value is not None
         ]
-        head = " ".join(p for p in (place, ", ".join(spots)) if p)
+        return " ".join(p for p in (place, ", ".join(spots)) if p)
+
+    def in_column(self, column: str | None) -> Place:
+        """The same place, in `column` when given."""
+        return self if column is None else replace(self, column=column)
+
+    def at(self, message: str, column: str | None = None) -> Problem:
+        """A problem here (in `column` when given)."""
+        where = self.in_column(column)
+        return Problem(message, where.file, where.sheet, where.row, where.column, where.line)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: a message and the `Place` it was found at, located as
+    precisely as the format allows (the place's fields are the problem's own, so
+    `problem.row` and `Problem(message, file, sheet, row, column, line)` read naturally).
+    """
+
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    line: int | None = None
+
+    @property
+    def place(self) -> Place:
+        return Place(self.file, self.sheet, self.row, self.column, self.line)
+
+    def __str__(self) -> str:
+        head = str(self.place)
         return f"{head}: {self.message}" if head else self.message
 
     def at(self, message: str, column: str | None = None) -> Problem:
         """Another problem at the same place (in `column` when given)."""
-        return replace(self, message=message, column=self.column if column is None else column)
+        return self.place.at(message, column)
 
 
 class SarcoformError(Exception):

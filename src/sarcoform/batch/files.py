@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, ProblemCollector, UsageError
+from ..errors import InputError, Place, Problem, ProblemCollector, UsageError
 from ..io import load_foods, load_spec
 from ..io.embedded import preset_paths
 from ..io.files import read_text
@@ -78,8 +78,8 @@ class _Table:
     def keys(self) -> list[str]:
         return [h.strip().lower() for h in self.header]
 
-    def where(self, row: int | None = None, column: str | None = None) -> Problem:
-        return Problem("", self.file, self.sheet, row, column)
+    def where(self, row: int | None = None, column: str | None = None) -> Place:
+        return Place(self.file, self.sheet, row, column)
 
     def records(self) -> Iterable[tuple[int, dict[str, Cell]]]:
         keys = self.keys
@@ -185,7 +185,7 @@ class _ProductReader:
         self.problems: list[Problem] = []
         self._briefs: dict[str, ConstraintSet] = {}
 
-    def product(self, data: Mapping[str, Any], where: Callable[[str | None], Problem]) -> Product | None:
+    def product(self, data: Mapping[str, Any], where: Callable[[str | None], Place]) -> Product | None:
         def fail(message: str, column: str | None) -> None:
             self.problems.append(where(column).at(message))
 
@@ -250,7 +250,7 @@ class _ProductReader:
         return tuple(out)
 
     def brief(
-        self, text: str | None, where: Problem, fail: Callable[[str, str | None], None]
+        self, text: str | None, where: Place, fail: Callable[[str, str | None], None]
     ) -> ConstraintSet | None:
         if text is None:
             if self.book is not None and _has_sheet(self.book, THIS_WORKBOOK):
@@ -405,8 +405,8 @@ def _read_toml(path: Path) -> BatchInputs:
     for k, entry in enumerate(entries):
         line = lines[k] if k < len(lines) else None
 
-        def where(column: str | None, line: int | None = line) -> Problem:
-            return Problem("", name, None, None, column, line)
+        def where(column: str | None, line: int | None = line) -> Place:
+            return Place(name, None, None, column, line)
 
         extra = set(entry) - set(PRODUCT_COLUMNS) - {"ingredient"}
         for key in sorted(extra):
@@ -450,7 +450,7 @@ def _key_line(text: str, key: str) -> int | None:
 def _scenarios_from_toml(data: Any, name: str, text: str) -> PriceScenarios:
     found = ProblemCollector(name)
     prices: dict[str, dict[str, float]] = {}
-    where: dict[tuple[str, str], Problem] = {}
+    where: dict[tuple[str, str], Place] = {}
     if not isinstance(data, dict):
         raise InputError(Problem("scenario must be tables: [scenario.NAME] with id = price", name))
     for scenario, table in data.items():
@@ -460,7 +460,7 @@ def _scenarios_from_toml(data: Any, name: str, text: str) -> PriceScenarios:
             continue
         prices[scenario] = {}
         for food_id, price in table.items():
-            where[(scenario, food_id)] = Problem("", name, line=line)
+            where[(scenario, food_id)] = Place(name, line=line)
             if isinstance(price, bool) or not isinstance(price, (int, float)):
                 found.add(
                     f"scenario {scenario!r}: price of {food_id!r} must be a number, got {price!r}", line=line
@@ -481,7 +481,7 @@ def _availability_from_toml(data: dict[str, Any], name: str, text: str) -> Avail
         else:
             kg[food_id] = float(value)
     found.raise_if_any()
-    return Availability(kg, origin=name, where={k: Problem("", name, line=line) for k in kg})
+    return Availability(kg, origin=name, where={k: Place(name, line=line) for k in kg})
 
 
 # -- scenarios ------------------------------------------------------------------------
@@ -530,7 +530,7 @@ def _long_scenarios(t: _Table) -> PriceScenarios:
     _check_columns(t, ("scenario", "id", "price_per_kg", "note"), ("scenario", "id", "price_per_kg"), found)
     found.raise_if_any()
     prices: dict[str, dict[str, float]] = {}
-    where: dict[tuple[str, str], Problem] = {}
+    where: dict[tuple[str, str], Place] = {}
     for row, r in t.records():
         scenario, food_id = _text(r.get("scenario")), _text(r.get("id"))
         if scenario is None:
@@ -571,7 +571,7 @@ def _wide_scenarios(t: _Table) -> PriceScenarios:
         elif name in prices:
             found.add(f"scenario {name!r} appears twice", row=t.header_row, column=name)
         prices[name] = {}
-    where: dict[tuple[str, str], Problem] = {}
+    where: dict[tuple[str, str], Place] = {}
     for row, cells in t.rows:
         food_id = _text(cells[0] if cells else None)
         if food_id is None:
@@ -608,7 +608,7 @@ def _availability_from_table(t: _Table) -> Availability:
     _check_columns(t, ("id", "available_kg", "note"), ("id", "available_kg"), found)
     found.raise_if_any()
     kg: dict[str, float] = {}
-    where: dict[str, Problem] = {}
+    where: dict[str, Place] = {}
     for row, r in t.records():
         food_id = _text(r.get("id"))
         value = parse_number(r.get("available_kg"))

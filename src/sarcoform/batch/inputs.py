@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Problem, UsageError
+from ..errors import InputError, Place, Problem, UsageError
 from ..io import load_spec
 from ..model.foods import FoodTable, is_number, is_price
 from ..model.spec import ConstraintSet, IngredientBound, InvalidChange
@@ -41,10 +41,14 @@ class Product:
     cost_max: float | None = None
     ingredients: tuple[IngredientBound, ...] = ()
     volume_kg: float | None = None
-    where: Problem | None = field(default=None, compare=False)
+    where: Place | None = field(default=None, compare=False)
+
+    def place(self, column: str | None = None) -> Place:
+        """The product's row (in `column` when given)."""
+        return (self.where or Place()).in_column(column)
 
     def problem(self, message: str, column: str | None = None) -> Problem:
-        return (self.where or Problem("")).at(f"product {self.name!r}: {message}", column)
+        return self.place().at(f"product {self.name!r}: {message}", column)
 
     def load_brief(self) -> ConstraintSet:
         """The brief this product starts from (before its overrides): given, or a preset."""
@@ -115,15 +119,15 @@ class Product:
         # Entries this product introduced point at its row, not at the brief's file.
         if self.serving_g is not None or self.servings_per_day is not None:
             column = "serving_g" if self.serving_g is not None else "servings_per_day"
-            spec.serving.located(self.problem("", column))
+            spec.serving.located(self.place(column))
         if self.cost_max is not None and spec.cost is not None:
-            spec.cost.located(self.problem("", "cost_max"))
+            spec.cost.located(self.place("cost_max"))
         ours = {id(e) for e in self.ingredients}
         for entry in spec.ingredients:
             if id(entry) in ours:
-                entry.located(self.problem("", "ingredients"))
+                entry.located(self.place("ingredients"))
         if self.objective is not None:
-            spec.located(self.problem("", "objective"))
+            spec.located(self.place("objective"))
         return spec
 
 
@@ -152,7 +156,7 @@ class PriceScenarios:
 
     prices: Mapping[str, Mapping[str, float]]
     origin: str = "scenarios"
-    where: Mapping[tuple[str, str], Problem] = field(default_factory=dict, compare=False)
+    where: Mapping[tuple[str, str], Place] = field(default_factory=dict, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -171,7 +175,7 @@ class PriceScenarios:
                 if i is not None and ((type(price) is float and 0 <= price < math.inf) or is_price(price)):
                     out[k, i] = price
                     continue
-                where = self.where.get((scenario, food_id)) or Problem("", self.origin)
+                where = self.where.get((scenario, food_id)) or Place(self.origin)
                 if i is None:
                     problems.append(
                         where.at(
@@ -219,14 +223,14 @@ class Availability:
 
     kg: Mapping[str, float]
     origin: str = "availability"
-    where: Mapping[str, Problem] = field(default_factory=dict, compare=False)
+    where: Mapping[str, Place] = field(default_factory=dict, compare=False)
 
     def positions(self, foods: FoodTable) -> list[tuple[int, float]]:
         """(food position, kg) per limited ingredient; InputError for unknown ids or bad numbers."""
         problems: list[Problem] = []
         out: list[tuple[int, float]] = []
         for food_id, kg in self.kg.items():
-            where = self.where.get(food_id) or Problem("", self.origin)
+            where = self.where.get(food_id) or Place(self.origin)
             i = foods.position(food_id)
             if i is None:
                 problems.append(
@@ -254,7 +258,7 @@ def name_problems(products: Sequence[Product]) -> list[Problem]:
     seen: set[str] = set()
     for product in products:
         if not product.name.strip():
-            problems.append((product.where or Problem("")).at("product name is blank", "name"))
+            problems.append(product.place().at("product name is blank", "name"))
         elif product.name in seen:
             problems.append(product.problem("the name appears twice (names must be unique)", "name"))
         seen.add(product.name)

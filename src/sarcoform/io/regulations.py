@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Place, Problem
 from ..model.label import STANDARDS, ClaimRule, LabelStandard
 from ..model.spec import ConstraintSet
 from .embedded import data_dir
@@ -93,7 +93,7 @@ def resolve_claims(spec: ConstraintSet) -> ConstraintSet:
             )
         except InputError as err:
             problems += [
-                (claim._where or spec._where or Problem("")).at(p.message, "claims") for p in err.problems
+                (claim._where or spec._where or Place()).at(p.message, "claims") for p in err.problems
             ]
     if problems:
         raise InputError(problems)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Place, Problem
 from ..model import sections
 from ..model.spec import ConstraintSet
 from .files import read_text, write_text
@@ -50,7 +50,7 @@ def parse_spec_toml(text: str, name: str) -> ConstraintSet:
 def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> ConstraintSet:
     """Validate a brief given as plain data (from TOML or a workbook).
 
-    `line_of(section, index)` gives the line (or a located Problem) of an entry.
+    `line_of(section, index)` gives the line (or the Place) of an entry.
     """
     locate = line_of or (lambda section, index: None)
     try:
@@ -64,10 +64,10 @@ def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Co
     return include_packs(resolve_claims(spec))
 
 
-def _where(origin: str, found: Any) -> Problem:
-    if isinstance(found, Problem):
+def _where(origin: str, found: Any) -> Place:
+    if isinstance(found, Place):
         return found
-    return Problem("", origin, line=found)
+    return Place(origin, line=found)
 
 
 def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Problem:
@@ -78,7 +78,7 @@ def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Prob
     where = _where(origin, found)
     what = _describe(loc, data)
     if where.sheet is not None:  # a workbook cell: sheet, row and column say where; no TOML path
-        where = Problem("", where.file, where.sheet, where.row, about or where.column)
+        where = where.in_column(about or None)
         what = ""
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -93,14 +93,7 @@ def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Prob
         message = f"{message}, got {error.get('input')!r}"
     elif error["type"] in ("float_parsing", "float_type"):
         message = f"must be a number, got {error.get('input')!r}"
-    return Problem(
-        f"{what}: {message}" if what else message,
-        where.file,
-        where.sheet,
-        where.row,
-        where.column,
-        where.line,
-    )
+    return where.at(f"{what}: {message}" if what else message)
 
 
 def _locate(locate: Any, loc: list[Any], section: str | None, index: int | None) -> tuple[Any, str | None]:

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Place, Problem
 from ..model import args, sections
 from ..model.foods import Cell, FoodTable, canonical_columns, cell_text, parse_number
 from ..model.sections import Column, Kind, Section
@@ -316,7 +316,7 @@ class _Brief:
     """Plain data for spec_from_dict, with the cell each part came from."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    places: dict[tuple[str | None, int | None], Problem] = field(default_factory=dict)
+    places: dict[tuple[str | None, int | None], Place] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -335,7 +335,7 @@ class _BriefReader:
         """Remember where a part of the brief is; a table's own sheet beats its Settings rows."""
         known = self.brief.places.get(key)
         if known is None or (known.sheet == SETTINGS and sheet != SETTINGS):
-            self.brief.places[key] = Problem("", self.file, sheet, row, column)
+            self.brief.places[key] = Place(self.file, sheet, row, column)
 
     def read(self, *, lenient: bool = False) -> ConstraintSet:
         self.gather()
@@ -371,7 +371,7 @@ class _BriefReader:
             if sheet is not None:
                 self.list_sheet(layout, sheet)
         self.brief.data.setdefault("name", Path(self.path).stem)
-        where = self.brief.places.get(("objective", None)) or Problem("", self.file, SETTINGS)
+        where = self.brief.places.get(("objective", None)) or Place(self.file, SETTINGS)
         self.brief.places.setdefault((None, None), where)
 
     def nutrients_sheet(self) -> Sheet | None:

@@ -4,8 +4,10 @@ was expected, never a TypeError or AttributeError from deep inside.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -16,6 +18,27 @@ HINTS = {
     "ConstraintSet": " (read one with sarcoform.load_spec(name or path))",
     "Result": " (from sarcoform.solve, or Result.from_dict)",
 }
+
+
+def renamed_keyword[**P, R](old: str, new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let a public function still take its parameter `new` by its old name `old`.
+
+    `solve(foods, spec=...)` keeps working now that the parameter is `brief`; giving both
+    names is a UsageError.
+    """
+
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if old in kwargs:
+                if new in kwargs:
+                    raise UsageError(f"{func.__name__}: give {new}= or its old name {old}=, not both")
+                kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return call
+
+    return wrap
 
 
 def expect(value: Any, kind: type | tuple[type, ...], what: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
 from ..errors import InputError, Problem
 
@@ -241,7 +241,12 @@ class Result(BaseModel):
     servings_per_day: float
     solver: str
     solve_seconds: float
-    spec_name: str
+    # The brief's name. Result JSON written before "brief" was the one name says
+    # `spec_name`: that still reads.  (keep: old spelling)
+    spec_name: str = Field(
+        validation_alias=AliasChoices("brief_name", "spec_name"),  # keep: old spelling
+        serialization_alias="brief_name",
+    )
     foods_origin: str
     blend_lines: list[BlendLine] = Field(default_factory=list, alias="blend")
     nutrient_lines: list[NutrientLine] = Field(default_factory=list, alias="nutrients")

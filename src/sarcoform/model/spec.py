@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Place, Problem
 from .label import ClaimRule
 
 Basis = Literal["serving", "meal", "day", "kg_bw_day", "per_100g", "per_100kcal", "per_100kj"]
@@ -95,7 +95,7 @@ class Entry(BaseModel):
     source: str | None = None
     note: str | None = None
     # Where the entry was read (file and line or sheet and row), for error messages.
-    _where: Problem | None = PrivateAttr(default=None)
+    _where: Place | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         # Equal briefs are equal wherever they were read from (file, line, sheet).
@@ -105,13 +105,12 @@ class Entry(BaseModel):
 
     __hash__ = BaseModel.__hash__
 
-    def located(self, where: Problem | None) -> Self:
+    def located(self, where: Place | None) -> Self:
         self._where = where
         return self
 
     def problem(self, message: str, column: str | None = None) -> Problem:
-        w = self._where or Problem("")
-        return Problem(message, w.file, w.sheet, w.row, column or w.column, w.line)
+        return (self._where or Place()).at(message, column or None)
 
 
 class Bounded(Entry):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..model.result import ConstraintLine, Result
+from .text import STATUS_WORDS
 
 if TYPE_CHECKING:
     from ..model.foods import FoodTable
@@ -293,13 +294,7 @@ def pack_bounds(result: Result) -> dict[str, list[ConstraintLine]]:
 
 
 def _status_words(result: Result) -> str:
-    return {
-        "optimal": "optimal: the best blend for the brief",
-        "infeasible": "infeasible: no blend meets every bound",
-        "unbounded": "unbounded: a bound is missing",
-        "time_limit": "stopped at the time limit (best blend found)",
-        "error": "the solver failed",
-    }[result.status]
+    return f"{result.status}: {STATUS_WORDS[result.status]}"
 
 
 def _formula(result: Result, batch_kg: float) -> Table:

@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+STATUS_WORDS = {
+    "optimal": "the best blend for the brief",
+    "infeasible": "no blend meets every bound",
+    "unbounded": "the objective can grow without limit: a bound is missing",
+    "time_limit": "stopped at the time limit (the best blend found so far)",
+    "error": "the solver failed",
+    "unverified": "NOT verified: the blend fails the independent check",
+}
+"""What each `Result.status` means, in words for people (workbook, spec sheet)."""
+
+
 def printable(text: object) -> str:
     """Text from the user's files, safe for a terminal: control characters as escapes (\\x1b)."""
 

@@ -39,7 +39,7 @@ from ..model.result import (
 from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet
 from .spec_sheet import sheet_with_label
 from .spec_xlsx import add_report_sheet
-from .text import practicality, reason_once, shadow_unit
+from .text import STATUS_WORDS, practicality, reason_once, shadow_unit
 from .workbook_format import format_numbers, number_format, open_ends, print_setup, tidy
 
 if TYPE_CHECKING:
@@ -335,14 +335,10 @@ def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: Units) ->
 
 
 def _status_words(result: Result) -> str:
-    return {
-        "optimal": "solved: the best blend for the brief",
-        "infeasible": "no blend meets every bound: see why below and in the Diagnosis sheet",
-        "unbounded": "the objective can grow without limit: a bound is missing",
-        "time_limit": "stopped at the time limit",
-        "error": "the solver failed",
-        "unverified": "NOT verified: the blend fails the independent check; see the Diagnosis sheet",
-    }[result.status]
+    words = STATUS_WORDS[result.status]
+    if result.status in ("infeasible", "unverified"):
+        return f"{words}: see why in the Diagnosis sheet"
+    return words
 
 
 def _relaxation_words(relaxation: dict[str, Any]) -> str:

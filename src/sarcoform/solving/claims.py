@@ -7,7 +7,7 @@ claim, so a verification failure or an infeasible diagnosis says which claim it 
 
 from __future__ import annotations
 
-from ..errors import Problem
+from ..errors import Place
 from ..model.label import ClaimCondition
 from ..model.spec import NutrientBound, RequiredClaim
 from ..model.units import split_column
@@ -36,5 +36,4 @@ def claim_bound(claim: RequiredClaim) -> NutrientBound:
         note=f"required claim {claim.id}: {c.text}{strict}",
     )
     # Problems with the bound (a column the table lacks) point at the claim.
-    where = claim._where or Problem("")
-    return bound.located(where.at(where.message, f"claims[{claim.id}]"))
+    return bound.located((claim._where or Place()).in_column(f"claims[{claim.id}]"))

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Place, Problem
 from ..model import sections
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
@@ -80,7 +80,7 @@ class Bound:
     uses: tuple[str, ...] = ()  # table columns read (blank = unknown checks)
     source: str | None = None
     note: str | None = None
-    where: Problem | None = None
+    where: Place | None = None
     pack: str | None = None  # the rule pack it came from (include = [...])
     # Chance constraint (solving/chance.py): per-gram SDs scaled like num, and the
     # probability each side must hold with; sd_column is the table column they come from.

@@ -314,7 +314,13 @@ def _constraint_line(
     compiled: Compiled, k: int, b: Bound, x: np.ndarray, x_dual: np.ndarray, sol: LPSolution
 ) -> ConstraintLine:
     value = b.value(x)
-    active = b.active_side(b.value(x_dual)) or b.active_side(value)
+    # Binding at the reported blend; or at the first optimum with a price there (the
+    # tie-break may move a hair off such a bound). A bound met only by the first stage's
+    # vertex, with no price, does not bind the blend (ranges and the fast path read it so).
+    at_first = b.active_side(b.value(x_dual))
+    active = b.active_side(value)
+    if active is None and at_first is not None and _shadow_price(compiled, k, x_dual, sol, at_first):
+        active = at_first
     slack = _slack(b, value)
     return ConstraintLine(
         name=b.name,

@@ -10,11 +10,14 @@ produced it, its basis comes with the solution and is re-read, not solved again:
 - prices, when they only appear in the objective (min_cost, or the least-cost
   tie-break of a max/min objective): HiGHS cost ranging, exact;
 - bounds that sit in coefficients (ratios, per 100 g/kcal, %: the row is
-  num·x − b·den·x ⋛ …) and prices that also appear in a cost bound: parametric —
-  the bound (price) is moved and the same basis is re-checked for primal and dual
-  feasibility with numpy, bisecting to the point where it stops being optimal.
-  For such bounds the shadow price varies smoothly inside the range (the same
-  constraints stay binding), while for linear bounds it is constant there.
+  num·x − b·den·x ⋛ …): parametric — the bound is moved and the same basis is
+  re-checked for primal and dual feasibility, in closed form (moved_row) or by
+  bisection. For such bounds the shadow price varies smoothly inside the range (the
+  same constraints stay binding), while for linear bounds it is constant there;
+- prices that also appear in a cost bound: parametric in the food's own column, in
+  closed form from each stage's basis (price_ranging): one division per unused food,
+  a rank-one update per used one. A first stage whose duals hold no price (max leucine
+  at its own cap, the budget slack) proves its optimum at any prices and drops out.
 
 All of it is in the user's units: bound ranges in the bound's units, prices per kg.
 """
@@ -34,6 +37,8 @@ from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
+from .price_ranging import PricedStages, Stage, widened
+from .price_ranging import interval as _interval
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
@@ -220,10 +225,6 @@ class _Basis:
         p, d, x = self.violations(lp)
         return x if p <= self.primal_tol and d <= self.dual_tol else None
 
-    def reduced_cost(self, lp: MatrixLP, j: int) -> float:
-        """d_j = c_j − a_j·y for a nonbasic column j (duals y from this basis on `lp`)."""
-        return _reduced_cost((lp.A[:, j], float(lp.c[j])), self, self.duals(lp))
-
     def duals(self, lp: MatrixLP) -> np.ndarray:
         """y = B⁻ᵀ c_B of the active rows, for this basis on `lp` (kept per LP: entry
         prices ask once per unused food)."""
@@ -361,33 +362,6 @@ class _Basis:
         return primal, dual, x
 
 
-def _interval(ok: Callable[[float], bool], p0: float) -> Range:
-    """The largest interval around p0 on which ok() holds (None = open end)."""
-    scale = max(1.0, abs(p0))
-
-    def edge(direction: int) -> float | None:
-        good, jump = 0.0, 1e-3 * scale
-        bad = None
-        for _ in range(40):
-            if not ok(p0 + direction * jump):
-                bad = jump
-                break
-            good, jump = jump, jump * 2
-        if bad is None:
-            return None
-        while bad - good > 1e-7 * scale:
-            mid = (good + bad) / 2
-            if not good < mid < bad:
-                break  # beyond ~5e8 the float spacing exceeds the tolerance: bisection cannot close
-            if ok(p0 + direction * mid):
-                good = mid
-            else:
-                bad = mid
-        return p0 + direction * good
-
-    return edge(-1), edge(+1)
-
-
 # -- shadow-price ranges ------------------------------------------------------------------------
 
 
@@ -517,49 +491,98 @@ def _price_ranges(
     stage2 = None if costed is stage1 else costed
     basis2 = None if stage2 is None else stage2.probe()
     v1 = float(stage1.lp.c @ stage1.x)
+    priced = _priced_stages(compiled, stage1, basis1, stage2, basis2)
+    entry = priced.entry_prices(prices)
+    held = held_at_zero(stage1.lp)
+    rebasis: _Rebasis | None = None
     for j in range(n):
         p0 = float(prices[j])
         if math.isnan(p0) or compiled.lp.col_hi[j] <= 0:
             continue
-
-        def ok(p: float, j: int = j) -> bool:
-            lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
-            x1 = basis1.point(lp1)
-            if x1 is None or stage2 is None or basis2 is None:
-                return x1 is not None
-            lp2 = _priced(compiled, stage2.lp, j, p, stage1=False)
-            lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
-            return basis2.optimal(lp2)
-
-        if used[j]:
-            out.price_ranges[j] = _interval(ok, p0)
+        if held[j] and not used[j]:
+            out.entry[j] = None  # a forcing row keeps it at 0 whatever its price
             continue
-        stages = [(stage1, basis1)] + ([] if stage2 is None or basis2 is None else [(stage2, basis2)])
-        if all(st.col_status[j] == LOWER for st, _ in stages):
-            out.entry[j] = _entry_price(compiled, j, p0, stages)
-        else:  # basic at 0 somewhere (degenerate): search
-            out.entry[j] = _interval(ok, p0)[0]
+        if not used[j] and priced.nonbasic_at_zero(j):
+            out.entry[j] = None if math.isnan(entry[j]) else float(entry[j])
+            continue
+        moved = priced.price_range(j, p0)  # closed form from the bases (price_ranging)
+        if moved is not None:
+            found: Range = (
+                None if moved[0] is None else p0 + moved[0],
+                None if moved[1] is None else p0 + moved[1],
+            )
+        else:  # search: stage 1's optimum moves with the price, or a basis is not optimal
+
+            def ok(p: float, j: int = j) -> bool:
+                if priced.first_price_free and stage2 is not None and basis2 is not None:
+                    return basis2.optimal(_priced(compiled, stage2.lp, j, p, stage1=False))
+                lp1 = _priced(compiled, stage1.lp, j, p, stage1=True)
+                x1 = basis1.point(lp1)
+                if x1 is None or stage2 is None or basis2 is None:
+                    return x1 is not None
+                lp2 = _priced(compiled, stage2.lp, j, p, stage1=False)
+                lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
+                return basis2.optimal(lp2)
+
+            found = _interval(ok, p0)
+        if used[j] and not costed.nondegenerate:
+            rebasis = rebasis or _Rebasis(compiled, costed, x)
+            found = (
+                widened(priced, rebasis, j, p0, found[0], -1),
+                widened(priced, rebasis, j, p0, found[1], +1),
+            )
+        if used[j]:
+            out.price_ranges[j] = found
+        else:  # basic at 0 somewhere (degenerate)
+            out.entry[j] = found[0]
 
 
-def _entry_price(compiled: Compiled, j: int, p0: float, stages: list[tuple[_Solved, _Basis]]) -> float | None:
-    """The price below which unused food j enters: where its reduced cost reaches 0.
+class _Rebasis:
+    """The least-cost stage re-solved by HiGHS with one food's price moved (see
+    price_ranging.widened): the new basis, if the blend is still the reported one."""
 
-    With j nonbasic at 0, its price moves neither the blend nor the duals, only its
-    own reduced cost, and that linearly: one root per stage, the highest wins.
-    """
-    entry: float | None = None
-    for solved, basis in stages:
-        first = solved is stages[0][0]
-        # Only column j moves with its price, and j is nonbasic: the duals stay; price the
-        # column alone (copying the LP per unused food was quadratic in the table).
-        y = basis.duals(solved.lp)
-        d0 = _reduced_cost(_priced_column(compiled, solved.lp, j, p0, first), basis, y)
-        slope = _reduced_cost(_priced_column(compiled, solved.lp, j, p0 + 1.0, first), basis, y) - d0
-        if slope <= 1e-15:
-            continue  # a lower price never makes it cheaper to use
-        root = p0 - d0 / slope
-        entry = root if entry is None else max(entry, root)
-    return entry
+    def __init__(self, compiled: Compiled, solved: _Solved, x: np.ndarray) -> None:
+        self.compiled, self.solved, self.x = compiled, solved, x
+        self.basis = solved.highs.getBasis()
+        self.rows = [r for r, (k, _s) in enumerate(compiled.row_of) if compiled.bounds[k].kind == "cost"]
+
+    def at(self, j: int, price: float) -> tuple[MatrixLP, _Basis] | None:
+        h = self.solved.highs
+        lp = _priced(self.compiled, self.solved.lp, j, price, stage1=False)
+        h.changeColCost(j, float(lp.c[j]))
+        for r in self.rows:
+            h.changeCoeff(r, j, float(lp.A[r, j]))
+        h.run()
+        # The same blend within MATCH: the tie-break's give lets it move a hair.
+        if highs_status(h) != "optimal" or not self.solved.same_blend(
+            np.array(h.getSolution().col_value)[: len(self.x)]
+        ):
+            return None
+        basis = h.getBasis()
+        col = np.asarray(basis.col_status, dtype=int)
+        row = np.asarray(basis.row_status, dtype=int)
+        return lp, _Basis(lp, col, row)
+
+    def reset(self, j: int) -> None:
+        h, lp = self.solved.highs, self.solved.lp
+        h.changeColCost(j, float(lp.c[j]))
+        for r in self.rows:
+            h.changeCoeff(r, j, float(lp.A[r, j]))
+        h.setBasis(self.basis)
+
+
+def _priced_stages(
+    compiled: Compiled, stage1: _Solved, basis1: _Basis, stage2: _Solved | None, basis2: _Basis | None
+) -> PricedStages:
+    spd = compiled.spec.serving.servings_per_day
+    cost_rows = {
+        r: cost_row_scale(compiled.bounds[k].basis or "serving", spd)
+        for r, (k, _side) in enumerate(compiled.row_of)
+        if compiled.bounds[k].kind == "cost"
+    }
+    first = Stage(stage1.lp, basis1, 1e-3 if compiled.spec.objective_kind == "min_cost" else 0.0)
+    second = [] if stage2 is None or basis2 is None else [Stage(stage2.lp, basis2, 1e-3)]
+    return PricedStages([first, *second], cost_rows, np.asarray(compiled.foods.price_per_kg, dtype=float))
 
 
 def held_at_zero(lp: MatrixLP) -> np.ndarray:
@@ -655,11 +678,6 @@ def _same_optimum(h: Any, solved: _Solved) -> bool:
         return False
     x = np.array(h.getSolution().col_value)
     return bool(np.all(np.abs(x - solved.x) <= SAME * max(1.0, float(np.abs(solved.x).max(initial=0)))))
-
-
-def _reduced_cost(column: tuple[np.ndarray, float], basis: _Basis, y: np.ndarray) -> float:
-    a, c = column
-    return float(c - a[basis.active] @ y)
 
 
 def _priced_column(
