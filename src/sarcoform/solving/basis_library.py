@@ -113,12 +113,12 @@ class BasisLibrary:
         self.bases: list[Basis] = []
         self._seen: set[bytes] = set()
 
-    def add(self, highs_basis: Any) -> Basis | None:
-        """Keep a valid HiGHS basis; None if it is not usable (or already kept)."""
+    def add(self, highs_basis: Any, codes: tuple[np.ndarray, np.ndarray] | None = None) -> Basis | None:
+        """Keep a valid HiGHS basis; None if it is not usable (or already kept). `codes`:
+        its column and row statuses, when already read (`statuses`)."""
         if highs_basis is None or not highs_basis.valid:
             return None
-        col_status = _codes(highs_basis.col_status)
-        row_status = _codes(highs_basis.row_status)
+        col_status, row_status = statuses(highs_basis) if codes is None else codes
         key = col_status.tobytes() + row_status.tobytes()
         if key in self._seen:
             return None
@@ -263,9 +263,13 @@ class Scenarios:
     margin: np.ndarray  # (scenarios,) how far from 0 a reduced cost must be: no tie
 
 
-def _codes(statuses: list[Any]) -> np.ndarray:
-    """HiGHS basis statuses as small integers (`.value`: ten times faster than `int()`)."""
-    return np.array([s.value for s in statuses], dtype=np.int8)
+def statuses(highs_basis: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A HiGHS basis's column and row statuses as small integers (reading them is the cost:
+    highspy builds a list of enum objects; `.value` is then ten times faster than `int()`)."""
+    return (
+        np.array([s.value for s in highs_basis.col_status], dtype=np.int8),
+        np.array([s.value for s in highs_basis.row_status], dtype=np.int8),
+    )
 
 
 def _signed(
@@ -520,9 +524,11 @@ def prove_or_solve(
         if ran is None:
             continue
         h, solution = ran
-        learned = _learn(library, h) if learning else None
+        basis = h.getBasis() if h.getModelStatus() == _optimal() else None
+        codes = statuses(basis) if basis is not None and basis.valid else None
+        learned = library.add(basis, codes) if learning and codes is not None else None
         # (a value proof needs no unique optimum: HiGHS's optimal value is the value)
-        if start is not None and library.strict and not _unique(h, lp, solution, todo.margin[q]):
+        if start is not None and library.strict and not _unique(codes, lp, solution, todo.margin[q]):
             run_highs(q, None)  # a tie: break it from the base basis
             counts.highs += 1
         if learned is not None and len(left):
@@ -535,12 +541,15 @@ def prove_or_solve(
     return proved
 
 
-def _unique(h: Any, lp: MatrixLP, solution: LPSolution, margin: float) -> bool:
+def _unique(
+    codes: tuple[np.ndarray, np.ndarray] | None, lp: MatrixLP, solution: LPSolution, margin: float
+) -> bool:
     """Is HiGHS's optimum unique: every reduced cost of a nonbasic column and every dual of
     an active inequality row clear of 0 (by `margin`, with its sign)? Read from HiGHS's own
     basis and duals, for any basis (known to the library or not)."""
-    basis = h.getBasis()
-    col, row = _codes(basis.col_status), _codes(basis.row_status)
+    if codes is None:
+        return False
+    col, row = codes
     if np.any(col == ZERO) or np.any(row == ZERO):
         return False
     d, y = solution.col_duals, solution.row_duals
