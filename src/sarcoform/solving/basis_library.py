@@ -28,8 +28,8 @@ base basis, as without a library), its optimal basis joins the library, and the 
 tested against it, until none is left. Every blend is then verified against the raw
 table, all at once (`Checker.worst`). With large price moves nearly every scenario
 has a basis of its own; once learned bases stop proving other scenarios (LEARN_WINDOW,
-LEARN_YIELD), the library stops growing and the rest are hot starts from their nearest
-known basis.
+LEARN_YIELD), the library stops growing and the rest are hot starts from the base basis,
+as without a library.
 """
 
 from __future__ import annotations
@@ -385,7 +385,7 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
         return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -403,7 +403,7 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
             return None if isinstance(done, Exception) else (brief.h2, done.final)
 
         lo2 = _rows(tie.row_lo, len(pending))
-        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts)
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
     # Every blend checked against the raw table, all at once.
@@ -455,6 +455,7 @@ def prove_or_solve(
     row_hi: np.ndarray,
     run_highs: Any,
     counts: Counts,
+    base: Any = None,
 ) -> dict[int, LPSolution]:
     """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
     first unproved one (`run_highs(q, start)` records its own answer and returns the
@@ -463,13 +464,15 @@ def prove_or_solve(
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
     the wrong sign); should it end at an optimum that is not unique (a tie), it is run
-    again from the base basis, so that a tie is broken as without a library.
+    again from the base basis (`base`, where `run_highs(q, None)` starts), so that a tie is
+    broken as without a library.
 
     Learning pays while a new basis proves other scenarios; when the last LEARN_WINDOW
     bases proved fewer than LEARN_YIELD each on average (large price moves: nearly every
     scenario has a basis of its own), the library stops growing and the rest are plain
-    hot starts from their nearest known basis (a factorisation and a test per scenario
-    would cost more than the simplex runs they save)."""
+    hot starts from the base basis, as without a library (a factorisation and a test per
+    scenario would cost more than the simplex runs they save; from the base basis, a tie
+    needs no second run either)."""
     todo = library.scenarios(delta, row_lo, row_hi)
     S = delta.shape[0]
     proved: dict[int, LPSolution] = {}
@@ -518,17 +521,22 @@ def prove_or_solve(
         if not len(left):
             break
         q, left = int(left[0]), left[1:]
-        start = None if nearest[q] < 0 else library.bases[nearest[q]]
+        start = library.bases[nearest[q]] if learning and nearest[q] >= 0 else None
+        if start is not None and base is not None and start.highs is base:
+            start = None  # the base basis: the run is the one without a library
         ran = run_highs(q, None if start is None else start.highs)
         counts.highs += 1
         if ran is None:
             continue
         h, solution = ran
-        basis = h.getBasis() if h.getModelStatus() == _optimal() else None
-        codes = statuses(basis) if basis is not None and basis.valid else None
-        learned = library.add(basis, codes) if learning and codes is not None else None
         # (a value proof needs no unique optimum: HiGHS's optimal value is the value)
-        if start is not None and library.strict and not _unique(codes, lp, solution, todo.margin[q]):
+        check = start is not None and library.strict
+        basis = codes = None
+        if learning or check:
+            basis = h.getBasis() if h.getModelStatus() == _optimal() else None
+            codes = statuses(basis) if basis is not None and basis.valid else None
+        learned = library.add(basis, codes) if learning and codes is not None else None
+        if check and not _unique(codes, lp, solution, todo.margin[q]):
             run_highs(q, None)  # a tie: break it from the base basis
             counts.highs += 1
         if learned is not None and len(left):
