@@ -27,8 +27,8 @@ goes to HiGHS (a hot start from the nearest known basis; a tie is solved again f
 base basis, as without a library), its optimal basis joins the library, and the rest are
 tested against it, until none is left. Every blend is then verified against the raw
 table, all at once (`Checker.worst`). With large price moves nearly every scenario
-has a basis of its own; once learned bases stop proving other scenarios (LEARN_WINDOW,
-LEARN_YIELD), the library stops growing and the rest are hot starts from the base basis,
+has a basis of its own; once learned bases cost more than the simplex runs they save
+(LEARN_WINDOW), the library stops growing and the rest are hot starts from the base basis,
 as without a library.
 """
 
@@ -51,8 +51,8 @@ DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
-LEARN_WINDOW = 32  # learning stops when the last this many learned bases ...
-LEARN_YIELD = 0.5  # ... proved fewer other scenarios than this each, on average
+LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
+# (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
 
 @dataclass(frozen=True, eq=False)
@@ -467,8 +467,9 @@ def prove_or_solve(
     again from the base basis (`base`, where `run_highs(q, None)` starts), so that a tie is
     broken as without a library.
 
-    Learning pays while a new basis proves other scenarios; when the last LEARN_WINDOW
-    bases proved fewer than LEARN_YIELD each on average (large price moves: nearly every
+    Learning pays while a new basis proves enough other scenarios; when the last
+    LEARN_WINDOW learned bases took longer (reading, factorising, testing) than the HiGHS
+    runs of the scenarios they proved would have (large price moves: nearly every
     scenario has a basis of its own), the library stops growing and the rest are plain
     hot starts from the base basis, as without a library (a factorisation and a test per
     scenario would cost more than the simplex runs they save; from the base basis, a tie
@@ -481,7 +482,9 @@ def prove_or_solve(
     fewest = np.full(S, np.iinfo(np.int64).max)
     tested = 0
     lp = library.lp
-    yields: list[int] = []  # scenarios each learned basis proved
+    learned_cost: list[float] = []  # seconds each learned basis took
+    saved: list[float] = []  # scenarios each learned basis proved
+    highs_seconds, highs_runs = 0.0, 0
     learning = True
 
     def test(at: int, which: np.ndarray) -> np.ndarray:
@@ -524,7 +527,10 @@ def prove_or_solve(
         start = library.bases[nearest[q]] if learning and nearest[q] >= 0 else None
         if start is not None and base is not None and start.highs is base:
             start = None  # the base basis: the run is the one without a library
+        started = time.perf_counter()
         ran = run_highs(q, None if start is None else start.highs)
+        ended = time.perf_counter()
+        highs_seconds, highs_runs = highs_seconds + ended - started, highs_runs + 1
         counts.highs += 1
         if ran is None:
             continue
@@ -542,9 +548,11 @@ def prove_or_solve(
         if learned is not None and len(left):
             hit = test(len(library.bases) - 1, left)
             left = np.setdiff1d(left, hit, assume_unique=True)
-            yields.append(len(hit))
-            recent = yields[-LEARN_WINDOW:]
-            learning = len(recent) < LEARN_WINDOW or sum(recent) >= LEARN_YIELD * LEARN_WINDOW
+            learned_cost.append(time.perf_counter() - ended)
+            saved.append(len(hit))
+            if len(saved) >= LEARN_WINDOW:
+                per_run = highs_seconds / highs_runs
+                learning = sum(learned_cost[-LEARN_WINDOW:]) < sum(saved[-LEARN_WINDOW:]) * per_run
         tested = len(library.bases)
     return proved
 
