@@ -75,8 +75,8 @@ def test_library_answers_equal_plain_solves(
 def test_library_stops_learning_when_bases_prove_nothing_more(foods: sf.FoodTable) -> None:
     """Large price moves (σ = 0.3): nearly every scenario has an optimal basis of its own, so
     a learned basis proves almost no other scenario. After LEARN_WINDOW such bases the
-    library stops growing; the rest are HiGHS hot starts from the base basis (as without
-    a library), and every answer still equals its plain solve."""
+    library stops growing; the rest are HiGHS hot starts from their nearest known basis,
+    and every answer still equals its plain solve."""
     prices = random_prices(foods, 120, 0.3, seed=7)
     counts, _ = compare(foods, sf.load_spec("ons_powder"), prices)
     assert counts.bases <= LEARN_WINDOW + 1  # the base basis and one window
