@@ -25,7 +25,10 @@ def foods() -> sf.FoodTable:
 
 @pytest.fixture(scope="session")
 def spec() -> sf.ConstraintSet:
-    return sf.load_spec()
+    """The default brief on mean compositions: the LP that the frontier, batches, multiblend
+    and the sensitivity ranges work on (they do not solve chance constraints). The brief as
+    shipped, 95 % of lots included, is checked in test_preset_review and test_chance."""
+    return sf.load_spec().on_mean_values()
 
 
 def run_cli(
@@ -129,3 +132,35 @@ def assert_same_rows(a: Any, b: Any, tol: float = 1e-9) -> None:
     others = [c for c in a.columns if c not in numbers]
     assert a[others].reset_index(drop=True).equals(b[others].reset_index(drop=True))
     np.testing.assert_allclose(a[numbers].to_numpy(), b[numbers].to_numpy(), rtol=tol, atol=tol)
+
+
+def assert_matches_search(compiled: Any, solved: Any, k: int, side: str, closed: tuple[Any, Any]) -> None:
+    """A closed-form range of bound k's `side` (from the basis of `solved`) against bisecting
+    on the same basis: move the bound, re-check the basis for optimality (issue 13)."""
+    from sarcoform.solving import sensitivity as sens
+    from sarcoform.solving.relax import with_bound
+
+    b = compiled.bounds[k]
+    bound = b.min if side == "min" else b.max
+    assert bound is not None
+    basis = solved.probe()
+    searched = sens._interval(lambda t: basis.optimal(with_bound(compiled, solved.lp, k, side, t)), bound)
+    for a, c in zip(closed, searched, strict=True):
+        assert (a is None) == (c is None)
+        if a is not None and c is not None:
+            assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
+
+
+def solved_at_basis(foods: sf.FoodTable, spec: sf.ConstraintSet) -> tuple[Any, Any, Any]:
+    """(compiled brief, reported grams per food, HiGHS's solved basis of the same blend)."""
+    import numpy as np
+
+    from sarcoform.solving import sensitivity as sens
+    from sarcoform.solving.compile import compile_brief
+
+    compiled = compile_brief(foods, spec)
+    result = sf.solve(foods, compiled.spec, solver="highs")
+    x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
+    solved = sens._Solved.of(compiled.lp)
+    assert solved is not None and solved.same_blend(x)
+    return compiled, x, solved

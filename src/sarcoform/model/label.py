@@ -29,7 +29,7 @@ CLAIM_BASIS_PHRASES = {
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class RoundingBand(_Rule):
@@ -67,7 +67,7 @@ class RoundingBand(_Rule):
 class Rounded(BaseModel):
     """A declared value: `value` as printed, `less_than` for "< value"."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     value: float
     less_than: bool = False
@@ -169,7 +169,7 @@ class LabelStandard(_Rule):
     source: str
     nutrients: tuple[NutrientRule, ...] = Field(alias="nutrient")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class ClaimCondition(_Rule):
@@ -290,6 +290,8 @@ class Label(Line):
     claims_not_met: list[ClaimLine] = Field(default_factory=list)  # not met or unknown
     allergens: list[AllergenLine]
     spec_name: str = ""
+    # Set when the brief has a shelf life: amounts are declared at its end (what is left).
+    shelf_life_months: float | None = None
     notes: list[str] = Field(default_factory=list)
 
     @property

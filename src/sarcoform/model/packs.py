@@ -55,7 +55,7 @@ class PackBound(Bounded):
 class NotEnforced(BaseModel):
     """A requirement of the standard the pack does not turn into a bound, and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     nutrient: str
     requirement: str
@@ -66,7 +66,7 @@ class NotEnforced(BaseModel):
 class RulePack(BaseModel):
     """A regulatory profile: the limits one standard sets for one product category."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     name: str
     title: str

@@ -30,7 +30,7 @@ EXIT_CODES: dict[str, int] = {
 
 
 class Line(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @field_serializer("*", when_used="json")
     def _finite(self, value: Any) -> Any:
@@ -227,7 +227,7 @@ class Variability(Line):
 class Result(BaseModel):
     """What `sarcoform.solve` returns. `to_dict()` is the Result JSON."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     status: Status
     objective: str  # min_cost | max:<nutrient> | min:<nutrient>

@@ -90,7 +90,7 @@ Probability = Annotated[StrictFloat | None, AfterValidator(_probability)]
 class Entry(BaseModel):
     """Anything in a brief: carries where it came from and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     source: str | None = None
     note: str | None = None
@@ -360,6 +360,11 @@ class ConstraintSet(Entry):
     def asks_probability(self) -> bool:
         """True when a bound must hold with a probability over ingredient lots."""
         return self.probability is not None or any(e.probability is not None for e in self.nutrients)
+
+    def on_mean_values(self) -> ConstraintSet:
+        """The brief with every bound on mean compositions: no probability over lots."""
+        plain = tuple(e.model_copy(update={"probability": None}) for e in self.nutrients)
+        return self.model_copy(update={"probability": None, "nutrients": plain})
 
     @property
     def objective_kind(self) -> Literal["min_cost", "max", "min"]:

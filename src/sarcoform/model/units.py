@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Units a nutrient column may carry, per 100 g of ingredient as used.
 UNITS = ("g", "mg", "ug", "kcal", "kj", "iu")
@@ -15,6 +16,7 @@ UNIT_LABELS = {"g": "g", "mg": "mg", "ug": "µg", "kcal": "kcal", "kj": "kJ", "i
 _COLUMN = re.compile(r"^([a-z][a-z0-9_]*?)_(g|mg|ug|kcal|kj|iu)$")
 
 
+@lru_cache(maxsize=8192)  # the same few names, thousands of times per solve
 def split_column(column: str) -> tuple[str, str] | None:
     """`"leucine_g"` → `("leucine", "g")`; None when the name carries no unit."""
     match = _COLUMN.match(column)

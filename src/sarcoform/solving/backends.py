@@ -249,6 +249,12 @@ def new_highs() -> highspy.Highs:
     if _banner_silenced:
         h = highspy.Highs()
     else:
+        # HiGHS runs every solve of a process on one global thread scheduler, made by the
+        # first run with that run's `threads`; a later run asking for another count fails
+        # ("Not Set"). If HiGHS already ran here with its default (a user's own highspy or
+        # pulp.HiGHS solve), our threads=1 solves would all fail: start the scheduler anew
+        # (it is made again by the next run; a later default run accepts ours).
+        highspy.Highs.resetGlobalScheduler(True)
         with _quiet_stdout():
             h = highspy.Highs()
         _banner_silenced = True

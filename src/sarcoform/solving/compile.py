@@ -276,7 +276,7 @@ class _Compiler:
     def add_for(self, entry: Entry, bound: Bound) -> None:
         """Add a bound that carries its brief entry's source, note and location."""
         pack = getattr(entry, "pack", None)
-        self.add(replace(bound, source=entry.source, note=entry.note, where=entry._where, pack=pack))
+        self.add(_changed(bound, source=entry.source, note=entry.note, where=entry._where, pack=pack))
 
     def add(self, bound: Bound) -> None:
         # A bound's unique name → its index, one set of names and a next number per name,
@@ -796,7 +796,7 @@ class _Compiler:
         for k, b in enumerate(self.bounds):
             # Unknowns left at this point belong to foods that cannot enter, or the
             # brief said blank = 0: either way 0 is the value to use.
-            b = replace(
+            b = _changed(
                 b,
                 num=_known(b.num),
                 den=None if b.den is None else _known(b.den),
@@ -888,6 +888,15 @@ RULES: dict[str, Callable[[_Compiler, Any], None]] = {
     "group": _Compiler.group,
     "cost": _Compiler.cost_bound,
 }
+
+
+def _changed(b: Bound, **changes: Any) -> Bound:
+    """`dataclasses.replace` for a Bound (plain fields, no __post_init__), without its
+    per-field checks: compiling calls it twice per bound."""
+    assert changes.keys() <= b.__dict__.keys(), sorted(changes.keys() - b.__dict__.keys())
+    new = object.__new__(Bound)
+    object.__setattr__(new, "__dict__", {**b.__dict__, **changes})
+    return new
 
 
 def _known(values: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from ..model.result import (
     Verification,
 )
 from ..model.spec import ConstraintSet
+from ..model.trusted import trusted
 from ..model.units import label, split_column
 from . import chance, diagnose, practical, practical_cost, shelf_life
 from . import sensitivity as ranges
@@ -84,6 +85,11 @@ def solve_compiled(
     final = first
     if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
         final, note = _cheapest_among_optimal(compiled, first, solver, time_limit)
+        if outer is not None and final is not first and not chance.holds(outer, final):
+            final, note = (
+                first,
+                "tie-break by cost skipped: it leaves a chance constraint; first optimum kept",
+            )
         if note:
             notes.append(note)
     seconds = time.perf_counter() - started
@@ -207,7 +213,7 @@ def build_result(
     diagnosis = _why_not(compiled, final, time_left) if final.status != "optimal" else None
     if status == "unverified":
         diagnosis = unverified_diagnosis(checked.failures)
-    return Result(
+    return trusted(Result)(
         status=status,  # type: ignore[arg-type]
         objective_value=objective_value,
         cost_per_serving=cost,
@@ -263,7 +269,7 @@ def _blend_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[BlendLi
     for i in np.flatnonzero(x > 0):
         price = float(foods.price_per_kg[i])
         lines.append(
-            BlendLine(
+            trusted(BlendLine)(
                 id=foods.ids[i],
                 name=foods.names[i],
                 grams=float(x[i]),
@@ -297,7 +303,7 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
     for name, amount in per_serving.items():
         column = columns.get(name)
         lines.append(
-            NutrientLine(
+            trusted(NutrientLine)(
                 nutrient=name,
                 unit=label(column.unit),
                 per_serving=amount,
@@ -322,7 +328,7 @@ def _constraint_line(
     if active is None and at_first is not None and _shadow_price(compiled, k, x_dual, sol, at_first):
         active = at_first
     slack = _slack(b, value)
-    return ConstraintLine(
+    return trusted(ConstraintLine)(
         name=b.name,
         kind=b.kind,
         basis=b.basis,
@@ -374,7 +380,7 @@ def _ingredient_lines(compiled: Compiled, x: np.ndarray, sol: LPSolution, sign: 
         elif math.isfinite(lp.col_hi[j]) and x[j] >= lp.col_hi[j] - ZERO:
             at = "max"
         lines.append(
-            IngredientLine(
+            trusted(IngredientLine)(
                 id=food_id,
                 name=foods.names[j],
                 grams=float(x[j]),
@@ -404,7 +410,7 @@ def verify(compiled: Compiled, x: np.ndarray) -> Verification:
         if abs(compiled_value - c.value) > TOLERANCE * max(1.0, abs(c.value)):
             failures.append(f"{c.name}: the LP computes {compiled_value:.9g}, the check {c.value:.9g}")
     worst = max((c.violation for c in checks), default=0.0)
-    return Verification(
+    return trusted(Verification)(
         ok=not failures,
         max_violation=worst if math.isfinite(worst) else None,  # None: a value is unknown
         checked=len(checks),

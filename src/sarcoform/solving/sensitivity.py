@@ -33,8 +33,10 @@ from typing import Any
 import numpy as np
 
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
+from ..model.trusted import trusted
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
+from .cost_edges import blend_ends_at
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
 from .price_ranging import PricedStages, Stage, widened
@@ -177,7 +179,11 @@ class _Solved:
         return bool(np.all(np.abs(self.x[:n] - x) <= MATCH * max(1.0, float(np.abs(x).max(initial=0)))))
 
     def probe(self) -> _Basis:
-        return _Basis(self.lp, self.col_status, self.row_status)
+        """This basis as a _Basis, made once (bound ranges and price ranges both ask)."""
+        made = self.__dict__.get("_probe")
+        if made is None:
+            made = self.__dict__["_probe"] = _Basis(self.lp, self.col_status, self.row_status)
+        return made
 
     def range_of(self, name: str, index: int) -> Range:
         """HiGHS ranging `name` ∈ {col_cost, col_bound, row_bound} as (down, up) values."""
@@ -263,7 +269,7 @@ class _Basis:
         try:
             z = np.linalg.solve(B, e)
             q = np.linalg.solve(B.T, g)
-            y = np.linalg.solve(B.T, lp.c[self.basic])
+            y = self.duals(lp)  # B⁻ᵀc_B, kept per LP: every moved row of this basis shares it
         except np.linalg.LinAlgError:
             return None
         alpha = float(g @ z)
@@ -280,8 +286,7 @@ class _Basis:
         def keep(a: np.ndarray, b: np.ndarray, tol: np.ndarray | float) -> None:
             """a + φ·b ≤ tol for every entry."""
             nonlocal lo_phi, hi_phi
-            a, b = np.broadcast_arrays(a, b)
-            tol = np.broadcast_to(tol, a.shape)
+            tol = np.full(a.shape, tol) if np.isscalar(tol) else tol  # a and b: one shape
             up = b > 1e-300
             dn = b < -1e-300
             if up.any():
@@ -327,6 +332,16 @@ class _Basis:
             None if lo_t is None else t0 + lo_t,
             None if hi_t is None else t0 + hi_t,
         )
+
+    def basic_column_bound(self, j: int, side: str) -> Range | None:
+        """Where this basis stays optimal as one side of basic column j's bounds moves (a
+        degenerate optimum: basic, yet at that bound). Its point and duals do not depend on
+        that bound, so only x_j ≤ t (side max) or x_j ≥ t (min) can fail: exact, no search."""
+        if self.x0 is None:
+            return None
+        xj = float(self.x0[j])
+        give = self.primal_tol * max(1.0, abs(xj))
+        return (xj - give, None) if side == "max" else (None, xj + give)
 
     def violations(self, lp: MatrixLP) -> tuple[float, float, np.ndarray | None]:
         """(worst primal, worst dual) infeasibility of the basis on `lp`, and its point."""
@@ -388,6 +403,9 @@ def _bound_ranges(
             exact = (b.max, None) if side == "max" else (None, b.min)
         elif b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
+        elif b.column is not None and b.min != b.max and _owns(compiled, k, b.column, side):
+            probe = probe or solved.probe()
+            exact = probe.basic_column_bound(b.column, side)
         elif b.den is None and b.column is None and rows and solved.row_status[rows[0]] != BASIC:
             lo, hi = solved.range_of("row_bound", rows[0])
             exact = (None if lo is None else lo + b.num0, None if hi is None else hi + b.num0)
@@ -402,6 +420,11 @@ def _bound_ranges(
             if exact is None:
                 exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
+
+
+def _owns(compiled: Compiled, k: int, j: int, side: str) -> bool:
+    """Is this side of food j's column bounds bound k's (so moving k moves it)?"""
+    return (compiled.col_lo_owner if side == "min" else compiled.col_hi_owner).get(j) == k
 
 
 def _moved_bound(
@@ -646,7 +669,7 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
     every price up to the returned edge keeps it. A nondegenerate basis is the only
     basis of its blend: its edge is the blend's, with no re-solve.
     """
-    if edge is None or solved.nondegenerate:
+    if edge is None or solved.nondegenerate or blend_ends_at(solved, j, edge, direction):
         return edge
     h = solved.highs
     c0 = float(solved.lp.c[j])
@@ -730,7 +753,7 @@ def _unused(
             value = compiled.sense * float(first.col_duals[j])
             reduced = 0.0 if abs(value) < 1e-12 else value
         lines.append(
-            UnusedLine(
+            trusted(UnusedLine)(
                 id=foods.ids[j],
                 name=foods.names[j],
                 price_per_kg=None if math.isnan(price) else price,
