@@ -96,7 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    bench("default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_spec(), args.repeat)
+    bench(
+        "default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_spec().on_mean_values(), args.repeat
+    )
     bench("500-food table (SR28)", sr28_table(), spec_from_dict(SR28_BRIEF, "sr28_chance"), args.repeat)
 
 

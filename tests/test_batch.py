@@ -21,11 +21,14 @@ SCENARIOS = {
     "whey_up": {"wpi": 17.4, "wpc80": 13.2, "mpc80": 11.4},
     "dairy_up": {"smp": 3.64, "wmp": 5.46, "buttermilk_powder": 5.0},
 }
+# The default brief on mean values: the fast path re-prices one LP, and the shipped brief's
+# chance constraints take the regular path (test_chance).
+ONS = sf.load_spec("ons_powder").on_mean_values()
 PRODUCTS = [
-    Product("ons", "ons_powder"),
-    Product("ons_65g", "ons_powder", serving_g=65),
+    Product("ons", ONS),
+    Product("ons_65g", ONS, serving_g=65),
     Product("max_leucine", "ons_max_leucine"),
-    Product("too_cheap", "ons_powder", cost_max=0.05),  # no blend costs this little
+    Product("too_cheap", ONS, cost_max=0.05),  # no blend costs this little
 ]
 
 
@@ -53,7 +56,7 @@ def test_scenario_prices_are_used(result: sf.BatchResult, foods: sf.FoodTable) -
     """Each item's result re-solved by sf.solve over the table with that scenario's prices."""
     for scenario, prices in SCENARIOS.items():
         priced = foods.with_prices(prices) if prices else foods
-        direct = sf.solve(priced, PRODUCTS[0].customise(sf.load_spec("ons_powder")), solver="highs")
+        direct = sf.solve(priced, PRODUCTS[0].customise(ONS), solver="highs")
         item = result.item("ons", scenario)
         assert item.cost_per_serving == pytest.approx(direct.cost_per_serving, rel=1e-9)
     costs = result.pivot().loc["ons"]

@@ -28,12 +28,15 @@ def random_scenarios(foods: sf.FoodTable, count: int, sigma: float, seed: int) -
     )
 
 
+# The default brief on mean values: the fast path re-prices one LP, and the shipped brief's
+# chance constraints take the regular path (test_chance).
+ONS = sf.load_spec("ons_powder").on_mean_values()
 PRODUCTS = [
-    Product("ons", "ons_powder"),
+    Product("ons", ONS),
     Product("max_leucine", "ons_max_leucine"),  # two-stage: max leucine, then least cost; cost cap rows
     Product("milk_min_fat", "milk_beverage_powder", objective="min:fat", serving_g=32),
     # A tight cost cap: infeasible under some price scenarios, feasible under others.
-    Product("capped", "ons_powder", cost_max=0.38, ingredients=(ingredient_limit("spi", None, 5),)),
+    Product("capped", ONS, cost_max=0.38, ingredients=(ingredient_limit("spi", None, 5),)),
 ]
 
 
@@ -173,7 +176,7 @@ def test_scaling_every_price_keeps_min_cost_blends(foods: sf.FoodTable) -> None:
     """Invariance: prices × 3 leave each least-cost blend unchanged and triple its cost."""
     base = random_scenarios(foods, 6, 0.2, seed=2)
     tripled = PriceScenarios({k: {i: 3 * p for i, p in v.items()} for k, v in base.prices.items()})
-    products = [Product("ons", "ons_powder"), Product("milk", "milk_beverage_powder")]
+    products = [Product("ons", ONS), Product("milk", "milk_beverage_powder")]
     # Ingredients without a scenario price keep the table's: scale those too.
     scaled = foods.with_prices(
         {i: 3 * float(p) for i, p in zip(foods.ids, foods.price_per_kg, strict=True) if p == p}

@@ -97,9 +97,12 @@ def test_identical_results() -> None:
 def test_cli_diff_of_two_result_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     foods = sf.load_foods().with_prices({"wpi": 11.0})
     write_foods_csv(foods, tmp_path / "foods.csv")
-    write_spec_toml(with_leucine_floor(sf.load_spec(), 2.6), tmp_path / "brief.toml")
+    # The default brief on mean values: a chance-constrained result has no price ranges to explain by.
+    plain = sf.load_spec().on_mean_values()
+    write_spec_toml(plain, tmp_path / "plain.toml")
+    write_spec_toml(with_leucine_floor(plain, 2.6), tmp_path / "brief.toml")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    assert main(["solve", "-o", str(a), "--json"]) == 0
+    assert main(["solve", "-c", str(tmp_path / "plain.toml"), "-o", str(a), "--json"]) == 0
     args = [
         "solve",
         "-f",

@@ -320,3 +320,16 @@ def test_excel_chart_draws_the_exact_curve_unsmoothed(
     starts, _ = marginal_steps(curve)
     assert all(any(abs(x - s) < 1e-9 for x in charted) for s in starts)
     assert len(charted) > len(curve)  # bends between the sampled levels are charted too
+
+
+def test_a_chance_constrained_brief_is_swept_on_its_mean_values_and_says_so(foods: sf.FoodTable) -> None:
+    """The shipped default holds its minimums in 95 % of lots; the frontier solves plain LPs,
+    so it sweeps the mean-value brief, says so, and its point at 2.5 g is that brief's optimum."""
+    shipped = sf.load_spec()
+    assert shipped.asks_probability
+    curve = frontier(foods, shipped, "leucine", levels=[2.5])
+    assert any("on mean compositions" in n for n in curve.attrs["notes"])
+    plain = sf.solve(foods, shipped.on_mean_values(), solver="highs", sensitivity=False)
+    assert curve["cost_per_serving"].iloc[0] == pytest.approx(plain.cost_per_serving, rel=1e-7)
+    plan = sf.solve_multiblend(foods, [sf.Product("ons", shipped, volume_kg=100)], {"smp": 1e9})
+    assert any("planned on mean compositions" in n for n in plan.notes)

@@ -20,13 +20,13 @@ from sarcoform.io.inputs import resolve_inputs
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory, foods: sf.FoodTable) -> Path:
+def book(tmp_path_factory: pytest.TempPathFactory, foods: sf.FoodTable, spec: sf.ConstraintSet) -> Path:
     from sarcoform.io.workbook_write import write_template
 
     frame = foods.to_frame()
     frame["price_per_kg"] = frame["price_per_kg"] * 2
     path = tmp_path_factory.mktemp("convention") / "dear.xlsx"
-    write_template(sf.FoodTable.from_frame(frame, origin="dear"), sf.load_spec(), path)
+    write_template(sf.FoodTable.from_frame(frame, origin="dear"), spec, path)  # the frontier takes it
     return path
 
 

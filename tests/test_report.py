@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import libreoffice_convert, run_cli, with_leucine_floor
@@ -44,6 +45,12 @@ def solved(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
     return sf.solve(foods, spec, solver="cbc")
 
 
+@pytest.fixture(scope="module")
+def shipped(foods: sf.FoodTable) -> sf.Result:
+    """The default brief as `sarcoform report` solves it (95 % of lots, shelf life)."""
+    return sf.solve(foods, sf.load_spec(), solver="cbc")
+
+
 def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
     """What a reader must find on the sheet, formatted from the result here: cost per serving,
     per kg and per day, each ingredient's grams, % and kg per batch, and a binding bound."""
@@ -55,7 +62,8 @@ def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
     return figures
 
 
-def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, solved: sf.Result) -> None:
+def test_report_cli_writes_one_a4_page_with_the_key_figures(tmp_path: Path, shipped: sf.Result) -> None:
+    solved = shipped
     _poppler()
     out = tmp_path / "spec.pdf"
     done = run_cli("report", "-o", str(out))
@@ -170,7 +178,10 @@ def test_results_workbook_opens_on_a_report_sheet_set_up_for_one_page(
     assert int(ws.page_setup.paperSize) == 9  # A4 in the OOXML paper-size list
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 1
     assert ws.print_area and ws.print_area.startswith("'Report'!$A$1:$F$")
-    grams = {c.value: ws.cell(row=c.row, column=3) for c in ws["B"] if isinstance(c.value, str)}
+    grams: dict[str, Any] = {}  # the Formula's ids (the Production section further down names them too)
+    for c in ws["B"]:
+        if isinstance(c.value, str):
+            grams.setdefault(c.value, ws.cell(row=c.row, column=3))
     for b in solved.blend_lines:  # numbers stored as numbers, in the format of their unit
         cell = grams[b.id]
         assert cell.value == pytest.approx(b.grams) and cell.number_format == "0.000"
@@ -209,3 +220,39 @@ def test_libreoffice_prints_the_report_sheet_on_one_page(
     for figure in _key_figures(solved):
         assert figure in text, figure
     assert "leucine ≥ 2.5 g per meal" in text
+
+
+def test_the_sheet_carries_the_production_weigh_up(
+    tmp_path: Path, foods: sf.FoodTable, shipped: sf.Result
+) -> None:
+    """Issue 12 item 5: the weigh-up in order of addition, the premix and the re-check, on
+    the PDF and on the results workbook's Report sheet, as `sarcoform production` gives them."""
+    from openpyxl import load_workbook
+
+    from sarcoform.report.workbook import write_result_workbook
+
+    _poppler()
+    spec = sf.load_spec()
+    plan = sf.production_plan(shipped, foods, spec, solver="cbc")
+    assert plan.verification is not None and plan.verification.ok and plan.premix
+    weighed = sum(w.kg for w in plan.lines)
+    assert abs(weighed - plan.batch_kg) <= 0.01 * plan.batch_kg  # the batch within 1 %
+    out = tmp_path / "spec.pdf"
+    done = run_cli("report", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _pages(out) == 1
+    text = _text(out)
+    assert (
+        "PRODUCTION" in text and f"Rounded formula verified: all {plan.verification.checked} bounds" in text
+    )
+    assert f"carrier {plan.premix_carrier}" in text
+    for w in [*plan.lines, *plan.premix]:
+        assert w.id in text, w.id
+    book = tmp_path / "result.xlsx"
+    write_result_workbook(shipped, book, foods=foods, spec=spec)
+    ws = load_workbook(book)["Report"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    (start,) = [k for k, row in enumerate(cells) if row[0] == "PRODUCTION"]
+    head = next(k for k in range(start, len(cells)) if cells[k][0] == "Step · ingredient")
+    rows = cells[head + 1 : head + 1 + len(plan.lines)]
+    assert [(r[0], r[1]) for r in rows] == [(f"{w.step}. {w.id}", pytest.approx(w.kg)) for w in plan.lines]

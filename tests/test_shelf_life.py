@@ -104,3 +104,20 @@ def test_json_carries_both_values() -> None:
     row = next(n for n in data["nutrients"] if n["nutrient"] == "vitamin_d_ug")
     assert row["per_serving"] > row["per_serving_end"] > 0
     assert data["shelf_life"]["overages"][0]["nutrient"] == "vitamin_d_ug"
+
+
+@pytest.mark.parametrize("standard", ["cn", "eu", "us"])
+def test_the_label_declares_what_is_left_at_the_end_of_shelf_life(standard: str) -> None:
+    """Declared values hold at the end of shelf life: the blend by hand above makes 7 µg
+    vitamin D a serving and keeps 5 (cws 85 % by its own column, oil 70 % by the brief)."""
+    foods = food_table(FOODS)
+    result = sf.solve(foods, _brief(), solver="highs")
+    lab = sf.label(result, standard, foods=foods)
+    (row,) = [r for r in lab.rows if r.nutrient == "vitamin_d"]
+    assert row.exact.per_serving == pytest.approx(5, rel=1e-6)
+    assert row.exact.per_100g == pytest.approx(5 / result.serving_g * 100, rel=1e-6)  # type: ignore[operator]
+    assert lab.shelf_life_months == 18
+    assert any("end of the 18-month shelf life" in n for n in lab.notes)
+    fresh = sf.label(result.model_copy(update={"shelf_life": None}), standard, foods=foods)
+    (made,) = [r for r in fresh.rows if r.nutrient == "vitamin_d"]
+    assert made.exact.per_serving == pytest.approx(7, rel=1e-6) and fresh.shelf_life_months is None

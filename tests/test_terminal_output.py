@@ -42,7 +42,7 @@ def test_shadow_prices_state_their_unit(capsys: pytest.CaptureFixture[str], food
 def test_plain_headers_and_names_shown_once(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "solve", "--solver", "highs")
     assert code == 0
-    assert "optimal for /kg" not in out and "price range" in out
+    assert "optimal for /kg" not in out
     assert "(dried buttermilk) (buttermilk_powder)" not in out
     # long names (the fat powders) make the name column narrower: the name is cut, the id is not
     row = next(r for r in out.splitlines() if r.startswith("Buttermilk powder (dried"))
@@ -100,3 +100,19 @@ def test_control_characters_in_error_messages_are_escaped(
     foods.write_text("id,name,price_per_kg,protein_g\na,Whey,12\x1b[2J,80\n", encoding="utf-8")
     code, _, err = run(capsys, "check", str(foods))
     assert code == 2 and "\x1b" not in err and "\\x1b" in err
+
+
+def test_range_columns_only_when_there_are_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain LP brief gets price ranges and 'holds for'; the chance-constrained default has
+    none (a note says why), so its tables carry no empty columns."""
+    code, out, _ = run(capsys, "solve", "--solver", "highs", "-c", "ons_dairy_free")
+    assert code == 0
+    header = next(r for r in out.splitlines() if r.startswith("ingredient "))
+    assert header.split()[-2:] == ["price", "range"]
+    assert next(r for r in out.splitlines() if r.startswith("constraint ")).endswith("holds for")
+    code, out, _ = run(capsys, "solve", "--solver", "highs")
+    assert code == 0
+    header = next(r for r in out.splitlines() if r.startswith("ingredient "))
+    assert header.split()[-1] == "USD" and "range" not in header
+    assert "holds for" not in next(r for r in out.splitlines() if r.startswith("constraint "))
+    assert "note: no shadow-price or price ranges for chance-constrained briefs" in out

@@ -74,14 +74,20 @@ def test_a_brief_repeating_one_bound_thousands_of_times_is_numbered_and_verified
     assert result.ok and result.verification is not None and result.verification.ok
     # One check per constraint line, plus one for each rule-pack bound merged into a brief
     # bound (the verifier re-reads the brief's entry and the pack's entry separately).
+    # And one for each side of a chance-constrained bound, re-checked at its probability
+    # (solving/recheck.py; the default brief's are minimums only).
     merged = sum("the tighter of the two applies" in note for note in result.notes)
-    assert result.verification.checked == len(names) + merged
+    chance = [c for c in result.constraint_lines if c.probability_target is not None]
+    assert len(chance) == 3 and all(c.max is None for c in chance)
+    assert result.verification.checked == len(names) + merged + len(chance)
 
 
 def test_cli_no_sensitivity_skips_the_ranges(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["solve", "--solver", "highs", "--json", "--no-sensitivity"]) == 0
+    # milk_beverage_powder: the default brief's chance constraints leave it without ranges either way
+    brief = ["-c", "milk_beverage_powder"]
+    assert main(["solve", *brief, "--solver", "highs", "--json", "--no-sensitivity"]) == 0
     a = json.loads(capsys.readouterr().out)
-    assert main(["solve", "--solver", "highs", "--json"]) == 0
+    assert main(["solve", *brief, "--solver", "highs", "--json"]) == 0
     b = json.loads(capsys.readouterr().out)
     assert a["cost_per_serving"] == pytest.approx(b["cost_per_serving"], rel=1e-9)
     assert all(c["shadow_price_range"] is None for c in a["constraints"])

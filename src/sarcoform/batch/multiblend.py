@@ -184,6 +184,9 @@ def blend_jointly(
                 f"{product.name}: objective {spec.objective} set aside; the joint plan minimises total cost"
             )
             spec = spec.with_changes(objective="min_cost")
+        if spec.asks_probability:
+            notes.append(f"{product.name}: planned {chance.ON_MEAN_VALUES}")
+            spec = spec.on_mean_values()
         try:
             compiled = compile_brief(foods, spec)
             chance.refuse(compiled, "multiblend")

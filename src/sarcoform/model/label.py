@@ -290,6 +290,8 @@ class Label(Line):
     claims_not_met: list[ClaimLine] = Field(default_factory=list)  # not met or unknown
     allergens: list[AllergenLine]
     spec_name: str = ""
+    # Set when the brief has a shelf life: amounts are declared at its end (what is left).
+    shelf_life_months: float | None = None
     notes: list[str] = Field(default_factory=list)
 
     @property

@@ -361,6 +361,11 @@ class ConstraintSet(Entry):
         """True when a bound must hold with a probability over ingredient lots."""
         return self.probability is not None or any(e.probability is not None for e in self.nutrients)
 
+    def on_mean_values(self) -> ConstraintSet:
+        """The brief with every bound on mean compositions: no probability over lots."""
+        plain = tuple(e.model_copy(update={"probability": None}) for e in self.nutrients)
+        return self.model_copy(update={"probability": None, "nutrients": plain})
+
     @property
     def objective_kind(self) -> Literal["min_cost", "max", "min"]:
         if self.objective == "min_cost":

@@ -97,6 +97,26 @@ class _LabelBuilder:
         self.serving = float(result.serving_g or 0.0)
         self.notes: list[str] = []
         self.per_100g = self._from_table() or {line.nutrient: line.per_100g for line in result.nutrient_lines}
+        self._at_end_of_shelf_life()
+
+    def _at_end_of_shelf_life(self) -> None:
+        """Declared values hold at the end of shelf life: a nutrient that degrades is
+        declared at what is left (the blend's own retention, per-ingredient figures
+        included), and claims are judged on it too."""
+        life = self.result.shelf_life
+        if life is None:
+            return
+        changed = []
+        for line in life.overages:
+            value = self.per_100g.get(line.nutrient)
+            if value is None or line.retention is None:
+                continue
+            self.per_100g[line.nutrient] = value * line.retention
+            changed.append(f"{line.nutrient} {line.retention:.0%}")
+        said = f"declared at the end of the {life.months:g}-month shelf life"
+        if changed:
+            said += ": of the amount at manufacture, " + ", ".join(changed) + " is left"
+        self.notes.append(said)
 
     def _from_table(self) -> dict[str, float | None] | None:
         """Amounts per 100 g of the blend from the raw table: a blank is unknown here even
@@ -357,6 +377,7 @@ class _LabelBuilder:
             claims_not_met=[c for c in checked if not c.qualifies],
             allergens=self.allergens(),
             spec_name=self.result.spec_name,
+            shelf_life_months=None if self.result.shelf_life is None else self.result.shelf_life.months,
             notes=self.notes,
         )
 
@@ -382,8 +403,17 @@ def print_label(lab: Label, console: Console) -> None:
         cells += [r.text("per_100ml")] if recon else []
         cells += ["" if r.percent_reference is None else f"{r.percent_reference:g} %"]
         rows.append(cells)
+    when = (
+        ""
+        if lab.shelf_life_months is None
+        else f" (at the end of {lab.shelf_life_months:g} months' shelf life)"
+    )
     fixed_width_table(
-        console, f"{lab.title} — {lab.spec_name}", headers, rows, [r.status == "unknown" for r in lab.rows]
+        console,
+        f"{lab.title} — {lab.spec_name}{when}",
+        headers,
+        rows,
+        [r.status == "unknown" for r in lab.rows],
     )
     console.print()
     console.print(Text("Claims the blend qualifies for", style="bold"))

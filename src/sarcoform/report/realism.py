@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from ..model.result import MonteCarloLine, ProductionPlan, Result
 from .text import _num, fixed_width_table, print_summary
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from rich.console import Console
+
+    from ..model.foods import FoodTable
+    from ..model.spec import ConstraintSet
 
 
 def print_result(result: Result, console: Console, *, title: str | None = None) -> None:
@@ -39,7 +43,7 @@ def print_realism(result: Result, console: Console) -> None:
     if life is not None and life.overages:
         fixed_width_table(
             console,
-            f"Shelf life {life.months:g} months: minimums hold at its end, maximums at manufacture",
+            f"Overages for {life.months:g} months of shelf life (per serving)",
             ["nutrient", "at manufacture", "at end", "retained", "overage"],
             [
                 [
@@ -95,16 +99,33 @@ def print_realism(result: Result, console: Console) -> None:
         )
     else:
         parts.append(f"flat margins mean − z·σ: {v.safety_margin_status}")
-    console.print(Text(f"Cost of assurance ({unit}): " + "; ".join(parts)))
+    # One part a line: the terminal output keeps within its width (no line is wrapped).
+    console.print(Text(f"Cost of assurance ({unit}): {parts[0]}"))
+    for part in parts[1:]:
+        console.print(Text(f"  {part}"))
     every = simulated.get(("all", "both"))
     if every is not None:
         console.print(
             Text(
-                f"Monte Carlo: {every.pass_rate:.2%} of {v.lots:,} simulated lots (seed {v.seed}) meet every"
-                f" chance-constrained bound at once ({v.monte_carlo_seconds or 0:.2f} s)",
+                f"Monte Carlo of {v.lots:,} simulated lots (seed {v.seed},"
+                f" {v.monte_carlo_seconds or 0:.2f} s): {every.pass_rate:.2%} meet every"
+                "\n  chance-constrained bound at once",
                 style="dim",
             )
         )
+
+
+def with_production(result: Result, foods: FoodTable, spec: ConstraintSet) -> Result:
+    """The result with its production sheet (worked out here when it has none yet)."""
+    if result.production is not None or not result.ok or not result.blend_lines:
+        return result
+    from ..solving.production import production_plan
+
+    try:
+        plan = production_plan(result, foods, spec, solver="highs" if result.solver == "highs" else "cbc")
+    except InputError:  # a result from another table: no sheet rather than a wrong one
+        return result
+    return result.model_copy(update={"production": plan})
 
 
 def print_production(plan: ProductionPlan, console: Console, currency: str) -> None:

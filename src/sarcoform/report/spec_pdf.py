@@ -119,6 +119,16 @@ def _data(sheet: SpecSheet) -> dict[str, Any]:
         "sources": list(sheet.sources),
         "generated": sheet.generated,
         "cjk": cjk_font(),
+        "production": None
+        if sheet.production is None
+        else {
+            "head": sheet.production.head,
+            "steps": _table(sheet.production.steps),
+            "premix_head": sheet.production.premix_head,
+            "premix": None if sheet.production.premix is None else _table(sheet.production.premix),
+            "check": sheet.production.check,
+            "ok": sheet.production.ok,
+        },
     }
 
 

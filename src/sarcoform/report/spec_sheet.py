@@ -75,6 +75,19 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class ProductionSection:
+    """The production sheet in short: the weigh-up in order of addition, the premix and
+    the re-check of the rounded formula (in full on the results workbook's Production sheet)."""
+
+    head: str  # batch, servings, scales
+    steps: Table  # step, ingredient, kg to weigh
+    premix_head: str | None
+    premix: Table | None  # what goes into the premix, g to weigh
+    check: str  # the rounded formula verified, or the bounds it breaks
+    ok: bool
+
+
+@dataclass(frozen=True)
 class SpecSheet:
     title: str
     subtitle: str
@@ -94,6 +107,7 @@ class SpecSheet:
     sources: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     generated: str = ""
+    production: ProductionSection | None = None
 
 
 def spec_sheet(
@@ -138,6 +152,7 @@ def spec_sheet(
         sources=tuple(_sources(result, spec, foods)),
         notes=tuple(_diagnosis_words(result) + result.notes),
         generated=when,
+        production=_production(result),
     )
 
 
@@ -155,9 +170,12 @@ def sheet_with_label(
     leaves the section out and says why in the notes, instead of raising."""
     from ..errors import InputError
     from .label import label
+    from .realism import with_production
 
     found = None
     said: list[str] = []
+    if spec is not None and foods is not None:
+        result = with_production(result, foods, spec)
     if result.blend_lines and result.serving_g:
         ml = spec.serving.reconstitution_ml if spec is not None else None
         try:
@@ -322,6 +340,51 @@ def _formula(result: Result, batch_kg: float) -> Table:
         rows,
         total if rows else None,
     )
+
+
+def _production(result: Result) -> ProductionSection | None:
+    plan = result.production
+    if plan is None or not plan.lines:
+        return None
+    head = (
+        f"Batch {plan.batch_kg:,.6g} kg = {plan.servings:,.0f} servings; batch scale"
+        f" {plan.scale_resolution_g:g} g, premix scale {plan.premix_scale_resolution_g:g} g"
+    )
+    if plan.moisture_change_percent:
+        head += f"; raw materials {plan.raw_kg:,.3f} kg (moisture {plan.moisture_change_percent:+g} %)"
+    # Two steps a row (1 and 2, 3 and 4, ...): the order reads across, and the weigh-up
+    # takes half the height of the page.
+    cells: list[tuple[str, str, float | None]] = [(str(w.step), w.id, w.kg) for w in plan.lines]
+    if len(cells) % 2:
+        cells.append(("", "", None))
+    steps = Table(
+        ("Step", "Ingredient", "kg to weigh") * 2,
+        ("text", "text", "kg") * 2,
+        tuple(cells[k] + cells[k + 1] for k in range(0, len(cells), 2)),
+    )
+    premix = premix_head = None
+    if plan.premix:
+        premix_head = (
+            f"Premix {1000 * plan.premix_kg:,.4g} g (below {plan.premix_below_percent:g} % of the batch,"
+            f" carrier {plan.premix_carrier}): weigh and blend it first, add it at its step"
+        )
+        premix = Table(
+            ("Into the premix", "g to weigh"),
+            ("text", "amount"),
+            tuple((w.id, 1000 * w.kg) for w in plan.premix),
+        )
+    v = plan.verification
+    ok = v is not None and v.ok
+    if ok and v is not None:
+        check = f"Rounded formula verified: all {v.checked} bounds of the brief hold"
+    else:
+        broken = "?" if v is None else str(len(v.failures))
+        check = f"THE ROUNDED FORMULA BREAKS {broken} BOUNDS: use a finer scale (see the Production sheet)"
+    if ok and plan.rounded_cost_per_serving is not None:
+        check += (
+            f"; {number(plan.rounded_cost_per_serving, 'money')} {result.currency} per serving as weighed"
+        )
+    return ProductionSection(head, steps, premix_head, premix, check, ok)
 
 
 def _composition(result: Result) -> Table:

@@ -82,6 +82,17 @@ class _Writer:
             self.section("Notes")
             for note in s.notes:
                 self.text(note)
+        if s.production is not None:
+            p = s.production
+            self.section("Production")
+            self.text(p.head, Font(italic=True, color="555555"))
+            # one step a row here (the PDF sets two side by side): the ingredient in the wide column
+            steps = [(f"{c[0]}. {c[1]}", c[2]) for row in p.steps.rows for c in (row[:3], row[3:]) if c[1]]
+            self.table(Table(("Step · ingredient", "kg to weigh"), ("text", "kg"), tuple(steps)))
+            if p.premix is not None and p.premix_head is not None:
+                self.text(p.premix_head)
+                self.table(p.premix)
+            self.text(p.check, Font(bold=True, color="1E6B34" if p.ok else "A01C1C"))
         if s.compliance is not None:
             self.section("Regulatory limits (rule packs)")
             self.table(s.compliance)

@@ -183,11 +183,15 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         for hint in d.hints:
             say(f"  hint: {hint}", "dim")
     if result.blend_lines:
+        # Without ranges (not asked, or a chance-constrained brief: a note says why) the
+        # column would be empty: leave it out.
+        ranged = 7 if any(b.price_range is not None for b in result.blend_lines) else 6
+        given = ", given these ingredients" if result.lp_objective_value is not None else ""
         fixed_width_table(
             console,
-            f"Blend per {_num(result.serving_g)} g serving (price range: prices per kg at which it stays"
-            f" the best{', given these ingredients' if result.lp_objective_value is not None else ''})",
-            ["ingredient", "id", "g", "%", f"{result.currency}/kg", result.currency, "price range"],
+            f"Blend per {_num(result.serving_g)} g serving"
+            + (f" (price range: prices per kg at which it stays the best{given})" if ranged == 7 else ""),
+            ["ingredient", "id", "g", "%", f"{result.currency}/kg", result.currency, "price range"][:ranged],
             [
                 [
                     b.name,
@@ -197,7 +201,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
                     _num(b.price_per_kg),
                     f"{b.cost:.4f}",
                     _range(b.price_range, floor=0.0),
-                ]
+                ][:ranged]
                 for b in result.blend_lines
             ],
         )
@@ -211,18 +215,19 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
     if result.constraint_lines and result.verification is not None:
         lines = result.constraint_lines
         top = result.objective_unit.split(" per ")[0]
+        held = 4 if any(c.shadow_price_range is not None for c in lines if c.binding) else 3
         fixed_width_table(
             console,
             "Constraints (● binding; shadow price: change in the objective per unit more of the bound"
             f"{', with the chosen ingredients fixed' if result.lp_objective_value is not None else ''})",
-            ["constraint", "value", f"shadow price ({top})", "holds for"],
+            ["constraint", "value", f"shadow price ({top})", "holds for"][:held],
             [
                 [
                     f"{'●' if c.binding else ' '} {c.label}",
                     _num(c.value),
                     _shadow(result, c, top),
                     _range(c.shadow_price_range) if c.binding else "",
-                ]
+                ][:held]
                 for c in lines
             ],
             [c.binding for c in lines],

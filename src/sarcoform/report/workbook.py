@@ -87,9 +87,10 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
             _bounds_chart(ws, keys, lines)
     if result.diagnosis is not None:
         _diagnosis(wb, result)
-    from .realism import add_realism_sheets
+    from .realism import add_realism_sheets, with_production
 
-    add_realism_sheets(wb, _with_production(result, foods, spec))
+    result = with_production(result, foods, spec)
+    add_realism_sheets(wb, result)
     add_input_sheets(wb, foods, spec)
     add_readme(wb, foods, spec, results=True)
     formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
@@ -102,19 +103,6 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         print_setup(ws)
     add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods, strict=False))  # first sheet
     return wb
-
-
-def _with_production(result: Result, foods: FoodTable, spec: ConstraintSet) -> Result:
-    """The result with its production sheet (worked out here when it has none yet)."""
-    if result.production is not None or not result.ok or not result.blend_lines:
-        return result
-    from ..solving.production import production_plan
-
-    try:
-        plan = production_plan(result, foods, spec, solver="highs" if result.solver == "highs" else "cbc")
-    except InputError:  # a result from another table: no sheet rather than a wrong one
-        return result
-    return result.model_copy(update={"production": plan})
 
 
 class Units:

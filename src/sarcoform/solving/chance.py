@@ -34,6 +34,13 @@ from .lp import LPSolution, MatrixLP
 from .variability import normal_cdf, z_of
 
 MAX_ROUNDS = 400
+# What the frontier and multi-blend plans say when they take a chance-constrained brief
+# on its mean values (they solve plain LPs).
+ON_MEAN_VALUES = (
+    "on mean compositions: the brief's probabilities over ingredient lots (chance constraints)"
+    " are not applied here, so its minimums hold in about half the lots; `sarcoform solve`"
+    " gives the blend at its probabilities"
+)
 DEFAULT_TOLERANCE = 1e-7
 
 
@@ -114,6 +121,9 @@ class Outer:
     max_violation: float  # relative, at the last LP optimum
     converged: bool
     tolerance: float
+    # The first round solves the brief's LP before any cut: the mean-value brief.
+    mean_status: str = "not solved"
+    mean_objective: float | None = None
 
 
 def _padded(row: np.ndarray, width: int) -> np.ndarray:
@@ -127,6 +137,16 @@ def violation(s: Side, b: Bound, x: np.ndarray) -> float:
     return max(0.0, -s.slack(x)) / (b.denominator(x) * s.scale)
 
 
+def holds(outer: Outer, sol: LPSolution) -> bool:
+    """Whether a solution of the LP with the cuts meets every chance constraint (within the
+    loop's tolerance): a second stage (the tie-break by cost) may move off the cuts."""
+    if sol.x is None:
+        return False
+    compiled = outer.compiled
+    x = sol.x[: len(compiled.foods)]
+    return all(violation(s, compiled.bounds[s.k], x) <= outer.tolerance for s in sides(compiled))
+
+
 def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: float | None) -> Outer:
     """Solve the chance-constrained brief with LP solves and tangent cuts."""
     spec = compiled.spec
@@ -137,6 +157,7 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
     started = time.perf_counter()
     cuts = rounds = 0
     worst = math.inf
+    mean: tuple[str, float | None] = ("not solved", None)
     # HiGHS keeps its model between rounds: each cut is one more row, and the next solve
     # starts from the last optimal basis (dual simplex, a few pivots).
     highs = load_highs(lp, time_limit) if solver == "highs" and not lp.is_mip else None
@@ -149,6 +170,8 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
         else:
             sol = practical.solve(lp, solver, left, n)
         rounds += 1
+        if rounds == 1:
+            mean = (sol.status, None if sol.x is None else objective_of(compiled, sol.x))
         if sol.status != "optimal" or sol.x is None:
             worst = math.inf if sol.x is None else worst
             break
@@ -180,6 +203,8 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
         max_violation=worst,
         converged=worst <= tolerance,
         tolerance=tolerance,
+        mean_status=mean[0],
+        mean_objective=mean[1] if mean[0] == "optimal" else None,
     )
 
 
@@ -249,7 +274,7 @@ def report(
         assert i is not None
         x[i] = line.grams
     lines = [_line(compiled, k, line, x) for k, line in enumerate(result.constraint_lines)]
-    mean_status, mean = _objective(plain, plain.lp, solver, time_limit)
+    mean_status, mean = outer.mean_status, outer.mean_objective  # its first round, before any cut
     margin_status, margin = _objective(plain, safety_margin_lp(plain), solver, time_limit)
     value = objective_of(compiled, x)
     sense = -1 if spec.objective_kind == "max" else 1

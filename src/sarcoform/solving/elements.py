@@ -148,6 +148,10 @@ def with_bound(compiled: Compiled, lp: MatrixLP, k: int, side: str, t: float) ->
                 row_lo[r] = t - b.num0
             if "max" in sides:
                 row_hi[r] = t - b.num0
+        elif s in sides and b.den is None:
+            # a cut of a chance constraint (solving/chance.py): its tangent stays, the
+            # bound it holds moves
+            (row_lo if s == "min" else row_hi)[r] = t - b.num0
         elif s in sides:
             assert b.den is not None
             A[r, :n] = b.num - t * b.den

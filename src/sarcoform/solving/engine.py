@@ -85,6 +85,11 @@ def solve_compiled(
     final = first
     if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
         final, note = _cheapest_among_optimal(compiled, first, solver, time_limit)
+        if outer is not None and final is not first and not chance.holds(outer, final):
+            final, note = (
+                first,
+                "tie-break by cost skipped: it leaves a chance constraint; first optimum kept",
+            )
         if note:
             notes.append(note)
     seconds = time.perf_counter() - started

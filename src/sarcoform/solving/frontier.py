@@ -79,6 +79,9 @@ def frontier(
     args.count(points, "frontier(points)", 2 if levels is None else 1)
     if points < 2 and levels is None:
         raise UsageError(f"--points must be at least 2, got {points}")
+    on_means = spec.asks_probability
+    if on_means:
+        spec = spec.on_mean_values()
     compiled, k = _swept_brief(foods, spec, nutrient, basis)
     b = compiled.bounds[k]
     attrs = {
@@ -90,7 +93,7 @@ def frontier(
         "step": STEP,
         "status": "optimal",
     }
-    notes: list[str] = []
+    notes: list[str] = [f"the curve is {chance.ON_MEAN_VALUES}"] if on_means else []
     top = math.inf
     if levels is None:
         span = _span(compiled, k)

@@ -39,6 +39,8 @@ class PackBound(Protocol):
     def note(self) -> str | None: ...
     @property
     def pack(self) -> str | None: ...
+    @property
+    def probability(self) -> float | None: ...
 
     def describe(self, side: Literal["min", "max"] | None = None) -> str: ...
 
@@ -60,8 +62,11 @@ _CODES = {label: code for code, label in UNIT_LABELS.items()}
 
 def same_pack_bound(a: PackBound, b: PackBound) -> bool:
     """Two nutrient bounds on one column and basis, at least one from a rule pack, that
-    do not contradict each other."""
+    do not contradict each other, and hold with the same probability over lots (merged,
+    a side would take a probability its own entry never asked for)."""
     if a.kind != "nutrient" or b.kind != "nutrient" or a.name != b.name or not (a.pack or b.pack):
+        return False
+    if a.probability != b.probability:
         return False
     lo, hi = _in_unit(b, a.unit)
     return _max(a.min, lo) is None or _min(a.max, hi) is None or _max(a.min, lo) <= _min(a.max, hi)  # type: ignore[operator]
