@@ -429,7 +429,7 @@ class _Compiler:
                     continue
                 worst = per_g if per_g_worst is None else per_g_worst
                 variants.append(
-                    replace(
+                    _changed(
                         bound,
                         name=f"{bound.name} (worst lot, {side})",
                         subject=f"{bound.subject} (worst lot)",
@@ -445,9 +445,9 @@ class _Compiler:
                 continue
             # Maximums hold at manufacture; minimums at the end of shelf life too, on
             # what is left (the same LP holds both time points).
-            self.add_for(e, replace(variant, at="manufacture"))
+            self.add_for(e, _changed(variant, at="manufacture"))
             if kept is not None and variant.min is not None:
-                end = replace(
+                end = _changed(
                     variant,
                     name=f"{variant.name} (end of shelf life)",
                     subject=f"{variant.subject} at end of shelf life",
