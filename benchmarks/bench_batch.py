@@ -46,12 +46,19 @@ SEED = 20261127
 
 
 def products() -> list[Product]:
-    """3 presets × 4 variants: serving −10 %, as is, +10 %, and no soy protein."""
+    """3 presets × 4 variants: serving as is, +10 %, +20 %, and no soy protein (the preset's
+    own serving, read from the brief: the presets' servings change as they are revised, and
+    the 60 g ONS briefs are tight: 10 % less cannot reach 25 g protein within 40 % of energy).
+    Each brief on mean compositions: ons_powder's lot-to-lot rules (chance constraints) take
+    cutting planes, the regular path, item by item; this benchmark times re-priced LPs."""
     out = []
-    for preset, serving in (("ons_powder", 50.0), ("ons_max_leucine", 50.0), ("milk_beverage_powder", 30.0)):
-        for factor in (0.9, 1.0, 1.1):
-            out.append(Product(f"{preset}@{serving * factor:g}g", preset, serving_g=serving * factor))
-        out.append(Product(f"{preset}-no-soy", preset, ingredients=(ingredient_limit("spi", None, 0),)))
+    for preset in ("ons_powder", "ons_max_leucine", "milk_beverage_powder"):
+        brief = sf.load_spec(preset).on_mean_values()
+        serving = brief.serving.serving_g
+        assert serving is not None, f"{preset}: a fixed serving is expected"
+        for factor in (1.0, 1.1, 1.2):
+            out.append(Product(f"{preset}@{serving * factor:g}g", brief, serving_g=serving * factor))
+        out.append(Product(f"{preset}-no-soy", brief, ingredients=(ingredient_limit("spi", None, 0),)))
     return out
 
 

@@ -164,15 +164,22 @@ def assert_matches_search(compiled: Any, solved: Any, k: int, side: str, closed:
 
 
 def solved_at_basis(foods: sf.FoodTable, spec: sf.ConstraintSet) -> tuple[Any, Any, Any]:
-    """(compiled brief, reported grams per food, HiGHS's solved basis of the same blend)."""
+    """(compiled brief, reported grams per food, HiGHS's solved basis of the same blend):
+    of the LP, or for a two-stage answer of its tie-break LP (least cost at the first optimum)."""
     import numpy as np
 
     from sarcoform.solving import sensitivity as sens
     from sarcoform.solving.compile import compile_brief
+    from sarcoform.solving.engine import tie_break_lp
 
     compiled = compile_brief(foods, spec)
     result = sf.solve(foods, compiled.spec, solver="highs")
     x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
-    solved = sens._Solved.of(compiled.lp)
+    lp = compiled.lp
+    if compiled.spec.objective_kind != "min_cost":
+        first = sens._Solved.of(lp)
+        assert first is not None
+        lp = tie_break_lp(compiled, float(lp.c @ first.x) + lp.offset)
+    solved = sens._Solved.of(lp)
     assert solved is not None and solved.same_blend(x)
     return compiled, x, solved

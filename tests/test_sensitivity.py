@@ -159,23 +159,6 @@ def probes(point: float, lo: float | None, hi: float | None) -> list[tuple[float
     return out
 
 
-# Known defect of the max-leucine preset (two-stage answer): its first stage (max leucine) is
-# capped by the brief's own leucine bound, so the whole face of blends at 3 g is optimal and
-# the shadow-price ranges are read off an arbitrary vertex of it, not off the tie-break's (the
-# blend's) basis. (Price ranges and entry prices are the tie-break's: stage 1's duals hold no
-# price, so they prove its optimum at any prices.)
-DEGENERATE = pytest.mark.xfail(
-    reason="two-stage answer at a degenerate first stage (max leucine capped by its own bound):"
-    " shadow-price ranges come from an arbitrary vertex of the optimal face, not from the blend's basis"
-)
-
-
-def known_degenerate(request: pytest.FixtureRequest, spec: sf.ConstraintSet, *presets: str) -> None:
-    """Expect failure where the preset's optimum sits at a degenerate vertex (see DEGENERATE)."""
-    if spec.name in presets:
-        request.applymarker(DEGENERATE)
-
-
 def mean_preset(name: str | None = None) -> sf.ConstraintSet:
     """A preset on mean compositions: ranges are of LPs, and a chance-constrained answer
     (ons_powder's 95 % of lots) has none (its cuts' linearisation would mislead)."""
@@ -227,11 +210,25 @@ def confirm_shadow_price_ranges(
 
 
 def test_shadow_prices_hold_exactly_inside_their_range(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result], request: pytest.FixtureRequest
+    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
 ) -> None:
+    """ons_max_leucine is a two-stage answer whose first stage (max leucine, capped by the
+    brief's own leucine bound) sits on a whole face of optimal blends: its ranges are where
+    the first optimum keeps following its shadow price, not a vertex's (stage_ranges)."""
     spec, base = case
-    known_degenerate(request, spec, "ons_max_leucine")
     assert confirm_shadow_price_ranges(foods, spec, base, "highs") >= 8
+
+
+def test_ranges_of_amounts_of_ingredients_stop_at_0(case: tuple[sf.ConstraintSet, sf.Result]) -> None:
+    """An ingredient or group bound (g or % of the serving) cannot go below 0: no range of
+    one reaches a negative amount (a few 1e-9 below 0 once showed as "-1.678e-09–0.6")."""
+    _, base = case
+    amounts = [c for c in base.constraint_lines if c.binding and c.kind in ("ingredient", "group")]
+    assert amounts
+    for c in amounts:
+        assert c.shadow_price_range is not None
+        lo = c.shadow_price_range[0]
+        assert lo is None or lo >= 0, (c.name, lo)
 
 
 def test_blend_stays_optimal_inside_its_price_range(
@@ -338,12 +335,17 @@ def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(fo
     assert any("with the chosen ingredients fixed" in note for note in r.notes)
 
 
-@pytest.mark.parametrize(
-    "preset", ["ons_powder", pytest.param("ons_max_leucine", marks=DEGENERATE)]
-)  # the milk preset binds none
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine"])  # the milk preset binds none
 def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, preset: str) -> None:
     """Ratio and per-100 g bounds get their range from the basis in closed form; bisecting
-    on the same basis (moving the bound and re-checking optimality) finds the same edges."""
+    on the same basis (moving the bound and re-checking optimality) finds the same edges.
+
+    The basis is the one that holds the reported blend (solved_at_basis): the LP's for a
+    least-cost brief; for a two-stage answer (max leucine, then least cost) the tie-break
+    LP's. Its first stage sits on a whole face of optimal blends (leucine at the brief's own
+    cap), so the first stage's basis is some vertex of that face, not the blend (the test
+    once asked it to be, and could not pass); these bounds have price 0 there, and stage
+    1's duals then prove its optimum whatever their coefficients."""
     compiled, x, solved = solved_at_basis(foods, mean_preset(preset))
     basis = solved.probe()
     compared = 0
@@ -359,3 +361,28 @@ def test_ranges_of_bounds_in_coefficients_match_a_search(foods: sf.FoodTable, pr
         assert_matches_search(compiled, solved, k, side, closed)
         compared += 1
     assert compared >= 1
+
+
+def test_a_price_range_reaching_below_zero_is_open_at_the_bottom(
+    foods: sf.FoodTable, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The max-leucine blend's l_leucine stays at any lower price (its basis alone allows
+    down to a negative price, which no supplier charges): the range has no lower end, in
+    the Result and its JSON (null, as every open end) and on the terminal ("≤ …"). A
+    re-solve with l_leucine almost free confirms the same blend."""
+    spec = sf.load_spec("ons_max_leucine")
+    base = sf.solve(foods, spec, solver="highs")
+    assert all(b.price_range is not None for b in base.blend_lines)
+    assert all(b.price_range[0] is None or b.price_range[0] > 0 for b in base.blend_lines)  # type: ignore[index]
+    line = next(b for b in base.blend_lines if b.id == "l_leucine")
+    assert line.price_range is not None and line.price_range[0] is None and line.price_range[1] is not None
+    cheap = sf.solve(foods.with_prices({"l_leucine": 0.01}), spec, solver="highs", sensitivity=False)
+    assert cheap.grams.keys() == base.grams.keys()
+    assert all(cheap.grams[k] == pytest.approx(g, abs=1e-6) for k, g in base.grams.items())
+    assert main(["solve", "-c", "ons_max_leucine", "--solver", "highs", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    low = {b["id"]: b["price_range"][0] for b in data["blend"]}
+    assert low["l_leucine"] is None and all(v is None or v > 0 for v in low.values())
+    assert main(["solve", "-c", "ons_max_leucine", "--solver", "highs"]) == 0
+    row = next(r for r in capsys.readouterr().out.splitlines() if " l_leucine " in r)  # the blend's
+    assert row.split()[-2:] == ["≤", f"{line.price_range[1]:.4g}"]  # no lower end, no negative price

@@ -55,11 +55,22 @@ def _fast(task: Task) -> list[Item]:
         except Exception as err:  # a whole group fails the same way: record it per item
             items.update({int(k): _failed(task, int(k), err) for k in rows})
             continue
-        for k, solved in zip(rows.tolist(), brief.solve_all(task.prices[rows]), strict=True):
+        answers = brief.solve_all(task.prices[rows])
+        # The table's numbers of every blend at once: cost, objective and nutrients per serving.
+        blended = [t for t, a in enumerate(answers) if isinstance(a, Solved) and a.x is not None]
+        x = np.array([answers[t].x for t in blended]).reshape(len(blended), len(task.foods))  # type: ignore[union-attr]
+        columns = (
+            np.einsum("ij,ij->i", x, costs[rows[blended]]).tolist(),
+            (x @ brief.compiled.objective).tolist(),
+            x.sum(axis=1).tolist(),
+            list(_per_serving(x, values)),
+        )
+        numbers = dict(zip(blended, zip(*columns, strict=True), strict=True))
+        for t, (k, solved) in enumerate(zip(rows.tolist(), answers, strict=True)):
             try:
                 if isinstance(solved, Exception):
                     raise solved
-                items[k] = _fast_item(task, k, solved, brief, costs[k], values)
+                items[k] = _fast_item(task, k, solved, brief, numbers.get(t))
             except Exception as err:
                 items[k] = _failed(task, k, err)
     return [items[k] for k in range(len(task.scenarios))]
@@ -77,16 +88,15 @@ def _fast_item(
     k: int,
     solved: Solved,
     brief: PricedBrief,
-    cost_per_g: np.ndarray,
-    values: tuple[np.ndarray, np.ndarray],
+    numbers: tuple[float, float, float, np.ndarray] | None,
 ) -> Item:
-    if solved.x is None:
+    """One item from its answer and its blend's (cost, objective, grams, nutrients)."""
+    if solved.x is None or numbers is None:
         assert solved.result is not None
         return _result_item(task, k, solved.result)
     x = solved.x
-    compiled = brief.compiled
-    cost = float(cost_per_g @ x)
-    objective = cost if brief.min_cost else float(compiled.objective @ x)
+    cost, objective, mass, nutrients = numbers
+    objective = cost if brief.min_cost else objective
     failed = "" if solved.verified else _failed_bounds(task, k, solved)
     return Item(
         task.product,
@@ -94,14 +104,14 @@ def _fast_item(
         solved.status,
         objective,
         cost,
-        float(x.sum()),
+        mass,
         solved.verified,
         solved.max_violation,
         failed,
         "highs",
         solved.seconds,
         x,
-        _per_serving(x, values),
+        nutrients,
         (solved.first, solved.final, solved.notes),
     )
 

@@ -73,10 +73,11 @@ _BINOPS: dict[type[ast.operator], Callable[[np.ndarray, np.ndarray], np.ndarray]
 }
 
 
-def expression_names(expr: str) -> set[str]:
+@functools.lru_cache(maxsize=512)
+def expression_names(expr: str) -> frozenset[str]:
     """Column names an expression reads; raises ColumnError on anything but arithmetic."""
     tree = _parse(expr)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
 
 # A derived column is a formula over one food row: a few terms. Longer expressions are
@@ -155,6 +156,7 @@ class ColumnSet:
             self._columns[name] = Column(name, unit[1] if unit else "", values)
         self._pending: dict[str, tuple[str, str | None]] = {}
         self._resolved: dict[str, str] = {}
+        self._nutrients: dict[str, list[str]] | None = None
         for name, (expr, why) in BUILTIN_DERIVED.items():
             if name in self._columns:
                 continue
@@ -175,7 +177,7 @@ class ColumnSet:
         key = name.strip().lower()
         if key in self._columns or key in self._pending:
             return True
-        return any((split_column(c) or ("",))[0] == key for c in self.names())
+        return key in self._by_nutrient()
 
     def resolve(self, name: str) -> str:
         """The column a brief's name refers to: exact, or the one column of that nutrient."""
@@ -190,7 +192,7 @@ class ColumnSet:
         key = name.strip().lower()
         if key in self._columns or key in self._pending:
             return key
-        matches = [c for c in self.names() if (split_column(c) or ("",))[0] == key]
+        matches = self._by_nutrient().get(key, [])
         # The table's own column wins over a derived one: "protein" is protein_g even
         # when the brief derives protein_kj.
         own = [c for c in matches if c in self.foods.numbers]
@@ -203,6 +205,16 @@ class ColumnSet:
         close = difflib.get_close_matches(key, self.names(), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ColumnError(f"unknown nutrient {name!r}{hint}")
+
+    def _by_nutrient(self) -> dict[str, list[str]]:
+        """Column names by their nutrient (`protein` → [protein_g, ...]), built once: a
+        brief names nutrients without units, and scanning every column per name was most
+        of resolving."""
+        if self._nutrients is None:
+            self._nutrients = {}
+            for c in self.names():
+                self._nutrients.setdefault((split_column(c) or ("",))[0], []).append(c)
+        return self._nutrients
 
     def get(self, name: str, _stack: tuple[str, ...] = ()) -> Column:
         column = self.resolve(name)

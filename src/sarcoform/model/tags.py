@@ -6,6 +6,8 @@ a user adds later joins the group by its tags, without editing the brief.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .foods import FoodTable
@@ -23,7 +25,13 @@ def tagged(foods: FoodTable, tag: str) -> np.ndarray:
     """A boolean mask of the foods that carry `tag` (case-insensitive)."""
     want = tag.strip().lower()
     cells = foods.texts.get(TAGS, ("",) * len(foods))
-    return np.array([want in parse_tags(cell) for cell in cells], dtype=bool)
+    return np.array([want in tags for tags in _parsed(cells)], dtype=bool)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(cells: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The tags of every cell of a column (a tuple, so the same table's are parsed once)."""
+    return tuple(parse_tags(cell) for cell in cells)
 
 
 def all_tags(foods: FoodTable) -> list[str]:

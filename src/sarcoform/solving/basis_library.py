@@ -15,12 +15,21 @@ and the duals are one valid set of several, as a solver's would be. Ties (a redu
 near 0: another blend costs about the same), ill-conditioned bases (small pivots) and
 solves that do not reproduce their own right-hand side are left to the solver.
 
+The first stage of a two-stage brief (max/min a nutrient, then least cost among the
+blends within TIE_TOLERANCE of that optimum) is the exception: it is dual degenerate by
+design (many blends reach a leucine cap), and only its optimal *value* is used, as the
+tie-break's bound. There a basis need only be optimal (reduced costs ≥ 0, ties allowed),
+which proves the value; the blend reported is the tie-break's, proved strictly.
+
 `solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
 the library proves take their basis's blend with their own cost; the first unproven one
 goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
 base basis, as without a library), its optimal basis joins the library, and the rest are
 tested against it, until none is left. Every blend is then verified against the raw
-table, all at once (`Checker.worst`).
+table, all at once (`Checker.worst`). With large price moves nearly every scenario
+has a basis of its own; once learned bases cost more than the simplex runs they save
+(LEARN_WINDOW), the library stops growing and the rest are hot starts from their nearest
+known basis.
 """
 
 from __future__ import annotations
@@ -39,8 +48,11 @@ from .lp import LPSolution, MatrixLP
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
+VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
+LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
+# (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,20 +93,32 @@ class BasisLibrary:
     """Optimal bases of one LP whose objective is c0 + dc·δ and whose rows `price_rows`
     are a + d·δ (elementwise), for price changes δ (one per column)."""
 
-    def __init__(self, lp: MatrixLP, dc: np.ndarray, price_rows: np.ndarray, d_rows: np.ndarray) -> None:
+    def __init__(
+        self,
+        lp: MatrixLP,
+        dc: np.ndarray,
+        price_rows: np.ndarray,
+        d_rows: np.ndarray,
+        strict: bool = True,
+    ) -> None:
         self.lp = lp
+        # strict: every reduced cost clear of 0, the blend is the unique optimum. Otherwise a
+        # proof of the optimal *value* only (reduced costs ≥ 0, ties allowed): enough for the
+        # first stage of a two-stage brief, whose value alone (the tie-break's bound) decides
+        # the answer; the blend reported is the tie-break's, which is proved strictly.
+        self.strict = strict
         self.dc = dc
         self.price_rows = np.asarray(price_rows, dtype=int)
         self.d_rows = d_rows
         self.bases: list[Basis] = []
         self._seen: set[bytes] = set()
 
-    def add(self, highs_basis: Any) -> Basis | None:
-        """Keep a valid HiGHS basis; None if it is not usable (or already kept)."""
+    def add(self, highs_basis: Any, codes: tuple[np.ndarray, np.ndarray] | None = None) -> Basis | None:
+        """Keep a valid HiGHS basis; None if it is not usable (or already kept). `codes`:
+        its column and row statuses, when already read (`statuses`)."""
         if highs_basis is None or not highs_basis.valid:
             return None
-        col_status = np.asarray(highs_basis.col_status, dtype=np.int8)
-        row_status = np.asarray(highs_basis.row_status, dtype=np.int8)
+        col_status, row_status = statuses(highs_basis) if codes is None else codes
         key = col_status.tobytes() + row_status.tobytes()
         if key in self._seen:
             return None
@@ -146,7 +170,10 @@ class BasisLibrary:
     def scenarios(self, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Scenarios:
         """Price changes (one row per scenario) and each scenario's row bounds, with costs."""
         c = self.lp.c[None, :] + self.dc[None, :] * delta
-        margin = DUAL_MARGIN * np.maximum(np.abs(c).max(axis=1), 1e-12)
+        scale = np.maximum(np.abs(c).max(axis=1), 1e-12)
+        # A test passes when a signed reduced cost or dual is > margin: clear of 0 (strict),
+        # or not below 0 beyond rounding (a value proof).
+        margin = DUAL_MARGIN * scale if self.strict else -VALUE_TOLERANCE * scale
         return Scenarios(delta, c, row_lo, row_hi, margin)
 
     def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
@@ -236,6 +263,15 @@ class Scenarios:
     margin: np.ndarray  # (scenarios,) how far from 0 a reduced cost must be: no tie
 
 
+def statuses(highs_basis: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A HiGHS basis's column and row statuses as small integers (reading them is the cost:
+    highspy builds a list of enum objects; `.value` is then ten times faster than `int()`)."""
+    return (
+        np.array([s.value for s in highs_basis.col_status], dtype=np.int8),
+        np.array([s.value for s in highs_basis.row_status], dtype=np.int8),
+    )
+
+
 def _signed(
     n: int,
     basic: np.ndarray,
@@ -300,8 +336,8 @@ class Brief(Protocol):
     @property
     def lp(self) -> MatrixLP: ...
 
-    # solve(prices, verify, start), finish(prices, first, final, started, verify, checked,
-    # start2) and verify_many(prices, x), as PricedBrief defines them.
+    # solve(prices, verify, start), finish(prices, first, final,
+    # started, verify, checked, start2) and verify_many(prices, x), as PricedBrief defines them.
     @property
     def solve(self) -> Callable[..., Any]: ...
     @property
@@ -332,7 +368,8 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
     ran: dict[int, Outcome] = {}  # scenarios HiGHS solved (their answer, unchecked)
     delta = np.where(brief.known[None, :], prices - brief.p0[None, :], 0.0)
     lp = brief.lp
-    lib1 = BasisLibrary(lp, brief.dc, brief.price_rows, brief.d_rows)
+    # A two-stage brief's first stage needs only its optimal value (see BasisLibrary.strict).
+    lib1 = BasisLibrary(lp, brief.dc, brief.price_rows, brief.d_rows, strict=not brief.two_stage)
     lib1.add(brief.basis1)
     lib2 = None
     if brief.two_stage:
@@ -340,15 +377,15 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
         lib2 = BasisLibrary(brief.tie_lp, brief.dcost, brief.price_rows, brief.d_rows)
         lib2.add(brief.basis2)
 
-    def highs1(s: int, start: Any) -> Any:
+    def highs1(s: int, start: Any) -> tuple[Any, LPSolution] | None:
         ran[s] = _attempt(lambda: brief.solve(prices[s], verify=False, start=start))
         done = ran[s]
         if lib2 is not None and not isinstance(done, Exception) and done.final is not done.first:
             _learn(lib2, brief.h2)  # the tie-break ran too
-        return None if isinstance(done, Exception) else brief.h1
+        return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts)
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -358,13 +395,15 @@ def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) ->
         hi2 = _rows(tie.row_hi, len(pending)).copy()
         hi2[:, brief.objective_row] = [tie_break_cap(first[int(s)].objective or 0.0) for s in pending]
 
-        def highs2(q: int, start: Any) -> Any:
+        def highs2(q: int, start: Any) -> tuple[Any, LPSolution] | None:
             s = int(pending[q])
-            ran[s] = _attempt(lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start))
-            return None if isinstance(ran[s], Exception) else brief.h2
+            ran[s] = done = _attempt(
+                lambda: brief.finish(prices[s], first[s], None, verify=False, start2=start)
+            )
+            return None if isinstance(done, Exception) else (brief.h2, done.final)
 
         lo2 = _rows(tie.row_lo, len(pending))
-        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts)
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
     # Every blend checked against the raw table, all at once.
@@ -416,32 +455,47 @@ def prove_or_solve(
     row_hi: np.ndarray,
     run_highs: Any,
     counts: Counts,
+    base: Any = None,
 ) -> dict[int, LPSolution]:
     """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
     first unproved one (`run_highs(q, start)` records its own answer and returns the
-    solved Highs object, or None), learn its basis, and test the rest against it; until
+    solved Highs object and its LP solution, or None), learn its basis, and test the rest against it; until
     none is left. The proved ones as LP solutions, by position.
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
-    the wrong sign); should it end at a basis that does not prove the scenario (a tie),
-    it is run again from the base basis, so that a tie is broken as without a library."""
+    the wrong sign); should it end at an optimum that is not unique (a tie), it is run
+    again from the base basis (`base`, where `run_highs(q, None)` starts), so that a tie is
+    broken as without a library.
+
+    Learning pays while a new basis proves enough other scenarios; when the last
+    LEARN_WINDOW learned bases took longer (reading, factorising, testing) than the HiGHS
+    runs of the scenarios they proved would have (large price moves: nearly every
+    scenario has a basis of its own), the library stops growing and the rest are hot
+    starts from their nearest known basis (a factorisation and a test per scenario would
+    cost more than the simplex runs they save). A start from the nearest basis, not the
+    base: from the base, HiGHS can stop within its dual tolerance of the optimum (5e-7 of
+    the cost seen in bench_batch at ±30 % moves, where a cold solve finds the optimum),
+    while nearest starts with the tie test agreed to 3e-11 there."""
     todo = library.scenarios(delta, row_lo, row_hi)
     S = delta.shape[0]
     proved: dict[int, LPSolution] = {}
     left = np.arange(S)
-    nearest: list[Basis | None] = [None] * S
+    nearest = np.full(S, -1)  # per scenario: the position in library.bases of its nearest basis
     fewest = np.full(S, np.iinfo(np.int64).max)
     tested = 0
     lp = library.lp
+    learned_cost: list[float] = []  # seconds each learned basis took
+    saved: list[float] = []  # scenarios each learned basis proved
+    highs_seconds, highs_runs = 0.0, 0
+    learning = True
 
-    def test(basis: Basis, which: np.ndarray) -> np.ndarray:
-        """Prove `which` against one basis; the positions proved."""
+    def test(at: int, which: np.ndarray) -> np.ndarray:
+        """Prove `which` against the basis `library.bases[at]`; the positions proved."""
         started = time.perf_counter()
-        proof = library.prove(basis, todo, which)
-        closer = np.flatnonzero(proof.wrong < fewest[which])
+        proof = library.prove(library.bases[at], todo, which)
+        closer = proof.wrong < fewest[which]
         fewest[which[closer]] = proof.wrong[closer]
-        for q in which[closer].tolist():
-            nearest[q] = basis
+        nearest[which[closer]] = at
         if not len(proof.index):
             return proof.index
         hit = which[proof.index]
@@ -462,38 +516,66 @@ def prove_or_solve(
         return np.asarray(hit)
 
     while len(left):
-        for basis in library.bases[tested:]:
-            hit = test(basis, left)
+        for at in range(tested, len(library.bases)):
+            hit = test(at, left)
             if len(hit):
-                left = left[~np.isin(left, hit)]
+                left = np.setdiff1d(left, hit, assume_unique=True)
             if not len(left):
                 break
         tested = len(library.bases)
         if not len(left):
             break
         q, left = int(left[0]), left[1:]
-        start = nearest[q]
-        h = run_highs(q, None if start is None else start.highs)
+        start = library.bases[nearest[q]] if nearest[q] >= 0 else None
+        if start is not None and base is not None and start.highs is base:
+            start = None  # the base basis: the run is the one without a library
+        started = time.perf_counter()
+        ran = run_highs(q, None if start is None else start.highs)
+        ended = time.perf_counter()
+        highs_seconds, highs_runs = highs_seconds + ended - started, highs_runs + 1
         counts.highs += 1
-        learned = None if h is None else _learn(library, h)
-        if (
-            start is not None
-            and h is not None
-            and (learned is None or not _strict(h, learned, todo.margin[q]))
-        ):
-            run_highs(q, None)  # a tie (or an old basis): break it from the base basis
+        if ran is None:
+            continue
+        h, solution = ran
+        # (a value proof needs no unique optimum: HiGHS's optimal value is the value)
+        check = start is not None and library.strict
+        basis = codes = None
+        if learning or check:
+            basis = h.getBasis() if h.getModelStatus() == _optimal() else None
+            codes = statuses(basis) if basis is not None and basis.valid else None
+        learned = library.add(basis, codes) if learning and codes is not None else None
+        if check and not _unique(codes, lp, solution, todo.margin[q]):
+            run_highs(q, None)  # a tie: break it from the base basis
             counts.highs += 1
         if learned is not None and len(left):
-            hit = test(learned, left)
-            left = left[~np.isin(left, hit)]
+            hit = test(len(library.bases) - 1, left)
+            left = np.setdiff1d(left, hit, assume_unique=True)
+            learned_cost.append(time.perf_counter() - ended)
+            saved.append(len(hit))
+            if len(saved) >= LEARN_WINDOW:
+                per_run = highs_seconds / highs_runs
+                learning = sum(learned_cost[-LEARN_WINDOW:]) < sum(saved[-LEARN_WINDOW:]) * per_run
         tested = len(library.bases)
     return proved
 
 
-def _strict(h: Any, basis: Basis, margin: float) -> bool:
-    """Is HiGHS's optimum at `basis` unique (every reduced cost and row dual clear of 0)?"""
-    solution = h.getSolution()
-    d = np.asarray(solution.col_dual)[basis.nb] * basis.col_sign[basis.nb]
-    y = np.asarray(solution.row_dual)[basis.active] * basis.row_sign
-    rs = basis.row_sign != 0
-    return bool(np.all(d > margin) and np.all(y[rs] > margin))
+def _unique(
+    codes: tuple[np.ndarray, np.ndarray] | None, lp: MatrixLP, solution: LPSolution, margin: float
+) -> bool:
+    """Is HiGHS's optimum unique: every reduced cost of a nonbasic column and every dual of
+    an active inequality row clear of 0 (by `margin`, with its sign)? Read from HiGHS's own
+    basis and duals, for any basis (known to the library or not)."""
+    if codes is None:
+        return False
+    col, row = codes
+    if np.any(col == ZERO) or np.any(row == ZERO):
+        return False
+    d, y = solution.col_duals, solution.row_duals
+    if d is None or y is None:
+        return False
+    col_sign = np.where(col == LOWER, 1.0, np.where(col == UPPER, -1.0, 0.0))
+    col_sign[lp.col_lo == lp.col_hi] = 0.0
+    row_sign = np.where(row == LOWER, 1.0, np.where(row == UPPER, -1.0, 0.0))
+    row_sign[lp.row_lo == lp.row_hi] = 0.0
+    cs, rs = col_sign != 0, row_sign != 0
+    return bool(np.all(col_sign[cs] * d[cs] > margin) and np.all(row_sign[rs] * y[rs] > margin))

@@ -275,8 +275,11 @@ class _Compiler:
 
     def add_for(self, entry: Entry, bound: Bound) -> None:
         """Add a bound that carries its brief entry's source, note and location."""
-        pack = getattr(entry, "pack", None)
-        self.add(_changed(bound, source=entry.source, note=entry.note, where=entry._where, pack=pack))
+        # Read from the model's own tables: pydantic's __getattr__ (a private attribute, or a
+        # missing `pack`) was a tenth of compiling.
+        fields, private = entry.__dict__, entry.__pydantic_private__ or {}
+        where, pack = private.get("_where"), fields.get("pack")
+        self.add(_changed(bound, source=fields["source"], note=fields["note"], where=where, pack=pack))
 
     def add(self, bound: Bound) -> None:
         # A bound's unique name → its index, one set of names and a next number per name,
@@ -426,7 +429,7 @@ class _Compiler:
                     continue
                 worst = per_g if per_g_worst is None else per_g_worst
                 variants.append(
-                    replace(
+                    _changed(
                         bound,
                         name=f"{bound.name} (worst lot, {side})",
                         subject=f"{bound.subject} (worst lot)",
@@ -442,9 +445,9 @@ class _Compiler:
                 continue
             # Maximums hold at manufacture; minimums at the end of shelf life too, on
             # what is left (the same LP holds both time points).
-            self.add_for(e, replace(variant, at="manufacture"))
+            self.add_for(e, _changed(variant, at="manufacture"))
             if kept is not None and variant.min is not None:
-                end = replace(
+                end = _changed(
                     variant,
                     name=f"{variant.name} (end of shelf life)",
                     subject=f"{variant.subject} at end of shelf life",
@@ -717,7 +720,8 @@ class _Compiler:
         needs: dict[str, str] = {}  # table column → first constraint (in words) needing it
         for b in self.bounds:
             for column in b.uses:
-                needs.setdefault(column, b.describe())
+                if column not in needs:
+                    needs[column] = b.describe()
         for column in objective_uses:
             needs.setdefault(column, f"the objective {self.spec.objective}")
         excluded: list[tuple[str, str]] = []
@@ -752,12 +756,15 @@ class _Compiler:
         if problems:
             raise InputError(problems)
         # A derived column can be undefined where its inputs are known (0/0): unknown too.
-        for b in self.bounds:
-            arrays = [b.num] if b.den is None else [b.num, b.den]
-            undefined = np.zeros(self.n, dtype=bool)
-            for values in arrays:
-                undefined |= np.isnan(values)
-            for i in np.flatnonzero(undefined & (self.col_hi > 0)):
+        # One NaN test over every bound's numbers at once; only bounds with a hit are walked.
+        hit = np.zeros((len(self.bounds), self.n), dtype=bool)
+        if self.bounds:
+            nums = np.vstack([b.num for b in self.bounds])
+            dens = np.vstack([b.num if b.den is None else b.den for b in self.bounds])
+            hit = (np.isnan(nums) | np.isnan(dens)) & (self.col_hi > 0)
+        for k in np.flatnonzero(hit.any(axis=1)):
+            b = self.bounds[k]
+            for i in np.flatnonzero(hit[k] & (self.col_hi > 0)):
                 column = self.columns.undefined_at(int(i)) or b.name
                 message = (
                     f"undefined (e.g. 0/0) for {self.foods.ids[i]!r}, needed by {b.describe()};"

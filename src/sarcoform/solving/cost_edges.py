@@ -17,7 +17,7 @@ its upper bound ≤ 0; fixed columns and equality rows may have either sign.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,12 @@ class _Reading:
     rows_A: np.ndarray  # the basic (inactive) rows of A
     rows_lo: np.ndarray  # basic rows on their lower bound
     rows_hi: np.ndarray
+    # Worked out once for every edge asked of this basis (a solve asks about 20): a basic
+    # column's position, the rates of the dual conditions per basic column (row p: the rates
+    # when basic column p's cost rises), and which conditions' column or row can enter.
+    position: dict[int, int] = field(default_factory=dict)
+    rates: np.ndarray | None = None
+    entering: dict[int, bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, solved: Any) -> _Reading | None:
@@ -84,7 +90,7 @@ class _Reading:
         rows = np.flatnonzero(row_status == BASIC)
         activity = lp.A[rows] @ x
         rtol = AT_BOUND * np.maximum(1.0, np.abs(activity))
-        return cls(
+        reading = cls(
             basic,
             A_act,
             B_inv,
@@ -101,6 +107,11 @@ class _Reading:
             activity - lp.row_lo[rows] <= rtol,
             lp.row_hi[rows] - activity <= rtol,
         )
+        reading.position = {int(j): p for p, j in enumerate(basic)}
+        reading.rates = np.concatenate(
+            [-reading.col_sign * reading.tableau[:, cols], row_sign * B_inv[:, open_rows]], axis=1
+        )
+        return reading
 
 
 def blend_ends_at(solved: Any, j: int, edge: float, direction: int) -> bool:
@@ -113,12 +124,10 @@ def blend_ends_at(solved: Any, j: int, edge: float, direction: int) -> bool:
     c = solved.lp.c
     # Rates of the dual conditions per unit of cost change in `direction`: a basic j moves
     # the duals by B⁻ᵀe_p (row p of B⁻¹) and so every reduced cost; a nonbasic j only its own.
-    where = np.flatnonzero(r.basic == j)
-    if where.size:
-        p = int(where[0])
-        rate = direction * np.concatenate(
-            [-r.col_sign * r.tableau[p, r.cols], r.row_sign * r.B_inv[p, r.open_rows]]
-        )
+    p = r.position.get(j)
+    if p is not None:
+        assert r.rates is not None
+        rate = direction * r.rates[p]
     else:
         rate = np.zeros(len(r.value))
         rate[: len(r.cols)] = direction * r.col_sign * (r.cols == j)
@@ -131,7 +140,15 @@ def blend_ends_at(solved: Any, j: int, edge: float, direction: int) -> bool:
     scale = max(abs(edge), r.scale)
     if abs(float(c[j]) + direction * first - edge) > SAME_EDGE * scale:
         return False  # not the edge HiGHS found: do not trust this reading
-    return any(_enters(r, int(q)) for q in falling[delta <= first + SAME_EDGE * scale])
+    return any(_entering(r, int(q)) for q in falling[delta <= first + SAME_EDGE * scale])
+
+
+def _entering(r: _Reading, q: int) -> bool:
+    """_enters, once per condition of a basis (it does not depend on the price moved)."""
+    known = r.entering.get(q)
+    if known is None:
+        known = r.entering[q] = _enters(r, q)
+    return known
 
 
 def _enters(r: _Reading, q: int) -> bool:

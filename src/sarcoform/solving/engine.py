@@ -187,8 +187,10 @@ def build_result(
     # The duals belong to the first optimum; the tie-break may move a hair off its
     # bounds (within the objective's give), so which bound binds is read there too.
     x_dual = x if first.x is None else np.where(np.abs(first.x) < ZERO, 0.0, first.x)[: len(foods)]
+    same = x_dual is x or np.array_equal(x_dual, x)  # then each bound's value is read once
     constraint_lines = [
-        _constraint_line(compiled, k, b, x, x_dual, first) for k, b in enumerate(compiled.bounds)
+        _constraint_line(compiled, k, b, x, x if same else x_dual, first)
+        for k, b in enumerate(compiled.bounds)
     ]
     tie_break = (
         tie_break_lp(compiled, first.objective)
@@ -286,15 +288,15 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
     columns = compiled.columns
     used = x > 0
     blank_zero = compiled.spec.blank_values == "zero"
-    per_serving: dict[str, float | None] = {}
-    for name in columns.names():
-        if not split_column(name):
-            continue
-        values = columns.get(name).values
-        if blank_zero:
-            values = np.nan_to_num(values, nan=0.0)
-        unknown = bool(np.isnan(values[used]).any())
-        per_serving[name] = None if unknown else float(np.nan_to_num(values) @ x / 100)
+    names = [name for name in columns.names() if split_column(name)]
+    # Blanks and NaN → 0 over all columns at once; each amount stays its own dot product
+    # (one matrix product sums in another order, and the last digits would change).
+    table = np.vstack([columns.get(name).values for name in names]) if names else np.zeros((0, len(x)))
+    unknown = np.zeros(len(names), dtype=bool) if blank_zero else np.isnan(table[:, used]).any(axis=1)
+    known = np.nan_to_num(table)
+    per_serving: dict[str, float | None] = {
+        name: None if unknown[i] else float(known[i] @ x / 100) for i, name in enumerate(names)
+    }
     energy = per_serving.get("energy_kcal")
     if energy is None and per_serving.get("energy_kj") is not None:
         energy = per_serving["energy_kj"] / 4.184  # type: ignore[operator]
@@ -323,11 +325,12 @@ def _constraint_line(
     # Binding at the reported blend; or at the first optimum with a price there (the
     # tie-break may move a hair off such a bound). A bound met only by the first stage's
     # vertex, with no price, does not bind the blend (ranges and the fast path read it so).
-    at_first = b.active_side(b.value(x_dual))
     active = b.active_side(value)
+    at_first = active if x_dual is x else b.active_side(b.value(x_dual))
     if active is None and at_first is not None and _shadow_price(compiled, k, x_dual, sol, at_first):
         active = at_first
     slack = _slack(b, value)
+    price = _shadow_price(compiled, k, x_dual, sol, active)
     return trusted(ConstraintLine)(
         name=b.name,
         kind=b.kind,
@@ -340,7 +343,7 @@ def _constraint_line(
         slack=slack,
         binding=active is not None,
         active=active,
-        shadow_price=_shadow_price(compiled, k, x_dual, sol, active),
+        shadow_price=price,
         source=b.source,
         note=b.note,
         background=b.num0 if b.kind == "nutrient" and b.den is None and b.num0 else None,

@@ -157,6 +157,13 @@ class PricedBrief:
         verify=False leaves the check of the blend to the caller (`verify_many`); `start`:
         a basis to start from instead of the base solve's."""
         started = time.perf_counter()
+        first = self.first_stage(prices, start)
+        return self.finish(prices, first, None, started, verify)
+
+    def first_stage(self, prices: np.ndarray, start: Any = None) -> LPSolution:
+        """The LP (a two-stage brief's first stage) at these prices, by HiGHS from `start`
+        (None: the base solve's basis)."""
+        started = time.perf_counter()
         delta = np.where(self.known, prices - self.p0, 0.0)
         lp = self.compiled.lp
         c = lp.c + self.dc * delta if self.moves_c else lp.c
@@ -167,8 +174,7 @@ class PricedBrief:
         self._set_rows(h1, delta)
         _start(h1, self.basis1 if start is None else start)
         h1.run()
-        first = read_highs(h1, view, time.perf_counter() - started)
-        return self.finish(prices, first, None, started, verify)
+        return read_highs(h1, view, time.perf_counter() - started)
 
     def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> list[Solved | Exception]:
         """`solve` for each row of `prices`, proving optimal bases where it can (basis_library)."""

@@ -7,6 +7,11 @@ produced it, its basis comes with the solution and is re-read, not solved again:
 
 - bounds written as one linear row, and ingredient g-bounds (column bounds): HiGHS
   ranging (`getRanging`), exact;
+- a two-stage answer (max/min a nutrient, then least cost): its shadow prices are the
+  first optimum's, whose basis may be any vertex of a face of optima; bounds that move a
+  row or column bound take the range where the first optimum follows its shadow price
+  (stage_ranges: two LPs each), and bounds in coefficients that stage 1 prices at 0
+  take the tie-break's basis, which holds the blend;
 - prices, when they only appear in the objective (min_cost, or the least-cost
   tie-break of a max/min objective): HiGHS cost ranging, exact;
 - bounds that sit in coefficients (ratios, per 100 g/kcal, %: the row is
@@ -41,6 +46,7 @@ from .elements import with_bound
 from .lp import LPSolution, MatrixLP
 from .price_ranging import PricedStages, Stage, widened
 from .price_ranging import interval as _interval
+from .stage_ranges import two_stage_bound_ranges
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
@@ -84,7 +90,7 @@ def attach(
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": sens.price_ranges[position[line.id]]})
+        line.model_copy(update={"price_range": _open_below_zero(sens.price_ranges[position[line.id]])})
         if position[line.id] in sens.price_ranges
         else line
         for line in blend_lines
@@ -109,8 +115,15 @@ def analyse(
     stage1 = _Solved.of(compiled.lp, bases[0], solved[0])
     if stage1 is None:
         return None
-    _bound_ranges(compiled, stage1, x, shadow_prices, out)
-    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1])
+    # A two-stage answer: ranges of its first optimum, whichever vertex stage 1 returned
+    # (stage_ranges); bounds in coefficients that stage 1 does not price: the tie-break's.
+    given: dict[int, Range] = {}
+    stage2 = None
+    if tie_break is not None:
+        given = two_stage_bound_ranges(compiled, tie_break, solved[1], x, shadow_prices)
+        stage2 = _Solved.of(tie_break, bases[1], solved[1])
+    _bound_ranges(compiled, stage1, x, shadow_prices, out, given, stage2)
+    _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1], stage2)
     return out
 
 
@@ -386,11 +399,16 @@ def _bound_ranges(
     x: np.ndarray,
     shadow_prices: Sequence[float | None],
     out: Sensitivity,
+    given: dict[int, Range],
+    stage2: _Solved | None = None,
 ) -> None:
     probe: _Basis | None = None
     for k, b in enumerate(compiled.bounds):
         side = b.active_side(b.value(x))
         if side is None:
+            continue
+        if k in given:
+            out.bound_ranges[k] = _clip(b, side, given[k])
             continue
         if not _same_price(compiled, solved, k, x, shadow_prices[k], side):
             out.notes.append(f"{b.name}: shadow price range not computed (degenerate: several valid prices)")
@@ -410,15 +428,20 @@ def _bound_ranges(
             lo, hi = solved.range_of("row_bound", rows[0])
             exact = (None if lo is None else lo + b.num0, None if hi is None else hi + b.num0)
         if exact is None:
-            probe = probe or solved.probe()
+            # Stage 1's dual holds no weight on this row (price 0): it proves the first
+            # optimum whatever the row's coefficients, and the blend is the tie-break's.
+            on = solved
+            if stage2 is not None and b.den is not None and shadow_prices[k] == 0 and stage2.same_blend(x):
+                on = stage2
+            probe = on.probe()
             bound = b.min if side == "min" else b.max
             assert bound is not None
             # A bound in coefficients (num·x − t·den·x ⋛ t·den0 − num0): exact from the
             # basis when its row is the only one that moves; else bisect on the basis.
             if len(rows) == 1 and b.den is not None and b.min != b.max:
-                exact = probe.moved_row(solved.lp, rows[0], b.den, b.den0, bound)
+                exact = probe.moved_row(on.lp, rows[0], b.den, b.den0, bound)
             if exact is None:
-                exact = _interval(_moved_bound(compiled, solved.lp, probe, k, side), bound)
+                exact = _interval(_moved_bound(compiled, on.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
 
 
@@ -445,7 +468,8 @@ def _same_price(
 
 
 def _clip(b: Any, side: str, r: Range) -> Range:
-    """A moved bound cannot pass the bound's other side (nor go below 0 g)."""
+    """A moved bound cannot pass the bound's other side (nor an amount of ingredients go
+    below 0, in g or %)."""
     lo, hi = r
     if b.min is not None and b.min == b.max:
         return lo, hi
@@ -453,7 +477,7 @@ def _clip(b: Any, side: str, r: Range) -> Range:
         hi = b.max if hi is None else min(hi, b.max)
     if side == "max" and b.min is not None:
         lo = b.min if lo is None else max(lo, b.min)
-    if b.column is not None:
+    if b.column is not None or b.kind in ("ingredient", "group"):
         lo = 0.0 if lo is None else max(lo, 0.0)
     return lo, hi
 
@@ -469,12 +493,13 @@ def _price_ranges(
     tie_basis: Any,
     out: Sensitivity,
     tie_highs: Any = None,
+    tie_solved: _Solved | None = None,
 ) -> None:
     n = len(compiled.foods)
     if compiled.spec.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = _Solved.of(tie_break, tie_basis, tie_highs)
+        solved = tie_solved or _Solved.of(tie_break, tie_basis, tie_highs)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return
@@ -763,6 +788,13 @@ def _unused(
             )
         )
     return lines
+
+
+def _open_below_zero(r: Range) -> Range:
+    """A price range reaching 0 or below has no lower end: a price is never negative, so
+    any lower price keeps the blend (None, as every open end; not a negative number)."""
+    lo, hi = r
+    return (None if lo is not None and lo <= 0 else lo), hi
 
 
 def _finite(v: float) -> float | None:

@@ -61,11 +61,12 @@ class Checker:
         self.kept = {columns.resolve(k): v for k, v in process.retention.items()} if process else {}
         self.finished = 1.0 + (process.moisture_change_percent / 100 if process else 0.0)
 
-    def amount(self, x: np.ndarray, name: str, blank_zero: bool) -> float:
+    def amount(self, x: np.ndarray, name: str, blank_zero: bool, nonzero: np.ndarray | None = None) -> float:
         """Amount of a column in one serving (x: grams per food, table order), column units.
 
         NaN when an ingredient in the blend has an unknown (blank) value, unless the
-        brief treats blanks as zero. (x foods × blends: one amount per blend.)
+        brief treats blanks as zero. (x foods × blends: one amount per blend.) `nonzero`:
+        x != 0, when the caller has it already.
         """
         if name not in self._known:
             values = self.columns.get(name).values
@@ -75,7 +76,7 @@ class Checker:
         if x.ndim == 2:
             amounts = values @ x / 100.0
             return amounts if blank_zero else np.where(blank @ (x != 0), math.nan, amounts)  # type: ignore[return-value]
-        if not blank_zero and bool((blank & (x != 0)).any()):
+        if not blank_zero and bool((blank & (x != 0 if nonzero is None else nonzero)).any()):
             return math.nan
         return float(values @ x) / 100.0 * self.kept.get(name, 1.0)
 
@@ -155,11 +156,12 @@ class Blend:
                 raise KeyError(f"{food_id!r} is not in {self.foods.origin}")
             self.x[i] = g
         self._amounts: dict[str, float] = {}
+        self._nonzero = self.x != 0 if blends is None else None  # read by every amount
 
     def amount(self, name: str) -> float:
         """Amount of a column in one serving, column units (NaN: unknown)."""
         if name not in self._amounts:
-            self._amounts[name] = self.checker.amount(self.x, name, self.blank_zero)
+            self._amounts[name] = self.checker.amount(self.x, name, self.blank_zero, self._nonzero)
         return self._amounts[name]
 
     def on_basis(self, name: str, basis: str) -> float:
@@ -316,10 +318,11 @@ class Quotient:
 
 
 def _check(name: str, value: float | Quotient | None, lo: float | None, hi: float | None) -> Check:
-    parts = (value.top, value.bottom) if isinstance(value, Quotient) else (value,)
-    if any(isinstance(part, np.ndarray) for part in parts):
+    if isinstance(value, np.ndarray):
         return _check_many(name, value, lo, hi)
     if isinstance(value, Quotient):
+        if isinstance(value.top, np.ndarray) or isinstance(value.bottom, np.ndarray):
+            return _check_many(name, value, lo, hi)
         if value.bottom <= 1e-12:
             # Nothing in the denominator (e.g. an empty blend): the bound's linear form
             # top − bound·0 ⋛ 0 is what the blend must meet.
