@@ -53,7 +53,7 @@ def products() -> list[Product]:
     cutting planes, the regular path, item by item; this benchmark times re-priced LPs."""
     out = []
     for preset in ("ons_powder", "ons_max_leucine", "milk_beverage_powder"):
-        brief = sf.load_spec(preset).on_mean_values()
+        brief = sf.load_brief(preset).on_mean_values()
         serving = brief.serving.serving_g
         assert serving is not None, f"{preset}: a fixed serving is expected"
         for factor in (1.0, 1.1, 1.2):
@@ -76,36 +76,36 @@ def scenarios(foods: sf.FoodTable, count: int, move: float) -> PriceScenarios:
     )
 
 
-def naive(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> float | None:
+def naive(foods: sf.FoodTable, brief: sf.Brief, prices: np.ndarray) -> float | None:
     """PuLP model rebuilt from the brief at these prices and solved with COIN_CMD."""
-    compiled = compile_brief(priced(foods, prices), spec)
+    compiled = compile_brief(priced(foods, prices), brief)
     first = solve_lp(compiled.lp, "cbc")
     if first.status != "optimal" or first.objective is None:
         return None
-    if spec.objective_kind == "min_cost":
+    if brief.objective_kind == "min_cost":
         return first.objective
     second = solve_lp(tie_break_lp(compiled, first.objective), "cbc")
     return None if second.x is None else float(compiled.objective @ second.x)
 
 
-def floor(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> list[float | None]:
+def floor(foods: sf.FoodTable, brief: sf.Brief, prices: np.ndarray) -> list[float | None]:
     """A bare highspy loop over the same matrices, hot-starting from the previous solve."""
-    brief = PricedBrief(foods, spec, ~np.isnan(prices[0]))  # compile and slopes, as the fast path
-    lp = brief.compiled.lp
+    priced = PricedBrief(foods, brief, ~np.isnan(prices[0]))  # compile and slopes, as the fast path
+    lp = priced.compiled.lp
     h1 = load_highs(lp)
-    two_stage = spec.objective_kind != "min_cost"
-    h2 = load_highs(tie_break_lp(brief.compiled, math.inf))
+    two_stage = brief.objective_kind != "min_cost"
+    h2 = load_highs(tie_break_lp(priced.compiled, math.inf))
     m = lp.shape[0]
     out: list[float | None] = []
     for p in prices:
-        delta = np.where(brief.known, p - brief.p0, 0.0)
-        rows = brief.a_rows + brief.d_rows * delta
+        delta = np.where(priced.known, p - priced.p0, 0.0)
+        rows = priced.a_rows + priced.d_rows * delta
         for h in (h1, h2) if two_stage else (h1,):
-            for k, r in enumerate(brief.price_rows):
-                for j in np.flatnonzero(brief.d_rows[k]):
+            for k, r in enumerate(priced.price_rows):
+                for j in np.flatnonzero(priced.d_rows[k]):
                     h.changeCoeff(int(r), int(j), float(rows[k, j]))
-        if brief.moves_c:
-            h1.changeColsCost(len(p), brief.cols, lp.c + brief.dc * delta)
+        if priced.moves_c:
+            h1.changeColsCost(len(p), priced.cols, lp.c + priced.dc * delta)
         h1.run()
         first = read_highs(h1, lp, 0.0)
         if first.status != "optimal" or first.x is None:
@@ -115,11 +115,11 @@ def floor(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> li
             out.append(float(np.nan_to_num(p / 1000) @ first.x))
             continue
         assert first.objective is not None
-        h2.changeColsCost(len(p), brief.cols, brief.compiled.cost + brief.dcost * delta)
+        h2.changeColsCost(len(p), priced.cols, priced.compiled.cost + priced.dcost * delta)
         h2.changeRowBounds(m, -math.inf, tie_break_cap(first.objective))
         h2.run()
         x = np.array(h2.getSolution().col_value)
-        out.append(float(brief.compiled.objective @ x))
+        out.append(float(priced.compiled.objective @ x))
     return out
 
 
@@ -142,13 +142,13 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def cold_value(foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray) -> float | None:
+def cold_value(foods: sf.FoodTable, brief: sf.Brief, prices: np.ndarray) -> float | None:
     """The objective of one item solved from scratch by HiGHS (the regular path's LPs)."""
-    compiled = compile_brief(priced(foods, prices), spec)
+    compiled = compile_brief(priced(foods, prices), brief)
     first = solve_highs(compiled.lp)
     if first.objective is None or first.x is None:
         return None
-    if spec.objective_kind == "min_cost":
+    if brief.objective_kind == "min_cost":
         return first.objective
     second = solve_highs(tie_break_lp(compiled, first.objective))
     return None if second.x is None else float(compiled.objective @ second.x)
@@ -200,13 +200,13 @@ def main() -> None:
             floor_values = []
             with Clock() as floor_t:
                 for info in plan.products:
-                    floor_values += floor(foods, info.spec, plan.prices)
+                    floor_values += floor(foods, info.brief, plan.prices)
             runs["floor"].append(floor_t)
             fast_values = fast.table["objective_value"].to_numpy()
             with Clock() as naive_t:
                 for flat in sample:
                     p, s_ = divmod(int(flat), len(plan.scenarios))
-                    value = naive(foods, plan.products[p].spec, plan.prices[s_])
+                    value = naive(foods, plan.products[p].brief, plan.prices[s_])
                     mine = fast_values[flat]
                     if value is not None and not math.isnan(mine):
                         worst_naive = max(worst_naive, abs(value - mine) / max(1e-12, abs(value)))
@@ -246,7 +246,7 @@ def main() -> None:
         )
         if gaps[worst] > 1e-9:
             p, s_ = divmod(worst, len(plan.scenarios))
-            cold = cold_value(foods, plan.products[p].spec, plan.prices[s_])
+            cold = cold_value(foods, plan.products[p].brief, plan.prices[s_])
             print(
                 f"    largest gap at {plan.products[p].name} × {plan.scenarios[s_]}: cold HiGHS {cold:.10g},"
                 f" project {mine[worst]:.10g}, floor {got[worst]:.10g}"

@@ -21,7 +21,7 @@ import numpy as np
 
 import sarcoform as sf
 from bench_solve import timed  # benchmarks/ is on the path when run as a script
-from sarcoform.io.spec_toml import spec_from_dict
+from sarcoform.io.brief_toml import brief_from_dict
 from sarcoform.solving import chance
 from sarcoform.solving.compile import compile_brief
 
@@ -57,7 +57,7 @@ def sr28_table(rows: int = 500) -> sf.FoodTable:
     return with_sds(sf.FoodTable.from_frame(frame, origin="SR28 first 500"))
 
 
-def bench(label: str, foods: sf.FoodTable, plain: sf.ConstraintSet, repeat: int) -> None:
+def bench(label: str, foods: sf.FoodTable, plain: sf.Brief, repeat: int) -> None:
     target = plain.with_changes(probability=0.95, variability={"lots": 0})
     print(f"{label}: {len(foods)} foods; probability 0.95 on protein, leucine (and CaHMB) bounds")
     print(f"{'':52s} {'median ms':>10s} {'vs plain LP':>12s}")
@@ -97,9 +97,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     bench(
-        "default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_spec().on_mean_values(), args.repeat
+        "default brief (ons_powder)", with_sds(sf.load_foods()), sf.load_brief().on_mean_values(), args.repeat
     )
-    bench("500-food table (SR28)", sr28_table(), spec_from_dict(SR28_BRIEF, "sr28_chance"), args.repeat)
+    bench("500-food table (SR28)", sr28_table(), brief_from_dict(SR28_BRIEF, "sr28_chance"), args.repeat)
 
 
 if __name__ == "__main__":

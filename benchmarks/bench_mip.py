@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import sarcoform as sf
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 DATA = Path(__file__).resolve().parents[1] / "foods" / "sr28.csv.gz"  # shipped with the repository
 
@@ -94,11 +94,9 @@ min = 1.5
 """
 
 
-def run(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, solver: str, limit: float | None
-) -> tuple[sf.Result, float]:
+def run(foods: sf.FoodTable, brief: sf.Brief, solver: str, limit: float | None) -> tuple[sf.Result, float]:
     started = time.perf_counter()
-    result = sf.solve(foods, spec, solver=solver, time_limit=limit)
+    result = sf.solve(foods, brief, solver=solver, time_limit=limit)
     return result, time.perf_counter() - started
 
 
@@ -120,14 +118,14 @@ def main() -> int:
     started = time.perf_counter()
     foods = sf.load_foods(DATA)
     print(f"{len(foods)} foods loaded in {time.perf_counter() - started:.2f} s from {DATA.name}")
-    spec = parse_spec_toml(BRIEF, "bench_mip brief")
-    relaxed = spec.with_changes(max_ingredients=None, min_inclusion_g=None)
+    brief = parse_brief_toml(BRIEF, "bench_mip brief")
+    relaxed = brief.with_changes(max_ingredients=None, min_inclusion_g=None)
     lp, lp_seconds = run(foods, relaxed, "highs", None)
     print(f"baseline LP relaxation (HiGHS): {lp_seconds:.2f} s, {describe(lp)}")
     rows = []
     for solver in args.solvers.split(","):
         for limit in (args.time_limit, args.short):
-            result, seconds = run(foods, spec, solver, limit)
+            result, seconds = run(foods, brief, solver, limit)
             rows.append((solver, limit, result, seconds))
             print(
                 f"{solver:5s} limit {limit:6.1f} s: {seconds:7.2f} s ({seconds / lp_seconds:6.1f}× the LP)  "

@@ -98,7 +98,7 @@ def main() -> None:
         path = Path(folder) / "foods.xlsx"
         foods = food_table(args.rows)
         start = time.perf_counter()
-        write_workbook(foods, sf.ConstraintSet(name="bench"), path)
+        write_workbook(foods, sf.Brief(name="bench"), path)
         written = time.perf_counter() - start
         cells = args.rows * len(foods.columns)
         print(

@@ -23,8 +23,8 @@ from functools import partial
 import numpy as np
 
 import sarcoform as sf
+from sarcoform.model.brief import NutrientBound
 from sarcoform.model.foods import FLAG_COLUMNS, FoodTable
-from sarcoform.model.spec import NutrientBound
 from sarcoform.solving.compile import compile_brief
 
 
@@ -66,23 +66,23 @@ def main() -> None:
     print("1. sensitivity against a solve without it (HiGHS, same table, same run)")
     print(f"{'brief':18s} {'foods':>6s} {'no sens s':>10s} {'sens s':>8s} {'ratio':>6s}")
     for preset in ("ons_powder", "ons_max_leucine"):
-        spec = sf.load_spec(preset)
+        brief = sf.load_brief(preset)
         for n in sizes:
             foods = synthetic_table(n)
-            sf.solve(foods, spec, solver="highs", sensitivity=False)  # warm-up
-            plain = seconds(partial(sf.solve, foods, spec, solver="highs", sensitivity=False), args.repeat)
-            full = seconds(partial(sf.solve, foods, spec, solver="highs"), args.repeat)
+            sf.solve(foods, brief, solver="highs", sensitivity=False)  # warm-up
+            plain = seconds(partial(sf.solve, foods, brief, solver="highs", sensitivity=False), args.repeat)
+            full = seconds(partial(sf.solve, foods, brief, solver="highs"), args.repeat)
             print(f"{preset:18s} {n:6d} {plain:10.3f} {full:8.3f} {full / plain:5.1f}x")
     print()
     print("2. compiling a brief of K entries (embedded foods; K nutrient bounds on protein)")
-    foods, spec = sf.load_foods(), sf.load_spec()
+    foods, brief = sf.load_foods(), sf.load_brief()
     counts = [int(v) for v in args.entries.split(",")]
     base_per_entry = None
     print(f"{'entries':>8s} {'compile s':>10s} {'µs/entry':>9s} {'vs first':>9s}")
     for k in counts:
         extra = tuple(NutrientBound(name="protein", min=1.0 + (i % 7)) for i in range(k))
-        brief = spec.model_copy(update={"nutrients": spec.nutrients + extra})
-        t = seconds(partial(compile_brief, foods, brief), args.repeat)
+        longer = brief.model_copy(update={"nutrients": brief.nutrients + extra})
+        t = seconds(partial(compile_brief, foods, longer), args.repeat)
         per_entry = t / k * 1e6
         base_per_entry = base_per_entry or per_entry
         print(f"{k:8d} {t:10.3f} {per_entry:9.1f} {per_entry / base_per_entry:8.2f}x")

@@ -101,12 +101,12 @@ def main() -> None:
     parser.add_argument("--mip-limit", type=float, default=120.0, help="seconds for the SR28 MIP")
     parser.add_argument("--no-sr28", action="store_true")
     args = parser.parse_args()
-    foods, shipped = sf.load_foods(), sf.load_spec()
+    foods, shipped = sf.load_foods(), sf.load_brief()
     # The naive loop solves one LP: it is compared on the default brief's mean values (its
     # chance constraints as plain bounds); the brief as shipped is timed on its own below.
-    spec = shipped.on_mean_values() if shipped.asks_probability else shipped
-    compiled = compile_brief(foods, spec)
-    reference = sf.solve(foods, spec, solver="highs").cost_per_serving
+    brief = shipped.on_mean_values() if shipped.asks_probability else shipped
+    compiled = compile_brief(foods, brief)
+    reference = sf.solve(foods, brief, solver="highs").cost_per_serving
     assert reference is not None
     for solver in ("cbc", "highs"):
         assert abs(naive_solve(compiled, solver) - reference) < 1e-6 * max(1.0, reference)
@@ -115,20 +115,20 @@ def main() -> None:
     # subprocess, and the wait for it would fall on whichever in-process call comes next).
     in_process: list[tuple[str, Callable[[], object]]] = [
         ("naive: PuLP rebuilt with lpSum + HiGHS (baseline)", lambda: naive_solve(compiled, "highs")),
-        ("sarcoform solve, HiGHS (full result)", lambda: sf.solve(foods, spec, solver="highs")),
+        ("sarcoform solve, HiGHS (full result)", lambda: sf.solve(foods, brief, solver="highs")),
         (
             "  HiGHS without ranges (sensitivity=False)",
-            lambda: sf.solve(foods, spec, solver="highs", sensitivity=False),
+            lambda: sf.solve(foods, brief, solver="highs", sensitivity=False),
         ),
-        ("  of which: compile the brief", lambda: compile_brief(foods, spec)),
+        ("  of which: compile the brief", lambda: compile_brief(foods, brief)),
         ("  of which: HiGHS on the compiled LP", lambda: solve_lp(compiled.lp, "highs")),
     ]
     with_cbc: list[tuple[str, Callable[[], object]]] = [
         ("naive: PuLP rebuilt with lpSum + COIN_CMD", lambda: naive_solve(compiled, "cbc")),
-        ("sarcoform solve, CBC (full result)", lambda: sf.solve(foods, spec, solver="cbc")),
+        ("sarcoform solve, CBC (full result)", lambda: sf.solve(foods, brief, solver="cbc")),
         ("  of which: CBC on the compiled LP", lambda: solve_lp(compiled.lp, "cbc")),
     ]
-    if shipped != spec:
+    if shipped != brief:
         in_process.append(
             (
                 "as shipped (95 % of lots, Monte Carlo), HiGHS",
@@ -144,9 +144,9 @@ def main() -> None:
     base = statistics.median(times[0])
     m, n = compiled.lp.shape
     print(
-        f"default brief ({spec.name}): {n} ingredients, {m} LP rows, {args.repeat} solves each, round-robin"
+        f"default brief ({brief.name}): {n} ingredients, {m} LP rows, {args.repeat} solves each, round-robin"
     )
-    if shipped != spec:
+    if shipped != brief:
         print("(on its mean values; the lines 'as shipped' add its chance constraints; shelf life in both)")
     print(f"{'':58s} {'median ms':>10s} {'mean ms':>9s} {'naive/this':>10s}")
     for (label, _), t in zip(rows, times, strict=True):
@@ -175,14 +175,14 @@ def main() -> None:
         )
     print("target: `sarcoform solve` under 0.5 s (wall, on an idle machine)")
     print()
-    production_briefs(foods, spec, args.repeat)
+    production_briefs(foods, brief, args.repeat)
     if not args.no_sr28:
         print()
         sr28(args.mip_limit)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pulp {pulp.__version__}")
 
 
-def chance_brief(spec: sf.ConstraintSet) -> sf.ConstraintSet:
+def chance_brief(brief: sf.Brief) -> sf.Brief:
     """The brief with its leucine and protein bounds held at probability 0.95 (issue 12's
     chance constraints, over the embedded table's `_sd` columns; per_100kj has no chance
     form, and a global `probability` would also hold the CaHMB equality, which no varying
@@ -190,9 +190,9 @@ def chance_brief(spec: sf.ConstraintSet) -> sf.ConstraintSet:
     nutrients = [
         n.model_dump(exclude_none=True)
         | ({"probability": 0.95} if n.name in CHANCE_ON and n.basis != "per_100kj" else {})
-        for n in spec.nutrients
+        for n in brief.nutrients
     ]
-    return spec.with_changes(nutrients=nutrients, variability={"lots": 0})
+    return brief.with_changes(nutrients=nutrients, variability={"lots": 0})
 
 
 CHANCE_ON = ("leucine", "protein")
@@ -209,15 +209,15 @@ def simplex_iterations(compiled: Compiled) -> int:
     return int(h.getInfo().simplex_iteration_count)
 
 
-def production_briefs(foods: sf.FoodTable, spec: sf.ConstraintSet, repeat: int) -> None:
+def production_briefs(foods: sf.FoodTable, default: sf.Brief, repeat: int) -> None:
     """Issue 12's briefs, built here from the default (independent of the presets): chance
     constraints and shelf life, each against the plain default solve in the same run."""
     from sarcoform.solving import chance
 
     briefs = [
-        ("default brief (the plain LP, baseline)", spec),
-        ("chance-constrained: leucine, protein at p = 0.95", chance_brief(spec)),
-        ("shelf life: 18 months, vitamin D retention 0.80", spec.with_changes(shelf_life=SHELF_LIFE)),
+        ("default brief (the plain LP, baseline)", default),
+        ("chance-constrained: leucine, protein at p = 0.95", chance_brief(default)),
+        ("shelf life: 18 months, vitamin D retention 0.80", default.with_changes(shelf_life=SHELF_LIFE)),
     ]
     what: list[str] = []
     for _label, brief in briefs:
@@ -249,13 +249,13 @@ def sr28(mip_limit: float) -> None:
     """The 5,156-food SR28 extract: the bench_mip brief as an LP (practical rules off), then
     as the 6-ingredient MIP (HiGHS, within `mip_limit`)."""
     from bench_mip import BRIEF
-    from sarcoform.io.spec_toml import parse_spec_toml
+    from sarcoform.io.brief_toml import parse_brief_toml
 
     started = time.perf_counter()
     foods = sf.load_foods("sr28")
     loaded = time.perf_counter() - started
-    spec = parse_spec_toml(BRIEF, "bench_mip brief")
-    relaxed = spec.with_changes(max_ingredients=None, min_inclusion_g=None)
+    brief = parse_brief_toml(BRIEF, "bench_mip brief")
+    relaxed = brief.with_changes(max_ingredients=None, min_inclusion_g=None)
     compiled = compile_brief(foods, relaxed)
     m, _n = compiled.lp.shape
     print(f"SR28 ({len(foods):,} foods, loaded in {loaded:.2f} s): most leucine in 100 g, {m} LP rows")
@@ -267,7 +267,7 @@ def sr28(mip_limit: float) -> None:
         ("  of which: HiGHS on the compiled LP", lambda: solve_lp(compiled.lp, "highs")),  # type: ignore[arg-type,return-value]
         (
             f"MIP ≤ 6 foods, ≥ 1 g each, HiGHS (limit {mip_limit:g} s)",
-            lambda: sf.solve(foods, spec, solver="highs", time_limit=mip_limit),
+            lambda: sf.solve(foods, brief, solver="highs", time_limit=mip_limit),
         ),
     ]
     for label, fn in cases:

@@ -24,11 +24,11 @@ def foods() -> sf.FoodTable:
 
 
 @pytest.fixture(scope="session")
-def spec() -> sf.ConstraintSet:
+def brief() -> sf.Brief:
     """The default brief on mean compositions: the LP that the frontier, batches, multiblend
     and the sensitivity ranges work on (they do not solve chance constraints). The brief as
     shipped, 95 % of lots included, is checked in test_preset_review and test_chance."""
-    return sf.load_spec().on_mean_values()
+    return sf.load_brief().on_mean_values()
 
 
 def run_cli(
@@ -100,13 +100,13 @@ def food_table(text: str, origin: str = "test foods") -> sf.FoodTable:
     return sf.FoodTable.from_records(header, rows, origin=origin)
 
 
-def with_leucine_floor(spec: sf.ConstraintSet, level: float, **changes: Any) -> sf.ConstraintSet:
+def with_leucine_floor(brief: sf.Brief, level: float, **changes: Any) -> sf.Brief:
     """The brief with its leucine-per-meal floor set to `level` (and other fields changed)."""
     nutrients = tuple(
         e.model_copy(update={"min": level}) if e.name == "leucine" and e.basis == "meal" else e
-        for e in spec.nutrients
+        for e in brief.nutrients
     )
-    return spec.model_copy(update={"nutrients": nutrients, **changes})
+    return brief.model_copy(update={"nutrients": nutrients, **changes})
 
 
 def set_highs_option(monkeypatch: pytest.MonkeyPatch, name: str, value: object) -> None:
@@ -163,7 +163,7 @@ def assert_matches_search(compiled: Any, solved: Any, k: int, side: str, closed:
             assert a == pytest.approx(c, abs=1e-6 * max(1.0, abs(bound)))
 
 
-def solved_at_basis(foods: sf.FoodTable, spec: sf.ConstraintSet) -> tuple[Any, Any, Any]:
+def solved_at_basis(foods: sf.FoodTable, brief: sf.Brief) -> tuple[Any, Any, Any]:
     """(compiled brief, reported grams per food, HiGHS's solved basis of the same blend):
     of the LP, or for a two-stage answer of its tie-break LP (least cost at the first optimum)."""
     import numpy as np
@@ -172,11 +172,11 @@ def solved_at_basis(foods: sf.FoodTable, spec: sf.ConstraintSet) -> tuple[Any, A
     from sarcoform.solving.compile import compile_brief
     from sarcoform.solving.engine import tie_break_lp
 
-    compiled = compile_brief(foods, spec)
-    result = sf.solve(foods, compiled.spec, solver="highs")
+    compiled = compile_brief(foods, brief)
+    result = sf.solve(foods, compiled.brief, solver="highs")
     x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
     lp = compiled.lp
-    if compiled.spec.objective_kind != "min_cost":
+    if compiled.brief.objective_kind != "min_cost":
         first = sens._Solved.of(lp)
         assert first is not None
         lp = tie_break_lp(compiled, float(lp.c @ first.x) + lp.offset)

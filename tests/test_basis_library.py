@@ -22,14 +22,14 @@ def random_prices(foods: sf.FoodTable, count: int, sigma: float, seed: int) -> n
 
 
 def compare(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, prices: np.ndarray, merged: tuple[int, int] | None = None
+    foods: sf.FoodTable, brief: sf.Brief, prices: np.ndarray, merged: tuple[int, int] | None = None
 ) -> Counts:
     """solve_all (library) vs solve (HiGHS) scenario by scenario: the same status and
     verification, cost within 1e-9, grams within 1e-7, objective within 1e-9. `merged`:
     two foods compared by their sum (the split of a tie between them is arbitrary)."""
     known = ~np.isnan(prices[0])
-    plain = PricedBrief(foods, spec, known)
-    library = PricedBrief(foods, spec, known)
+    plain = PricedBrief(foods, brief, known)
+    library = PricedBrief(foods, brief, known)
     counts = Counts()
     got = library.solve_all(prices, counts)
     for p, mine in zip(prices, got, strict=True):
@@ -68,7 +68,7 @@ def test_library_answers_equal_plain_solves(
     monkeypatch.setattr(basis_library, "LEARN_WINDOW", 10**6)
     # on mean compositions: price scenarios re-price one LP (ons_powder's lots take the cutting planes)
     counts, _ = compare(
-        foods, sf.load_spec(preset).on_mean_values(), random_prices(foods, 120, sigma, seed=7)
+        foods, sf.load_brief(preset).on_mean_values(), random_prices(foods, 120, sigma, seed=7)
     )
     assert counts.highs > 0
     if sigma == 0.05:
@@ -83,7 +83,7 @@ def test_library_stops_learning_when_bases_prove_nothing_more(foods: sf.FoodTabl
     library stops growing; the rest are HiGHS hot starts from their nearest known basis,
     and every answer still equals its plain solve."""
     prices = random_prices(foods, 120, 0.3, seed=7)
-    counts, _ = compare(foods, sf.load_spec("ons_powder").on_mean_values(), prices)
+    counts, _ = compare(foods, sf.load_brief("ons_powder").on_mean_values(), prices)
     assert counts.bases <= LEARN_WINDOW + 1  # the base basis and one window
     assert counts.proved + counts.highs >= len(prices)
 
@@ -93,8 +93,8 @@ def test_scaled_prices_are_proved_by_the_base_basis(foods: sf.FoodTable) -> None
     no simplex run at all, and the blend is the base blend."""
     base = np.asarray(foods.price_per_kg, dtype=float)
     prices = base[None, :] * np.array([0.5, 0.9, 1.1, 2.0, 7.0])[:, None]
-    spec = sf.load_spec("ons_powder").on_mean_values()
-    counts, _ = compare(foods, spec, prices)
+    brief = sf.load_brief("ons_powder").on_mean_values()
+    counts, _ = compare(foods, brief, prices)
     assert counts.highs == 0 and counts.proved == len(prices)
 
 
@@ -114,8 +114,8 @@ def test_ties_go_to_the_solver(foods: sf.FoodTable) -> None:
     prices[:, i] *= 0.8  # cheaper whey: in most blends
     prices[::2, j] = prices[::2, i]  # even scenarios: a tie
     prices[1::2, j] = prices[1::2, i] * 1.3  # odd ones: the twin is dearer
-    spec = sf.load_spec("ons_powder").on_mean_values()
-    counts, answers = compare(doubled, spec, prices, merged=(i, j))
+    brief = sf.load_brief("ons_powder").on_mean_values()
+    counts, answers = compare(doubled, brief, prices, merged=(i, j))
     assert counts.highs > 0 and counts.proved > 0
     tied = [a for a in answers[::2] if a.x[i] + a.x[j] > 1e-6]  # whey in the blend: a real tie
     assert len(tied) >= 5
@@ -127,7 +127,7 @@ def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> Non
     infeasible (with its diagnosis), and the feasible ones still match. (The cost rows of
     ons_max_leucine, active at its optimum, are the library's moving rows: tested above.)"""
     product = Product("capped", "ons_powder", cost_max=0.38, ingredients=(ingredient_limit("spi", None, 5),))
-    spec = product.customise(product.load_brief().on_mean_values())
-    _, answers = compare(foods, spec, random_prices(foods, 16, 0.1, seed=11))
+    brief = product.customise(product.load_brief().on_mean_values())
+    _, answers = compare(foods, brief, random_prices(foods, 16, 0.1, seed=11))
     assert {a.status for a in answers} == {"optimal", "infeasible"}
     assert all(a.result is not None and a.result.diagnosis is not None for a in answers if a.x is None)

@@ -23,7 +23,7 @@ SCENARIOS = {
 }
 # The default brief on mean values: the fast path re-prices one LP, and the shipped brief's
 # chance constraints take the regular path (test_chance).
-ONS = sf.load_spec("ons_powder").on_mean_values()
+ONS = sf.load_brief("ons_powder").on_mean_values()
 PRODUCTS = [
     Product("ons", ONS),
     Product("ons_65g", ONS, serving_g=65),
@@ -224,10 +224,10 @@ def test_cli_refuses_to_overwrite_a_journal_without_resume(tmp_path: Path) -> No
 
 def test_practical_briefs_take_the_regular_path(foods: sf.FoodTable) -> None:
     """A mixed-integer brief (at most N ingredients) cannot be hot-started: solved item by item."""
-    spec = sf.load_spec("milk_beverage_powder").with_changes(max_ingredients=5)
-    out = sf.solve_batch(foods, {"five": spec}, {"base": {}, "whey_up": SCENARIOS["whey_up"]})
+    brief = sf.load_brief("milk_beverage_powder").with_changes(max_ingredients=5)
+    out = sf.solve_batch(foods, {"five": brief}, {"base": {}, "whey_up": SCENARIOS["whey_up"]})
     for scenario, prices in (("base", {}), ("whey_up", SCENARIOS["whey_up"])):
-        direct = sf.solve(foods.with_prices(prices) if prices else foods, spec, solver="highs")
+        direct = sf.solve(foods.with_prices(prices) if prices else foods, brief, solver="highs")
         item = out.item("five", scenario)
         assert item.status == direct.status == "optimal"
         assert item.cost_per_serving == pytest.approx(direct.cost_per_serving, rel=1e-9)

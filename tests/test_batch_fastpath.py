@@ -30,7 +30,7 @@ def random_scenarios(foods: sf.FoodTable, count: int, sigma: float, seed: int) -
 
 # The default brief on mean values: the fast path re-prices one LP, and the shipped brief's
 # chance constraints take the regular path (test_chance).
-ONS = sf.load_spec("ons_powder").on_mean_values()
+ONS = sf.load_brief("ons_powder").on_mean_values()
 PRODUCTS = [
     Product("ons", ONS),
     Product("max_leucine", "ons_max_leucine"),  # two-stage: max leucine, then least cost; cost cap rows
@@ -56,7 +56,7 @@ def test_fast_path_equals_the_regular_path_with_highs(batch: sf.BatchResult, foo
     for k, scenario in enumerate(batch.scenarios):
         for info in batch.plan.products:
             item = batch.item(info.name, scenario)
-            regular = solve(priced(foods, batch.plan.prices[k]), info.spec, solver="highs")
+            regular = solve(priced(foods, batch.plan.prices[k]), info.brief, solver="highs")
             assert item.status == regular.status, (info.name, scenario)
             statuses.add((info.name, item.status))
             if regular.status != "optimal":
@@ -81,7 +81,7 @@ def test_fast_path_matches_cold_solves_on_many_scenarios(foods: sf.FoodTable) ->
     for k, scenario in enumerate(batch.scenarios):
         for info in batch.plan.products:
             item = batch.item(info.name, scenario)
-            cold = solve(priced(foods, batch.plan.prices[k]), info.spec, solver="highs", sensitivity=False)
+            cold = solve(priced(foods, batch.plan.prices[k]), info.brief, solver="highs", sensitivity=False)
             assert item.status == cold.status, (info.name, scenario)
             counts[cold.status] = counts.get(cold.status, 0) + 1
             if cold.status != "optimal":
@@ -105,13 +105,13 @@ def test_fast_path_agrees_with_cbc(batch: sf.BatchResult, foods: sf.FoodTable) -
         scenario = batch.scenarios[k]
         for info in batch.plan.products:
             item = batch.item(info.name, scenario)
-            regular = solve(priced(foods, batch.plan.prices[k]), info.spec, solver="cbc")
+            regular = solve(priced(foods, batch.plan.prices[k]), info.brief, solver="cbc")
             assert item.status == regular.status, (info.name, scenario)
             if regular.status != "optimal":
                 continue
             assert close(item.objective_value, regular.objective_value)
             assert regular.verification is not None and regular.verification.ok and item.verified
-            if info.spec.objective_kind == "min_cost":
+            if info.brief.objective_kind == "min_cost":
                 grams = np.array([line.grams for line in regular.ingredient_lines])
                 np.testing.assert_allclose(item.grams, grams, rtol=RTOL, atol=GRAMS_ATOL)  # type: ignore[arg-type]
             else:
@@ -123,9 +123,9 @@ def test_full_result_is_the_regular_result(batch: sf.BatchResult, foods: sf.Food
     k = 5
     for info in batch.plan.products:
         result = batch.result(info.name, batch.scenarios[k])
-        regular = solve(priced(foods, batch.plan.prices[k]), info.spec, solver="highs")
+        regular = solve(priced(foods, batch.plan.prices[k]), info.brief, solver="highs")
         assert result.status == regular.status and result.solver == "highs"
-        assert result.spec_name == info.name
+        assert result.brief_name == info.name
         if regular.status == "optimal":
             assert result.verification is not None and result.verification.ok
             assert {line.id for line in result.blend_lines} == {line.id for line in regular.blend_lines}

@@ -91,17 +91,17 @@ def test_products_csv_and_toml_read_the_same(tmp_path: Path) -> None:
 
 def test_overrides_reach_the_brief(tmp_path: Path) -> None:
     vanilla, leucine, milk = read_products(write(tmp_path / "p.toml", PRODUCTS_TOML)).products
-    spec = vanilla.customise(sf.load_spec("ons_powder"))
-    assert spec.name == "vanilla" and spec.serving.serving_g == 45
-    limits = {e.id: (e.min, e.max) for e in spec.ingredients}
+    brief = vanilla.customise(sf.load_brief("ons_powder"))
+    assert brief.name == "vanilla" and brief.serving.serving_g == 45
+    limits = {e.id: (e.min, e.max) for e in brief.ingredients}
     assert limits["l_leucine"] == (None, 2.0) and limits["cocoa_powder"] == (0, 0)
-    base = sf.load_spec("ons_powder")
-    assert sum(e.id == "l_leucine" for e in spec.ingredients) == 1  # replaced, not added twice
-    assert len(spec.nutrients) == len(base.nutrients)  # the rest of the brief is untouched
-    spec = leucine.customise(sf.load_spec("ons_max_leucine"))
-    assert spec.serving.servings_per_day == 3 and spec.serving.serving_g == 60  # the preset's
-    assert spec.cost is not None and (spec.cost.basis, spec.cost.max) == ("serving", 0.31)
-    assert milk.customise(sf.load_spec("milk_beverage_powder")).objective == "max:protein"
+    base = sf.load_brief("ons_powder")
+    assert sum(e.id == "l_leucine" for e in brief.ingredients) == 1  # replaced, not added twice
+    assert len(brief.nutrients) == len(base.nutrients)  # the rest of the brief is untouched
+    brief = leucine.customise(sf.load_brief("ons_max_leucine"))
+    assert brief.serving.servings_per_day == 3 and brief.serving.serving_g == 60  # the preset's
+    assert brief.cost is not None and (brief.cost.basis, brief.cost.max) == ("serving", 0.31)
+    assert milk.customise(sf.load_brief("milk_beverage_powder")).objective == "max:protein"
 
 
 def test_scenarios_long_wide_toml_and_api_forms_agree(tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_template_workbook_reads_back(tmp_path: Path) -> None:
     inputs.scenarios.matrix(foods)  # every id exists, every price is valid
     inputs.availability.positions(foods)
     for p in inputs.products:
-        assert isinstance(p.brief, sf.ConstraintSet)
+        assert isinstance(p.brief, sf.Brief)
         p.customise(p.brief)
 
 
@@ -280,7 +280,7 @@ def test_a_workbook_can_carry_its_own_foods_and_brief(tmp_path: Path) -> None:
     from sarcoform.io.workbook_write import write_template
 
     book = tmp_path / "line.xlsx"
-    brief = sf.load_spec("milk_beverage_powder")
+    brief = sf.load_brief("milk_beverage_powder")
     foods = sf.load_foods().with_prices({"smp": 2.0})
     write_template(foods, brief, book)
     wb = load_workbook(book)
@@ -292,9 +292,9 @@ def test_a_workbook_can_carry_its_own_foods_and_brief(tmp_path: Path) -> None:
     inputs = read_products(book)
     assert inputs.foods is not None and inputs.foods.price_per_kg[inputs.foods.ids.index("smp")] == 2.0
     own, preset = inputs.products
-    assert isinstance(own.brief, sf.ConstraintSet) and own.brief.objective == brief.objective
+    assert isinstance(own.brief, sf.Brief) and own.brief.objective == brief.objective
     assert [e.name for e in own.brief.nutrients] == [e.name for e in brief.nutrients]
-    assert isinstance(preset.brief, sf.ConstraintSet) and preset.brief.name == "ons_powder"
+    assert isinstance(preset.brief, sf.Brief) and preset.brief.name == "ons_powder"
     out = sf.solve_batch(inputs.foods, list(inputs.products))
     assert out.item("own_brief", "base").serving_g == pytest.approx(28)
 
@@ -363,15 +363,19 @@ def test_prices_may_be_numpy_numbers(foods: sf.FoodTable) -> None:
 
 
 def test_cost_max_keeps_the_briefs_min_and_refuses_another_basis() -> None:
-    brief = sf.ConstraintSet.model_validate(
+    base = sf.Brief.model_validate(
         {"name": "b", "serving": {"serving_g": 50}, "cost": {"basis": "serving", "min": 0.1, "max": 0.5}}
     )
-    spec = Product("p", brief, cost_max=0.3).customise(brief)
-    assert spec.cost is not None and (spec.cost.basis, spec.cost.min, spec.cost.max) == ("serving", 0.1, 0.3)
-    per_kg = brief.with_changes(cost={"basis": "kg", "max": 4.0})
+    brief = Product("p", base, cost_max=0.3).customise(base)
+    assert brief.cost is not None and (brief.cost.basis, brief.cost.min, brief.cost.max) == (
+        "serving",
+        0.1,
+        0.3,
+    )
+    per_kg = base.with_changes(cost={"basis": "kg", "max": 4.0})
     found = problems(lambda: Product("p", per_kg, cost_max=0.3).customise(per_kg))
     assert any("product 'p'" in p and "cost_max" in p and "per kg" in p for p in found), found
-    found = problems(lambda: Product("p", brief, cost_max=0.05).customise(brief))  # below the brief's min
+    found = problems(lambda: Product("p", base, cost_max=0.05).customise(base))  # below the brief's min
     assert any("product 'p'" in p for p in found), found
 
 

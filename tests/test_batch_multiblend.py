@@ -9,8 +9,8 @@ import pytest
 
 import sarcoform as sf
 from conftest import run_main, template_book
+from sarcoform.model.brief import Brief
 from sarcoform.model.foods import FoodTable
-from sarcoform.model.spec import ConstraintSet
 
 # A hand-solved case. Per 100 g serving: protein ≥ 40 g (P1) or ≥ 45 g with no "hi" (P2), from
 # hi (100 % protein, 20/kg), lo (50 %, 6/kg) and a filler (0 %, 1/kg). Alone, each product uses
@@ -26,8 +26,8 @@ TOY = FoodTable.from_records(
 )
 
 
-def brief(name: str, protein: float, **extra: object) -> ConstraintSet:
-    return ConstraintSet.model_validate(
+def brief(name: str, protein: float, **extra: object) -> Brief:
+    return Brief.model_validate(
         {
             "name": name,
             "serving": {"serving_g": 100},
@@ -65,7 +65,7 @@ def test_plenty_means_each_product_as_if_alone(foods: sf.FoodTable) -> None:
     assert plan.gave_way == [] and plan.ingredients[0].value_per_kg == 0 and not plan.ingredients[0].scarce
     for p, name in zip(plan.products, ("ons_powder", "milk_beverage_powder"), strict=True):
         # an independent solve per product, on mean values as the joint plan (it says so)
-        alone = sf.solve(foods, sf.load_spec(name).on_mean_values(), solver="cbc")
+        alone = sf.solve(foods, sf.load_brief(name).on_mean_values(), solver="cbc")
         assert p.cost_per_serving == pytest.approx(alone.cost_per_serving, rel=1e-6)
 
 
@@ -98,7 +98,7 @@ def test_inputs_are_checked(foods: sf.FoodTable) -> None:
     with pytest.raises(sf.InputError, match="volume"):
         sf.solve_multiblend(foods, [sf.Product("x", "ons_powder")], {"smp": 10})
     with pytest.raises(sf.InputError, match="fixed serving_g"):
-        free = ConstraintSet.model_validate({"name": "free", "nutrient": [{"name": "protein", "min": 1}]})
+        free = Brief.model_validate({"name": "free", "nutrient": [{"name": "protein", "min": 1}]})
         sf.solve_multiblend(foods, [sf.Product("x", free, volume_kg=1)], {"smp": 10})
     with pytest.raises(sf.InputError, match="unknown ingredient id 'nope'"):
         sf.solve_multiblend(foods, [sf.Product("x", "ons_powder", volume_kg=1)], {"nope": 10})

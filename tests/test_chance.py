@@ -12,7 +12,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 Z95 = NormalDist().inv_cdf(0.95)
 
@@ -35,11 +35,11 @@ def _table(mu: np.ndarray, sd: np.ndarray, price: np.ndarray) -> sf.FoodTable:
     return sf.FoodTable.from_records(header, rows, origin="generated")
 
 
-def _brief(lines: str) -> sf.ConstraintSet:
-    return parse_spec_toml(textwrap.dedent(lines), "generated.toml")
+def _brief(lines: str) -> sf.Brief:
+    return parse_brief_toml(textwrap.dedent(lines), "generated.toml")
 
 
-def _generated(seed: int) -> tuple[sf.FoodTable, sf.ConstraintSet, dict[str, float]]:
+def _generated(seed: int) -> tuple[sf.FoodTable, sf.Brief, dict[str, float]]:
     """A random feasible brief: 100 g serving, minimums on a and b and a maximum on c,
     each at its own probability; bounds set from a random blend so that one exists."""
     rng = np.random.default_rng(seed)
@@ -272,7 +272,7 @@ def test_bad_chance_briefs_are_located_input_errors(entry: str, message: str) ->
     )
     text = f'name = "bad"\n[serving]\nserving_g = 50\n\n[[nutrient]]\n{entry}\n'
     with pytest.raises(sf.InputError) as err:
-        sf.solve(foods, parse_spec_toml(text, "bad.toml"))
+        sf.solve(foods, parse_brief_toml(text, "bad.toml"))
     problem = err.value.problems[0]
     assert message in problem.message
     assert problem.file == "bad.toml" and problem.line == 5

@@ -16,7 +16,7 @@ import pytest
 import sarcoform as sf
 from conftest import cpu_seconds, food_table, set_highs_option
 from sarcoform.cli import main
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 from sarcoform.solving.relax import round_outward
 
 FOODS = """id,name,price_per_kg,protein_g,leucine_g,fat_g,carbohydrate_g,free_leucine_g
@@ -57,8 +57,8 @@ class Case:
         return out
 
     def solve(self, values: dict[str, float] | None = None, drop: str | None = None) -> sf.Result:
-        spec = parse_spec_toml(self.toml(values, drop), "case.toml")
-        return sf.solve(food_table(self.foods), spec, solver="highs")
+        brief = parse_brief_toml(self.toml(values, drop), "case.toml")
+        return sf.solve(food_table(self.foods), brief, solver="highs")
 
 
 # serving 30 g, protein ≥ 40 g: at most 30 × 0.80 = 24 g protein in 30 g; 40 g protein
@@ -122,8 +122,8 @@ CASES = {"protein": PROTEIN, "leucine": LEUCINE, "per_100g": PER_100G, "count": 
 @pytest.mark.parametrize("name", list(CASES))
 def test_conflict_is_the_one_built_in(name: str, solver: str) -> None:
     case = CASES[name]
-    spec = parse_spec_toml(case.toml(), "case.toml")
-    result = sf.solve(food_table(case.foods), spec, solver=solver)
+    brief = parse_brief_toml(case.toml(), "case.toml")
+    result = sf.solve(food_table(case.foods), brief, solver=solver)
     assert result.status == "infeasible" and result.exit_code == 1
     assert result.diagnosis is not None
     assert set(result.diagnosis.conflict) == set(case.relax)
@@ -142,8 +142,8 @@ def test_count_conflict_by_enumeration() -> None:
     # No two of the three single-nutrient ingredients meet all three floors; all three do.
     result = COUNT.solve()
     assert result.status == "infeasible"
-    spec = parse_spec_toml(COUNT.toml().replace("max_ingredients = 2", "max_ingredients = 3"), "c.toml")
-    assert sf.solve(food_table(SINGLES), spec, solver="highs").status == "optimal"
+    brief = parse_brief_toml(COUNT.toml().replace("max_ingredients = 2", "max_ingredients = 3"), "c.toml")
+    assert sf.solve(food_table(SINGLES), brief, solver="highs").status == "optimal"
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -246,7 +246,7 @@ def test_with_no_time_left_the_whole_brief_is_the_conflict_and_the_diagnosis_say
 
     # PROTEIN's conflict, and a leucine floor that 30 g meets easily (not part of it).
     text = PROTEIN.toml() + '[[nutrient]]\nname = "leucine"\nmin = 1\n'
-    compiled = compile_brief(food_table(FOODS), parse_spec_toml(text, "case.toml"))
+    compiled = compile_brief(food_table(FOODS), parse_brief_toml(text, "case.toml"))
     rushed = infeasible(compiled, time_limit=0.0)
     assert set(rushed.conflict) == {"serving mass", "protein_g per serving", "leucine_g per serving"}
     assert rushed.relaxation == []
@@ -261,16 +261,16 @@ def test_time_limit_bounds_the_diagnosis_of_a_practical_brief(foods: sf.FoodTabl
     """At most 5 of the 43 ingredients cannot meet the default brief. Narrowing that down
     runs dozens of MIP checks (15 s here without a limit); with a 1 s limit the solve
     returns promptly and says what it could not finish."""
-    spec = sf.load_spec().with_changes(max_ingredients=5)
+    brief = sf.load_brief().with_changes(max_ingredients=5)
     started = cpu_seconds()  # CPU, not wall time: a busy machine does not stretch it
-    result = sf.solve(foods, spec, solver="highs", time_limit=1.0)
+    result = sf.solve(foods, brief, solver="highs", time_limit=1.0)
     assert cpu_seconds() - started < 8.0  # generous: the limit, compiling, one last check
     assert result.status == "infeasible" and result.diagnosis is not None
     d = result.diagnosis
     from sarcoform.solving.compile import compile_brief
 
     assert "ingredients used" in d.conflict
-    assert set(d.conflict) <= {b.name for b in compile_brief(foods, spec).bounds}
+    assert set(d.conflict) <= {b.name for b in compile_brief(foods, brief).bounds}
     assert any("explaining stopped at the time limit" in h for h in d.hints)
     assert any("before working out how far to move" in h for h in d.hints)
 
@@ -287,7 +287,7 @@ def test_a_ray_is_read_only_from_an_optimal_solve(monkeypatch: pytest.MonkeyPatc
         f'[[nutrient]]\nname = "{n}"\nbasis = "per_100g"\n{side} = {v}\n'
         for n, side, v in (("fat", "min", 10), ("carbohydrate", "min", 20), ("leucine", "max", 7))
     )
-    compiled = compile_brief(food_table(FOODS), parse_spec_toml(text, "u.toml"))
+    compiled = compile_brief(food_table(FOODS), parse_brief_toml(text, "u.toml"))
     lp = compiled.lp
 
     def is_ray(d: np.ndarray) -> bool:

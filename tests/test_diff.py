@@ -16,23 +16,23 @@ import pytest
 import sarcoform as sf
 from conftest import with_leucine_floor
 from sarcoform.cli import main
+from sarcoform.io.brief_toml import write_brief_toml
 from sarcoform.io.foods_csv import write_foods_csv
-from sarcoform.io.spec_toml import write_spec_toml
 from sarcoform.report.diff import diff_results
 
 
 @pytest.fixture(scope="module")
-def base(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
-    return sf.solve(foods, spec, solver="highs")
+def base(foods: sf.FoodTable, brief: sf.Brief) -> sf.Result:
+    return sf.solve(foods, brief, solver="highs")
 
 
 def test_price_change_inside_the_range_changes_cost_not_blend(
-    base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
+    base: sf.Result, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     (mpc,) = [b for b in base.blend_lines if b.id == "mpc80"]
     assert mpc.price_range is not None and mpc.price_range[1] is not None and mpc.price_per_kg is not None
     new_price = (mpc.price_per_kg + mpc.price_range[1]) / 2
-    after = sf.solve(foods.with_prices({"mpc80": new_price}), spec, solver="highs")
+    after = sf.solve(foods.with_prices({"mpc80": new_price}), brief, solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.what == "price" and change.verdict == "cost"
@@ -44,11 +44,11 @@ def test_price_change_inside_the_range_changes_cost_not_blend(
 
 
 def test_price_below_entry_brings_the_ingredient_in(
-    base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
+    base: sf.Result, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     (wpi,) = [u for u in base.unused if u.id == "wpi"]
     assert wpi.entry_price is not None
-    after = sf.solve(foods.with_prices({"wpi": wpi.entry_price * 0.98}), spec, solver="highs")
+    after = sf.solve(foods.with_prices({"wpi": wpi.entry_price * 0.98}), brief, solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.verdict == "blend" and "entry price" in change.why
@@ -59,12 +59,12 @@ def test_price_below_entry_brings_the_ingredient_in(
 
 
 def test_binding_bound_moved_within_its_range_is_priced_exactly(
-    base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
+    base: sf.Result, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     (line,) = [c for c in base.constraint_lines if c.name == "leucine_g per meal"]
     assert line.binding and line.shadow_price_range is not None and line.shadow_price_range[1] is not None
     new = (2.5 + line.shadow_price_range[1]) / 2
-    after = sf.solve(foods, with_leucine_floor(spec, new), solver="highs")
+    after = sf.solve(foods, with_leucine_floor(brief, new), solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.verdict == "objective" and change.estimate is not None
@@ -74,22 +74,22 @@ def test_binding_bound_moved_within_its_range_is_priced_exactly(
 
 
 def test_slack_bound_moved_within_slack_has_no_effect(
-    base: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
+    base: sf.Result, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     (line,) = [c for c in base.constraint_lines if c.name == "leucine_g per serving"]
     assert line.max == 3.0 and line.value is not None and line.value < 2.8
     nutrients = tuple(
         e.model_copy(update={"max": 2.8}) if e.name == "leucine" and e.basis == "serving" else e
-        for e in spec.nutrients
+        for e in brief.nutrients
     )
-    after = sf.solve(foods, spec.model_copy(update={"nutrients": nutrients}), solver="highs")
+    after = sf.solve(foods, brief.model_copy(update={"nutrients": nutrients}), solver="highs")
     d = diff_results(base, after)
     (change,) = d.inputs
     assert change.verdict == "none" and not d.blend
 
 
 def test_identical_results() -> None:
-    r = sf.solve(sf.load_foods(), sf.load_spec(), solver="highs")
+    r = sf.solve(sf.load_foods(), sf.load_brief(), solver="highs")
     lines = diff_results(r, r).lines()
     assert "Blend: unchanged" in lines and "Input changes: none visible in the results" in lines
 
@@ -98,9 +98,9 @@ def test_cli_diff_of_two_result_files(tmp_path: Path, capsys: pytest.CaptureFixt
     foods = sf.load_foods().with_prices({"wpi": 11.0})
     write_foods_csv(foods, tmp_path / "foods.csv")
     # The default brief on mean values: a chance-constrained result has no price ranges to explain by.
-    plain = sf.load_spec().on_mean_values()
-    write_spec_toml(plain, tmp_path / "plain.toml")
-    write_spec_toml(with_leucine_floor(plain, 2.6), tmp_path / "brief.toml")
+    plain = sf.load_brief().on_mean_values()
+    write_brief_toml(plain, tmp_path / "plain.toml")
+    write_brief_toml(with_leucine_floor(plain, 2.6), tmp_path / "brief.toml")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert main(["solve", "-c", str(tmp_path / "plain.toml"), "-o", str(a), "--json"]) == 0
     args = [
@@ -131,7 +131,7 @@ def test_cli_diff_rejects_a_file_that_is_not_a_result(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"status": "optimal"}')
-    (tmp_path / "ok.json").write_text(json.dumps(sf.solve(sf.load_foods(), sf.load_spec()).to_dict()))
+    (tmp_path / "ok.json").write_text(json.dumps(sf.solve(sf.load_foods(), sf.load_brief()).to_dict()))
     assert main(["diff", str(bad), str(tmp_path / "ok.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {bad}: is not a sarcoform result") and "\n" not in err

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 import sarcoform as sf
+from sarcoform.io.brief_toml import brief_to_toml, parse_brief_toml
 from sarcoform.io.foods_csv import read_foods_csv, write_foods_csv
-from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
 
 
 @pytest.mark.parametrize("preset", sf.presets())
 def test_presets_survive_a_toml_round_trip(preset: str) -> None:
-    spec = sf.load_spec(preset)
-    again = parse_spec_toml(spec_to_toml(spec), "again.toml")
-    assert again == spec
+    brief = sf.load_brief(preset)
+    again = parse_brief_toml(brief_to_toml(brief), "again.toml")
+    assert again == brief
 
 
 def test_embedded_foods_survive_a_csv_round_trip(foods: sf.FoodTable, tmp_path: Path) -> None:
@@ -51,10 +51,10 @@ def test_every_embedded_number_has_a_source(foods: sf.FoodTable) -> None:
 
 @pytest.mark.parametrize("preset", sf.presets())
 def test_every_preset_entry_has_a_source(preset: str) -> None:
-    spec = sf.load_spec(preset)
-    entries = [*spec.nutrients, *spec.ratios, *spec.ingredients, *spec.groups, spec.serving]
-    entries += [e for e in (spec.cost, spec.amino_acid_pattern, spec.background) if e is not None]
-    entries += list(spec.derived.values())
+    brief = sf.load_brief(preset)
+    entries = [*brief.nutrients, *brief.ratios, *brief.ingredients, *brief.groups, brief.serving]
+    entries += [e for e in (brief.cost, brief.amino_acid_pattern, brief.background) if e is not None]
+    entries += list(brief.derived.values())
     for entry in entries:
         assert entry.source, f"{preset}: {entry!r} has no source"
 

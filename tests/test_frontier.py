@@ -15,19 +15,19 @@ from hypothesis import strategies as st
 import sarcoform as sf
 from conftest import food_table, with_leucine_floor
 from sarcoform.cli import main
-from sarcoform.io.spec_toml import parse_spec_toml
-from sarcoform.model.spec import NutrientBound
+from sarcoform.io.brief_toml import parse_brief_toml
+from sarcoform.model.brief import NutrientBound
 from sarcoform.solving.frontier import COLUMNS, frontier
 
 
-def with_floor(spec: sf.ConstraintSet, level: float) -> sf.ConstraintSet:
+def with_floor(brief: sf.Brief, level: float) -> sf.Brief:
     """The brief at least cost with its leucine-per-meal floor set to `level` (independent route)."""
-    return with_leucine_floor(spec, level, objective="min_cost")
+    return with_leucine_floor(brief, level, objective="min_cost")
 
 
 @pytest.fixture(scope="module")
-def curve(foods: sf.FoodTable, spec: sf.ConstraintSet) -> object:
-    return frontier(foods, spec, "leucine", points=9)
+def curve(foods: sf.FoodTable, brief: sf.Brief) -> object:
+    return frontier(foods, brief, "leucine", points=9)
 
 
 def test_table_and_attrs(curve: object) -> None:
@@ -43,39 +43,39 @@ def test_table_and_attrs(curve: object) -> None:
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_each_point_matches_an_independent_solve(
-    curve: object, foods: sf.FoodTable, spec: sf.ConstraintSet, solver: str
+    curve: object, foods: sf.FoodTable, brief: sf.Brief, solver: str
 ) -> None:
     import pandas as pd
 
     assert isinstance(curve, pd.DataFrame)
     for level, cost in zip(curve["level"][::2], curve["cost_per_serving"][::2], strict=True):
-        r = sf.solve(foods, with_floor(spec, float(level)), solver=solver, sensitivity=False)
+        r = sf.solve(foods, with_floor(brief, float(level)), solver=solver, sensitivity=False)
         assert r.status == "optimal"
         assert r.cost_per_serving == pytest.approx(cost, rel=2e-6)
 
 
 def test_curve_starts_at_the_cheapest_blend_and_ends_at_the_most_the_brief_allows(
-    curve: object, foods: sf.FoodTable, spec: sf.ConstraintSet
+    curve: object, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     import pandas as pd
 
     assert isinstance(curve, pd.DataFrame)
     levels = curve["level"].to_numpy()
     # Below the first level the floor does not bind: the least-cost blend without it.
-    free = sf.solve(foods, with_floor(spec, 0.0), solver="highs", sensitivity=False)
+    free = sf.solve(foods, with_floor(brief, 0.0), solver="highs", sensitivity=False)
     leucine = {c.name: c.value for c in free.constraint_lines}["leucine_g per meal"]
     assert levels[0] == pytest.approx(leucine, rel=1e-6)
     # Its marginal cost is what the next 0.1 g costs: the slope just above it (independent solves).
     delta = 1e-3
-    above = sf.solve(foods, with_floor(spec, levels[0] + delta), solver="highs", sensitivity=False)
+    above = sf.solve(foods, with_floor(brief, levels[0] + delta), solver="highs", sensitivity=False)
     assert above.cost_per_serving is not None and free.cost_per_serving is not None
     slope = (above.cost_per_serving - free.cost_per_serving) / delta * 0.1
     assert curve["marginal_cost_per_0.1"].iloc[0] == pytest.approx(slope, rel=1e-4)
     # The last level is the most leucine per meal the rest of the brief allows.
-    most = sf.solve(foods, spec.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
+    most = sf.solve(foods, brief.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
     assert levels[-1] == pytest.approx(most.objective_value, rel=1e-6)
     assert math.isnan(curve["marginal_cost_per_0.1"].iloc[-1])  # no more at any price
-    assert sf.solve(foods, with_floor(spec, levels[-1] * 1.0001), solver="highs").status == "infeasible"
+    assert sf.solve(foods, with_floor(brief, levels[-1] * 1.0001), solver="highs").status == "infeasible"
 
 
 def test_non_decreasing_convex_and_marginal_is_the_slope(curve: object) -> None:
@@ -93,16 +93,16 @@ def test_non_decreasing_convex_and_marginal_is_the_slope(curve: object) -> None:
         assert slopes[i - 1] - 1e-6 <= marginal[i] <= slopes[i] + 1e-6
 
 
-def test_fractional_basis_matches_independent_solves(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    curve = frontier(foods, spec, "protein", basis="per_100kcal", points=4)
+def test_fractional_basis_matches_independent_solves(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    curve = frontier(foods, brief, "protein", basis="per_100kcal", points=4)
     assert curve.attrs["basis"] == "per_100kcal"
     for level, cost in zip(curve["level"], curve["cost_per_serving"], strict=True):
-        brief = spec.model_copy(
+        at_level = brief.model_copy(
             update={
-                "nutrients": (*spec.nutrients, NutrientBound(name="protein", basis="per_100kcal", min=level))
+                "nutrients": (*brief.nutrients, NutrientBound(name="protein", basis="per_100kcal", min=level))
             }
         )
-        r = sf.solve(foods, brief, solver="highs", sensitivity=False)
+        r = sf.solve(foods, at_level, solver="highs", sensitivity=False)
         assert r.status == "optimal" and r.cost_per_serving == pytest.approx(cost, rel=1e-6)
 
 
@@ -125,8 +125,8 @@ SMALL = """id,name,price_per_kg,protein_g,leucine_g
 def test_any_curve_is_non_decreasing_and_convex(rows: list[tuple[float, float, float]]) -> None:
     text = "\n".join(f"f{i},Food {i},{p:.4f},{q:.4f},{q * s:.5f}" for i, (p, q, s) in enumerate(rows))
     foods = food_table(SMALL.format(rows=text), origin="random")
-    spec = parse_spec_toml('name = "r"\n[serving]\nserving_g = 30\n', "r.toml")
-    curve = frontier(foods, spec, "leucine", points=6)
+    brief = parse_brief_toml('name = "r"\n[serving]\nserving_g = 30\n', "r.toml")
+    curve = frontier(foods, brief, "leucine", points=6)
     cost = curve["cost_per_serving"].to_numpy()
     assert np.all(np.diff(cost) >= -1e-9)
     if curve["level"].iloc[-1] - curve["level"].iloc[0] > 1e-6:
@@ -137,14 +137,14 @@ def test_any_curve_is_non_decreasing_and_convex(rows: list[tuple[float, float, f
 def test_practical_brief_uses_finite_differences(foods: sf.FoodTable) -> None:
     """A mixed-integer brief has no shadow prices: the marginal cost is the slope from the
     previous level, here from two independent solves of the brief at those two levels."""
-    spec = sf.load_spec("milk_beverage_powder").with_changes(max_ingredients=7)
-    curve = frontier(foods, spec, "leucine", points=3, solver="highs")
+    brief = sf.load_brief("milk_beverage_powder").with_changes(max_ingredients=7)
+    curve = frontier(foods, brief, "leucine", points=3, solver="highs")
     assert (curve["status"] == "optimal").all()
     level = curve["level"].to_numpy()
     assert math.isnan(curve["marginal_cost_per_0.1"].iloc[0])  # no previous level
     cost = []
     for at in level[:2]:
-        r = sf.solve(foods, with_floor(spec, float(at)), solver="cbc", sensitivity=False)
+        r = sf.solve(foods, with_floor(brief, float(at)), solver="cbc", sensitivity=False)
         assert r.status == "optimal" and r.cost_per_serving is not None
         cost.append(r.cost_per_serving)
     dl = level[1] - level[0]
@@ -154,7 +154,7 @@ def test_practical_brief_uses_finite_differences(foods: sf.FoodTable) -> None:
 
 
 def test_marginal_cost_lies_between_the_slopes_of_independent_solves(
-    curve: object, foods: sf.FoodTable, spec: sf.ConstraintSet
+    curve: object, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     """At each inner level, the brief re-solved (CBC, the regular path) at level − δ, level
     and level + δ: the marginal cost lies between the slopes on either side, as any
@@ -166,7 +166,7 @@ def test_marginal_cost_lies_between_the_slopes_of_independent_solves(
         delta = 0.02 * max(1.0, float(level))
         costs = []
         for at in (level - delta, level, level + delta):
-            r = sf.solve(foods, with_floor(spec, float(at)), solver="cbc", sensitivity=False)
+            r = sf.solve(foods, with_floor(brief, float(at)), solver="cbc", sensitivity=False)
             assert r.status == "optimal" and r.cost_per_serving is not None
             costs.append(r.cost_per_serving)
         left, right = (costs[1] - costs[0]) / delta * 0.1, (costs[2] - costs[1]) / delta * 0.1
@@ -175,7 +175,7 @@ def test_marginal_cost_lies_between_the_slopes_of_independent_solves(
 
 
 def test_a_wrong_sign_would_show(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, monkeypatch: pytest.MonkeyPatch
+    foods: sf.FoodTable, brief: sf.Brief, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The marginal cost is the shadow price as the duals give it, not clamped at 0: duals
     of the wrong sign (a fault injected here) show as negative marginal costs."""
@@ -190,7 +190,7 @@ def test_a_wrong_sign_would_show(
         return replace(sol, row_duals=None if sol.row_duals is None else -sol.row_duals)
 
     monkeypatch.setattr(practical, "solve", flipped)
-    shown = frontier(foods, spec, "leucine", points=5)["marginal_cost_per_0.1"].to_numpy()
+    shown = frontier(foods, brief, "leucine", points=5)["marginal_cost_per_0.1"].to_numpy()
     assert np.all(shown[:-1] <= 0) and np.any(shown[1:-1] < -1e-6)
 
 
@@ -244,24 +244,24 @@ def test_control_characters_in_ids_survive_every_output(curve: object, tmp_path:
     assert rows[1][3] == "wpi\x0b 3 g, =cmd 1 g" and rows[2][3] == "smp\r 2 g"  # a lone \r is quoted
 
 
-def _cost(foods: sf.FoodTable, spec: sf.ConstraintSet, level: float) -> float:
-    r = sf.solve(foods, with_floor(spec, level), solver="highs", sensitivity=False)
+def _cost(foods: sf.FoodTable, brief: sf.Brief, level: float) -> float:
+    r = sf.solve(foods, with_floor(brief, level), solver="highs", sensitivity=False)
     assert r.status == "optimal" and r.cost_per_serving is not None
     return r.cost_per_serving
 
 
-def test_from_to_step_give_those_levels(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    curve = frontier(foods, spec, "leucine", start=2.25, stop=3.0, step=0.25)
+def test_from_to_step_give_those_levels(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    curve = frontier(foods, brief, "leucine", start=2.25, stop=3.0, step=0.25)
     assert curve["level"].tolist() == pytest.approx([2.25, 2.5, 2.75, 3.0])
-    assert curve["cost_per_serving"].iloc[2] == pytest.approx(_cost(foods, spec, 2.75), rel=1e-6)
+    assert curve["cost_per_serving"].iloc[2] == pytest.approx(_cost(foods, brief, 2.75), rel=1e-6)
 
 
 def test_levels_out_of_reach_are_left_out_not_nan(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    foods: sf.FoodTable, brief: sf.Brief, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--to beyond the most the brief allows: the curve stops at that most (an independent
     max-leucine solve), with a note; no row is nan, in the frame, the CSV or the terminal."""
-    most = sf.solve(foods, spec.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
+    most = sf.solve(foods, brief.with_changes(objective="max:leucine"), solver="highs", sensitivity=False)
     assert most.objective_value is not None
     # the default brief caps leucine at 3 g per serving (the review's 6 g/day)
     assert main(["frontier", "--from", "2.2", "--to", "4", "--step", "0.5", "-o", str(tmp_path / "c")]) == 0
@@ -273,33 +273,33 @@ def test_levels_out_of_reach_are_left_out_not_nan(
     assert "out of reach" in printed and "at the limit" in printed
 
 
-def _without_leucine_cap(spec: sf.ConstraintSet) -> sf.ConstraintSet:
+def _without_leucine_cap(brief: sf.Brief) -> sf.Brief:
     """The brief without its 3 g leucine per serving cap: a curve long enough to bend often."""
-    kept = tuple(e for e in spec.nutrients if not (e.name == "leucine" and e.basis == "serving"))
-    return spec.model_copy(update={"nutrients": kept})
+    kept = tuple(e for e in brief.nutrients if not (e.name == "leucine" and e.basis == "serving"))
+    return brief.model_copy(update={"nutrients": kept})
 
 
-def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+def test_marginal_cost_steps_sit_at_the_breakpoints(foods: sf.FoodTable, brief: sf.Brief) -> None:
     """Each change of the marginal cost is drawn at the level where the curve bends: independent
     solves just below and just above it give the previous and the new slope (5 levels sampled,
     so the bends lie between the sampled levels, not on them)."""
     from sarcoform.report.frontier import marginal_steps
 
-    spec = _without_leucine_cap(spec)
-    curve = frontier(foods, spec, "leucine", points=5)
+    brief = _without_leucine_cap(brief)
+    curve = frontier(foods, brief, "leucine", points=5)
     xs, ys = marginal_steps(curve)
     assert len(ys) - 1 > 3  # more bends than sampled levels: found between them
     assert xs[-1] == pytest.approx(curve["level"].iloc[-1])
     for i in range(1, min(len(ys) - 1, 4)):  # the bends, left to right (the first few)
         at = xs[i]
         delta = min(1e-4, (xs[i + 1] - at) / 4, (at - xs[i - 1]) / 4)
-        below, here, above = (_cost(foods, spec, at + d) for d in (-delta, 0.0, delta))
+        below, here, above = (_cost(foods, brief, at + d) for d in (-delta, 0.0, delta))
         assert (here - below) / delta * 0.1 == pytest.approx(ys[i - 1], rel=1e-3, abs=1e-8)
         assert (above - here) / delta * 0.1 == pytest.approx(ys[i], rel=1e-3, abs=1e-8)
 
 
 def test_excel_chart_draws_the_exact_curve_unsmoothed(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path
+    foods: sf.FoodTable, brief: sf.Brief, tmp_path: Path
 ) -> None:
     """The chart's points are the curve through its bends (every level where the marginal cost
     changes), drawn with straight lines: a smoothed line would dip below the convex curve."""
@@ -307,8 +307,8 @@ def test_excel_chart_draws_the_exact_curve_unsmoothed(
 
     from sarcoform.report.frontier import marginal_steps, write_xlsx
 
-    spec = _without_leucine_cap(spec)
-    curve = frontier(foods, spec, "leucine", points=4)
+    brief = _without_leucine_cap(brief)
+    curve = frontier(foods, brief, "leucine", points=4)
     write_xlsx(curve, tmp_path / "c.xlsx")
     ws = load_workbook(tmp_path / "c.xlsx")["Frontier"]
     (chart,) = ws._charts
@@ -325,7 +325,7 @@ def test_excel_chart_draws_the_exact_curve_unsmoothed(
 def test_a_chance_constrained_brief_is_swept_on_its_mean_values_and_says_so(foods: sf.FoodTable) -> None:
     """The shipped default holds its minimums in 95 % of lots; the frontier solves plain LPs,
     so it sweeps the mean-value brief, says so, and its point at 2.5 g is that brief's optimum."""
-    shipped = sf.load_spec()
+    shipped = sf.load_brief()
     assert shipped.asks_probability
     curve = frontier(foods, shipped, "leucine", levels=[2.5])
     assert any("on mean compositions" in n for n in curve.attrs["notes"])

@@ -20,19 +20,19 @@ from sarcoform.io.inputs import resolve_inputs
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory, foods: sf.FoodTable, spec: sf.ConstraintSet) -> Path:
+def book(tmp_path_factory: pytest.TempPathFactory, foods: sf.FoodTable, brief: sf.Brief) -> Path:
     from sarcoform.io.workbook_write import write_template
 
     frame = foods.to_frame()
     frame["price_per_kg"] = frame["price_per_kg"] * 2
     path = tmp_path_factory.mktemp("convention") / "dear.xlsx"
-    write_template(sf.FoodTable.from_frame(frame, origin="dear"), spec, path)  # the frontier takes it
+    write_template(sf.FoodTable.from_frame(frame, origin="dear"), brief, path)  # the frontier takes it
     return path
 
 
 @pytest.fixture(scope="module")
-def embedded_cost(foods: sf.FoodTable, spec: sf.ConstraintSet) -> float:
-    cost = sf.solve(foods, spec, solver="highs", sensitivity=False).cost_per_serving
+def embedded_cost(foods: sf.FoodTable, brief: sf.Brief) -> float:
+    cost = sf.solve(foods, brief, solver="highs", sensitivity=False).cost_per_serving
     assert cost is not None
     return cost
 
@@ -46,7 +46,7 @@ def test_every_form_uses_the_workbooks_own_foods(book: Path, embedded_cost: floa
     ):
         inputs = resolve_inputs(**form)  # type: ignore[arg-type]
         assert inputs.foods_from == f"{book} [Foods]", form
-        result = sf.solve(inputs.foods, inputs.spec, solver="highs", sensitivity=False)
+        result = sf.solve(inputs.foods, inputs.brief, solver="highs", sensitivity=False)
         assert result.cost_per_serving == pytest.approx(2 * embedded_cost, rel=1e-7), form
 
 
@@ -56,7 +56,7 @@ def test_an_explicit_foods_option_replaces_the_books_and_says_so(book: Path, emb
     csv = default_foods_path()
     inputs = resolve_inputs(book, csv)
     assert any("not the Foods sheet of" in note for note in inputs.notes)
-    result = sf.solve(inputs.foods, inputs.spec, solver="highs", sensitivity=False)
+    result = sf.solve(inputs.foods, inputs.brief, solver="highs", sensitivity=False)
     assert result.cost_per_serving == pytest.approx(embedded_cost, rel=1e-7)
 
 

@@ -62,7 +62,7 @@ def test_installed_copy_solves_from_its_own_data(wheel: Path, tmp_path: Path) ->
         "from sarcoform.io.embedded import data_dir; "
         f"assert sarcoform.__file__.startswith({str(target)!r}), sarcoform.__file__; "
         f"assert str(data_dir('foods')).startswith({str(target)!r}); "
-        "r = sarcoform.solve(sarcoform.load_foods(), sarcoform.load_spec()); "
+        "r = sarcoform.solve(sarcoform.load_foods(), sarcoform.load_brief()); "
         "print(r.status, len(sarcoform.presets()), sarcoform.label(r, 'eu').standard)"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}

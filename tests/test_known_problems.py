@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sarcoform as sf
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 KNOWN = Path(__file__).parent / "fixtures" / "known"
 TINY = Path(__file__).parent / "fixtures" / "tiny_foods.csv"
@@ -52,7 +52,7 @@ PUBLISHED = [
 def test_published_problem(
     solver: str, name: str, foods: str, brief: str, cost: float, grams: dict[str, float], source: str
 ) -> None:
-    result = sf.solve(sf.load_foods(KNOWN / foods), sf.load_spec(KNOWN / brief), solver=solver)
+    result = sf.solve(sf.load_foods(KNOWN / foods), sf.load_brief(KNOWN / brief), solver=solver)
     assert result.status == "optimal"
     assert result.cost_per_serving == pytest.approx(cost, rel=2e-6), source
     for food_id, g in grams.items():
@@ -63,10 +63,10 @@ def test_published_problem(
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_simplified_whiskas(solver: str) -> None:
     """PuLP's simplified Whiskas model: chicken and beef only → 33⅓ % / 66⅔ %, cost 0.9667."""
-    spec = sf.load_spec(KNOWN / "whiskas.toml")
+    brief = sf.load_brief(KNOWN / "whiskas.toml")
     others = [{"id": i, "max": 0} for i in ("mutton", "rice", "wheat", "gel")]
-    spec = spec.with_changes(ingredients=others)
-    result = sf.solve(sf.load_foods(KNOWN / "whiskas_foods.csv"), spec, solver=solver)
+    brief = brief.with_changes(ingredients=others)
+    result = sf.solve(sf.load_foods(KNOWN / "whiskas_foods.csv"), brief, solver=solver)
     assert result.cost_per_serving == pytest.approx(0.013 * 100 / 3 + 0.008 * 200 / 3, rel=1e-6)
     assert result.grams["chicken"] == pytest.approx(100 / 3, rel=1e-5)
 
@@ -206,8 +206,8 @@ HAND: list[tuple[str, str, str, float]] = [
 ]
 
 
-def _brief(body: str) -> sf.ConstraintSet:
-    return parse_spec_toml('name = "hand"\n' + textwrap.dedent(body), "hand.toml")
+def _brief(body: str) -> sf.Brief:
+    return parse_brief_toml('name = "hand"\n' + textwrap.dedent(body), "hand.toml")
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -224,10 +224,10 @@ def test_hand_solved(solver: str, name: str, body: str, what: str, expected: flo
 def test_infeasible_by_construction_names_the_conflict(solver: str) -> None:
     # 30 g can hold at most 24 g protein (whey is 80 %): serving and protein conflict;
     # the leucine bound is satisfiable and must not be blamed.
-    spec = _brief(
+    brief = _brief(
         "[serving]\nserving_g = 30\n[[nutrient]]\nname='protein'\nmin=30\n[[nutrient]]\nname='leucine'\nmin=1"
     )
-    result = sf.solve(sf.load_foods(TINY), spec, solver=solver)
+    result = sf.solve(sf.load_foods(TINY), brief, solver=solver)
     assert result.status == "infeasible"
     assert result.exit_code == 1
     assert result.diagnosis is not None
@@ -247,7 +247,7 @@ def test_unbounded_is_a_result(solver: str) -> None:
     assert "by adding whey without limit" in result.diagnosis.reason
 
 
-def test_cbc_is_not_fooled_by_tiny_costs_per_gram(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
+def test_cbc_is_not_fooled_by_tiny_costs_per_gram(foods: sf.FoodTable, brief: sf.Brief) -> None:
     """A price scenario (the embedded prices × a log-normal factor, seeded; found by the batch
     benchmark) where the default blend is optimal to within CBC's absolute dual tolerance
     but 2e-5 too dear: CBC must still find the optimum that scipy's interior point finds."""
@@ -262,7 +262,7 @@ def test_cbc_is_not_fooled_by_tiny_costs_per_gram(foods: sf.FoodTable, spec: sf.
     with (Path(__file__).parent / "fixtures" / "prices_near_tie.csv").open(encoding="utf-8") as f:
         prices = {row["id"]: float(row["price_per_kg"]) for row in csv.DictReader(f)}
     table = foods.with_prices(prices)
-    lp = compile_brief(table, spec).lp
+    lp = compile_brief(table, brief).lp
     rows = [(lp.A[r], lp.row_hi[r]) for r in range(lp.shape[0]) if math.isfinite(lp.row_hi[r])]
     rows += [(-lp.A[r], -lp.row_lo[r]) for r in range(lp.shape[0]) if math.isfinite(lp.row_lo[r])]
     bounds = [(lo, None if math.isinf(hi) else hi) for lo, hi in zip(lp.col_lo, lp.col_hi, strict=True)]
@@ -274,5 +274,5 @@ def test_cbc_is_not_fooled_by_tiny_costs_per_gram(foods: sf.FoodTable, spec: sf.
         method="highs-ipm",
     )
     assert reference.status == 0
-    result = sf.solve(table, spec, solver="cbc", sensitivity=False)
+    result = sf.solve(table, brief, solver="cbc", sensitivity=False)
     assert result.cost_per_serving == pytest.approx(reference.fun, rel=1e-7)

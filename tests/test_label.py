@@ -122,8 +122,8 @@ def test_us_vitamin_percent_increments(percent: float, declared: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def default_result(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
-    result = sf.solve(foods, spec, sensitivity=False)
+def default_result(foods: sf.FoodTable, brief: sf.Brief) -> sf.Result:
+    result = sf.solve(foods, brief, sensitivity=False)
     assert result.ok and result.verification is not None and result.verification.ok
     return result
 
@@ -155,11 +155,11 @@ def test_cn_percent_nrv_of_the_default_blend_by_hand(foods: sf.FoodTable, defaul
 
 @pytest.mark.parametrize("standard", ["cn", "eu", "us"])
 def test_declared_values_are_the_rounded_amounts_of_the_raw_table(
-    standard: str, foods: sf.FoodTable, spec: sf.ConstraintSet, default_result: sf.Result
+    standard: str, foods: sf.FoodTable, brief: sf.Brief, default_result: sf.Result
 ) -> None:
     """Declared at the end of shelf life: a labile vitamin at the brief's retention figure."""
-    assert spec.shelf_life is not None
-    kept = spec.shelf_life.retention
+    assert brief.shelf_life is not None
+    kept = brief.shelf_life.retention
     lab = sf.label(default_result, standard, foods=foods)
     for rule in load_label_standard(standard).nutrients:
         rows = [r for r in lab.rows if r.nutrient == rule.key]
@@ -218,18 +218,18 @@ oil,Sunflower oil,3,900,3700,0,100,0,0,0,
 )
 
 
-def _fixed(table: sf.FoodTable, grams: dict[str, float], **brief: object) -> sf.Result:
+def _fixed(table: sf.FoodTable, grams: dict[str, float], **fields: object) -> sf.Result:
     """Solve a brief that fixes every ingredient's grams (a real CBC solve)."""
-    spec = sf.ConstraintSet.model_validate(
+    brief = sf.Brief.model_validate(
         {
             "name": "fixed",
             "blank_values": "zero",
             "serving": {"serving_g": sum(grams.values())},
             "ingredient": [{"id": k, "min": v, "max": v} for k, v in grams.items()],
-            **brief,
+            **fields,
         }
     )
-    result = sf.solve(table, spec, sensitivity=False)
+    result = sf.solve(table, brief, sensitivity=False)
     assert result.ok, result.diagnosis
     return result
 
@@ -369,8 +369,8 @@ def test_required_claims_hold_in_the_blend_and_are_verified(tmp_path: Path) -> N
     path = tmp_path / "brief.toml"
     path.write_text(BRIEF, encoding="utf-8")
     table = food_table(PROTEIN)
-    spec = sf.load_spec(path)
-    result = sf.solve(table, spec, sensitivity=False)
+    brief = sf.load_brief(path)
+    result = sf.solve(table, brief, sensitivity=False)
     assert result.ok and result.verification is not None and result.verification.ok
     assert result.verification.checked == 4  # serving, energy and the two claims
     lab = sf.label(result, "cn", foods=table)
@@ -381,11 +381,11 @@ def test_required_claims_hold_in_the_blend_and_are_verified(tmp_path: Path) -> N
 
 def test_an_unreachable_claim_is_an_infeasible_diagnosis_naming_it() -> None:
     table = food_table(PROTEIN)
-    spec = with_claims(
-        sf.ConstraintSet.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
+    brief = with_claims(
+        sf.Brief.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
     )
-    spec = spec.with_changes(ingredients=[{"id": "p", "max": 5}])  # 5 g in 50 g = 10 g/100 g < 12
-    result = sf.solve(table, spec, sensitivity=False)
+    brief = brief.with_changes(ingredients=[{"id": "p", "max": 5}])  # 5 g in 50 g = 10 g/100 g < 12
+    result = sf.solve(table, brief, sensitivity=False)
     assert result.status == "infeasible" and result.diagnosis is not None
     assert any("cn:high_protein" in text for text in result.diagnosis.explanation)
 
@@ -394,7 +394,7 @@ def test_unknown_claim_is_located_input_error(tmp_path: Path) -> None:
     path = tmp_path / "brief.toml"
     path.write_text('name = "x"\nclaims = ["cn:high_leucine"]\n', encoding="utf-8")
     with pytest.raises(sf.InputError, match="unknown claim 'cn:high_leucine'"):
-        sf.load_spec(path)
+        sf.load_brief(path)
 
 
 def test_claims_rules_match_the_label_references() -> None:
@@ -478,17 +478,17 @@ def test_cli_label_usage_errors_are_exit_2(
 
 
 def test_required_claims_survive_toml_and_workbook_round_trips(tmp_path: Path, foods: sf.FoodTable) -> None:
-    from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
+    from sarcoform.io.brief_toml import brief_to_toml, parse_brief_toml
 
-    spec = with_claims(sf.load_spec(), ["cn:high_protein", "eu:source_of_fibre"])
-    again = parse_spec_toml(spec_to_toml(spec), "again.toml")
+    brief = with_claims(sf.load_brief(), ["cn:high_protein", "eu:source_of_fibre"])
+    again = parse_brief_toml(brief_to_toml(brief), "again.toml")
     assert [c.id for c in again.claims] == ["cn:high_protein", "eu:source_of_fibre"]
     assert all(c.rule is not None for c in again.claims)
     book = tmp_path / "brief.xlsx"
-    sf.write_workbook(foods, spec, book)
-    from_book = sf.load_spec(book)
+    sf.write_workbook(foods, brief, book)
+    from_book = sf.load_brief(book)
     assert [c.id for c in from_book.claims] == ["cn:high_protein", "eu:source_of_fibre"]
-    assert from_book.claims[0].rule == spec.claims[0].rule
+    assert from_book.claims[0].rule == brief.claims[0].rule
 
 
 VITAMIN_C = (
@@ -538,11 +538,11 @@ def test_a_binding_claim_has_the_shadow_price_of_its_threshold() -> None:
     blend sits on 12 g per 100 g; one more g per 100 g is 0.5 g of protein in place of 0.5 g
     of carbohydrate, USD 0.5 x (10 - 1) / 1000 = 0.0045 per serving."""
     table = food_table(PROTEIN)
-    spec = with_claims(
-        sf.ConstraintSet.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
+    brief = with_claims(
+        sf.Brief.model_validate({"name": "x", "serving": {"serving_g": 50}}), ["cn:high_protein"]
     )
-    spec = spec.with_changes(ingredients=[{"id": i, "max": 0} for i in ("s", "f", "ca", "d")])
-    result = sf.solve(table, spec)
+    brief = brief.with_changes(ingredients=[{"id": i, "max": 0} for i in ("s", "f", "ca", "d")])
+    result = sf.solve(table, brief)
     line = next(c for c in result.constraint_lines if "claim cn:high_protein" in c.label)
     assert line.binding and line.value == pytest.approx(12.0)
     assert line.shadow_price == pytest.approx(0.5 * (10 - 1) / 1000)
@@ -584,11 +584,11 @@ def test_cli_label_from_a_results_workbook(tmp_path: Path, capsys: pytest.Captur
     from sarcoform.report.workbook import write_result_workbook
 
     table = food_table(PROTEIN)
-    brief = tmp_path / "brief.toml"
-    brief.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 250"), encoding="utf-8")
-    spec = sf.load_spec(brief)
+    brief_path = tmp_path / "brief.toml"
+    brief_path.write_text(BRIEF.replace("[serving]", "[serving]\nreconstitution_ml = 250"), encoding="utf-8")
+    brief = sf.load_brief(brief_path)
     book = tmp_path / "result.xlsx"
-    write_result_workbook(sf.solve(table, spec, sensitivity=False), book, foods=table, spec=spec)
+    write_result_workbook(sf.solve(table, brief, sensitivity=False), book, foods=table, brief=brief)
     code, out, err = _cli(capsys, "label", str(book), "-s", "us", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -597,10 +597,10 @@ def test_cli_label_from_a_results_workbook(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_a_claim_added_without_its_rule_is_an_input_error() -> None:
-    spec = sf.load_spec().with_changes(claims=["cn:high_protein"])  # not read from a file
+    brief = sf.load_brief().with_changes(claims=["cn:high_protein"])  # not read from a file
     with pytest.raises(sf.InputError, match="claim 'cn:high_protein' has no rule"):
-        sf.solve(sf.load_foods(), spec)
-    assert sf.solve(sf.load_foods(), sf.with_claims(sf.load_spec(), ["cn:high_protein"])).ok
+        sf.solve(sf.load_foods(), brief)
+    assert sf.solve(sf.load_foods(), sf.with_claims(sf.load_brief(), ["cn:high_protein"])).ok
 
 
 def test_the_batch_fast_path_keeps_and_checks_required_claims(foods: sf.FoodTable) -> None:

@@ -136,7 +136,7 @@ def test_the_checks_catch_a_bad_import(tmp_path: Path) -> None:
 
     shutil.copytree(SRC / PACKAGE, tmp_path / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
     units = tmp_path / PACKAGE / "model" / "units.py"
-    units.write_text(units.read_text() + "\n\ndef _late() -> None:\n    from ..io import load_spec\n")
+    units.write_text(units.read_text() + "\n\ndef _late() -> None:\n    from ..io import load_brief\n")
     graph = import_graph(tmp_path)
     assert "sarcoform.model.units imports sarcoform.io" in back_arrows(graph)
     assert any("sarcoform.model.units" in c for c in cycles(graph))

@@ -18,7 +18,7 @@ from scipy.optimize import linprog
 
 import sarcoform as sf
 from conftest import cpu_seconds, food_table, set_highs_option
-from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
+from sarcoform.io.brief_toml import brief_to_toml, parse_brief_toml
 
 SOLVERS = ["cbc", "highs"]
 FOODS = """id,name,price_per_kg,protein_g,fat_g,carbohydrate_g,calcium_mg
@@ -108,14 +108,14 @@ def foods() -> sf.FoodTable:
 
 
 def test_the_lp_alone_uses_more_than_n_ingredients() -> None:
-    lp = sf.solve(foods(), parse_spec_toml(brief(practical=False), "b.toml"), solver="highs")
+    lp = sf.solve(foods(), parse_brief_toml(brief(practical=False), "b.toml"), solver="highs")
     assert lp.status == "optimal" and len(lp.blend_lines) > N  # so the count really binds
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_least_cost_matches_enumeration(solver: str) -> None:
     value, chosen = enumerate_best("min_cost")
-    r = sf.solve(foods(), parse_spec_toml(brief(), "b.toml"), solver=solver)
+    r = sf.solve(foods(), parse_brief_toml(brief(), "b.toml"), solver=solver)
     assert r.status == "optimal" and r.gap is None
     assert r.cost_per_serving == pytest.approx(value, rel=1e-6)
     assert set(r.grams) == chosen
@@ -126,14 +126,14 @@ def test_least_cost_matches_enumeration(solver: str) -> None:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_max_objective_matches_enumeration(solver: str) -> None:
     value, _ = enumerate_best("max:protein", cost_cap=0.12)
-    r = sf.solve(foods(), parse_spec_toml(brief("max:protein", cost_cap=0.12), "b.toml"), solver=solver)
+    r = sf.solve(foods(), parse_brief_toml(brief("max:protein", cost_cap=0.12), "b.toml"), solver=solver)
     assert r.status == "optimal"
     assert r.objective_value == pytest.approx(-value, rel=1e-6)
     assert len(r.grams) <= N and r.cost_per_serving is not None and r.cost_per_serving <= 0.12 + 1e-9
 
 
 def test_practical_rules_are_verified_independently() -> None:
-    r = sf.solve(foods(), parse_spec_toml(brief(), "b.toml"), solver="highs")
+    r = sf.solve(foods(), parse_brief_toml(brief(), "b.toml"), solver="highs")
     lines = {c.name: c for c in r.constraint_lines}
     assert lines["ingredients used"].value == len(r.grams) <= N
     assert lines["minimum inclusion"].value == pytest.approx(min(r.grams.values()))
@@ -143,28 +143,28 @@ def test_practical_rules_are_verified_independently() -> None:
 
 
 def test_brief_fields_validate_and_round_trip() -> None:
-    spec = parse_spec_toml(brief(), "b.toml")
-    assert (spec.max_ingredients, spec.min_inclusion_g) == (N, MINIMUM)
-    again = parse_spec_toml(spec_to_toml(spec), "again.toml")
+    parsed = parse_brief_toml(brief(), "b.toml")
+    assert (parsed.max_ingredients, parsed.min_inclusion_g) == (N, MINIMUM)
+    again = parse_brief_toml(brief_to_toml(parsed), "again.toml")
     assert (again.max_ingredients, again.min_inclusion_g) == (N, MINIMUM)
     for bad, message in (
         ("max_ingredients = 0", "greater than or equal to 1"),
         ("min_inclusion_g = -1", "> 0"),
     ):
         with pytest.raises(sf.InputError, match=message):
-            parse_spec_toml(f'name = "x"\n{bad}\n', "bad.toml")
+            parse_brief_toml(f'name = "x"\n{bad}\n', "bad.toml")
 
 
 def test_free_serving_needs_a_mass_limit() -> None:
     text = brief().replace(f"[serving]\nserving_g = {SERVING}\n", "")
     with pytest.raises(sf.InputError, match="bounded serving"):
-        sf.solve(foods(), parse_spec_toml(text, "b.toml"))
+        sf.solve(foods(), parse_brief_toml(text, "b.toml"))
 
 
 def test_count_alone_diagnosed_with_its_way_out() -> None:
     # One ingredient cannot meet the brief; the fewest that can is found by enumeration.
     text = brief().replace(f"max_ingredients = {N}", "max_ingredients = 1")
-    r = sf.solve(foods(), parse_spec_toml(text, "b.toml"), solver="highs")
+    r = sf.solve(foods(), parse_brief_toml(text, "b.toml"), solver="highs")
     assert r.status == "infeasible" and r.diagnosis is not None
     assert "ingredients used" in r.diagnosis.conflict
     way_out = {e["constraint"]: e for e in r.diagnosis.relaxation}
@@ -195,7 +195,7 @@ def enumerate_count_needed() -> int:
     raise AssertionError("no subset works")
 
 
-def random_problem(n: int = 600, k: int = 4) -> tuple[sf.FoodTable, sf.ConstraintSet]:
+def random_problem(n: int = 600, k: int = 4) -> tuple[sf.FoodTable, sf.Brief]:
     """A table big enough that proving the optimum takes HiGHS seconds, while good blends are easy."""
     rng = np.random.default_rng(7)
     header = [
@@ -239,17 +239,17 @@ def random_problem(n: int = 600, k: int = 4) -> tuple[sf.FoodTable, sf.Constrain
     text = f'name = "r"\nmax_ingredients = {k}\nmin_inclusion_g = 2.0\n[serving]\nserving_g = 100\n'
     for name, (lo, hi) in bounds.items():
         text += f'[[nutrient]]\nname = "{name}"\nmin = {lo}\n' + (f"max = {hi}\n" if hi is not None else "")
-    return sf.FoodTable.from_records(header, rows, origin="random"), parse_spec_toml(text, "r.toml")
+    return sf.FoodTable.from_records(header, rows, origin="random"), parse_brief_toml(text, "r.toml")
 
 
 @pytest.fixture(scope="module")
-def hard() -> tuple[sf.FoodTable, sf.ConstraintSet, float, float]:
+def hard() -> tuple[sf.FoodTable, sf.Brief, float, float]:
     """random_problem(), its optimum (CBC, run to the end) and the seconds that took."""
-    table_, spec = random_problem()
+    table_, brief = random_problem()
     started = cpu_seconds()
-    optimum = sf.solve(table_, spec, solver="cbc").cost_per_serving
+    optimum = sf.solve(table_, brief, solver="cbc").cost_per_serving
     assert optimum is not None
-    return table_, spec, optimum, cpu_seconds() - started
+    return table_, brief, optimum, cpu_seconds() - started
 
 
 def stop_after_the_first_blend(monkeypatch: pytest.MonkeyPatch, solver: str) -> None:
@@ -266,11 +266,11 @@ def stop_after_the_first_blend(monkeypatch: pytest.MonkeyPatch, solver: str) -> 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_search_stopped_early_reports_its_blend_and_a_gap_never_understated(
-    hard: tuple[sf.FoodTable, sf.ConstraintSet, float, float], solver: str, monkeypatch: pytest.MonkeyPatch
+    hard: tuple[sf.FoodTable, sf.Brief, float, float], solver: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    table_, spec, optimum, _ = hard
+    table_, brief, optimum, _ = hard
     stop_after_the_first_blend(monkeypatch, solver)
-    r = sf.solve(table_, spec, solver=solver)
+    r = sf.solve(table_, brief, solver=solver)
     assert r.status == "time_limit" and r.blend_lines  # stopped unproven, with a blend
     assert r.exit_code == 1 and r.diagnosis is not None and "time limit" in r.diagnosis.reason
     assert f"gap {r.gap:.2%}" in r.diagnosis.reason and "best blend found so far" in r.diagnosis.reason
@@ -282,39 +282,37 @@ def test_a_search_stopped_early_reports_its_blend_and_a_gap_never_understated(
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_zero_time_limit_stops_the_solver_at_once(
-    hard: tuple[sf.FoodTable, sf.ConstraintSet, float, float], solver: str
+    hard: tuple[sf.FoodTable, sf.Brief, float, float], solver: str
 ) -> None:
-    table_, spec, _, _ = hard
-    r = sf.solve(table_, spec, solver=solver, time_limit=0.0)
+    table_, brief, _, _ = hard
+    r = sf.solve(table_, brief, solver=solver, time_limit=0.0)
     assert r.status == "time_limit" and not r.blend_lines and r.exit_code == 1
     assert r.diagnosis is not None and "no blend found" in r.diagnosis.reason
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_time_limit_is_respected(
-    hard: tuple[sf.FoodTable, sf.ConstraintSet, float, float], solver: str
-) -> None:
+def test_time_limit_is_respected(hard: tuple[sf.FoodTable, sf.Brief, float, float], solver: str) -> None:
     """A limit of a tenth of what CBC needs to prove the optimum (HiGHS needs more) ends the
     search in well under half that time, stopped by the limit. Durations are CPU seconds (this
     process and CBC's), which a busy machine does not stretch; the fixed cost of a solve
     (compiling, starting CBC, reading its answer) is measured in the same run with a zero limit."""
-    table_, spec, _, full = hard
+    table_, brief, _, full = hard
     started = cpu_seconds()
-    sf.solve(table_, spec, solver=solver, time_limit=0.0)  # what a solve costs besides searching
+    sf.solve(table_, brief, solver=solver, time_limit=0.0)  # what a solve costs besides searching
     overhead = cpu_seconds() - started
     started = cpu_seconds()
-    r = sf.solve(table_, spec, solver=solver, time_limit=full / 10)
+    r = sf.solve(table_, brief, solver=solver, time_limit=full / 10)
     assert cpu_seconds() - started < overhead + full / 2  # generous: compiling, CBC's start, the polish
     assert r.status == "time_limit"
 
 
 def test_cbc_stopped_before_branching_is_not_infeasible_nor_optimal(
-    hard: tuple[sf.FoodTable, sf.ConstraintSet, float, float],
+    hard: tuple[sf.FoodTable, sf.Brief, float, float],
 ) -> None:
     """Stopped by the clock before branching, CBC reports this feasible MIP "Integer
     infeasible", or its LP relaxation (7 ingredients) as "Optimal": both are a stop."""
-    table_, spec, _, _ = hard
+    table_, brief, _, _ = hard
     for limit in (0.005, 0.01, 0.02, 0.04):
-        r = sf.solve(table_, spec, solver="cbc", time_limit=limit)
+        r = sf.solve(table_, brief, solver="cbc", time_limit=limit)
         assert r.status == "time_limit", (limit, r.status)
         assert not r.blend_lines or (r.verification is not None and r.verification.ok)

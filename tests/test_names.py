@@ -1,6 +1,6 @@
 """Issue 8 item 5, one name per concept: a `Place` is where something was read (file, sheet,
 row, column or TOML line); a `Problem` is a place and a message. The brief's name in a Result
-is `brief_name`; a Result JSON written when it was `spec_name` still reads, diffs and reports.
+is `brief_name`; a Result JSON written when it was `brief_name` still reads, diffs and reports.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_an_entry_found_wrong_later_points_at_its_own_line(foods: sf.FoodTable, 
     path = tmp_path / "brief.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(sf.InputError) as caught:
-        sf.solve(foods, sf.load_spec(path), solver="highs", sensitivity=False)
+        sf.solve(foods, sf.load_brief(path), solver="highs", sensitivity=False)
     problem = caught.value.problems[0]
     assert (problem.file, problem.line) == (str(path), 5), problem
     assert "no_such_column_g" in problem.message
@@ -51,10 +51,10 @@ def test_an_entry_found_wrong_later_points_at_its_own_line(foods: sf.FoodTable, 
 
 @pytest.fixture(scope="module")
 def old_and_new(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path_factory: pytest.TempPathFactory
+    foods: sf.FoodTable, brief: sf.Brief, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Path]:
     """The same result as JSON, once as written today and once with the old key."""
-    data = sf.solve(foods, spec, solver="highs").to_dict()
+    data = sf.solve(foods, brief, solver="highs").to_dict()
     assert data["brief_name"] == "ons_powder" and "spec_name" not in data  # keep: old spelling
     old = {("spec_name" if k == "brief_name" else k): v for k, v in data.items()}  # keep: old spelling
     folder = tmp_path_factory.mktemp("old_json")

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import ROOT, run_main
 
 import sarcoform as sf
+from sarcoform.io.brief_toml import brief_to_toml, parse_brief_toml
 from sarcoform.io.packs import load_pack, pack_paths, packs
-from sarcoform.io.spec_toml import parse_spec_toml, spec_to_toml
 
 KCAL_IN_KJ = 4.184
 
@@ -70,8 +70,8 @@ def test_incomplete_fsmp_pack_has_maxima_only() -> None:
         assert b.min is None and b.max == complete[b.nutrient].max
 
 
-def _brief(text: str) -> sf.ConstraintSet:
-    return parse_spec_toml(text, "brief.toml")  # reading a brief takes on its packs
+def _brief(text: str) -> sf.Brief:
+    return parse_brief_toml(text, "brief.toml")  # reading a brief takes on its packs
 
 
 BASE = """
@@ -100,11 +100,11 @@ def _line(result: sf.Result, label_start: str) -> sf.ConstraintLine:
 def test_pack_and_brief_on_one_bound_take_the_tighter(
     foods: sf.FoodTable, brief_min: float, expected: float, winner: str
 ) -> None:
-    spec = _brief(
+    brief = _brief(
         BASE.format(packs='"gb29922_10plus_full"')
         + f'[[nutrient]]\nname = "protein"\nbasis = "per_100kj"\nmin = {brief_min}\nsource = "mine"\n'
     )
-    result = sf.solve(foods, spec, solver="highs")
+    result = sf.solve(foods, brief, solver="highs")
     assert result.ok
     (line,) = [c for c in result.constraint_lines if c.basis == "per_100kj" and c.label.startswith("protein")]
     assert line.min == pytest.approx(expected)
@@ -123,11 +123,11 @@ def test_pack_and_brief_on_one_bound_take_the_tighter(
 
 def test_tighter_across_units_and_packs(foods: sf.FoodTable) -> None:
     """The brief in mg, two packs in g: the brief's unit stays, the tightest max wins."""
-    spec = _brief(
+    brief = _brief(
         BASE.format(packs='"cahmb_ca_health_canada", "cahmb_cn_nhc"')
         + '[[nutrient]]\nname = "cahmb"\nbasis = "day"\nunit = "mg"\nmin = 1500\nmax = 3500\n'
     )
-    result = sf.solve(foods, spec, solver="highs")
+    result = sf.solve(foods, brief, solver="highs")
     line = _line(result, "1500 ≤ cahmb")
     assert (line.min, line.max, line.unit) == (1500, pytest.approx(3000), "mg")
     assert "pack cahmb_cn_nhc" in (line.note or "") and "6000" in (line.note or "")
@@ -140,8 +140,8 @@ def test_tighter_across_units_and_packs(foods: sf.FoodTable) -> None:
 def test_a_pack_bound_holds_in_the_verified_result(foods: sf.FoodTable) -> None:
     """The milk beverage preset under GB 14880: vitamin D per 100 g of powder within 6.3–12.5 µg,
     recomputed here from the blend and the food table."""
-    spec = sf.with_packs(sf.load_spec("milk_beverage_powder"), ["gb14880_formulated_milk_powder"])
-    result = sf.solve(foods, spec, solver="cbc")
+    brief = sf.with_packs(sf.load_brief("milk_beverage_powder"), ["gb14880_formulated_milk_powder"])
+    result = sf.solve(foods, brief, solver="cbc")
     assert result.ok and result.verification is not None and result.verification.ok
     vit_d = foods.to_frame().set_index("id")["vitamin_d_ug"]
     grams = {line.id: line.grams for line in result.blend_lines}
@@ -152,11 +152,11 @@ def test_a_pack_bound_holds_in_the_verified_result(foods: sf.FoodTable) -> None:
 
 
 def test_a_pack_the_brief_contradicts_is_an_infeasible_diagnosis_naming_both(foods: sf.FoodTable) -> None:
-    spec = _brief(
+    brief = _brief(
         BASE.format(packs='"gb14880_formulated_milk_powder"')
         + '[[nutrient]]\nname = "vitamin_d"\nbasis = "per_100g"\nmin = 13\n'
     )
-    result = sf.solve(foods, spec, solver="highs")
+    result = sf.solve(foods, brief, solver="highs")
     assert result.status == "infeasible" and result.diagnosis is not None
     said = " ".join(result.diagnosis.explanation)
     assert "vitamin_d ≥ 13" in said and "12.5" in said
@@ -168,8 +168,8 @@ def test_pack_bound_on_a_nutrient_the_table_lacks_is_said_not_checked() -> None:
         [["a", "A", "2", "400", "80", "0"], ["b", "B", "1", "350", "5", "0"]],
         origin="small",
     )
-    spec = _brief(BASE.format(packs='"gb29922_10plus_full"'))
-    result = sf.solve(table, spec, solver="highs")
+    brief = _brief(BASE.format(packs='"gb29922_10plus_full"'))
+    result = sf.solve(table, brief, solver="highs")
     assert result.ok
     assert any(n.startswith("pack gb29922_10plus_full: sodium not checked") for n in result.notes)
 
@@ -179,8 +179,8 @@ def test_energy_per_100_ml_binds_per_serving_once_the_volume_is_known(foods: sf.
     text = BASE.format(packs='"gb29922_10plus_full"').replace(
         "servings_per_day = 2", "servings_per_day = 2\nreconstitution_ml = 250"
     )
-    spec = _brief(text.replace("min = 180", "min = 100"))
-    result = sf.solve(foods, spec, solver="highs")
+    brief = _brief(text.replace("min = 180", "min = 100"))
+    result = sf.solve(foods, brief, solver="highs")
     assert result.ok
     line = _line(result, "energy ≥ 737.5 kJ per serving")
     assert "295 kJ (70 kcal) per 100 mL" in (line.source or "") and "250 mL" in (line.note or "")
@@ -199,18 +199,18 @@ def test_unknown_pack_is_a_located_input_error() -> None:
 
 
 def test_included_brief_round_trips_through_toml_and_workbook(tmp_path: Path, foods: sf.FoodTable) -> None:
-    spec = _brief(BASE.format(packs='"gb29922_10plus_full", "cahmb_cn_nhc"'))
-    text = spec_to_toml(spec)
+    brief = _brief(BASE.format(packs='"gb29922_10plus_full", "cahmb_cn_nhc"'))
+    text = brief_to_toml(brief)
     assert 'include = ["gb29922_10plus_full", "cahmb_cn_nhc"]' in text
     assert "pack" not in text.split("include")[0] and "[[nutrient]]" in text
-    assert _brief(text) == spec  # the pack bounds come back from include, once
+    assert _brief(text) == brief  # the pack bounds come back from include, once
     from sarcoform.io.workbook_write import write_workbook
 
     book = tmp_path / "brief.xlsx"
-    write_workbook(foods, spec, book)
-    again = sf.load_spec(book)
-    assert again.include == spec.include
-    assert [e for e in again.nutrients if e.pack] == [e for e in spec.nutrients if e.pack]
+    write_workbook(foods, brief, book)
+    again = sf.load_brief(book)
+    assert again.include == brief.include
+    assert [e for e in again.nutrients if e.pack] == [e for e in brief.nutrients if e.pack]
 
 
 def test_check_says_which_pack_each_bound_came_from(
@@ -240,9 +240,9 @@ def test_pack_files_ship_in_the_wheel_config() -> None:
 def test_spec_sheet_states_the_packs_the_blend_meets(foods: sf.FoodTable) -> None:
     from sarcoform.report.spec_sheet import spec_sheet
 
-    spec = sf.with_packs(sf.load_spec(), ["gb29922_10plus_full", "cahmb_cn_nhc"])
-    result = sf.solve(foods, spec, solver="highs")
-    sheet = spec_sheet(result, spec=spec)
+    brief = sf.with_packs(sf.load_brief(), ["gb29922_10plus_full", "cahmb_cn_nhc"])
+    result = sf.solve(foods, brief, solver="highs")
+    sheet = spec_sheet(result, brief=brief)
     facts = dict(sheet.facts)
     # gb29922: protein per 100 kJ (merged with the preset's own) and sodium; cahmb_cn_nhc: per day.
     assert (

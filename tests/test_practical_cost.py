@@ -13,7 +13,7 @@ import pytest
 from scipy.optimize import linprog
 
 import sarcoform as sf
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 from sarcoform.report.text import practicality
 from test_mip import MINIMUM, NUTRIENTS, SERVING, N, bound_rows, brief, enumerate_best, foods, table
 
@@ -38,7 +38,7 @@ def lp_cost(members: list[int], moved: dict[str, tuple[float | None, float | Non
 
 @pytest.fixture(scope="module", params=["cbc", "highs"])
 def mip(request: pytest.FixtureRequest) -> sf.Result:
-    return sf.solve(foods(), parse_spec_toml(brief(), "b.toml"), solver=request.param)
+    return sf.solve(foods(), parse_brief_toml(brief(), "b.toml"), solver=request.param)
 
 
 def test_lp_optimum_against_mip_optimum(mip: sf.Result) -> None:
@@ -104,7 +104,7 @@ def test_results_workbook_states_the_lp_optimum(mip: sf.Result, tmp_path: object
     from sarcoform.report.workbook import write_result_workbook
 
     path = Path(str(tmp_path)) / "r.xlsx"
-    write_result_workbook(mip, path, foods=foods(), spec=parse_spec_toml(brief(), "b.toml"))
+    write_result_workbook(mip, path, foods=foods(), brief=parse_brief_toml(brief(), "b.toml"))
     rows = {r[0].value: r for r in load_workbook(path)["Summary"].iter_rows()}
     assert rows["lp_optimum"][1].value == pytest.approx(mip.lp_objective_value)
     assert rows["lp_optimum"][1].number_format == "0.0000"  # money: 4 decimals

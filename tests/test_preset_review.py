@@ -83,16 +83,16 @@ class Blend:
 
 
 def _solve(preset: str, solver: str) -> Blend:
-    spec = sf.load_spec(preset)
+    brief = sf.load_brief(preset)
     foods = sf.load_foods()
-    result = sf.solve(foods, spec, solver=solver)
+    result = sf.solve(foods, brief, solver=solver)
     assert result.status == "optimal", result.to_dict().get("diagnosis")
     assert result.to_dict()["verification"]["ok"]
     blend = result.blend
     grams = {str(i): float(g) for i, g in zip(blend["id"], blend["grams"], strict=True)}
-    plan = sf.production_plan(result, foods, spec, solver="highs")
+    plan = sf.production_plan(result, foods, brief, solver="highs")
     premixed = {w.id for w in plan.premix if w.id != plan.premix_carrier}
-    return Blend(grams, float(sum(grams.values())), spec.serving.servings_per_day, premixed)
+    return Blend(grams, float(sum(grams.values())), brief.serving.servings_per_day, premixed)
 
 
 ONS = ["ons_powder", "ons_max_leucine", "ons_dairy_free"]
@@ -163,8 +163,8 @@ def test_dairy_free_ons_uses_only_ingredients_known_to_be_milk_free(ons: tuple[s
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_milk_beverage_counts_breakfast_once_and_meets_gb_14880(solver: str) -> None:
-    spec = sf.load_spec("milk_beverage_powder")
-    assert spec.serving.servings_per_day == spec.serving.servings_per_meal == 1  # one cup, one meal
+    brief = sf.load_brief("milk_beverage_powder")
+    assert brief.serving.servings_per_day == brief.serving.servings_per_meal == 1  # one cup, one meal
     blend = _solve("milk_beverage_powder", solver)
     breakfast_leucine = 1.2  # ~15 g breakfast protein at ~8 % leucine (reference_values.md §1)
     assert blend.amount("leucine_g") + breakfast_leucine >= PROT_AGE_LEUCINE_G - 1e-6
@@ -199,10 +199,10 @@ def _plain(column: str) -> str:
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_retention_figures_are_the_sourced_ones(preset: str) -> None:
-    spec = sf.load_spec(preset)
-    life = spec.shelf_life
+    brief = sf.load_brief(preset)
+    life = brief.shelf_life
     assert life is not None and life.source
-    bounded = {_plain(e.name) for e in spec.nutrients if e.min is not None} & LABILE
+    bounded = {_plain(e.name) for e in brief.nutrients if e.min is not None} & LABILE
     assert bounded and bounded <= {_plain(c) for c in life.retention}  # every labile minimum
     for column, kept in life.retention.items():
         said = re.search(rf"{column} {kept:.2f}[^:]*: ([^.]*)", life.source)
@@ -218,12 +218,12 @@ def test_retention_figures_are_the_sourced_ones(preset: str) -> None:
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_minimum_holds_on_what_is_left_at_the_end_of_shelf_life(preset: str) -> None:
-    spec = sf.load_spec(preset)
-    assert spec.shelf_life is not None
-    kept = spec.shelf_life.retention
+    brief = sf.load_brief(preset)
+    assert brief.shelf_life is not None
+    kept = brief.shelf_life.retention
     blend = _solve(preset, "highs")
     checked = 0
-    for e in spec.nutrients:
+    for e in brief.nutrients:
         column = next((c for c in kept if _plain(c) == _plain(e.name)), None)
         if column is None:
             continue
@@ -231,7 +231,7 @@ def test_every_minimum_holds_on_what_is_left_at_the_end_of_shelf_life(preset: st
         made = {"serving": per_serving, "day": per_serving * blend.servings_per_day,
                 "per_100g": per_serving / blend.serving_g * 100}[e.basis]  # fmt: skip
         if e.basis == "day":
-            made += spec.background.per_day.get(column, 0.0)
+            made += brief.background.per_day.get(column, 0.0)
         if e.min is not None:
             assert made * kept[column] >= e.min * (1 - 1e-6), (preset, e.name, e.basis)  # solver tolerance
             checked += 1
@@ -243,8 +243,8 @@ def test_every_minimum_holds_on_what_is_left_at_the_end_of_shelf_life(preset: st
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_ons_powder_minimums_hold_in_95_percent_of_lots(solver: str) -> None:
     """The normal model from the raw table's SDs, and a Monte Carlo of lots written here."""
-    spec = sf.load_spec("ons_powder")
-    chance = {(_plain(e.name), e.basis): e for e in spec.nutrients if e.probability is not None}
+    brief = sf.load_brief("ons_powder")
+    chance = {(_plain(e.name), e.basis): e for e in brief.nutrients if e.probability is not None}
     assert set(chance) == {("protein", "meal"), ("leucine", "meal"), ("cahmb", "day")}
     assert all(e.probability == 0.95 and e.max is None for e in chance.values())
     blend = _solve("ons_powder", solver)
@@ -275,8 +275,8 @@ def test_ons_powder_minimums_hold_in_95_percent_of_lots(solver: str) -> None:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_default_brief_at_most_leucine_keeps_its_lots_after_the_tie_break(solver: str) -> None:
     """max:leucine, ties broken by cost: the second stage must not leave the chance constraints."""
-    spec = sf.load_spec().with_changes(objective="max:leucine")
-    result = sf.solve(sf.load_foods(), spec, solver=solver)
+    brief = sf.load_brief().with_changes(objective="max:leucine")
+    result = sf.solve(sf.load_foods(), brief, solver=solver)
     assert result.status == "optimal" and result.verification is not None and result.verification.ok
     for line in result.constraint_lines:
         if line.probability_target is not None:

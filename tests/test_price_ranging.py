@@ -8,7 +8,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 # Most protein in 30 g for at most 0.12 per serving from A (80 % protein, 10/kg),
 # B (20 %, 2/kg), D (50 %, 8/kg). Mass and budget bind: a + b = 30, 10a + 2b = 120 →
@@ -34,7 +34,7 @@ max = 0.12
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_hand_solved_price_ranges_under_a_binding_budget(solver: str) -> None:
-    r = sf.solve(food_table(FOODS), parse_spec_toml(BRIEF, "budget.toml"), solver=solver)
+    r = sf.solve(food_table(FOODS), parse_brief_toml(BRIEF, "budget.toml"), solver=solver)
     assert r.status == "optimal" and r.objective_value == pytest.approx(10.5, rel=1e-6)
     ranges = {line.id: line.price_range for line in r.blend_lines}
     assert ranges["a"] == pytest.approx((4.0, 14.0), rel=1e-6)
@@ -44,16 +44,16 @@ def test_hand_solved_price_ranges_under_a_binding_budget(solver: str) -> None:
     assert unused.id == "d" and unused.entry_price == pytest.approx(6.0, rel=1e-9)
 
 
-def budget_bound_leucine() -> sf.ConstraintSet:
+def budget_bound_leucine() -> sf.Brief:
     """The max-leucine preset without its leucine caps: the most leucine the budget buys,
     so the cost bound binds in stage 1 and every price moves the answer's duals."""
-    spec = sf.load_spec("ons_max_leucine")
-    kept = tuple(e for e in spec.nutrients if not (e.name == "leucine" and e.max is not None))
-    return spec.model_copy(update={"nutrients": kept})
+    brief = sf.load_brief("ons_max_leucine")
+    kept = tuple(e for e in brief.nutrients if not (e.name == "leucine" and e.max is not None))
+    return brief.model_copy(update={"nutrients": kept})
 
 
-def enters(foods: sf.FoodTable, spec: sf.ConstraintSet, food_id: str, price: float) -> bool:
-    r = sf.solve(foods.with_prices({food_id: price}), spec, solver="highs", sensitivity=False)
+def enters(foods: sf.FoodTable, brief: sf.Brief, food_id: str, price: float) -> bool:
+    r = sf.solve(foods.with_prices({food_id: price}), brief, solver="highs", sensitivity=False)
     assert r.status == "optimal"
     return food_id in r.grams
 
@@ -62,8 +62,8 @@ def test_closed_form_entry_prices_match_re_solves(foods: sf.FoodTable) -> None:
     """Each unused food's entry price (one division per food, from both stages' duals) is
     where re-solving with its price moved first uses it: bisected on re-solves for two foods,
     and bracketed to ±0.1 % for more."""
-    spec = budget_bound_leucine()
-    base = sf.solve(foods, spec, solver="highs")
+    brief = budget_bound_leucine()
+    base = sf.solve(foods, brief, solver="highs")
     assert base.ok
     cost = {c.name: c for c in base.constraint_lines}["cost per serving"]
     assert cost.binding and cost.shadow_price  # the budget prices leucine
@@ -72,15 +72,15 @@ def test_closed_form_entry_prices_match_re_solves(foods: sf.FoodTable) -> None:
     for u in entering[:2]:  # independent: bisect on re-solves between 0 and today's price
         assert u.price_per_kg is not None and u.entry_price is not None
         lo, hi = 0.0, u.price_per_kg
-        assert enters(foods, spec, u.id, lo) and not enters(foods, spec, u.id, hi)
+        assert enters(foods, brief, u.id, lo) and not enters(foods, brief, u.id, hi)
         while hi - lo > 2e-4 * u.price_per_kg:
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if enters(foods, spec, u.id, mid) else (lo, mid)
+            lo, hi = (mid, hi) if enters(foods, brief, u.id, mid) else (lo, mid)
         assert u.entry_price == pytest.approx((lo + hi) / 2, rel=2e-4), u.id
     for u in entering[2::3]:
         assert u.entry_price is not None
-        assert enters(foods, spec, u.id, u.entry_price * 0.999), u.id
-        assert not enters(foods, spec, u.id, u.entry_price * 1.001), u.id
+        assert enters(foods, brief, u.id, u.entry_price * 0.999), u.id
+        assert not enters(foods, brief, u.id, u.entry_price * 1.001), u.id
 
 
 def test_price_ranges_of_used_foods_match_re_solves(foods: sf.FoodTable) -> None:
@@ -88,6 +88,6 @@ def test_price_ranges_of_used_foods_match_re_solves(foods: sf.FoodTable) -> None
     (grams move: the budget binds); just past either end it does not."""
     from test_sensitivity import confirm_price_ranges
 
-    spec = budget_bound_leucine()
-    base = sf.solve(foods, spec, solver="highs")
-    assert confirm_price_ranges(foods, spec, base, base.blend_lines[:6]) >= 8
+    brief = budget_bound_leucine()
+    base = sf.solve(foods, brief, solver="highs")
+    assert confirm_price_ranges(foods, brief, base, base.blend_lines[:6]) >= 8

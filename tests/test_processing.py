@@ -9,7 +9,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 from sarcoform.solving.production import production_plan
 
 FOODS = (
@@ -43,7 +43,7 @@ def test_mass_balance_and_retention_by_hand(solver: str) -> None:
     """50 g of finished powder from 50 / 0.95 g of raw materials (5 % moisture lost).
     Protein is not lost: 0.8·xa = 20 → xa = 25 g, i.e. 40 g per 100 g of finished product
     (≤ 40.5). Vitamin C keeps 80 %: 1000 mg/g · 0.8 · xc = 100 → xc = 0.125 g."""
-    brief = parse_spec_toml(textwrap.dedent(BRIEF), "processed.toml")
+    brief = parse_brief_toml(textwrap.dedent(BRIEF), "processed.toml")
     result = sf.solve(food_table(FOODS), brief, solver=solver)
     assert result.status == "optimal"
     raw = 50 / 0.95
@@ -70,16 +70,16 @@ def test_mass_balance_and_retention_by_hand(solver: str) -> None:
 
 def test_moisture_gain_and_unknown_retention_names() -> None:
     text = textwrap.dedent(BRIEF).replace("-5", "3")
-    result = sf.solve(food_table(FOODS), parse_spec_toml(text, "wet.toml"))
+    result = sf.solve(food_table(FOODS), parse_brief_toml(text, "wet.toml"))
     assert result.processing is not None
     assert result.processing.raw_g_per_serving == pytest.approx(50 / 1.03, rel=1e-7)
     bad = textwrap.dedent(BRIEF).replace("vitamin_c = 0.8", "vitamin_x = 0.8")
     with pytest.raises(sf.InputError, match=r"\[processing\] retention: unknown nutrient 'vitamin_x'"):
-        sf.solve(food_table(FOODS), parse_spec_toml(bad, "bad.toml"))
+        sf.solve(food_table(FOODS), parse_brief_toml(bad, "bad.toml"))
 
 
 def test_realism_settings_survive_toml_and_workbook(tmp_path: Path) -> None:
-    from sarcoform.io.spec_toml import spec_to_toml
+    from sarcoform.io.brief_toml import brief_to_toml
 
     text = textwrap.dedent(BRIEF) + textwrap.dedent(
         """
@@ -100,9 +100,9 @@ def test_realism_settings_survive_toml_and_workbook(tmp_path: Path) -> None:
         '[[nutrient]]\nname = "protein"\nmin = 20',
         '[[nutrient]]\nname = "protein"\nmin = 20\nprobability = 0.9',
     )
-    brief = parse_spec_toml("probability = 0.95\n" + text, "all.toml")
+    brief = parse_brief_toml("probability = 0.95\n" + text, "all.toml")
     assert brief.nutrients[0].probability == 0.9 and brief.probability == 0.95
-    assert parse_spec_toml(spec_to_toml(brief), "again.toml") == brief
+    assert parse_brief_toml(brief_to_toml(brief), "again.toml") == brief
     book = tmp_path / "brief.xlsx"
     sf.write_workbook(food_table(FOODS), brief, book)
     _, again = sf.read_workbook(book)

@@ -13,7 +13,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table, run_main
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 from sarcoform.solving.production import DEFAULT_ORDER, REACH, production_plan
 
 
@@ -23,18 +23,16 @@ def _is_multiple(kg: float, step_g: float) -> bool:
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
-def test_default_brief_weighs_out_in_whole_steps(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, solver: str
-) -> None:
-    result = sf.solve(foods, spec, solver=solver)
-    spec = spec.with_changes(production={"premix_below_percent": 0.5})  # the flavour goes in a premix
-    plan = production_plan(result, foods, spec, batch_kg=500, solver=solver)
+def test_default_brief_weighs_out_in_whole_steps(foods: sf.FoodTable, brief: sf.Brief, solver: str) -> None:
+    result = sf.solve(foods, brief, solver=solver)
+    brief = brief.with_changes(production={"premix_below_percent": 0.5})  # the flavour goes in a premix
+    plan = production_plan(result, foods, brief, batch_kg=500, solver=solver)
     assert plan.verification is not None and plan.verification.ok, plan.verification
     # Mass balance: the weighings add up to the batch (no moisture change in this brief),
     # which stays within 1 % of the size asked (fixed inclusions need whole steps).
     assert sum(w.kg for w in plan.lines) == pytest.approx(plan.raw_kg, abs=1e-6)
     assert plan.raw_kg == plan.batch_kg == pytest.approx(500, rel=0.01)
-    assert plan.servings == pytest.approx(plan.batch_kg * 1000 / spec.serving.serving_g)  # type: ignore[operator]
+    assert plan.servings == pytest.approx(plan.batch_kg * 1000 / brief.serving.serving_g)  # type: ignore[operator]
     share = {b.id: b.percent for b in result.blend_lines}
     premix_ids = {w.id for w in plan.premix} - {plan.premix_carrier}
     assert premix_ids == {i for i, p in share.items() if p < 0.5}
@@ -65,7 +63,7 @@ def test_rounding_keeps_a_bound_that_nearest_rounding_breaks() -> None:
     nearest whole step (23 steps = 5.75 g) gives 19.97 g protein: a broken bound. The
     production sheet must weigh 24 steps instead."""
     foods = food_table("id,name,price_per_kg,protein_g\na,WPC80,11,78\nb,skim milk powder,3,35\n")
-    brief = parse_spec_toml(
+    brief = parse_brief_toml(
         textwrap.dedent(
             """
             name = "round"
@@ -91,8 +89,8 @@ def test_rounding_keeps_a_bound_that_nearest_rounding_breaks() -> None:
     assert a.kg == pytest.approx(math.ceil(x_a / step) * step * 400 / 1000)
 
 
-def test_a_result_without_a_blend_has_no_sheet(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    bad = spec.with_changes(cost={"max": 0.01})
+def test_a_result_without_a_blend_has_no_sheet(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    bad = brief.with_changes(cost={"max": 0.01})
     result = sf.solve(foods, bad)
     assert result.status == "infeasible"
     with pytest.raises(sf.InputError, match="infeasible"):
@@ -106,13 +104,13 @@ def test_cli_production(capsys: pytest.CaptureFixture[str]) -> None:
     assert "rounded formula verified" in done.stdout
 
 
-def test_results_workbook_has_the_sheet(foods: sf.FoodTable, spec: sf.ConstraintSet, tmp_path: Path) -> None:
+def test_results_workbook_has_the_sheet(foods: sf.FoodTable, brief: sf.Brief, tmp_path: Path) -> None:
     import openpyxl
 
     from sarcoform.report.workbook import write_result_workbook
 
     out = tmp_path / "result.xlsx"
-    write_result_workbook(sf.solve(foods, spec, solver="highs"), out, foods=foods, spec=spec)
+    write_result_workbook(sf.solve(foods, brief, solver="highs"), out, foods=foods, brief=brief)
     ws = openpyxl.load_workbook(out)["Production"]
     header = [c.value for c in ws[5]]
     assert header[:5] == ["Step", "Ingredient", "ID", "Group", "kg to weigh"]
@@ -125,11 +123,11 @@ def test_results_workbook_has_the_sheet(foods: sf.FoodTable, spec: sf.Constraint
     assert np.all(np.array(weighed) > 0)
 
 
-def test_brief_sets_carrier_order_and_scale(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    result = sf.solve(foods, spec, solver="highs")
+def test_brief_sets_carrier_order_and_scale(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    result = sf.solve(foods, brief, solver="highs")
     carrier = next(b.id for b in result.blend_lines if b.percent > 5 and b.group != "lipid")
     order = ("lipid", "premix", "dairy", "protein", "amino_acid", "active", "carbohydrate")
-    brief = spec.with_changes(
+    changed = brief.with_changes(
         production={
             "scale_resolution_g": 50,
             "premix_carrier": carrier,
@@ -137,7 +135,7 @@ def test_brief_sets_carrier_order_and_scale(foods: sf.FoodTable, spec: sf.Constr
             "order": order,
         }
     )
-    plan = production_plan(result, foods, brief, batch_kg=250, solver="highs")
+    plan = production_plan(result, foods, changed, batch_kg=250, solver="highs")
     assert plan.verification is not None and plan.verification.ok, plan.verification
     assert plan.premix_carrier == carrier
     # Everything below 2 % of the batch is in the premix, weighed on the premix scale.

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import sarcoform as sf
+from sarcoform.model.brief import Brief
 from sarcoform.model.foods import FoodTable
-from sarcoform.model.spec import ConstraintSet
 
 NUTRIENTS = ["p_g", "q_g", "r_mg"]
 BASES = ["serving", "meal", "day", "kg_bw_day", "per_100g", "per_100kcal", "per_100kj"]
@@ -63,7 +63,7 @@ class Problem:
         ]
         return FoodTable.from_records(header, rows, origin="generated")
 
-    def spec(self) -> ConstraintSet:
+    def brief(self) -> Brief:
         data: dict[str, Any] = {
             "name": "generated",
             "objective": self.objective,
@@ -83,7 +83,7 @@ class Problem:
             data["group"] = [self.group]
         if self.cost:
             data["cost"] = self.cost
-        return ConstraintSet.model_validate(data)
+        return Brief.model_validate(data)
 
 
 # -- the meaning of each basis, written out independently --------------------------
@@ -292,10 +292,10 @@ def _close(a: float, b: float, rel: float = 1e-6) -> bool:
 )
 @given(problem=problems())
 def test_solvers_agree_and_blends_meet_every_bound(problem: Problem) -> None:
-    foods, spec = problem.foods(), problem.spec()
+    foods, brief = problem.foods(), problem.brief()
     expected_status, expected_objective, expected_cost = scipy_solve(problem)
     for solver in ("cbc", "highs"):
-        result = sf.solve(foods, spec, solver=solver)
+        result = sf.solve(foods, brief, solver=solver)
         assert result.status == expected_status, (solver, result.diagnosis)
         if result.status != "optimal":
             assert result.diagnosis is not None
@@ -336,25 +336,25 @@ def test_the_generator_covers_what_it_claims() -> None:
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_scaling_prices_scales_cost_and_keeps_the_blend(
-    solver: str, foods: sf.FoodTable, spec: sf.ConstraintSet
+    solver: str, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
-    base = sf.solve(foods, spec, solver=solver)
+    base = sf.solve(foods, brief, solver=solver)
     scaled_prices = {i: float(p) * 3.0 for i, p in zip(foods.ids, foods.price_per_kg, strict=True)}
-    scaled = sf.solve(foods.with_prices(scaled_prices), spec, solver=solver)
+    scaled = sf.solve(foods.with_prices(scaled_prices), brief, solver=solver)
     assert scaled.cost_per_serving == pytest.approx(3 * base.cost_per_serving, rel=1e-6)
     for food_id, g in base.grams.items():
         assert scaled.grams.get(food_id, 0.0) == pytest.approx(g, rel=1e-5, abs=1e-6)
 
 
-def test_row_order_does_not_matter(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    base = sf.solve(foods, spec, solver="highs")
+def test_row_order_does_not_matter(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    base = sf.solve(foods, brief, solver="highs")
     reversed_table = foods.subset(list(range(len(foods)))[::-1])
-    again = sf.solve(reversed_table, spec, solver="highs")
+    again = sf.solve(reversed_table, brief, solver="highs")
     assert again.cost_per_serving == pytest.approx(base.cost_per_serving, rel=1e-9)
 
 
-def test_same_inputs_same_answer(foods: sf.FoodTable, spec: sf.ConstraintSet) -> None:
-    one, two = sf.solve(foods, spec).to_dict(), sf.solve(foods, spec).to_dict()
+def test_same_inputs_same_answer(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    one, two = sf.solve(foods, brief).to_dict(), sf.solve(foods, brief).to_dict()
     one.pop("solve_seconds")
     two.pop("solve_seconds")
     assert one == two

@@ -41,14 +41,14 @@ def _text(pdf: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def solved(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
-    return sf.solve(foods, spec, solver="cbc")
+def solved(foods: sf.FoodTable, brief: sf.Brief) -> sf.Result:
+    return sf.solve(foods, brief, solver="cbc")
 
 
 @pytest.fixture(scope="module")
 def shipped(foods: sf.FoodTable) -> sf.Result:
     """The default brief as `sarcoform report` solves it (95 % of lots, shelf life)."""
-    return sf.solve(foods, sf.load_spec(), solver="cbc")
+    return sf.solve(foods, sf.load_brief(), solver="cbc")
 
 
 def _key_figures(result: sf.Result, batch_kg: float = 1000.0) -> list[str]:
@@ -91,7 +91,7 @@ def test_report_cli_writes_one_a4_page_with_the_key_figures(
 def test_report_from_a_result_json_and_the_shadow_prices_in_words(
     tmp_path: Path,
     foods: sf.FoodTable,
-    spec: sf.ConstraintSet,
+    brief: sf.Brief,
     solved: sf.Result,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -110,7 +110,7 @@ def test_report_from_a_result_json_and_the_shadow_prices_in_words(
     assert sentence.startswith(f"leucine ≥ {floor:g} g per meal: raising the minimum by 1 g adds USD ")
     # The words are right: raising the floor by 0.05 g (inside the range the rate holds)
     # costs about 0.05 × the shadow price more, by an independent re-solve.
-    dearer = sf.solve(foods, with_leucine_floor(spec, floor + 0.05), solver="highs")
+    dearer = sf.solve(foods, with_leucine_floor(brief, floor + 0.05), solver="highs")
     assert dearer.cost_per_serving is not None and solved.cost_per_serving is not None
     assert (dearer.cost_per_serving - solved.cost_per_serving) / 0.05 == pytest.approx(
         leucine.shadow_price, rel=1e-4
@@ -174,14 +174,14 @@ def test_report_refuses_another_output_type() -> None:
 
 
 def test_results_workbook_opens_on_a_report_sheet_set_up_for_one_page(
-    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+    tmp_path: Path, foods: sf.FoodTable, brief: sf.Brief, solved: sf.Result
 ) -> None:
     from openpyxl import load_workbook
 
     from sarcoform.report.workbook import write_result_workbook
 
     book = tmp_path / "result.xlsx"
-    write_result_workbook(solved, book, foods=foods, spec=spec)
+    write_result_workbook(solved, book, foods=foods, brief=brief)
     wb = load_workbook(book)
     assert wb.sheetnames[0] == "Report" and wb.active.title == "Report"
     ws = wb["Report"]
@@ -208,7 +208,7 @@ def test_results_workbook_opens_on_a_report_sheet_set_up_for_one_page(
 
 @pytest.mark.libreoffice
 def test_libreoffice_prints_the_report_sheet_on_one_page(
-    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet, solved: sf.Result
+    tmp_path: Path, foods: sf.FoodTable, brief: sf.Brief, solved: sf.Result
 ) -> None:
     _poppler()
     from openpyxl import load_workbook
@@ -216,7 +216,7 @@ def test_libreoffice_prints_the_report_sheet_on_one_page(
     from sarcoform.report.workbook import write_result_workbook
 
     book = tmp_path / "result.xlsx"
-    write_result_workbook(solved, book, foods=foods, spec=spec)
+    write_result_workbook(solved, book, foods=foods, brief=brief)
     # The Report sheet alone (LibreOffice prints every sheet of a book into one PDF).
     wb = load_workbook(book)
     for name in wb.sheetnames[1:]:
@@ -242,8 +242,8 @@ def test_the_sheet_carries_the_production_weigh_up(
     from sarcoform.report.workbook import write_result_workbook
 
     _poppler()
-    spec = sf.load_spec()
-    plan = sf.production_plan(shipped, foods, spec, solver="cbc")
+    brief = sf.load_brief()
+    plan = sf.production_plan(shipped, foods, brief, solver="cbc")
     assert plan.verification is not None and plan.verification.ok and plan.premix
     weighed = sum(w.kg for w in plan.lines)
     assert abs(weighed - plan.batch_kg) <= 0.01 * plan.batch_kg  # the batch within 1 %
@@ -259,7 +259,7 @@ def test_the_sheet_carries_the_production_weigh_up(
     for w in [*plan.lines, *plan.premix]:
         assert w.id in text, w.id
     book = tmp_path / "result.xlsx"
-    write_result_workbook(shipped, book, foods=foods, spec=spec)
+    write_result_workbook(shipped, book, foods=foods, brief=brief)
     ws = load_workbook(book)["Report"]
     cells = [[c.value for c in row] for row in ws.iter_rows()]
     (start,) = [k for k, row in enumerate(cells) if row[0] == "PRODUCTION"]

@@ -7,7 +7,7 @@ import pytest
 
 import sarcoform as sf
 from sarcoform.model import sections
-from sarcoform.model.spec import ConstraintSet
+from sarcoform.model.brief import Brief
 from sarcoform.solving.compile import RULES, compile_brief
 from sarcoform.solving.verify import CHECKS, Blend, Checker
 
@@ -21,9 +21,9 @@ def test_every_bound_kind_has_a_compile_rule_and_a_check() -> None:
 
 @pytest.mark.parametrize("section", sections.SECTIONS, ids=lambda s: s.toml)
 def test_each_section_names_a_field_of_the_brief_of_its_type(section: sections.Section) -> None:
-    info = ConstraintSet.model_fields[section.field]
+    info = Brief.model_fields[section.field]
     if section.shape == "list":
-        assert info.alias == section.toml  # `[[nutrient]]` ↔ ConstraintSet.nutrients
+        assert info.alias == section.toml  # `[[nutrient]]` ↔ Brief.nutrients
     else:
         assert section.field == section.toml
     assert section.entry.__name__ in str(info.annotation)
@@ -35,8 +35,8 @@ def test_each_section_names_a_field_of_the_brief_of_its_type(section: sections.S
             assert keys <= fields, keys - fields
 
 
-def _blend(foods: sf.FoodTable, spec: ConstraintSet) -> dict[str, float]:
-    result = sf.solve(foods, spec, solver="highs", sensitivity=False)
+def _blend(foods: sf.FoodTable, brief: Brief) -> dict[str, float]:
+    result = sf.solve(foods, brief, solver="highs", sensitivity=False)
     assert result.status == "optimal"
     return {line.id: line.grams for line in result.ingredient_lines}
 
@@ -47,19 +47,21 @@ def test_the_presets_exercise_every_bound_kind_and_each_entry_is_checked() -> No
     foods = sf.load_foods()
     seen: set[str] = set()
     for name in sf.presets():
-        spec = sf.load_spec(name)
-        compiled = compile_brief(foods, spec)
-        checker = Checker(foods, spec, compiled.columns)
-        grams = _blend(foods, spec)
+        brief = sf.load_brief(name)
+        compiled = compile_brief(foods, brief)
+        checker = Checker(foods, brief, compiled.columns)
+        grams = _blend(foods, brief)
         everything = checker.checks(grams)
         total = 0
         for section in sections.BOUNDS:
-            for entry in section.entries(spec):
+            for entry in section.entries(brief):
                 made = CHECKS[section.toml](Blend(checker, grams, None), entry)
                 assert made, f"{name}: no check for a {section.phrase}"
                 total += len(made)
                 seen.add(section.toml)
-        practical = (spec.max_ingredients is not None) + (spec.min_inclusion_g is not None)
-        serving = int(spec.serving.fixed or spec.serving.min_g is not None or spec.serving.max_g is not None)
+        practical = (brief.max_ingredients is not None) + (brief.min_inclusion_g is not None)
+        serving = int(
+            brief.serving.fixed or brief.serving.min_g is not None or brief.serving.max_g is not None
+        )
         assert len(everything) == serving + total + practical
     assert seen == {s.toml for s in sections.BOUNDS}, "a bound kind no preset uses is not exercised here"

@@ -15,9 +15,9 @@ import pytest
 import sarcoform as sf
 from conftest import assert_matches_search, food_table, solved_at_basis
 from sarcoform.cli import main
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
+from sarcoform.model.brief import BASIS_PHRASES
 from sarcoform.model.columns import ColumnSet
-from sarcoform.model.spec import BASIS_PHRASES
 
 # A (80 % protein, 10/kg), B (20 %, 2/kg), D (50 %, 8/kg); 30 g with ≥ 12 g protein.
 # Both constraints bind: a = (P − 0.2·S)/0.6, b = S − a → a = 10, b = 20, cost 0.14.
@@ -42,7 +42,7 @@ SOLVERS = ["cbc", "highs"]
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_hand_solved_ranges(solver: str) -> None:
-    r = sf.solve(food_table(HAND_FOODS), parse_spec_toml(HAND_BRIEF, "hand.toml"), solver=solver)
+    r = sf.solve(food_table(HAND_FOODS), parse_brief_toml(HAND_BRIEF, "hand.toml"), solver=solver)
     assert r.status == "optimal" and r.cost_per_serving == pytest.approx(0.14)
     lines = {c.name: c for c in r.constraint_lines}
     protein, serving = lines["protein_g per serving"], lines["serving mass"]
@@ -76,13 +76,13 @@ def test_a_cap_of_0_on_a_dear_food_prices_at_0(solver: str) -> None:
     whatever the cap: raising "d ≤ 0 g" to any u ≥ 0 leaves the cost at 0.14. The one-sided
     slope is 0 on [0, ∞); the reduced cost +0.002 (once reported) would claim the opposite
     sign, a looser cap costing more."""
-    r = sf.solve(food_table(HAND_FOODS), parse_spec_toml(CAPPED, "capped.toml"), solver=solver)
+    r = sf.solve(food_table(HAND_FOODS), parse_brief_toml(CAPPED, "capped.toml"), solver=solver)
     assert r.status == "optimal" and r.cost_per_serving == pytest.approx(0.14)
     cap = {c.name: c for c in r.constraint_lines}["ingredient d"]
     assert cap.shadow_price == 0.0
     assert cap.shadow_price_range is not None
     assert cap.shadow_price_range[0] == pytest.approx(0.0, abs=1e-9) and cap.shadow_price_range[1] is None
-    raised = parse_spec_toml(CAPPED.replace("max = 0", "max = 25"), "capped.toml")
+    raised = parse_brief_toml(CAPPED.replace("max = 0", "max = 25"), "capped.toml")
     assert sf.solve(food_table(HAND_FOODS), raised, solver=solver).cost_per_serving == pytest.approx(0.14)
 
 
@@ -92,7 +92,7 @@ def test_a_cap_of_0_on_a_cheap_food_prices_its_saving(solver: str) -> None:
     a = 10 − 0.5u, b = 20 − 0.5u (protein and mass), cost 0.14 − 0.002u: the slope is
     −0.002 per g of cap for 0 ≤ u ≤ 20, where a reaches 0; past it D = 20 sits below the cap."""
     foods = food_table(HAND_FOODS.replace("Protein D,8,", "Protein D,4,"))
-    r = sf.solve(foods, parse_spec_toml(CAPPED, "capped.toml"), solver=solver)
+    r = sf.solve(foods, parse_brief_toml(CAPPED, "capped.toml"), solver=solver)
     assert r.status == "optimal" and r.cost_per_serving == pytest.approx(0.14)
     cap = {c.name: c for c in r.constraint_lines}["ingredient d"]
     assert cap.shadow_price == pytest.approx(-0.002, rel=1e-6)
@@ -102,16 +102,14 @@ def test_a_cap_of_0_on_a_cheap_food_prices_its_saving(solver: str) -> None:
 # -- re-solving the presets -----------------------------------------------------------------
 
 
-def moved(
-    spec: sf.ConstraintSet, foods: sf.FoodTable, name: str, side: str, value: float
-) -> sf.ConstraintSet:
+def moved(brief: sf.Brief, foods: sf.FoodTable, name: str, side: str, value: float) -> sf.Brief:
     """The brief with one bound (by its result name) set to `value`; an equality moves whole."""
     if name == "serving mass":
-        return spec.model_copy(update={"serving": spec.serving.model_copy(update={"serving_g": value})})
+        return brief.model_copy(update={"serving": brief.serving.model_copy(update={"serving_g": value})})
     if name.startswith("cost per"):
-        assert spec.cost is not None
-        return spec.model_copy(update={"cost": spec.cost.model_copy(update={side: value})})
-    columns = ColumnSet(foods, {k: d.expr for k, d in spec.derived.items()})
+        assert brief.cost is not None
+        return brief.model_copy(update={"cost": brief.cost.model_copy(update={side: value})})
+    columns = ColumnSet(foods, {k: d.expr for k, d in brief.derived.items()})
     # "cahmb_g per day #2": the brief's second entry of that name (rule-pack entries merge
     # into the first); a name without a number is every entry of that name. A minimum at
     # the end of shelf life is its entry's minimum (at manufacture it then holds with room).
@@ -126,14 +124,14 @@ def moved(
         k = mine[nth - 1] if len(mine) >= nth else -1
         return tuple(e.model_copy(update={side: value}) if i == k else e for i, e in enumerate(entries))
 
-    return spec.model_copy(
+    return brief.model_copy(
         update={
             "nutrients": update(
-                spec.nutrients, lambda e: f"{columns.resolve(e.name)} {BASIS_PHRASES[e.basis]}"
+                brief.nutrients, lambda e: f"{columns.resolve(e.name)} {BASIS_PHRASES[e.basis]}"
             ),
-            "ratios": update(spec.ratios, lambda e: e.name),
-            "ingredients": update(spec.ingredients, lambda e: f"ingredient {e.id}{' %' * (e.unit == '%')}"),
-            "groups": update(spec.groups, lambda e: f"group {e.name}{' %' * (e.unit == '%')}"),
+            "ratios": update(brief.ratios, lambda e: e.name),
+            "ingredients": update(brief.ingredients, lambda e: f"ingredient {e.id}{' %' * (e.unit == '%')}"),
+            "groups": update(brief.groups, lambda e: f"group {e.name}{' %' * (e.unit == '%')}"),
         }
     )
 
@@ -159,21 +157,19 @@ def probes(point: float, lo: float | None, hi: float | None) -> list[tuple[float
     return out
 
 
-def mean_preset(name: str | None = None) -> sf.ConstraintSet:
+def mean_preset(name: str | None = None) -> sf.Brief:
     """A preset on mean compositions: ranges are of LPs, and a chance-constrained answer
     (ons_powder's 95 % of lots) has none (its cuts' linearisation would mislead)."""
-    return sf.load_spec(name).on_mean_values()
+    return sf.load_brief(name).on_mean_values()
 
 
 @pytest.fixture(scope="module", params=["ons_powder", "milk_beverage_powder", "ons_max_leucine"])
-def case(request: pytest.FixtureRequest, foods: sf.FoodTable) -> tuple[sf.ConstraintSet, sf.Result]:
-    spec = mean_preset(request.param)
-    return spec, sf.solve(foods, spec, solver="highs")
+def case(request: pytest.FixtureRequest, foods: sf.FoodTable) -> tuple[sf.Brief, sf.Result]:
+    brief = mean_preset(request.param)
+    return brief, sf.solve(foods, brief, solver="highs")
 
 
-def confirm_shadow_price_ranges(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, base: sf.Result, solver: str
-) -> int:
+def confirm_shadow_price_ranges(foods: sf.FoodTable, brief: sf.Brief, base: sf.Result, solver: str) -> int:
     """Re-solve with each binding bound moved halfway to each end of its range and just past
     it: inside, a linear bound moves the objective by exactly shadow price × change, and a
     bound in coefficients keeps the same constraints binding; outside, neither. The count."""
@@ -191,7 +187,7 @@ def confirm_shadow_price_ranges(
         for t, inside in probes(bound, lo, hi):
             if (c.kind == "ingredient" or c.name.startswith("cahmb")) and t < 0:
                 continue
-            s = moved(spec, foods, c.name, side, t)
+            s = moved(brief, foods, c.name, side, t)
             if equality and c.name != "serving mass":
                 s = moved(s, foods, c.name, "max" if side == "min" else "min", t)
             r = sf.solve(foods, s, solver=solver, sensitivity=False)
@@ -210,16 +206,16 @@ def confirm_shadow_price_ranges(
 
 
 def test_shadow_prices_hold_exactly_inside_their_range(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+    foods: sf.FoodTable, case: tuple[sf.Brief, sf.Result]
 ) -> None:
     """ons_max_leucine is a two-stage answer whose first stage (max leucine, capped by the
     brief's own leucine bound) sits on a whole face of optimal blends: its ranges are where
     the first optimum keeps following its shadow price, not a vertex's (stage_ranges)."""
-    spec, base = case
-    assert confirm_shadow_price_ranges(foods, spec, base, "highs") >= 8
+    brief, base = case
+    assert confirm_shadow_price_ranges(foods, brief, base, "highs") >= 8
 
 
-def test_ranges_of_amounts_of_ingredients_stop_at_0(case: tuple[sf.ConstraintSet, sf.Result]) -> None:
+def test_ranges_of_amounts_of_ingredients_stop_at_0(case: tuple[sf.Brief, sf.Result]) -> None:
     """An ingredient or group bound (g or % of the serving) cannot go below 0: no range of
     one reaches a negative amount (a few 1e-9 below 0 once showed as "-1.678e-09–0.6")."""
     _, base = case
@@ -232,15 +228,13 @@ def test_ranges_of_amounts_of_ingredients_stop_at_0(case: tuple[sf.ConstraintSet
 
 
 def test_blend_stays_optimal_inside_its_price_range(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+    foods: sf.FoodTable, case: tuple[sf.Brief, sf.Result]
 ) -> None:
-    spec, base = case
-    assert confirm_price_ranges(foods, spec, base, base.blend_lines) >= 6
+    brief, base = case
+    assert confirm_price_ranges(foods, brief, base, base.blend_lines) >= 6
 
 
-def confirm_price_ranges(
-    foods: sf.FoodTable, spec: sf.ConstraintSet, base: sf.Result, lines: list[Any]
-) -> int:
+def confirm_price_ranges(foods: sf.FoodTable, brief: sf.Brief, base: sf.Result, lines: list[Any]) -> int:
     """Re-solve with each used food's price halfway to each end of its range and just past
     it: inside, the blend (a cost objective) or its ingredients and binding bounds (grams
     move with the price when the budget binds) stay; outside, they do not. The count."""
@@ -252,8 +246,8 @@ def confirm_price_ranges(
         for price, inside in probes(line.price_per_kg, lo, hi):
             if price < 0:
                 continue
-            r = sf.solve(foods.with_prices({line.id: price}), spec, solver="highs", sensitivity=False)
-            if spec.objective_kind == "min_cost":
+            r = sf.solve(foods.with_prices({line.id: price}), brief, solver="highs", sensitivity=False)
+            if brief.objective_kind == "min_cost":
                 now = np.array([x.grams for x in r.ingredient_lines])
                 same = bool(np.abs(now - grams).max() < 1e-6)
             else:  # the budget binds: grams move with the price, the basis does not
@@ -264,24 +258,24 @@ def confirm_price_ranges(
 
 
 def test_unused_ingredient_enters_below_its_entry_price(
-    foods: sf.FoodTable, case: tuple[sf.ConstraintSet, sf.Result]
+    foods: sf.FoodTable, case: tuple[sf.Brief, sf.Result]
 ) -> None:
-    spec, base = case
+    brief, base = case
     entering = [u for u in base.unused if u.entry_price is not None and u.entry_price > 0]
     assert len(entering) >= 10
     for u in entering[::3]:
         assert u.entry_price is not None and u.price_per_kg is not None and u.entry_price <= u.price_per_kg
         below = sf.solve(
-            foods.with_prices({u.id: u.entry_price * 0.999}), spec, solver="highs", sensitivity=False
+            foods.with_prices({u.id: u.entry_price * 0.999}), brief, solver="highs", sensitivity=False
         )
         above = sf.solve(
-            foods.with_prices({u.id: u.entry_price * 1.001}), spec, solver="highs", sensitivity=False
+            foods.with_prices({u.id: u.entry_price * 1.001}), brief, solver="highs", sensitivity=False
         )
         assert u.id in below.grams, f"{u.id} should enter below {u.entry_price}"
         assert u.id not in above.grams, f"{u.id} should stay out above {u.entry_price}"
 
 
-def test_excluded_ingredients_have_no_entry_price(case: tuple[sf.ConstraintSet, sf.Result]) -> None:
+def test_excluded_ingredients_have_no_entry_price(case: tuple[sf.Brief, sf.Result]) -> None:
     _, base = case
     excluded = {u.id: u for u in base.unused if u.note and u.note.startswith("excluded")}
     assert {"resistant_dextrin", "polydextrose"} <= set(excluded)  # blank calcium, brief says exclude
@@ -291,17 +285,17 @@ def test_excluded_ingredients_have_no_entry_price(case: tuple[sf.ConstraintSet, 
 def test_cbc_results_carry_ranges_that_cbc_confirms(foods: sf.FoodTable) -> None:
     """A CBC answer's ranges are read off a HiGHS basis; CBC re-solves check them (as
     above), and an unused ingredient enters just below its entry price, not just above."""
-    spec = mean_preset()
-    base = sf.solve(foods, spec, solver="cbc")
-    checked = confirm_shadow_price_ranges(foods, spec, base, "cbc")
+    brief = mean_preset()
+    base = sf.solve(foods, brief, solver="cbc")
+    checked = confirm_shadow_price_ranges(foods, brief, base, "cbc")
     entering = [u for u in base.unused if u.entry_price is not None and u.entry_price > 0]
     for u in entering[::4]:
         assert u.entry_price is not None
         below = sf.solve(
-            foods.with_prices({u.id: u.entry_price * 0.999}), spec, solver="cbc", sensitivity=False
+            foods.with_prices({u.id: u.entry_price * 0.999}), brief, solver="cbc", sensitivity=False
         )
         above = sf.solve(
-            foods.with_prices({u.id: u.entry_price * 1.001}), spec, solver="cbc", sensitivity=False
+            foods.with_prices({u.id: u.entry_price * 1.001}), brief, solver="cbc", sensitivity=False
         )
         assert u.id in below.grams and u.id not in above.grams, u.id
         checked += 1
@@ -326,8 +320,8 @@ def test_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
 def test_practical_briefs_take_their_ranges_from_the_lp_with_the_choice_fixed(foods: sf.FoodTable) -> None:
     """A MIP has no duals of its own: what is shown is the LP's over the chosen ingredients
     (issue 9 item 6), labelled so; the count itself, not a bound of that LP, has none."""
-    spec = mean_preset().with_changes(max_ingredients=17)  # the least-cost blend uses 17
-    r = sf.solve(foods, spec, solver="highs")
+    brief = mean_preset().with_changes(max_ingredients=17)  # the least-cost blend uses 17
+    r = sf.solve(foods, brief, solver="highs")
     assert r.status == "optimal"
     assert {c.name: c for c in r.constraint_lines}["ingredients used"].shadow_price is None
     assert any(c.binding and c.shadow_price is not None for c in r.constraint_lines)
@@ -370,13 +364,13 @@ def test_a_price_range_reaching_below_zero_is_open_at_the_bottom(
     down to a negative price, which no supplier charges): the range has no lower end, in
     the Result and its JSON (null, as every open end) and on the terminal ("≤ …"). A
     re-solve with l_leucine almost free confirms the same blend."""
-    spec = sf.load_spec("ons_max_leucine")
-    base = sf.solve(foods, spec, solver="highs")
+    brief = sf.load_brief("ons_max_leucine")
+    base = sf.solve(foods, brief, solver="highs")
     assert all(b.price_range is not None for b in base.blend_lines)
     assert all(b.price_range[0] is None or b.price_range[0] > 0 for b in base.blend_lines)  # type: ignore[index]
     line = next(b for b in base.blend_lines if b.id == "l_leucine")
     assert line.price_range is not None and line.price_range[0] is None and line.price_range[1] is not None
-    cheap = sf.solve(foods.with_prices({"l_leucine": 0.01}), spec, solver="highs", sensitivity=False)
+    cheap = sf.solve(foods.with_prices({"l_leucine": 0.01}), brief, solver="highs", sensitivity=False)
     assert cheap.grams.keys() == base.grams.keys()
     assert all(cheap.grams[k] == pytest.approx(g, abs=1e-6) for k, g in base.grams.items())
     assert main(["solve", "-c", "ons_max_leucine", "--solver", "highs", "--json"]) == 0

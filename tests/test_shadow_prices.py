@@ -15,56 +15,58 @@ from typing import Any
 import pytest
 
 import sarcoform as sf
-from sarcoform.model.spec import ConstraintSet
+from sarcoform.model.brief import Brief
 from sarcoform.solving.compile import compile_brief
 
 
-def _entries(spec: ConstraintSet) -> list[tuple[str, Any]]:
+def _entries(brief: Brief) -> list[tuple[str, Any]]:
     """The brief's bounds in the order compile_brief makes them (documented there)."""
     out: list[tuple[str, Any]] = []
-    s = spec.serving
+    s = brief.serving
     if s.serving_g is not None or s.min_g is not None or s.max_g is not None:
         out.append(("serving", None))
     seen: set[tuple[str, str]] = set()
     plain = re.compile(r"_(g|mg|ug|kcal|kj|iu)$")
-    labile = {plain.sub("", c) for c in spec.shelf_life.retention} if spec.shelf_life else set()
-    for i, e in enumerate(spec.nutrients):  # a rule-pack bound on a bound of the brief merges into it
+    labile = {plain.sub("", c) for c in brief.shelf_life.retention} if brief.shelf_life else set()
+    for i, e in enumerate(brief.nutrients):  # a rule-pack bound on a bound of the brief merges into it
         key = (plain.sub("", e.name), e.basis)
         if e.pack is None or key not in seen:
             out.append(("nutrient", i))
             if e.min is not None and key[0] in labile:  # its minimum again, at the end of shelf life
                 out.append(("nutrient", i))
         seen.add(key)
-    out += [("claim", i) for i in range(len(spec.claims))]  # each a bound after the nutrients
-    out += [("ratio", i) for i in range(len(spec.ratios))]
-    if spec.amino_acid_pattern is not None:
-        out += [("pattern", k) for k in spec.amino_acid_pattern.min_mg_per_g]
-    out += [("ingredient", i) for i in range(len(spec.ingredients))]
-    out += [("group", i) for i in range(len(spec.groups))]
-    if spec.cost is not None:
+    out += [("claim", i) for i in range(len(brief.claims))]  # each a bound after the nutrients
+    out += [("ratio", i) for i in range(len(brief.ratios))]
+    if brief.amino_acid_pattern is not None:
+        out += [("pattern", k) for k in brief.amino_acid_pattern.min_mg_per_g]
+    out += [("ingredient", i) for i in range(len(brief.ingredients))]
+    out += [("group", i) for i in range(len(brief.groups))]
+    if brief.cost is not None:
         out.append(("cost", None))
     return out
 
 
-def _moved(spec: ConstraintSet, entry: tuple[str, Any], side: str, delta: float) -> ConstraintSet:
+def _moved(brief: Brief, entry: tuple[str, Any], side: str, delta: float) -> Brief:
     kind, key = entry
     if kind == "serving":
-        s = spec.serving
+        s = brief.serving
         if s.serving_g is not None:
-            return spec.with_changes(serving=s.model_copy(update={"serving_g": s.serving_g + delta}))
+            return brief.with_changes(serving=s.model_copy(update={"serving_g": s.serving_g + delta}))
         field = "min_g" if side == "min" else "max_g"
-        return spec.with_changes(serving=s.model_copy(update={field: getattr(s, field) + delta}))
+        return brief.with_changes(serving=s.model_copy(update={field: getattr(s, field) + delta}))
     if kind == "pattern":
-        p = spec.amino_acid_pattern
+        p = brief.amino_acid_pattern
         assert p is not None
         table = dict(p.min_mg_per_g)
         table[key] += delta
-        return spec.with_changes(amino_acid_pattern=p.model_copy(update={"min_mg_per_g": table}))
+        return brief.with_changes(amino_acid_pattern=p.model_copy(update={"min_mg_per_g": table}))
     if kind == "cost":
-        assert spec.cost is not None
-        return spec.with_changes(cost=spec.cost.model_copy(update={side: getattr(spec.cost, side) + delta}))
+        assert brief.cost is not None
+        return brief.with_changes(
+            cost=brief.cost.model_copy(update={side: getattr(brief.cost, side) + delta})
+        )
     if kind == "claim":  # move the threshold of the claim's primary condition
-        claims = list(spec.claims)
+        claims = list(brief.claims)
         rule = claims[key].rule
         assert rule is not None
         first, *rest = rule.conditions
@@ -72,15 +74,15 @@ def _moved(spec: ConstraintSet, entry: tuple[str, Any], side: str, delta: float)
         claims[key] = claims[key].model_copy(
             update={"rule": rule.model_copy(update={"conditions": (moved, *rest)})}
         )
-        return spec.model_copy(update={"claims": tuple(claims)})
+        return brief.model_copy(update={"claims": tuple(claims)})
     field = {"nutrient": "nutrients", "ratio": "ratios", "ingredient": "ingredients", "group": "groups"}[kind]
-    items = list(getattr(spec, field))
+    items = list(getattr(brief, field))
     item = items[key]
     update = {side: getattr(item, side) + delta}
     if item.min is not None and item.min == item.max:  # an equality moves as one
         update = {"min": item.min + delta, "max": item.max + delta}
     items[key] = item.model_copy(update=update)
-    return spec.with_changes(**{field: items})
+    return brief.with_changes(**{field: items})
 
 
 @pytest.mark.parametrize(
@@ -98,15 +100,15 @@ def test_shadow_prices_are_slopes_of_the_optimum(
     """Both solvers' shadow prices against the same finite differences: the moved briefs are
     solved once (HiGHS, no sensitivity) and each solver's answer is checked against them."""
     # On mean compositions: ons_powder's chance constraints are priced by their cuts (test_chance)
-    spec = sf.load_spec(preset).on_mean_values()
+    brief = sf.load_brief(preset).on_mean_values()
     if objective is not None:
-        spec = spec.with_changes(objective=objective)
-    bounds = compile_brief(foods, spec).bounds
-    entries = _entries(spec)
+        brief = brief.with_changes(objective=objective)
+    bounds = compile_brief(foods, brief).bounds
+    entries = _entries(brief)
     assert len(entries) == len(bounds)
     # Finite differences on one solver: the moved briefs and the unmoved one all on HiGHS
     # (CBC's objective carries ~8 significant digits, too few for a 1e-4 step).
-    reference = sf.solve(foods, spec, solver="highs", sensitivity=False).objective_value
+    reference = sf.solve(foods, brief, solver="highs", sensitivity=False).objective_value
     assert reference is not None
     slopes_of: dict[tuple[int, str], list[float]] = {}  # (bound, side) → one-sided slopes
 
@@ -116,7 +118,7 @@ def test_shadow_prices_are_slopes_of_the_optimum(
             slopes_of[k, side] = []
             for step in (delta, -delta):
                 moved = sf.solve(
-                    foods, _moved(spec, entries[k], side, step), solver="highs", sensitivity=False
+                    foods, _moved(brief, entries[k], side, step), solver="highs", sensitivity=False
                 )
                 if moved.status != "optimal":
                     continue  # moving this way leaves the feasible region: one-sided only
@@ -125,7 +127,7 @@ def test_shadow_prices_are_slopes_of_the_optimum(
         return slopes_of[k, side]
 
     for solver in ("cbc", "highs"):
-        result = sf.solve(foods, spec, solver=solver)
+        result = sf.solve(foods, brief, solver=solver)
         assert result.status == "optimal" and result.objective_value is not None, solver
         assert [b.name for b in bounds] == [c.name for c in result.constraint_lines]
         checked = 0
@@ -150,7 +152,7 @@ def test_shadow_prices_are_slopes_of_the_optimum(
 def test_signs_follow_the_objective(solver: str, foods: sf.FoodTable) -> None:
     """Raising a binding minimum can only cost more (min_cost) or give less (max:...)."""
     for preset, worse in (("ons_powder", 1), ("ons_max_leucine", -1)):
-        result = sf.solve(foods, sf.load_spec(preset), solver=solver)
+        result = sf.solve(foods, sf.load_brief(preset), solver=solver)
         checked = 0
         for line in result.constraint_lines:
             if line.binding and line.active == "min" and line.min != line.max:

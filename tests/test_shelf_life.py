@@ -10,7 +10,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 FOODS = (
     "id,name,price_per_kg,vitamin_d_ug,vitamin_d_ug_retention\n"
@@ -19,7 +19,7 @@ FOODS = (
 )
 
 
-def _brief(extra: str = "") -> sf.ConstraintSet:
+def _brief(extra: str = "") -> sf.Brief:
     text = textwrap.dedent(
         """
         name = "life"
@@ -33,7 +33,7 @@ def _brief(extra: str = "") -> sf.ConstraintSet:
         max = 7
         """
     )
-    return parse_spec_toml(text + extra, "life.toml")
+    return parse_brief_toml(text + extra, "life.toml")
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
@@ -95,7 +95,7 @@ def test_retention_out_of_range_names_the_cell() -> None:
             _brief().with_changes(shelf_life={"months": 12, "retention": {"vitamin_x": 0.9}}),
         )
     with pytest.raises(sf.InputError, match=r"\(0, 1\]"):
-        parse_spec_toml('name = "x"\n[shelf_life]\nmonths = 12\nretention = { vitamin_d = 0 }\n', "x.toml")
+        parse_brief_toml('name = "x"\n[shelf_life]\nmonths = 12\nretention = { vitamin_d = 0 }\n', "x.toml")
 
 
 def test_json_carries_both_values() -> None:

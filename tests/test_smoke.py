@@ -17,21 +17,21 @@ def _raw_table() -> dict[str, dict[str, str]]:
 
 
 def test_default_brief_solves_and_meets_its_serving_bounds_from_the_raw_csv(
-    foods: sf.FoodTable, spec: sf.ConstraintSet
+    foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
-    result = sf.solve(foods, spec)
+    result = sf.solve(foods, brief)
     assert result.status == "optimal" and result.exit_code == 0
     assert result.verification is not None and result.verification.ok
     raw = _raw_table()
     grams = {line.id: line.grams for line in result.blend_lines}
-    assert spec.serving.serving_g is not None
-    assert abs(sum(grams.values()) - spec.serving.serving_g) < 1e-6
+    assert brief.serving.serving_g is not None
+    assert abs(sum(grams.values()) - brief.serving.serving_g) < 1e-6
     # Cost per serving: price per kg × grams / 1000, from the CSV's own cells.
     cost = sum(float(raw[i]["price_per_kg"]) * g / 1000 for i, g in grams.items())
     assert result.cost_per_serving is not None and abs(result.cost_per_serving - cost) < 1e-9
     # Every per-serving nutrient bound whose column the CSV has, recomputed by hand.
     checked = 0
-    for bound in spec.nutrients:
+    for bound in brief.nutrients:
         if bound.basis != "serving" or bound.unit is not None:
             continue
         column = next(

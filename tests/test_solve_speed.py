@@ -24,7 +24,7 @@ def foods() -> sf.FoodTable:
 def test_basic_column_at_its_bound_matches_a_search(foods: sf.FoodTable) -> None:
     # ons_dairy_free: its CaHMB (3 g a day, 1.5 g cap per serving) holds the cahmb column
     # basic at its cap (the default brief's CaHMB minimum now sits under the cap)
-    compiled, x, solved = solved_at_basis(foods, sf.load_spec("ons_dairy_free"))
+    compiled, x, solved = solved_at_basis(foods, sf.load_brief("ons_dairy_free"))
     basis = solved.probe()
     compared = 0
     for k, b in enumerate(compiled.bounds):
@@ -45,7 +45,7 @@ def test_basic_column_at_its_bound_matches_a_search(foods: sf.FoodTable) -> None
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_a_solved_result_validates_as_it_is(foods: sf.FoodTable, solver: str) -> None:
-    result = sf.solve(foods, sf.load_spec(), solver=solver)
+    result = sf.solve(foods, sf.load_brief(), solver=solver)
     assert result.ok
     # Validation would turn a wrong type (a list for a tuple, an int code for a status
     # word, a missing field) into another value or an error: then these differ.
@@ -71,7 +71,7 @@ def test_price_edges_proved_from_the_basis_match_re_solving(
     the edge (what runs otherwise) finds the same edge: the same ranges either way."""
     from sarcoform.solving import cost_edges
 
-    spec = sf.load_spec(preset).on_mean_values()  # ons_powder's chance constraints have no ranges
+    brief = sf.load_brief(preset).on_mean_values()  # ons_powder's chance constraints have no ranges
     proved: list[bool] = []
 
     def counted(*args: object) -> bool:
@@ -79,9 +79,9 @@ def test_price_edges_proved_from_the_basis_match_re_solving(
         return proved[-1]
 
     monkeypatch.setattr(sens, "blend_ends_at", counted)
-    fast = sf.solve(foods, spec, solver="highs")
+    fast = sf.solve(foods, brief, solver="highs")
     monkeypatch.setattr(sens, "blend_ends_at", lambda *args: False)
-    slow = sf.solve(foods, spec, solver="highs")
+    slow = sf.solve(foods, brief, solver="highs")
     assert fast.status == slow.status
     a, b = _ranges(fast), _ranges(slow)
     assert a.keys() == b.keys()
@@ -108,7 +108,7 @@ def test_highs_solves_after_another_highs_user_in_the_same_process() -> None:
     code = (
         "import highspy, sarcoform as sf\n"
         "h = highspy.Highs(); h.setOptionValue('output_flag', False); h.run()\n"
-        "r = sf.solve(sf.load_foods(), sf.load_spec(), solver='highs')\n"
+        "r = sf.solve(sf.load_foods(), sf.load_brief(), solver='highs')\n"
         "print(r.status)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -26,10 +26,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_shadow_prices_state_their_unit(capsys: pytest.CaptureFixture[str], foods: sf.FoodTable) -> None:
-    result = sf.solve(foods, sf.load_spec(), solver="highs")
+    result = sf.solve(foods, sf.load_brief(), solver="highs")
     line = {c.name: c for c in result.constraint_lines}["leucine_g per meal"]
     assert line.binding and shadow_unit(result.objective_unit, line) == "USD per g leucine"
-    most = sf.solve(foods, sf.load_spec("ons_max_leucine"), solver="highs")
+    most = sf.solve(foods, sf.load_brief("ons_max_leucine"), solver="highs")
     cost = next(c for c in most.constraint_lines if c.kind == "cost")
     assert shadow_unit(most.objective_unit, cost).startswith("g leucine per ")
     code, out, _ = run(capsys, "solve", "--solver", "highs")

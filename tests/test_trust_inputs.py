@@ -14,7 +14,7 @@ import pytest
 import sarcoform as sf
 from conftest import food_table, run_cli
 from sarcoform.cli import main
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny_foods.csv"
@@ -166,7 +166,7 @@ def test_a_number_written_as_a_toml_string_is_an_error(
     brief = _write(tmp_path / "b.toml", SIMPLE.replace("min = 10", 'min = "50"'))
     _exit_2(["check", str(TINY), str(brief)], capsys, "b.toml line 4", "min")
     with pytest.raises(sf.InputError):
-        parse_spec_toml(SIMPLE.replace("serving_g = 50", "serving_g = true"), "t.toml")
+        parse_brief_toml(SIMPLE.replace("serving_g = 50", "serving_g = true"), "t.toml")
 
 
 def test_values_that_overflow_the_solver_are_rejected_with_the_range(
@@ -207,7 +207,7 @@ def test_a_fifo_or_device_is_refused_before_reading(tmp_path: Path) -> None:
 
 
 def test_contradictory_duplicate_bounds_read_the_same_on_cbc_and_highs(tmp_path: Path) -> None:
-    brief = parse_spec_toml(
+    brief = parse_brief_toml(
         'name = "dup"\n[serving]\nserving_g = 50\n[[ingredient]]\nid = "whey"\nmin = 10\n'
         '[[ingredient]]\nid = "whey"\nmax = 5\n',
         "dup.toml",
@@ -324,15 +324,15 @@ DAIRY_ONLY = (
 
 
 def test_a_group_by_tag_takes_a_newly_added_food() -> None:
-    spec = parse_spec_toml(DAIRY_ONLY, "dairy.toml")
-    base = sf.solve(food_table(TAGGED), spec, solver="highs")
+    brief = parse_brief_toml(DAIRY_ONLY, "dairy.toml")
+    base = sf.solve(food_table(TAGGED), brief, solver="highs")
     assert base.ok and "spi" not in base.grams
     # A user adds a cheap pea protein tagged plant: the group keeps it out, unedited.
     added = food_table(TAGGED + "pea,Pea isolate,0.5,85,Plant; pea\n")
-    result = sf.solve(added, spec, solver="cbc")
+    result = sf.solve(added, brief, solver="cbc")
     assert result.ok and "pea" not in result.grams and "spi" not in result.grams
     # Without the group the pea protein is the cheapest protein and enters.
-    free = sf.solve(added, spec.model_copy(update={"groups": ()}), solver="cbc")
+    free = sf.solve(added, brief.model_copy(update={"groups": ()}), solver="cbc")
     assert free.grams.get("pea", 0) > 0
 
 
@@ -343,7 +343,7 @@ def test_a_tag_group_is_verified_from_the_tags_cells() -> None:
     from sarcoform.solving.engine import verify
 
     foods = food_table(TAGGED)
-    compiled = compile_brief(foods, parse_spec_toml(DAIRY_ONLY, "dairy.toml"))
+    compiled = compile_brief(foods, parse_brief_toml(DAIRY_ONLY, "dairy.toml"))
     x = np.array([0.0, 0.0, 25.0, 25.0])  # half soy: against "plant proteins ≤ 0 g"
     check = verify(compiled, x)
     assert not check.ok and any(f.startswith("group plant proteins") for f in check.failures)
@@ -361,18 +361,18 @@ def test_an_unknown_tag_is_an_error_listing_the_tags(
 
 def test_a_group_takes_exactly_one_of_members_group_tag() -> None:
     with pytest.raises(sf.InputError, match="exactly one of"):
-        parse_spec_toml(DAIRY_ONLY.replace('tag = "plant"', 'tag = "plant"\ngroup = "protein"'), "t.toml")
+        parse_brief_toml(DAIRY_ONLY.replace('tag = "plant"', 'tag = "plant"\ngroup = "protein"'), "t.toml")
 
 
 def test_a_tag_group_round_trips_through_toml_and_a_workbook(tmp_path: Path) -> None:
-    from sarcoform.io.spec_toml import spec_to_toml
+    from sarcoform.io.brief_toml import brief_to_toml
 
-    spec = parse_spec_toml(DAIRY_ONLY, "dairy.toml")
-    assert parse_spec_toml(spec_to_toml(spec), "again.toml").groups == spec.groups
+    brief = parse_brief_toml(DAIRY_ONLY, "dairy.toml")
+    assert parse_brief_toml(brief_to_toml(brief), "again.toml").groups == brief.groups
     book = tmp_path / "book.xlsx"
-    sf.write_workbook(food_table(TAGGED), spec, book)
+    sf.write_workbook(food_table(TAGGED), brief, book)
     foods, again = sf.read_workbook(book)
-    assert again.groups == spec.groups and foods.texts["tags"][2] == "plant;soy;allergen:soy"
+    assert again.groups == brief.groups and foods.texts["tags"][2] == "plant;soy;allergen:soy"
 
 
 def test_a_bad_cell_is_an_error_not_also_an_exclusion_warning(

@@ -23,7 +23,7 @@ def _with_row(foods: sf.FoodTable, row: dict[str, object]) -> sf.FoodTable:
 
 def test_every_preset_group_is_a_tag_group_with_members(foods: sf.FoodTable) -> None:
     for name in sf.presets():
-        for group in sf.load_spec(name).groups:
+        for group in sf.load_brief(name).groups:
             assert group.tag is not None, (name, group.name)
             assert tagged(foods, group.tag).any(), (name, group.tag)
 
@@ -31,13 +31,13 @@ def test_every_preset_group_is_a_tag_group_with_members(foods: sf.FoodTable) -> 
 def test_a_new_plant_protein_lands_in_the_dairy_only_group(foods: sf.FoodTable) -> None:
     """The issue's case: a user adds a cheap, rich pea protein; the dairy-only milk beverage
     keeps it out because it is tagged plant_protein, not because the brief names it."""
-    spec = sf.load_spec("milk_beverage_powder")
+    brief = sf.load_brief("milk_beverage_powder")
     pea = foods.records()[foods.position("ppi") or 0]
     row = {**pea, "id": "pea_protein_new", "name": "New pea protein", "price_per_kg": 0.5}
     added = _with_row(foods, {**row, "tags": "plant;plant_protein;pea"})
-    result = sf.solve(added, spec, solver="highs")
+    result = sf.solve(added, brief, solver="highs")
     assert result.ok and "pea_protein_new" not in result.grams
     untagged = _with_row(foods, {**row, "tags": ""})
-    free = sf.solve(untagged, spec, solver="highs")
+    free = sf.solve(untagged, brief, solver="highs")
     # Untagged, it is not a plant protein to the brief, and being the cheapest protein it enters.
     assert free.ok and free.grams.get("pea_protein_new", 0) > 0

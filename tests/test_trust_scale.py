@@ -12,7 +12,7 @@ import pytest
 import sarcoform as sf
 from conftest import ROOT
 from sarcoform.cli import main
-from sarcoform.model.spec import NutrientBound
+from sarcoform.model.brief import NutrientBound
 from sarcoform.solving import sensitivity
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -23,16 +23,16 @@ from bench_scale import synthetic_table as synthetic
 def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The entry prices read from the basis (no re-solve per unused food, each column priced
     alone) are those of re-solving after every step past an edge (the old, quadratic way)."""
-    foods, spec = synthetic(200), sf.load_spec(preset)
-    fast = sf.solve(foods, spec, solver="highs")
+    foods, brief = synthetic(200), sf.load_brief(preset)
+    fast = sf.solve(foods, brief, solver="highs")
     monkeypatch.setattr(sensitivity._Solved, "nondegenerate", property(lambda self: False))
     monkeypatch.setattr(sensitivity, "may_stall", lambda solved: np.ones(solved.lp.shape[1], dtype=bool))
-    if spec.cost is None:
+    if brief.cost is None:
         # Without a cost bound, a food a forcing row holds at 0 skips the widening re-solves;
         # the exhaustive way re-solves it too. (With a cost bound nothing is re-solved: the
         # entry prices are checked against re-solves in test_price_ranging.)
         monkeypatch.setattr(sensitivity, "held_at_zero", lambda lp: np.zeros(lp.shape[1], dtype=bool))
-    slow = sf.solve(foods, spec, solver="highs")
+    slow = sf.solve(foods, brief, solver="highs")
     assert fast.ok and slow.ok
     got = {u.id: u.entry_price for u in fast.unused}
     want = {u.id: u.entry_price for u in slow.unused}
@@ -47,7 +47,7 @@ def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pyte
     calls = []
     original = sensitivity._same_optimum
     monkeypatch.setattr(sensitivity, "_same_optimum", lambda h, s: calls.append(1) or original(h, s))
-    spec = sf.load_spec()
+    brief = sf.load_brief()
     counts: dict[bool, list[int]] = {}
     proof = sensitivity.blend_ends_at
     for proved in (False, True):  # re-solving past every widened edge, then only where unproved
@@ -55,7 +55,7 @@ def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pyte
         counts[proved] = []
         for n in (len(sf.load_foods()), 400):  # the embedded table, then ten times as many foods
             calls.clear()
-            assert sf.solve(synthetic(n), spec, solver="highs").ok
+            assert sf.solve(synthetic(n), brief, solver="highs").ok
             counts[proved].append(len(calls))
     # Each re-solve costs a pass over the table: one per food made it quadratic.
     assert counts[False][1] <= counts[False][0] + 10, counts
@@ -64,9 +64,9 @@ def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pyte
 
 
 def test_a_brief_repeating_one_bound_thousands_of_times_is_numbered_and_verified() -> None:
-    foods, spec = sf.load_foods(), sf.load_spec()
+    foods, brief = sf.load_foods(), sf.load_brief()
     extra = tuple(NutrientBound(name="protein", min=1.0 + (i % 7)) for i in range(3000))
-    result = sf.solve(foods, spec.model_copy(update={"nutrients": spec.nutrients + extra}), solver="highs")
+    result = sf.solve(foods, brief.model_copy(update={"nutrients": brief.nutrients + extra}), solver="highs")
     names = [c.name for c in result.constraint_lines]
     assert len(names) == len(set(names))
     same = [n for n in names if n.split(" #")[0] == "protein_g per serving"]

@@ -15,7 +15,7 @@ import pytest
 
 import sarcoform as sf
 from conftest import food_table, run_cli
-from sarcoform.io.spec_toml import parse_spec_toml
+from sarcoform.io.brief_toml import parse_brief_toml
 
 FOODS_CSV = "id,name,price_per_kg,protein_g\nweird,Weird powder,2,1e16\nfiller,Filler,1,0\nwhey,Whey,10,80\n"
 BRIEF = 'name = "t"\n[serving]\nserving_g = 50\n[[nutrient]]\nname = "protein"\nmin = 15\n'
@@ -31,7 +31,7 @@ def case(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_failed_verification_is_unverified_not_optimal(solver: str) -> None:
-    result = sf.solve(food_table(FOODS_CSV), parse_spec_toml(BRIEF, "t.toml"), solver=solver)
+    result = sf.solve(food_table(FOODS_CSV), parse_brief_toml(BRIEF, "t.toml"), solver=solver)
     assert result.verification is not None and not result.verification.ok
     assert result.status == "unverified" and not result.ok and result.exit_code == 3
     assert result.diagnosis is not None and "protein_g per serving" in result.diagnosis.conflict
@@ -54,7 +54,7 @@ def test_cli_solve_exits_3_naming_the_failing_bound(tmp_path: Path, solver: str)
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_batch_item_is_unverified_and_the_batch_exits_3(solver: str) -> None:
-    batch = sf.solve_batch(food_table(FOODS_CSV), [parse_spec_toml(BRIEF, "t.toml")], solver=solver)
+    batch = sf.solve_batch(food_table(FOODS_CSV), [parse_brief_toml(BRIEF, "t.toml")], solver=solver)
     (item,) = batch.items
     assert item.status == "unverified" and item.verified is False
     assert "protein_g per serving" in item.reason  # the failing bound, named
@@ -91,11 +91,11 @@ def test_resume_re_solves_a_journal_blend_that_fails_the_brief(foods: sf.FoodTab
     record["grams"] = [0.0 if g is None else g * 0.5 for g in record["grams"]]  # half a serving
     journal.write_text(header + "\n" + json.dumps(record) + "\n")
     resumed = sf.solve_batch(foods, ["ons_powder"], solver="highs", journal=journal, resume=True)
-    assert resumed.items[0].serving_g == pytest.approx(sf.load_spec().serving.serving_g)
+    assert resumed.items[0].serving_g == pytest.approx(sf.load_brief().serving.serving_g)
 
 
 def test_a_multiblend_plan_that_fails_the_check_is_unverified() -> None:
-    product = sf.Product("a", parse_spec_toml(BRIEF, "t.toml"), volume_kg=100.0)
+    product = sf.Product("a", parse_brief_toml(BRIEF, "t.toml"), volume_kg=100.0)
     plan = sf.solve_multiblend(food_table(FOODS_CSV), [product], {"whey": 1000.0})
     assert plan.status == "unverified" and plan.exit_code == 3 and "'a'" not in plan.reason
     assert not plan.products[0].verified and "a fail the independent check" in plan.reason
@@ -111,26 +111,26 @@ def test_a_coefficient_too_large_for_highs_names_the_ingredient(foods: sf.FoodTa
     records[k] = {**records[k], "protein_g": 1e16}
     rows = [["" if r[c] is None else r[c] for c in foods.columns] for r in records]
     table = sf.FoodTable.from_records(list(foods.columns), rows, origin="typo")  # type: ignore[arg-type]
-    spec = sf.load_spec()
+    brief = sf.load_brief()
     for solver in ("cbc", "highs"):
-        r = sf.solve(table, spec, solver=solver)
+        r = sf.solve(table, brief, solver=solver)
         assert r.verification is None or r.verification.ok or r.status != "optimal"
-    r = sf.solve(table, spec, solver="highs")
+    r = sf.solve(table, brief, solver="highs")
     assert r.status == "error" and r.exit_code == 3 and r.diagnosis is not None
     assert "(wpi)" in r.diagnosis.reason and r.diagnosis.conflict
 
 
 def test_the_spec_sheet_and_workbook_say_not_verified() -> None:
-    """Every report that states a status says an unverified blend is NOT verified (the spec
+    """Every report that states a status says an unverified blend is NOT verified (the brief
     sheet once had no words for this status and raised KeyError)."""
     from sarcoform.report.spec_sheet import spec_sheet
     from sarcoform.report.workbook import result_workbook
 
-    foods, brief = food_table(FOODS_CSV), parse_spec_toml(BRIEF, "t.toml")
+    foods, brief = food_table(FOODS_CSV), parse_brief_toml(BRIEF, "t.toml")
     result = sf.solve(foods, brief, solver="highs")
     assert result.status == "unverified"
     assert dict(spec_sheet(result).facts)["Status"].startswith("unverified: NOT verified")
-    summary = result_workbook(result, foods=foods, spec=brief)["Summary"]
+    summary = result_workbook(result, foods=foods, brief=brief)["Summary"]
     status_row = next(r for r in summary.iter_rows(values_only=True) if r[0] == "status")
     assert status_row[1] == "unverified"
     assert any("NOT verified" in str(c) and "Diagnosis" in str(c) for c in status_row[2:])

@@ -26,14 +26,14 @@ INPUT_SHEETS = ["Foods", "Settings", "NutrientBounds", "Ratios", "Ingredients", 
 
 
 @pytest.fixture(scope="module")
-def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[sf.Result, Path, sf.ConstraintSet]:
+def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[sf.Result, Path, sf.Brief]:
     foods = sf.load_foods()
-    spec = sf.load_spec().with_changes(batch_size_kg=250.0)
-    result = sf.solve(foods, spec, solver="highs")
+    brief = sf.load_brief().with_changes(batch_size_kg=250.0)
+    result = sf.solve(foods, brief, solver="highs")
     assert result.status == "optimal"
     path = tmp_path_factory.mktemp("results") / "result.xlsx"
-    write_result_workbook(result, path, foods=foods, spec=spec)
-    return result, path, spec
+    write_result_workbook(result, path, foods=foods, brief=brief)
+    return result, path, brief
 
 
 def table(path: Path, name: str) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ def close(a: float | None, b: float | None, tol: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
 
 
-def test_sheets_and_summary(solved: tuple[sf.Result, Path, sf.ConstraintSet]) -> None:
+def test_sheets_and_summary(solved: tuple[sf.Result, Path, sf.Brief]) -> None:
     result, path, _ = solved
     names = sheet_names(path)
     assert names[:6] == RESULT_SHEETS  # the one-page Report first
@@ -68,7 +68,7 @@ def test_sheets_and_summary(solved: tuple[sf.Result, Path, sf.ConstraintSet]) ->
 
 
 def test_blend_and_nutrients_match_an_independent_recomputation(
-    solved: tuple[sf.Result, Path, sf.ConstraintSet],
+    solved: tuple[sf.Result, Path, sf.Brief],
 ) -> None:
     result, path, _ = solved
     blend = table(path, "Blend")
@@ -99,7 +99,7 @@ def test_blend_and_nutrients_match_an_independent_recomputation(
 
 
 def test_constraints_mark_binding_and_show_shadow_prices(
-    solved: tuple[sf.Result, Path, sf.ConstraintSet],
+    solved: tuple[sf.Result, Path, sf.Brief],
 ) -> None:
     result, path, _ = solved
     rows = table(path, "Constraints")
@@ -117,7 +117,7 @@ def test_constraints_mark_binding_and_show_shadow_prices(
     assert [row["reduced_cost"] for row in sensitivity] == [i.reduced_cost for i in result.ingredient_lines]
 
 
-def test_native_charts_for_blend_and_bounds(solved: tuple[sf.Result, Path, sf.ConstraintSet]) -> None:
+def test_native_charts_for_blend_and_bounds(solved: tuple[sf.Result, Path, sf.Brief]) -> None:
     _, path, _ = solved
     with zipfile.ZipFile(path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -145,7 +145,7 @@ def test_every_field_of_a_line_model_becomes_columns() -> None:
         tags: list[str] = Field(default_factory=list)
 
     lines = [Future(id="a", price_range=(1.0, None), detail={"x": 2.0}, tags=["p", "q"]), Future(id="b")]
-    units = Units(sf.Result.model_validate(_minimal_result()), sf.ConstraintSet(name="x"))
+    units = Units(sf.Result.model_validate(_minimal_result()), sf.Brief(name="x"))
     header, rows, keys = line_table(Future, lines, {}, units)
     assert keys == ["id", "price_range_min", "price_range_max", "detail_x", "tags_1", "tags_2"]
     assert header[1] == "price_range_min (USD/kg)"
@@ -166,18 +166,18 @@ def _minimal_result() -> dict[str, Any]:
         "servings_per_day": 1.0,
         "solver": "cbc",
         "solve_seconds": 0.0,
-        "spec_name": "x",
+        "brief_name": "x",
         "foods_origin": "x",
     }
 
 
 def test_infeasible_brief_workbook_says_why(tmp_path: Path) -> None:
     foods = sf.load_foods()
-    spec = sf.load_spec().with_changes(cost=sf.model.spec.CostBound(max=0.05))
-    result = sf.solve(foods, spec)
+    brief = sf.load_brief().with_changes(cost=sf.model.brief.CostBound(max=0.05))
+    result = sf.solve(foods, brief)
     assert result.status == "infeasible" and result.diagnosis is not None
     path = tmp_path / "infeasible.xlsx"
-    write_result_workbook(result, path, foods=foods, spec=spec)
+    write_result_workbook(result, path, foods=foods, brief=brief)
     names = sheet_names(path)
     assert "Blend" not in names and "Diagnosis" in names
     summary = table(path, "Summary")
@@ -191,9 +191,7 @@ def test_infeasible_brief_workbook_says_why(tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_reads_the_same_numbers(
-    solved: tuple[sf.Result, Path, sf.ConstraintSet], tmp_path: Path
-) -> None:
+def test_libreoffice_reads_the_same_numbers(solved: tuple[sf.Result, Path, sf.Brief], tmp_path: Path) -> None:
     result, path, _ = solved
     # One call converts every sheet (filter option 12 = -1) to BOOK-<sheet>.csv, raw values.
     options = "44,34,76,1,,0,false,true,false,false,false,-1"

@@ -1,4 +1,4 @@
-"""Round trips (issue 3 item 4): workbook ↔ FoodTable + ConstraintSet and CSV + TOML ↔ workbook
+"""Round trips (issue 3 item 4): workbook ↔ FoodTable + Brief and CSV + TOML ↔ workbook
 without loss on generated tables and briefs; a results workbook re-solved gives the same blend."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sarcoform as sf
+from sarcoform.io.brief_toml import read_brief_toml, write_brief_toml
 from sarcoform.io.convert import convert
 from sarcoform.io.foods_csv import read_foods_csv, write_foods_csv
-from sarcoform.io.spec_toml import read_spec_toml, write_spec_toml
 from sarcoform.io.workbook import read_workbook
 from sarcoform.io.workbook_write import write_workbook
 from sarcoform.report.workbook import write_result_workbook
@@ -66,7 +66,7 @@ def bounded(draw: Any) -> dict[str, Any]:
 
 
 @st.composite
-def briefs(draw: Any) -> sf.ConstraintSet:
+def briefs(draw: Any) -> sf.Brief:
     data: dict[str, Any] = {
         "name": draw(ODD),
         "objective": draw(
@@ -110,7 +110,7 @@ def briefs(draw: Any) -> sf.ConstraintSet:
             **({"source": draw(ODD)} if draw(st.booleans()) else {}),
         }
     data["nutrient"] = [
-        {"name": draw(NAME), "basis": draw(st.sampled_from(sf.model.spec.BASES)), **bounded(draw)}
+        {"name": draw(NAME), "basis": draw(st.sampled_from(sf.model.brief.BASES)), **bounded(draw)}
         | ({"unit": draw(st.sampled_from(["g", "mg"]))} if draw(st.booleans()) else {})
         | ({"label": draw(ODD)} if draw(st.booleans()) else {})
         for _ in range(draw(st.integers(0, 3)))
@@ -142,7 +142,7 @@ def briefs(draw: Any) -> sf.ConstraintSet:
     ]
     if draw(st.booleans()):
         data["cost"] = {"basis": draw(st.sampled_from(["serving", "day", "kg"])), **bounded(draw)}
-    return sf.ConstraintSet.model_validate(data)
+    return sf.Brief.model_validate(data)
 
 
 def same(a: sf.FoodTable, b: sf.FoodTable) -> bool:
@@ -150,30 +150,28 @@ def same(a: sf.FoodTable, b: sf.FoodTable) -> bool:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(foods=food_tables(), spec=briefs())
-def test_workbook_reads_back_what_was_written(
-    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet
-) -> None:
+@given(foods=food_tables(), brief=briefs())
+def test_workbook_reads_back_what_was_written(tmp_path: Path, foods: sf.FoodTable, brief: sf.Brief) -> None:
     path = tmp_path / "book.xlsx"
-    write_workbook(foods, spec, path)
-    back_foods, back_spec = read_workbook(path)
+    write_workbook(foods, brief, path)
+    back_foods, back_brief = read_workbook(path)
     assert same(back_foods, foods)
-    assert back_spec.model_dump() == spec.model_dump()
+    assert back_brief.model_dump() == brief.model_dump()
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(foods=food_tables(ODD_CSV), spec=briefs())
+@given(foods=food_tables(ODD_CSV), brief=briefs())
 def test_convert_csv_and_toml_to_a_workbook_and_back(
-    tmp_path: Path, foods: sf.FoodTable, spec: sf.ConstraintSet
+    tmp_path: Path, foods: sf.FoodTable, brief: sf.Brief
 ) -> None:
     csv, toml, book, back = tmp_path / "f.csv", tmp_path / "b.toml", tmp_path / "book.xlsx", tmp_path / "back"
     write_foods_csv(foods, csv)
-    write_spec_toml(spec, toml)
-    start_foods, start_spec = read_foods_csv(csv), read_spec_toml(toml)
+    write_brief_toml(brief, toml)
+    start_foods, start_brief = read_foods_csv(csv), read_brief_toml(toml)
     assert convert([csv, toml], [book]) == [book]
     assert convert([book], [back]) == [back / "foods.csv", back / "brief.toml"]
     assert same(read_foods_csv(back / "foods.csv"), start_foods)
-    assert read_spec_toml(back / "brief.toml").model_dump() == start_spec.model_dump()
+    assert read_brief_toml(back / "brief.toml").model_dump() == start_brief.model_dump()
 
 
 def test_template_holds_the_embedded_defaults(tmp_path: Path) -> None:
@@ -181,25 +179,25 @@ def test_template_holds_the_embedded_defaults(tmp_path: Path) -> None:
 
     path = tmp_path / "template.xlsx"
     assert main(["template", str(path)]) == 0
-    foods, spec = read_workbook(path)
+    foods, brief = read_workbook(path)
     assert same(foods, sf.load_foods())
-    default = sf.load_spec()
-    assert spec.model_dump() == default.with_changes(batch_size_kg=spec.batch_size_kg).model_dump()
-    assert spec.batch_size_kg == 1000
+    default = sf.load_brief()
+    assert brief.model_dump() == default.with_changes(batch_size_kg=brief.batch_size_kg).model_dump()
+    assert brief.batch_size_kg == 1000
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 @pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine"])
 def test_results_workbook_solves_again_to_the_same_blend(tmp_path: Path, solver: str, preset: str) -> None:
-    foods, spec = sf.load_foods(), sf.load_spec(preset)
-    first = sf.solve(foods, spec, solver=solver)
+    foods, brief = sf.load_foods(), sf.load_brief(preset)
+    first = sf.solve(foods, brief, solver=solver)
     assert first.status == "optimal"
     path = tmp_path / "result.xlsx"
-    write_result_workbook(first, path, foods=foods, spec=spec)
-    again_foods, again_spec = read_workbook(path)
+    write_result_workbook(first, path, foods=foods, brief=brief)
+    again_foods, again_brief = read_workbook(path)
     assert same(again_foods, foods)
-    assert again_spec.model_dump() == spec.model_dump()
-    second = sf.solve(again_foods, again_spec, solver=solver)
+    assert again_brief.model_dump() == brief.model_dump()
+    second = sf.solve(again_foods, again_brief, solver=solver)
     assert second.grams.keys() == first.grams.keys()
     for food_id, grams in first.grams.items():
         assert abs(second.grams[food_id] - grams) <= 1e-6

@@ -32,7 +32,7 @@ EVIL = '=HYPERLINK("http://x","y")'
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded foods and default brief as an input workbook (written once)."""
     path = tmp_path_factory.mktemp("book") / "book.xlsx"
-    write_workbook(sf.load_foods(), sf.load_spec(), path)
+    write_workbook(sf.load_foods(), sf.load_brief(), path)
     return path
 
 
@@ -87,7 +87,7 @@ def test_formula_text_stays_text_in_xlsx_and_csv(tmp_path: Path, capsys: pytest.
         origin="odd",
     )
     book = tmp_path / "odd.xlsx"
-    write_workbook(odd, sf.load_spec(), book)
+    write_workbook(odd, sf.load_brief(), book)
     cell = openpyxl.load_workbook(book)["Foods"]["B2"]
     assert (cell.value, cell.data_type) == (EVIL, "s")  # a text cell, not a formula
     assert read_foods_sheet(book).names[0] == EVIL
@@ -114,29 +114,29 @@ def test_text_that_xml_cannot_hold_round_trips(tmp_path: Path) -> None:
         origin="awkward",
     )
     path = tmp_path / "awkward.xlsx"
-    write_workbook(foods, sf.ConstraintSet(name="x", note="\r\n\x01_x0041_"), path)
-    back, spec = read_workbook(path)
+    write_workbook(foods, sf.Brief(name="x", note="\r\n\x01_x0041_"), path)
+    back, brief = read_workbook(path)
     assert back.texts["note"] == foods.texts["note"]
-    assert spec.note == "\r\n\x01_x0041_"
+    assert brief.note == "\r\n\x01_x0041_"
     # A brief keeps its text exactly (a food table strips its own), including text that is
     # whitespace by Python's rule but not by XML's: openpyxl writes it without xml:space and
     # calamine would read "\n\xa0" as "\xa0".
     notes = ["\n\xa0", "\xa0\n", " \u3000 ", "\u2028", "  padded  "]
-    brief = sf.ConstraintSet.model_validate(
+    noted = sf.Brief.model_validate(
         {
             "name": "x",
             "nutrient": [{"name": f"n{i}", "basis": "serving", "note": t} for i, t in enumerate(notes)],
         }
     )
-    write_workbook(foods, brief, path)
+    write_workbook(foods, noted, path)
     assert [n.note for n in read_workbook(path)[1].nutrients] == notes
     assert excel_text("_x0041_") == "_x005F_x0041_"
 
 
 def test_text_longer_than_an_excel_cell_is_refused(tmp_path: Path) -> None:
-    spec = sf.ConstraintSet(name="x", note="n" * 40_000)
+    brief = sf.Brief(name="x", note="n" * 40_000)
     with pytest.raises(sf.InputError, match="does not fit an Excel cell"):
-        write_workbook(sf.load_foods(), spec, tmp_path / "long.xlsx")
+        write_workbook(sf.load_foods(), brief, tmp_path / "long.xlsx")
     assert not (tmp_path / "long.xlsx").exists()
 
 

@@ -22,16 +22,16 @@ RESULT_SHEETS = ("Summary", "Blend", "Nutrients", "Constraints", "Sensitivity", 
 
 
 @pytest.fixture(scope="module")
-def solved(foods: sf.FoodTable, spec: sf.ConstraintSet) -> sf.Result:
-    return sf.solve(foods, spec, solver="highs")
+def solved(foods: sf.FoodTable, brief: sf.Brief) -> sf.Result:
+    return sf.solve(foods, brief, solver="highs")
 
 
 @pytest.fixture(scope="module")
 def book(
-    tmp_path_factory: pytest.TempPathFactory, solved: sf.Result, foods: sf.FoodTable, spec: sf.ConstraintSet
+    tmp_path_factory: pytest.TempPathFactory, solved: sf.Result, foods: sf.FoodTable, brief: sf.Brief
 ) -> Path:
     path = tmp_path_factory.mktemp("send") / "result.xlsx"
-    write_result_workbook(solved, path, foods=foods, spec=spec)
+    write_result_workbook(solved, path, foods=foods, brief=brief)
     return path
 
 
@@ -97,9 +97,7 @@ def test_open_ranges_are_written_open_never_as_negative_prices(book: Path, solve
         assert all(v >= 0 for v in numbers), (name, key)
 
 
-def test_per_day_says_product_only_or_with_background(
-    book: Path, solved: sf.Result, spec: sf.ConstraintSet
-) -> None:
+def test_per_day_says_product_only_or_with_background(book: Path, solved: sf.Result, brief: sf.Brief) -> None:
     """Nutrients' vitamin D a day is the product's (2 servings × 5 µg = 10); the per-day bound
     counts the brief's background intake too (3 µg, [background] in ons_powder.toml): 13."""
     from openpyxl import load_workbook
@@ -124,7 +122,7 @@ def test_per_day_says_product_only_or_with_background(
     found = {name.value: (value.value, bg.value, counts.value) for name, value, bg, counts in rows}
     value, background, counts = found["vitamin_d_ug per day"]
     assert counts == "product + background"
-    assert background == pytest.approx(spec.background.per_day["vitamin_d_ug"])
+    assert background == pytest.approx(brief.background.per_day["vitamin_d_ug"])
     assert value == pytest.approx(product["vitamin_d_ug"] + background)
     assert found["calcium_mg per serving"][2] is None  # per serving: not a per-day figure
     assert found["cahmb_g per day"][2] == "product only"  # no background CaHMB in the diet
@@ -133,14 +131,14 @@ def test_per_day_says_product_only_or_with_background(
 def test_diagnosis_has_named_columns(tmp_path: Path, foods: sf.FoodTable) -> None:
     from openpyxl import load_workbook
 
-    from sarcoform.io.spec_toml import parse_spec_toml
+    from sarcoform.io.brief_toml import parse_brief_toml
 
-    brief = parse_spec_toml(
+    brief = parse_brief_toml(
         'name = "b"\n[serving]\nserving_g = 30\n[[nutrient]]\nname = "protein"\nmin = 40\n', "b.toml"
     )
     result = sf.solve(foods, brief, solver="highs")
     assert result.status == "infeasible"
-    write_result_workbook(result, tmp_path / "r.xlsx", foods=foods, spec=brief)
+    write_result_workbook(result, tmp_path / "r.xlsx", foods=foods, brief=brief)
     ws = load_workbook(tmp_path / "r.xlsx")["Diagnosis"]
     header = [c.value for c in next(ws.iter_rows(max_row=1))]
     assert not any(str(h).startswith("detail") for h in header)

@@ -57,17 +57,17 @@ def raw(sr28: Path) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def workbook(sr28: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sr28") / "sr28.xlsx"
-    write_workbook(sf.load_foods(sr28), sf.ConstraintSet.model_validate(BRIEF), path)
+    write_workbook(sf.load_foods(sr28), sf.Brief.model_validate(BRIEF), path)
     return path
 
 
 def test_sr28_reads_with_blank_as_unknown(sr28: Path, workbook: Path, raw: dict[str, list[str]]) -> None:
     from_csv = sf.load_foods(sr28)
-    from_book, spec = sf.read_workbook(workbook)
+    from_book, brief = sf.read_workbook(workbook)
     assert len(from_csv) == len(from_book) == 5156
     assert from_book.records() == from_csv.records()
     assert from_book.ids[0] == "01001"  # ids stay text, leading zeros kept
-    assert spec.objective == "max:leucine"
+    assert brief.objective == "max:leucine"
     blanks = 0
     for column in ("vitamin_d_ug", "calcium_mg", "leucine_g"):
         empty = np.array([cell.strip() == "" for cell in raw[column]])
@@ -80,8 +80,8 @@ def test_sr28_reads_with_blank_as_unknown(sr28: Path, workbook: Path, raw: dict[
 def test_blank_needed_by_a_bound_is_an_error_naming_each_cell(
     workbook: Path, raw: dict[str, list[str]]
 ) -> None:
-    foods, spec = sf.read_workbook(workbook)
-    strict = spec.with_changes(blank_values="error", nutrients=[{"name": "vitamin_d", "min": 1}])
+    foods, brief = sf.read_workbook(workbook)
+    strict = brief.with_changes(blank_values="error", nutrients=[{"name": "vitamin_d", "min": 1}])
     with pytest.raises(sf.InputError) as err:
         sf.solve(foods, strict)
     missing = [k for k, cell in enumerate(raw["vitamin_d_ug"]) if not cell.strip()]
@@ -115,8 +115,8 @@ def test_max_leucine_over_sr28_matches_linprog(sr28: Path, workbook: Path, raw: 
 
     for source in (sr28, workbook):
         foods = sf.load_foods(source)
-        spec = sf.read_workbook(workbook)[1]
-        result = sf.solve(foods, spec, solver="highs")
+        brief = sf.read_workbook(workbook)[1]
+        result = sf.solve(foods, brief, solver="highs")
         assert result.status == "optimal" and result.verification is not None and result.verification.ok
         assert result.objective_value == pytest.approx(best, rel=1e-7)
         assert sum(result.grams.values()) == pytest.approx(100, abs=1e-6)

@@ -12,7 +12,7 @@ import sarcoform as sf
 from sarcoform.cli import main
 from sarcoform.io.workbook import LIST_SHEETS, SETTINGS_KEYS
 from sarcoform.io.workbook_write import write_workbook
-from sarcoform.model.spec import BASES
+from sarcoform.model.brief import BASES
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_solve_a_workbook_to_json_and_to_a_results_workbook(
 ) -> None:
     assert main(["solve", str(template), "--json", "--solver", "highs"]) == 0
     data = json.loads(capsys.readouterr().out)
-    expected = sf.solve(sf.load_foods(), sf.load_spec(), solver="highs")
+    expected = sf.solve(sf.load_foods(), sf.load_brief(), solver="highs")
     assert data["status"] == "optimal" and data["cost_per_serving"] == pytest.approx(
         expected.cost_per_serving, rel=1e-9
     )
@@ -146,7 +146,7 @@ def test_template_command_guards(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["template", str(path)]) == 2
     assert "exists" in capsys.readouterr().err and path.read_bytes() == b"someone's filled-in workbook"
     assert main(["template", str(path), "--force", "-c", "ons_max_leucine"]) == 0
-    assert sf.load_spec(path).objective == "max:leucine"
+    assert sf.load_brief(path).objective == "max:leucine"
     assert main(["template", str(tmp_path / "t.csv")]) == 2
     assert main(["template", "--batch", "-f", "foods.csv", str(tmp_path / "batch.xlsx")]) == 2
     assert "--batch takes no --foods" in capsys.readouterr().err
@@ -154,24 +154,24 @@ def test_template_command_guards(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_convert_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "b.xlsx"
-    write_workbook(sf.load_foods(), sf.load_spec(), book)
+    write_workbook(sf.load_foods(), sf.load_brief(), book)
     assert main(["convert", str(book), str(book), "-o", str(tmp_path / "x.xlsx")]) == 2
     assert main(["convert", "ons_powder", "-o", str(tmp_path / "folder")]) == 2
     assert main(["convert", str(book), "-o", str(tmp_path / "x.json")]) == 2
     assert capsys.readouterr().err.count("error:") == 3
     assert main(["convert", str(book), "-o", str(tmp_path / "f.csv"), "-o", str(tmp_path / "b.toml")]) == 0
     assert main(["convert", str(tmp_path / "f.csv"), "ons_max_leucine", "-o", str(tmp_path / "c.xlsx")]) == 0
-    foods, spec = sf.read_workbook(tmp_path / "c.xlsx")
-    assert spec.name == "ons_max_leucine" and foods.records() == sf.load_foods().records()
+    foods, brief = sf.read_workbook(tmp_path / "c.xlsx")
+    assert brief.name == "ons_max_leucine" and foods.records() == sf.load_foods().records()
 
 
 def test_every_field_of_the_brief_has_a_place_in_the_workbook() -> None:
-    """A field added to ConstraintSet (or its tables) must not vanish in a workbook."""
+    """A field added to Brief (or its tables) must not vanish in a workbook."""
     placed = {s.path[0] for s in SETTINGS_KEYS} | {s.section for s in LIST_SHEETS}
-    aliases = {f.alias or name for name, f in sf.ConstraintSet.model_fields.items()}
+    aliases = {f.alias or name for name, f in sf.Brief.model_fields.items()}
     assert aliases <= placed
     for table in ("serving", "cost", "amino_acid_pattern", "background"):
-        model = sf.ConstraintSet.model_fields[table].annotation
+        model = sf.Brief.model_fields[table].annotation
         model = next(a for a in getattr(model, "__args__", (model,)) if a is not type(None))
         keys = {s.path[1] for s in SETTINGS_KEYS if s.path[0] == table and len(s.path) == 2}
         lists = {"min_mg_per_g", "per_meal", "per_day"}  # the AminoAcids and Background rows
@@ -183,4 +183,4 @@ def test_bounds_sheet_may_be_called_nutrients_in_an_input_workbook(template: Pat
     wb["NutrientBounds"].title = "Nutrients"
     path = tmp_path / "short.xlsx"
     wb.save(path)
-    assert sf.load_spec(path).model_dump() == sf.load_spec(template).model_dump()
+    assert sf.load_brief(path).model_dump() == sf.load_brief(template).model_dump()

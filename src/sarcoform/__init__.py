@@ -2,8 +2,8 @@
 
 import sarcoform as sf
 foods = sf.load_foods()            # embedded table, or a .csv/.xlsx path
-spec = sf.load_spec()              # default brief, a preset name, or a .toml/.xlsx path
-result = sf.solve(foods, spec, solver="cbc")
+brief = sf.load_brief()            # default brief, a preset name, or a .toml/.xlsx path
+result = sf.solve(foods, brief, solver="cbc")
 result.status, result.cost_per_serving, result.blend, result.to_dict()
 """
 
@@ -12,12 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Place, Problem, SarcoformError, SolverError, UsageError
-from .io import load_foods, load_spec
+from .io import load_brief, load_foods
 from .io.embedded import preset_paths
+from .model.brief import Brief
 from .model.foods import FoodTable
 from .model.result import Result
-from .model.spec import ConstraintSet
 from .solving.engine import solve
+
+# The older names of the brief and its reader: PRODUCT §6's stable API keeps them.
+ConstraintSet = Brief  # keep: old spelling
+load_spec = load_brief  # keep: old spelling
 
 if TYPE_CHECKING:
     from .batch.entry import solve_batch, solve_multiblend
@@ -66,7 +70,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Availability",
     "BatchResult",
-    "ConstraintSet",
+    "Brief",
+    "ConstraintSet",  # keep: old spelling
     "FoodTable",
     "InputError",
     "Label",
@@ -82,8 +87,9 @@ __all__ = [
     "diff_results",
     "frontier",
     "label",
+    "load_brief",
     "load_foods",
-    "load_spec",
+    "load_spec",  # keep: old spelling
     "presets",
     "production_plan",
     "read_workbook",

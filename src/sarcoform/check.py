@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import InputError, Problem
-from .io import WORKBOOK_SUFFIXES, load_foods, load_spec
+from .io import WORKBOOK_SUFFIXES, load_brief, load_foods
+from .model.brief import Brief
 from .model.foods import FoodTable
 from .model.plausibility import brief_warnings
-from .model.spec import ConstraintSet
 from .solving.exclusions import exclusion_warnings
 
 
@@ -27,7 +27,7 @@ def check_inputs(
     """
     problems: list[Problem] = []
     tables: list[FoodTable] = []
-    specs: list[ConstraintSet] = []
+    briefs: list[Brief] = []
     for path in map(Path, paths):
         suffix = path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "products"):
@@ -36,16 +36,16 @@ def check_inputs(
         if suffix in WORKBOOK_SUFFIXES:
             from .io.workbook import check_workbook
 
-            foods, spec, found = check_workbook(path)
+            foods, brief, found = check_workbook(path)
             _add(problems, found)
             tables += [foods] if foods is not None else []
-            specs += [spec] if spec is not None else []
+            briefs += [brief] if brief is not None else []
             continue
         try:
             if suffix in (".csv", ".tsv", ".txt"):
                 tables.append(load_foods(path))
             elif suffix == ".toml" or _is_preset(path):
-                specs.append(load_spec(str(path)))
+                briefs.append(load_brief(str(path)))
             else:
                 problems.append(
                     Problem(
@@ -60,18 +60,18 @@ def check_inputs(
     from .solving.packs import pack_lines
 
     # An input that could not be read is not replaced by the embedded default.
-    given_specs = specs if any(_gives_brief(p) for p in paths) else [load_spec()]
+    given_briefs = briefs if any(_gives_brief(p) for p in paths) else [load_brief()]
     given_tables = tables if any(_gives_foods(p) for p in paths) else [load_foods()]
-    for spec in given_specs:
+    for brief in given_briefs:
         for foods in given_tables:
             if warnings is not None:
-                _add(warnings, brief_warnings(foods, spec))
+                _add(warnings, brief_warnings(foods, brief))
             try:
-                compiled = compile_brief(foods, spec)
-                if packs is not None and spec.include:
-                    packs += pack_lines(compiled, [load_pack(name) for name in spec.include])
+                compiled = compile_brief(foods, brief)
+                if packs is not None and brief.include:
+                    packs += pack_lines(compiled, [load_pack(name) for name in brief.include])
                 if warnings is not None:
-                    found = exclusion_warnings(compiled.foods, compiled.excluded, spec)
+                    found = exclusion_warnings(compiled.foods, compiled.excluded, brief)
                     _add(warnings, [w for w in found if not _same_cell(w, problems)])  # a bad cell set aside
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
@@ -113,7 +113,7 @@ def _passes(problems: list[Problem], check: Callable[[], object]) -> bool:
 
 
 def _is_preset(path: Path | str) -> bool:
-    """A bare name (`-c ons_max_leucine`): load_spec says if no preset has it."""
+    """A bare name (`-c ons_max_leucine`): load_brief says if no preset has it."""
     return not Path(path).suffix and not Path(path).exists()
 
 

@@ -62,7 +62,7 @@ Foods = Annotated[
         "--foods", "-f", help="Food table (.csv/.xlsx); default: BOOK's Foods sheet, else the embedded table."
     ),
 ]
-Brief = Annotated[
+BriefOption = Annotated[
     str | None,
     typer.Option(
         "--constraints",
@@ -97,7 +97,7 @@ def _notes(notes: Any) -> None:
 def solve(
     book: Book = None,
     foods: Foods = None,
-    constraints: Brief = None,
+    constraints: BriefOption = None,
     objective: Annotated[
         str | None, typer.Option("--objective", help="min_cost, max:<nutrient> or min:<nutrient>.")
     ] = None,
@@ -114,25 +114,25 @@ def solve(
     from .solving.engine import solve as run
 
     inputs = _inputs(book, foods, constraints)
-    food_table, spec = inputs.foods, inputs.spec
+    food_table, brief = inputs.foods, inputs.brief
     if objective is not None:
-        spec = _with_objective(spec, objective)
+        brief = _with_objective(brief, objective)
     _check_output(output, book, foods, constraints)
     from .model.plausibility import brief_warnings, warning_lines
 
     result = run(
-        food_table, spec, solver=_solver(solver), time_limit=time_limit, sensitivity=not no_sensitivity
+        food_table, brief, solver=_solver(solver), time_limit=time_limit, sensitivity=not no_sensitivity
     )
-    for line in warning_lines(brief_warnings(food_table, spec)):  # before the answer, on stderr
+    for line in warning_lines(brief_warnings(food_table, brief)):  # before the answer, on stderr
         _echo(line, err=True)
     if output is not None:
-        _write_result(result, output, food_table, spec)
+        _write_result(result, output, food_table, brief)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         from .report.realism import print_result
 
-        print_result(result, _console(), title=spec.title)
+        print_result(result, _console(), title=brief.title)
         if output is not None:
             _console().print(f"written: {output}")
     raise typer.Exit(result.exit_code)
@@ -149,14 +149,14 @@ def _check_output(output: Path | None, *inputs: Any) -> None:
         raise UsageError(f"--output {output}: use a .json or .xlsx file name")
 
 
-def _with_objective(spec: Any, objective: str) -> Any:
+def _with_objective(brief: Any, objective: str) -> Any:
     try:
-        return spec.with_changes(objective=objective)
+        return brief.with_changes(objective=objective)
     except InputError as err:
         raise UsageError(f"--objective {err.problems[0].message.removeprefix('objective: ')}") from None
 
 
-def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None:
+def _write_result(result: Any, output: Path, food_table: Any, brief: Any) -> None:
     suffix = output.suffix.lower()
     if suffix == ".json":
         from .io.files import write_text
@@ -165,7 +165,7 @@ def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None
     elif suffix == ".xlsx":
         from .report.workbook import write_result_workbook
 
-        write_result_workbook(result, output, foods=food_table, spec=spec)
+        write_result_workbook(result, output, foods=food_table, brief=brief)
     else:
         raise UsageError(f"--output {output}: use a .json or .xlsx file name")
 
@@ -174,7 +174,7 @@ def _write_result(result: Any, output: Path, food_table: Any, spec: Any) -> None
 def production(
     book: Book = None,
     foods: Foods = None,
-    constraints: Brief = None,
+    constraints: BriefOption = None,
     batch_kg: Annotated[
         float | None, typer.Option("--batch-kg", min=0.001, help="Batch of finished product, kg.")
     ] = None,
@@ -189,21 +189,21 @@ def production(
     from .solving.production import production_plan
 
     inputs = _inputs(book, foods, constraints)
-    food_table, spec = inputs.foods, inputs.spec
+    food_table, brief = inputs.foods, inputs.brief
     _check_output(output, book, foods, constraints)
-    result = run(food_table, spec, solver=_solver(solver), time_limit=time_limit)
+    result = run(food_table, brief, solver=_solver(solver), time_limit=time_limit)
     if result.ok:
-        made = production_plan(result, food_table, spec, batch_kg=batch_kg, solver=_solver(solver))
+        made = production_plan(result, food_table, brief, batch_kg=batch_kg, solver=_solver(solver))
         result = result.model_copy(update={"production": made})
     if output is not None:
-        _write_result(result, output, food_table, spec)
+        _write_result(result, output, food_table, brief)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         from .report.realism import print_production, print_result
 
         if result.production is None:
-            print_result(result, _console(), title=spec.title)
+            print_result(result, _console(), title=brief.title)
         else:
             print_production(result.production, _console(), result.currency)
         if output is not None:
@@ -216,12 +216,12 @@ def production(
 @app.command()
 def presets() -> None:
     """List the embedded briefs (constraint presets), one line each."""
+    from .io.brief_toml import read_brief_toml
     from .io.embedded import preset_paths
-    from .io.spec_toml import read_spec_toml
 
     for name, path in preset_paths().items():
-        spec = read_spec_toml(path, label=f"constraints/{path.name}")
-        _echo(f"{name:24s} {spec.objective:16s} {spec.title or ''}")
+        brief = read_brief_toml(path, label=f"constraints/{path.name}")
+        _echo(f"{name:24s} {brief.objective:16s} {brief.title or ''}")
 
 
 @app.command("foods")
@@ -250,7 +250,7 @@ def check(
         typer.Argument(help="Food tables (.csv/.xlsx) and briefs (.toml/.xlsx) to check together."),
     ] = None,
     foods: Foods = None,
-    constraints: Brief = None,
+    constraints: BriefOption = None,
 ) -> None:
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
@@ -302,13 +302,13 @@ def template(
             )
         write_batch_template(output)
     else:
-        from . import load_foods, load_spec
+        from . import load_brief, load_foods
         from .io.files import refuse_overwriting_input
         from .io.workbook_write import write_template
 
         refuse_overwriting_input(output, foods, constraints)
         table = load_foods(foods) if foods else None
-        write_template(table, load_spec(constraints) if constraints else None, output)
+        write_template(table, load_brief(constraints) if constraints else None, output)
     typer.echo(f"written: {output}")
 
 
@@ -336,7 +336,7 @@ def convert(
 def frontier(
     book: Book = None,
     foods: Foods = None,
-    constraints: Brief = None,
+    constraints: BriefOption = None,
     nutrient: Annotated[str, typer.Option("--nutrient", help="The nutrient to sweep.")] = "leucine",
     basis: Annotated[
         str | None, typer.Option("--basis", help="meal, serving, day, …; default: the brief's own bound's.")
@@ -360,10 +360,10 @@ def frontier(
     from .solving.frontier import frontier as sweep
 
     inputs = _inputs(book, foods, constraints)
-    spec = inputs.spec
+    brief = inputs.brief
     table = sweep(
         inputs.foods,
-        spec,
+        brief,
         nutrient,
         points=points,
         basis=basis,
@@ -381,7 +381,7 @@ def frontier(
         raise typer.Exit(1)
     from .report.frontier import frontier_lines
 
-    for line in frontier_lines(table, spec.name, _console().width):
+    for line in frontier_lines(table, brief.name, _console().width):
         _echo(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
@@ -416,7 +416,7 @@ def _read_result(path: Path) -> Any:
         from .solving.engine import solve as run
 
         inputs = _inputs(path, None, None)
-        result = run(inputs.foods, inputs.spec)
+        result = run(inputs.foods, inputs.brief)
         return result.model_copy(update={"notes": [*result.notes, f"re-solved from the inputs in {path}"]})
     from .io.result_json import read_result_json
 
@@ -477,10 +477,10 @@ def label_command(
         from .solving.engine import solve as run
 
         inputs = _inputs(source, foods, constraints)
-        food_table, spec = inputs.foods, inputs.spec
-        result = run(food_table, spec, solver=_solver(solver))
+        food_table, brief = inputs.foods, inputs.brief
+        result = run(food_table, brief, solver=_solver(solver))
         if reconstitution_ml is None:
-            reconstitution_ml = spec.serving.reconstitution_ml
+            reconstitution_ml = brief.serving.reconstitution_ml
     if not result.blend_lines:
         reason = result.diagnosis.reason if result.diagnosis else result.status
         typer.echo(f"error: no blend to label: {reason}", err=True)
@@ -513,7 +513,7 @@ def report(
         "spec.pdf"
     ),
     foods: Foods = None,
-    constraints: Brief = None,
+    constraints: BriefOption = None,
     standard: Annotated[
         str,
         typer.Option(
@@ -536,9 +536,9 @@ def report(
     from .io.files import refuse_overwriting_input
 
     refuse_overwriting_input(output, source, foods, constraints)
-    result, spec, food_table = _report_inputs(source, foods, constraints, solver)
+    result, brief, food_table = _report_inputs(source, foods, constraints, solver)
     sheet = sheet_with_label(
-        result, spec=spec, foods=food_table, standard=standard, cjk=cjk_font() is not None
+        result, brief=brief, foods=food_table, standard=standard, cjk=cjk_font() is not None
     )
     write_spec_pdf(sheet, output)
     typer.echo(f"written: {output} ({result.status})")
@@ -549,7 +549,7 @@ def _report_inputs(
     source: Path | None, foods: str | None, constraints: str | None, solver: str
 ) -> tuple[Any, Any, Any]:
     """(result, brief or None, food table or None) for `report`."""
-    from . import load_foods, load_spec
+    from . import load_brief, load_foods
     from .solving.engine import solve as run
 
     if source is not None and source.suffix.lower() == ".json":
@@ -558,9 +558,9 @@ def _report_inputs(
         result = read_result_json(source)
         embedded = result.foods_origin.endswith("(embedded)")
         food_table = load_foods(foods) if foods or embedded else None
-        return result, load_spec(constraints) if constraints else None, food_table
+        return result, load_brief(constraints) if constraints else None, food_table
     inputs = _inputs(source, foods, constraints)
-    return run(inputs.foods, inputs.spec, solver=_solver(solver)), inputs.spec, inputs.foods
+    return run(inputs.foods, inputs.brief, solver=_solver(solver)), inputs.brief, inputs.foods
 
 
 @app.command()

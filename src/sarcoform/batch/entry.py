@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..errors import InputError, UsageError
-from ..io import load_spec
+from ..io import load_brief
 from ..io.embedded import preset_paths
 from ..model import args
+from ..model.brief import Brief
 from ..model.foods import FoodTable, cell_from_pandas
-from ..model.spec import ConstraintSet
 from .files import read_products, read_scenarios, scenarios_from_records
 from .inputs import Availability, PriceScenarios, Product, name_problems
 from .multiblend import MultiBlendResult, blend_jointly
@@ -25,7 +25,7 @@ from .running import run_batch
 if TYPE_CHECKING:
     import pandas as pd
 
-Products = str | Path | Sequence[Product | ConstraintSet | str] | Mapping[str, Product | ConstraintSet | str]
+Products = str | Path | Sequence[Product | Brief | str] | Mapping[str, Product | Brief | str]
 Scenarios: TypeAlias = (  # noqa: UP040 (a string: pandas loads only when a DataFrame is given)
     "PriceScenarios | Mapping[str, Mapping[str, float]] | str | Path | pd.DataFrame | None"
 )
@@ -46,7 +46,7 @@ def solve_batch(
 ) -> BatchResult:
     """Solve every product under every price scenario.
 
-    - `products`: Products, ConstraintSets or brief names (preset or .toml path) — a list,
+    - `products`: Products, Briefs or brief names (preset or .toml path) — a list,
       or a mapping product name → one of those — or a products file (.csv/.toml/.xlsx).
     - `scenarios`: None (the table's own prices, scenario "base"), a long DataFrame
       (`scenario`, `id`, `price_per_kg`), a mapping scenario → {id: price per kg}, or a file.
@@ -94,7 +94,7 @@ def solve_multiblend(
 
 
 def as_products(products: Products) -> list[Product]:
-    """Products from a products file, a list of Product / ConstraintSet / brief names, or a
+    """Products from a products file, a list of Product / Brief / brief names, or a
     mapping name → one of those; names must be non-blank and unique (InputError). A brief
     given as a file is read here: a Product holds a brief or a preset name, never a path."""
     if isinstance(products, (str, Path)):
@@ -112,7 +112,7 @@ def as_products(products: Products) -> list[Product]:
             raise InputError(problems)
     else:
         raise UsageError(
-            "products: give a products file, a list of Product / ConstraintSet, or a mapping name → brief"
+            "products: give a products file, a list of Product / Brief, or a mapping name → brief"
         )
     problems = name_problems(out)
     if problems:
@@ -124,18 +124,18 @@ def _product(value: Any, name: str | None) -> Product:
     if isinstance(value, Product):
         out = value if name is None or value.name == name else replace(value, name=name)
         return replace(out, brief=_brief(out.brief)) if isinstance(out.brief, str) else out
-    if isinstance(value, ConstraintSet):
+    if isinstance(value, Brief):
         return Product(name or value.name, brief=value)
     if isinstance(value, str):  # a preset name or a brief file
         return Product(name or value, brief=_brief(value))
-    raise UsageError(f"products: expected a Product, ConstraintSet or brief name, got {type(value).__name__}")
+    raise UsageError(f"products: expected a Product, Brief or brief name, got {type(value).__name__}")
 
 
-def _brief(text: str) -> ConstraintSet | str:
-    """A preset name stays a name; a brief file is read into its ConstraintSet."""
+def _brief(text: str) -> Brief | str:
+    """A preset name stays a name; a brief file is read into its Brief."""
     if text in preset_paths() and not Path(text).exists():
         return text
-    return load_spec(text)
+    return load_brief(text)
 
 
 def as_scenarios(scenarios: Scenarios) -> PriceScenarios:

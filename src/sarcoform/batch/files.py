@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Place, Problem, ProblemCollector, UsageError
-from ..io import load_foods, load_spec
+from ..io import load_brief, load_foods
+from ..io.brief_toml import load_toml
 from ..io.embedded import preset_paths
 from ..io.files import read_text
-from ..io.spec_toml import load_toml
+from ..model.brief import Brief
 from ..model.foods import Cell, FoodTable, cell_text, parse_number
-from ..model.spec import ConstraintSet
 from .inputs import Availability, PriceScenarios, Product, ingredient_limit, name_problems
 
 PRODUCTS, SCENARIOS, AVAILABILITY = "Products", "Scenarios", "Availability"
@@ -183,7 +183,7 @@ class _ProductReader:
         self.base_dir = base_dir
         self.book = book
         self.problems: list[Problem] = []
-        self._briefs: dict[str, ConstraintSet] = {}
+        self._briefs: dict[str, Brief] = {}
 
     def product(self, data: Mapping[str, Any], where: Callable[[str | None], Place]) -> Product | None:
         def fail(message: str, column: str | None) -> None:
@@ -249,9 +249,7 @@ class _ProductReader:
                 fail(f"ingredient {food_id}: {message}", "ingredients")
         return tuple(out)
 
-    def brief(
-        self, text: str | None, where: Place, fail: Callable[[str, str | None], None]
-    ) -> ConstraintSet | None:
+    def brief(self, text: str | None, where: Place, fail: Callable[[str, str | None], None]) -> Brief | None:
         if text is None:
             if self.book is not None and _has_sheet(self.book, THIS_WORKBOOK):
                 text = str(self.book)
@@ -261,7 +259,7 @@ class _ProductReader:
             text = str(self.base_dir / text)
         if text not in self._briefs:
             try:
-                self._briefs[text] = load_spec(text)
+                self._briefs[text] = load_brief(text)
             except InputError as err:
                 for p in err.problems:
                     if p.file is None:
@@ -645,7 +643,7 @@ def resolve_products(
 
     if book is None or (is_workbook(book) and not has_sheet(book, PRODUCTS)):
         single = resolve_inputs(book, foods, constraints)
-        product = Product(name=single.spec.name, brief=single.spec)
+        product = Product(name=single.brief.name, brief=single.brief)
         origin = str(book or single.brief_from)
         return BatchInputs(origin, (product,), foods=single.foods), single.notes
     if constraints is not None:

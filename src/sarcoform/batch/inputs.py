@@ -1,6 +1,6 @@
 """Product lines, price scenarios and availability: the typed inputs of a batch run.
 
-A product is a brief (a ConstraintSet, or the name of an embedded preset) with a few
+A product is a brief (a Brief, or the name of an embedded preset) with a few
 overrides a costing team changes per product: serving size, servings per
 day, objective, a cost cap and ingredient limits. Price scenarios replace ingredient
 prices by scenario; ingredients a scenario does not name keep the table's price.
@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, Place, Problem, UsageError
-from ..io import load_spec
+from ..io import load_brief
+from ..model.brief import Brief, IngredientBound, InvalidChange
 from ..model.foods import FoodTable, is_number, is_price
-from ..model.spec import ConstraintSet, IngredientBound, InvalidChange
 
 BASE_SCENARIO = "base"  # the name of the one scenario when none are given: the table's prices
 PRODUCT_SOURCE = "product line override"
@@ -34,7 +34,7 @@ class Product:
     """
 
     name: str
-    brief: ConstraintSet | str | None = None  # a brief, a preset name, or None: the default brief
+    brief: Brief | str | None = None  # a brief, a preset name, or None: the default brief
     serving_g: float | None = None
     servings_per_day: float | None = None
     objective: str | None = None
@@ -50,11 +50,11 @@ class Product:
     def problem(self, message: str, column: str | None = None) -> Problem:
         return self.place().at(f"product {self.name!r}: {message}", column)
 
-    def load_brief(self) -> ConstraintSet:
+    def load_brief(self) -> Brief:
         """The brief this product starts from (before its overrides): given, or a preset."""
-        if isinstance(self.brief, ConstraintSet):
+        if isinstance(self.brief, Brief):
             return self.brief
-        return load_spec(self.brief)
+        return load_brief(self.brief)
 
     def number_problems(self) -> list[Problem]:
         """Overrides that are not numbers in range (serving_g > 0, cost_max ≥ 0, …)."""
@@ -68,7 +68,7 @@ class Product:
                 )
         return problems
 
-    def customise(self, spec: ConstraintSet) -> ConstraintSet:
+    def customise(self, brief: Brief) -> Brief:
         """The brief with this product's overrides applied and validated; named after the product."""
         problems = self.number_problems()
         if problems:
@@ -77,7 +77,7 @@ class Product:
         if self.objective is not None:
             changes["objective"] = self.objective
         if self.serving_g is not None or self.servings_per_day is not None:
-            serving = spec.serving.model_dump(exclude_none=True)
+            serving = brief.serving.model_dump(exclude_none=True)
             if self.serving_g is not None:
                 serving = {k: v for k, v in serving.items() if k not in ("min_g", "max_g")}
                 serving["serving_g"] = self.serving_g
@@ -85,29 +85,29 @@ class Product:
                 serving["servings_per_day"] = self.servings_per_day
             changes["serving"] = serving
         if self.cost_max is not None:
-            changes["cost"] = self._cost(spec)
+            changes["cost"] = self._cost(brief)
         if self.ingredients:
             replaced = {limit.id for limit in self.ingredients}
-            kept = [e for e in spec.ingredients if e.id not in replaced]
+            kept = [e for e in brief.ingredients if e.id not in replaced]
             changes["ingredients"] = (*kept, *self.ingredients)
         try:
-            out = spec.with_changes(**changes)
+            out = brief.with_changes(**changes)
         except InvalidChange as err:
             raise InputError([self.problem(_message(e), _column(e)) for e in err.details]) from None
         return self._locate(out)
 
-    def _cost(self, spec: ConstraintSet) -> dict[str, Any]:
+    def _cost(self, brief: Brief) -> dict[str, Any]:
         """The brief's cost bound with this product's cap per serving as its max.
 
         A brief's floor per serving is kept; a bound on another basis (per kg, per day)
         cannot be kept beside a cap per serving (a brief holds one cost bound), and
         dropping it silently would lose a limit, so that is refused.
         """
-        cost = spec.cost
+        cost = brief.cost
         if cost is not None and cost.basis != "serving":
             raise InputError(
                 self.problem(
-                    f"cost_max is per serving, but brief {spec.name!r} already bounds cost per"
+                    f"cost_max is per serving, but brief {brief.name!r} already bounds cost per"
                     f" {cost.basis}: a brief holds one cost bound; drop cost_max or the brief's [cost]",
                     "cost_max",
                 )
@@ -115,20 +115,20 @@ class Product:
         kept = {"min": cost.min, "note": cost.note} if cost is not None else {}
         return {**kept, "basis": "serving", "max": self.cost_max, "source": PRODUCT_SOURCE}
 
-    def _locate(self, spec: ConstraintSet) -> ConstraintSet:
+    def _locate(self, brief: Brief) -> Brief:
         # Entries this product introduced point at its row, not at the brief's file.
         if self.serving_g is not None or self.servings_per_day is not None:
             column = "serving_g" if self.serving_g is not None else "servings_per_day"
-            spec.serving.located(self.place(column))
-        if self.cost_max is not None and spec.cost is not None:
-            spec.cost.located(self.place("cost_max"))
+            brief.serving.located(self.place(column))
+        if self.cost_max is not None and brief.cost is not None:
+            brief.cost.located(self.place("cost_max"))
         ours = {id(e) for e in self.ingredients}
-        for entry in spec.ingredients:
+        for entry in brief.ingredients:
             if id(entry) in ours:
                 entry.located(self.place("ingredients"))
         if self.objective is not None:
-            spec.located(self.place("objective"))
-        return spec
+            brief.located(self.place("objective"))
+        return brief
 
 
 def _message(error: Any) -> str:

@@ -159,7 +159,7 @@ def blend_jointly(
     notes: list[str] = []
     for product in products:
         try:
-            spec = product.customise(product.load_brief())
+            brief = product.customise(product.load_brief())
         except InputError as err:
             problems += err.problems
             continue
@@ -169,7 +169,7 @@ def blend_jointly(
                 product.problem(f"needs a production volume > 0 kg (volume_kg), got {volume!r}", "volume_kg")
             )
             continue
-        serving_g = spec.serving.serving_g
+        serving_g = brief.serving.serving_g
         if serving_g is None:
             problems.append(
                 product.problem(
@@ -179,16 +179,16 @@ def blend_jointly(
                 )
             )
             continue
-        if spec.objective_kind != "min_cost":
+        if brief.objective_kind != "min_cost":
             notes.append(
-                f"{product.name}: objective {spec.objective} set aside; the joint plan minimises total cost"
+                f"{product.name}: objective {brief.objective} set aside; the joint plan minimises total cost"
             )
-            spec = spec.with_changes(objective="min_cost")
-        if spec.asks_probability:
+            brief = brief.with_changes(objective="min_cost")
+        if brief.asks_probability:
             notes.append(f"{product.name}: planned {chance.ON_MEAN_VALUES}")
-            spec = spec.on_mean_values()
+            brief = brief.on_mean_values()
         try:
-            compiled = compile_brief(foods, spec)
+            compiled = compile_brief(foods, brief)
             chance.refuse(compiled, "multiblend")
         except InputError as err:
             problems += err.problems
@@ -207,15 +207,15 @@ def blend_jointly(
         raise InputError(problems)
     if not parts:
         raise InputError(Problem("no products to plan"))
-    currency = parts[0].compiled.spec.currency
+    currency = parts[0].compiled.brief.currency
     others = [
         p.product.problem(
-            f"its brief prices in {p.compiled.spec.currency}, {parts[0].product.name!r} in {currency}:"
+            f"its brief prices in {p.compiled.brief.currency}, {parts[0].product.name!r} in {currency}:"
             " one plan adds the costs of every product, so all must use one currency",
             "brief",
         )
         for p in parts
-        if p.compiled.spec.currency != currency
+        if p.compiled.brief.currency != currency
     ]
     if others:
         raise InputError(others)

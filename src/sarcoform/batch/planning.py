@@ -1,5 +1,5 @@
 """The plan of a batch run: products (briefs with overrides) × price scenarios, validated up
-front and cut into tasks a worker can run (specs, tables and price arrays, never PuLP models)."""
+front and cut into tasks a worker can run (briefs, tables and price arrays, never PuLP models)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, Problem, UsageError
+from ..model.brief import Brief
 from ..model.foods import FoodTable
-from ..model.spec import ConstraintSet
 from ..solving.backends import SolverName
 from ..solving.compile import compile_brief
 from ..solving.fastpath import known_patterns, priced
@@ -36,7 +36,7 @@ REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
 @dataclass(frozen=True, eq=False)
 class ProductInfo:
     name: str
-    spec: ConstraintSet
+    brief: Brief
     objective_unit: str
 
 
@@ -45,7 +45,7 @@ class Task:
     """One product and some of its scenarios: what a worker receives."""
 
     product: str
-    spec: ConstraintSet
+    brief: Brief
     foods: FoodTable
     scenarios: tuple[str, ...]
     prices: np.ndarray  # (scenarios × foods) price per kg, NaN = unknown
@@ -78,7 +78,7 @@ class BatchPlan:
             h.update(np.ascontiguousarray(foods.numbers[column]).tobytes())
         h.update(json.dumps({c: list(v) for c, v in sorted(foods.texts.items())}).encode())
         for p in self.products:
-            h.update(p.spec.model_dump_json(by_alias=True).encode())
+            h.update(p.brief.model_dump_json(by_alias=True).encode())
         return h.hexdigest()
 
     def tasks(self, done: Iterable[tuple[str, str]] = ()) -> list[Task]:
@@ -94,7 +94,7 @@ class BatchPlan:
                 out.append(
                     Task(
                         p.name,
-                        p.spec,
+                        p.brief,
                         self.foods,
                         tuple(self.scenarios[k] for k in rows),
                         self.prices[rows],
@@ -134,11 +134,11 @@ def plan_batch(
     nutrients: dict[str, None] = {}
     for product in items:
         try:
-            spec = product.customise(product.load_brief())
+            brief = product.customise(product.load_brief())
             info = None
             for rows in patterns:
-                compiled = compile_brief(priced(foods, prices[rows[0]]), spec)
-                info = info or ProductInfo(product.name, spec, compiled.objective_unit)
+                compiled = compile_brief(priced(foods, prices[rows[0]]), brief)
+                info = info or ProductInfo(product.name, brief, compiled.objective_unit)
                 for name in _constrained(compiled):
                     nutrients.setdefault(name)
         except InputError as err:
@@ -161,8 +161,8 @@ def _with_product(p: Problem, product: Product) -> Problem:
 
 def _constrained(compiled: Any) -> list[str]:
     """Nutrient columns the brief bounds or optimises."""
-    spec = compiled.spec
-    names = [e.name for e in spec.nutrients]
-    if spec.objective_nutrient is not None:
-        names.append(spec.objective_nutrient)
+    brief = compiled.brief
+    names = [e.name for e in brief.nutrients]
+    if brief.objective_nutrient is not None:
+        names.append(brief.objective_nutrient)
     return list(dict.fromkeys(compiled.columns.resolve(n) for n in names))

@@ -43,16 +43,16 @@ def _holds(
     foods = plan.foods
     if info is None or x is None or x.shape != (len(foods),) or not np.isfinite(x).all():
         return False
-    spec = info.spec
+    brief = info.brief
     if info.name not in checkers:
-        columns = ColumnSet(foods, {name: d.expr for name, d in spec.derived.items()})
+        columns = ColumnSet(foods, {name: d.expr for name, d in brief.derived.items()})
         objective = None
-        if spec.objective_kind != "min_cost":
-            compiled = compile_brief(priced(foods, plan.prices[row]), spec)
+        if brief.objective_kind != "min_cost":
+            compiled = compile_brief(priced(foods, plan.prices[row]), brief)
             objective = np.zeros(len(foods))
             for j, food_id in enumerate(compiled.foods.ids):
                 objective[foods.position(food_id) or 0] = compiled.objective[j]
-        checkers[info.name] = (Checker(foods, spec, columns), objective)
+        checkers[info.name] = (Checker(foods, brief, columns), objective)
     checker, objective = checkers[info.name]
     prices = plan.prices[row]
     grams = {foods.ids[i]: float(x[i]) for i in np.flatnonzero(x)}

@@ -184,7 +184,7 @@ class BatchResult:
                 x = final.x
                 solved = Solved(item.status, first, final, notes, item.seconds, x)
                 prices = self.plan.prices[self._scenario_row[scenario]]
-                self._results[key] = result_of(self.plan.foods, info.spec, prices, solved)
+                self._results[key] = result_of(self.plan.foods, info.brief, prices, solved)
             else:
                 raise SarcoformError(f"{product} × {scenario} failed: {item.reason}")
         return self._results[key]
@@ -222,11 +222,11 @@ class BatchResult:
             "product": [i.product for i in items],
             "scenario": [i.scenario for i in items],
             "status": [i.status for i in items],
-            "objective": [info[i.product].spec.objective for i in items],
+            "objective": [info[i.product].brief.objective for i in items],
             "objective_value": _column(i.objective_value for i in items),
             "objective_unit": [info[i.product].objective_unit for i in items],
             "cost_per_serving": _column(i.cost_per_serving for i in items),
-            "currency": [info[i.product].spec.currency for i in items],
+            "currency": [info[i.product].brief.currency for i in items],
             "serving_g": _column(i.serving_g for i in items),
             "verified": pd.array([i.verified for i in items], dtype="boolean"),
             "max_violation": _column(i.max_violation for i in items),

@@ -36,7 +36,7 @@ from .result import BatchResult, Item
 def run_task(task: Task) -> list[Item]:
     """Solve one task (in whatever process it lands); never raises for a single item."""
     # The fast path re-prices one LP; chance constraints need their cutting planes.
-    if task.solver == "highs" and not task.spec.is_practical and not task.spec.asks_probability:
+    if task.solver == "highs" and not task.brief.is_practical and not task.brief.asks_probability:
         return _fast(task)
     return _regular(task, range(len(task.scenarios)), task.solver)
 
@@ -48,7 +48,7 @@ def _fast(task: Task) -> list[Item]:
     for key, rows in known_patterns(task.prices).items():
         known = np.frombuffer(key, dtype=bool)
         try:
-            brief = PricedBrief(task.foods, task.spec, known, task.time_limit)
+            brief = PricedBrief(task.foods, task.brief, known, task.time_limit)
         except NotAffine:
             items.update(zip((int(k) for k in rows), _regular(task, rows, "highs"), strict=True))
             continue
@@ -78,7 +78,7 @@ def _fast(task: Task) -> list[Item]:
 
 def _failed_bounds(task: Task, k: int, solved: Solved) -> str:
     """Why a fast-path blend failed its check, naming the bounds (rare: the full Result)."""
-    result = result_of(task.foods, task.spec, task.prices[k], solved)
+    result = result_of(task.foods, task.brief, task.prices[k], solved)
     failures = result.verification.failures if result.verification is not None else []
     return f"verification failed: {'; '.join(failures[:3])}" if failures else "verification failed"
 
@@ -120,14 +120,14 @@ def _nutrient_values(task: Task) -> tuple[np.ndarray, np.ndarray]:
     """(values with blanks as 0, blank mask) per food × nutrient column, per 100 g."""
     from ..model.columns import ColumnError, ColumnSet
 
-    columns = ColumnSet(task.foods, {name: d.expr for name, d in task.spec.derived.items()})
+    columns = ColumnSet(task.foods, {name: d.expr for name, d in task.brief.derived.items()})
     n = len(task.foods)
     table = np.full((n, len(task.nutrients)), np.nan)
     for q, name in enumerate(task.nutrients):
         with contextlib.suppress(ColumnError):  # a column another product's brief derives: unknown here
             table[:, q] = columns.get(name).values
     blank = np.isnan(table)
-    if task.spec.blank_values == "zero":
+    if task.brief.blank_values == "zero":
         blank = np.zeros_like(blank)
     return np.nan_to_num(table), blank
 
@@ -146,7 +146,7 @@ def _regular(task: Task, rows: Iterable[int], solver: SolverName) -> list[Item]:
     for k in rows:
         try:
             result = solve(
-                priced(task.foods, task.prices[k]), task.spec, solver=solver, time_limit=task.time_limit
+                priced(task.foods, task.prices[k]), task.brief, solver=solver, time_limit=task.time_limit
             )
             out.append(_result_item(task, int(k), result))
         except Exception as err:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import args
+from ..model.brief import Brief
 from ..model.foods import FoodTable
-from ..model.spec import ConstraintSet
+from .brief_toml import read_brief_toml
 from .embedded import DEFAULT_PRESET, default_foods_path, food_table_paths, preset_paths
 from .foods_csv import read_foods_csv
-from .spec_toml import read_spec_toml
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -46,23 +46,23 @@ def load_foods(source: str | Path | None = None) -> FoodTable:
     )
 
 
-def load_spec(source: str | Path | None = None) -> ConstraintSet:
+def load_brief(source: str | Path | None = None) -> Brief:
     """The default brief (None), a preset name, or a .toml / .xlsx file."""
     presets = preset_paths()
     if source is None:
         source = DEFAULT_PRESET
-    args.expect_path(source, "load_spec(source)")
+    args.expect_path(source, "load_brief(source)")
     text = str(source)
     if text in presets and not Path(text).exists():
-        return read_spec_toml(presets[text], label=f"constraints/{text}.toml (preset)")
+        return read_brief_toml(presets[text], label=f"constraints/{text}.toml (preset)")
     path = Path(text)
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        return read_spec_toml(path)
+        return read_brief_toml(path)
     if suffix in WORKBOOK_SUFFIXES:
-        from .workbook import read_spec_sheets
+        from .workbook import read_brief_sheets
 
-        return read_spec_sheets(path)
+        return read_brief_sheets(path)
     if not suffix and not path.exists():
         raise InputError(
             Problem(

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UsageError
+from ..model.brief import Brief
 from ..model.foods import FoodTable
-from ..model.spec import ConstraintSet
-from . import WORKBOOK_SUFFIXES, load_foods, load_spec
+from . import WORKBOOK_SUFFIXES, load_brief, load_foods
+from .brief_toml import write_brief_toml
 from .files import refuse_overwriting_input
 from .foods_csv import write_foods_csv
-from .spec_toml import write_spec_toml
 
 FOODS_FILE = "foods.csv"
 BRIEF_FILE = "brief.toml"
@@ -28,7 +28,7 @@ def convert(inputs: Sequence[str | Path], outputs: Sequence[str | Path]) -> list
         raise UsageError("convert: give a workbook, or a food table (.csv) and/or a brief (.toml)")
     if not outputs:
         raise UsageError("convert: say where to write with -o")
-    foods, spec = _read(inputs)
+    foods, brief = _read(inputs)
     targets = _targets(outputs, from_workbook=_is_workbook(inputs[0]))
     for target in targets.values():
         refuse_overwriting_input(target, *(Path(str(i)) for i in inputs))
@@ -37,11 +37,11 @@ def convert(inputs: Sequence[str | Path], outputs: Sequence[str | Path]) -> list
         if kind == "xlsx":
             from .workbook_write import write_workbook
 
-            write_workbook(foods, spec, target)
+            write_workbook(foods, brief, target)
         elif kind == "csv":
             write_foods_csv(foods, target)
         else:
-            write_spec_toml(spec, target)
+            write_brief_toml(brief, target)
         written.append(target)
     return written
 
@@ -50,7 +50,7 @@ def _is_workbook(path: str | Path) -> bool:
     return Path(str(path)).suffix.lower() in WORKBOOK_SUFFIXES
 
 
-def _read(inputs: Sequence[str | Path]) -> tuple[FoodTable, ConstraintSet]:
+def _read(inputs: Sequence[str | Path]) -> tuple[FoodTable, Brief]:
     books = [i for i in inputs if _is_workbook(i)]
     if books:
         if len(inputs) != 1:
@@ -63,8 +63,8 @@ def _read(inputs: Sequence[str | Path]) -> tuple[FoodTable, ConstraintSet]:
     if len(tables) > 1 or len(briefs) > 1:
         raise UsageError("convert: give at most one food table (.csv) and one brief (.toml or preset)")
     foods = load_foods(tables[0] if tables else None)
-    spec = load_spec(briefs[0] if briefs else None)
-    return foods, spec
+    brief = load_brief(briefs[0] if briefs else None)
+    return foods, brief
 
 
 def _targets(outputs: Sequence[str | Path], *, from_workbook: bool) -> dict[str, Path]:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TypeGuard
 
 from ..errors import UsageError
+from ..model.brief import Brief
 from ..model.foods import FoodTable
-from ..model.spec import ConstraintSet
-from . import WORKBOOK_SUFFIXES, load_foods, load_spec
+from . import WORKBOOK_SUFFIXES, load_brief, load_foods
 
 FOODS_SHEET, BRIEF_SHEET = "foods", "settings"
 EMBEDDED = "the embedded food table"
@@ -31,7 +31,7 @@ class Inputs:
     """The food table and brief of a run, where each came from, and what the user should know."""
 
     foods: FoodTable
-    spec: ConstraintSet
+    brief: Brief
     foods_from: str
     brief_from: str
     notes: tuple[str, ...] = ()
@@ -67,10 +67,10 @@ def resolve_inputs(
     elif book is not None and constraints is not None and has_sheet(book, BRIEF_SHEET):
         notes.append(f"brief: {constraints} (--constraints), not the one in {book}")
     food_source, foods_from = _food_source(book, foods, constraints, notes)
-    spec = load_spec(brief_source)
-    brief_from = str(brief_source) if brief_source is not None else f"{spec.name} (default brief)"
+    brief = load_brief(brief_source)
+    brief_from = str(brief_source) if brief_source is not None else f"{brief.name} (default brief)"
     table = load_foods(food_source)
-    return Inputs(table, spec, foods_from, brief_from, tuple(notes))
+    return Inputs(table, brief, foods_from, brief_from, tuple(notes))
 
 
 def _food_source(

@@ -10,8 +10,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
+from ..model.args import renamed_keyword
+from ..model.brief import Brief
 from ..model.packs import RulePack, apply_packs
-from ..model.spec import ConstraintSet
 from .embedded import data_dir
 from .files import read_text
 
@@ -57,22 +58,23 @@ def packs() -> list[RulePack]:
     return [load_pack(name) for name in pack_paths()]
 
 
-def include_packs(spec: ConstraintSet) -> ConstraintSet:
+def include_packs(brief: Brief) -> Brief:
     """The brief with the bounds of the packs it includes (unchanged when it includes none)."""
-    if not spec.include and not any(e.pack for e in spec.nutrients):
-        return spec
+    if not brief.include and not any(e.pack for e in brief.nutrients):
+        return brief
     found: dict[str, RulePack] = {}
     problems = []
-    for name in spec.include:
+    for name in brief.include:
         try:
             found[name] = load_pack(name)
         except InputError as err:
-            problems += [spec.problem(f"include: {p.message}", "include") for p in err.problems]
+            problems += [brief.problem(f"include: {p.message}", "include") for p in err.problems]
     if problems:
         raise InputError(problems)
-    return apply_packs(spec, found)
+    return apply_packs(brief, found)
 
 
-def with_packs(spec: ConstraintSet, names: list[str] | tuple[str, ...]) -> ConstraintSet:
+@renamed_keyword("spec", "brief")  # keep: old spelling
+def with_packs(brief: Brief, names: list[str] | tuple[str, ...]) -> Brief:
     """The brief with more rule packs included (and their bounds), as `include = [...]` does."""
-    return include_packs(spec.with_changes(include=[*spec.include, *names]))
+    return include_packs(brief.with_changes(include=[*brief.include, *names]))

@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, Place, Problem
+from ..model.args import renamed_keyword
+from ..model.brief import Brief
 from ..model.label import STANDARDS, ClaimRule, LabelStandard
-from ..model.spec import ConstraintSet
 from .embedded import data_dir
 from .files import read_text
 
@@ -75,29 +76,30 @@ def claim_rule(claim_id: str) -> ClaimRule:
     return rules[claim_id]
 
 
-def with_claims(spec: ConstraintSet, claim_ids: list[str] | tuple[str, ...]) -> ConstraintSet:
+@renamed_keyword("spec", "brief")  # keep: old spelling
+def with_claims(brief: Brief, claim_ids: list[str] | tuple[str, ...]) -> Brief:
     """A copy of the brief that requires these claims (ids like 'cn:high_protein'), resolved."""
-    return resolve_claims(spec.with_changes(claims=[*[c.id for c in spec.claims], *claim_ids]))
+    return resolve_claims(brief.with_changes(claims=[*[c.id for c in brief.claims], *claim_ids]))
 
 
-def resolve_claims(spec: ConstraintSet) -> ConstraintSet:
+def resolve_claims(brief: Brief) -> Brief:
     """Fill each required claim's rule from regulations/claims/; InputError at the brief."""
-    if not spec.claims:
-        return spec
+    if not brief.claims:
+        return brief
     problems: list[Problem] = []
     resolved = []
-    for claim in spec.claims:
+    for claim in brief.claims:
         try:
             resolved.append(
-                claim.model_copy(update={"rule": claim_rule(claim.id)}).located(claim._where or spec._where)
+                claim.model_copy(update={"rule": claim_rule(claim.id)}).located(claim._where or brief._where)
             )
         except InputError as err:
             problems += [
-                (claim._where or spec._where or Place()).at(p.message, "claims") for p in err.problems
+                (claim._where or brief._where or Place()).at(p.message, "claims") for p in err.problems
             ]
     if problems:
         raise InputError(problems)
-    return spec.model_copy(update={"claims": tuple(resolved)})
+    return brief.model_copy(update={"claims": tuple(resolved)})
 
 
 def _toml(path: Path) -> dict[str, Any]:

@@ -8,7 +8,7 @@ rows for the scalar fields; a table's fields are prefixed with its name, e.g.
 which the reader drops. Unknown sheets (a results workbook's `Summary`, `Blend`, …) are
 ignored, so a results workbook is itself an input.
 
-The brief goes through `spec_toml.spec_from_dict`, the same validation as TOML; every
+The brief goes through `brief_toml.brief_from_dict`, the same validation as TOML; every
 entry remembers its sheet, row and column for later messages.
 """
 
@@ -26,10 +26,10 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Place, Problem
 from ..model import args, sections
+from ..model.brief import Brief
 from ..model.foods import Cell, FoodTable, canonical_columns, cell_text, parse_number
 from ..model.sections import Column, Kind, Section
-from ..model.spec import ConstraintSet
-from .spec_toml import spec_from_dict
+from .brief_toml import brief_from_dict
 from .xlsx import EMPTY, Sheet, read_sheet, sheet_names
 
 FOODS = "Foods"
@@ -195,7 +195,7 @@ def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
 
 def _table_model(section: str) -> type[BaseModel]:
     """The model of a `[section]` table of the brief (e.g. shelf_life → ShelfLife)."""
-    annotation = ConstraintSet.model_fields[section].annotation
+    annotation = Brief.model_fields[section].annotation
     found = next(a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel))
     return found
 
@@ -222,7 +222,7 @@ def _more_settings(known: tuple[Setting, ...]) -> tuple[Setting, ...]:
     """Scalar fields of the brief not listed above (added to the model later): one row each,
     so a new field is never lost between TOML and a workbook."""
     paths = {s.path for s in known}
-    tables: dict[str, type[BaseModel]] = {"": ConstraintSet}
+    tables: dict[str, type[BaseModel]] = {"": Brief}
     tables.update((s.toml, s.entry) for s in sections.TABLES if s.shape != "mapping")
     more = []
     for prefix, model in tables.items():
@@ -278,7 +278,7 @@ def _foods(sheet: Sheet) -> FoodTable:
     )
 
 
-def read_spec_sheets(path: Path | str) -> ConstraintSet:
+def read_brief_sheets(path: Path | str) -> Brief:
     """The brief from the `Settings` sheet and its list sheets (every problem at once)."""
     names = sheet_names(path)
     if SETTINGS.lower() not in (n.lower() for n in names):
@@ -292,28 +292,28 @@ def read_spec_sheets(path: Path | str) -> ConstraintSet:
     return _BriefReader(path).read()
 
 
-def read_workbook(path: Path | str) -> tuple[FoodTable, ConstraintSet]:
+def read_workbook(path: Path | str) -> tuple[FoodTable, Brief]:
     """Food table and brief of one workbook; problems in either are reported together."""
     args.expect_path(path, "read_workbook(path)")
     problems: list[Problem] = []
-    foods = spec = None
+    foods = brief = None
     try:
         foods = read_foods_sheet(path)
     except InputError as err:
         problems += err.problems
     try:
-        spec = read_spec_sheets(path)
+        brief = read_brief_sheets(path)
     except InputError as err:
         problems += [p for p in err.problems if p not in problems]
     if problems:
         raise InputError(problems)
-    assert foods is not None and spec is not None
-    return foods, spec
+    assert foods is not None and brief is not None
+    return foods, brief
 
 
 @dataclass
 class _Brief:
-    """Plain data for spec_from_dict, with the cell each part came from."""
+    """Plain data for brief_from_dict, with the cell each part came from."""
 
     data: dict[str, Any] = field(default_factory=dict)
     places: dict[tuple[str | None, int | None], Place] = field(default_factory=dict)
@@ -337,19 +337,19 @@ class _BriefReader:
         if known is None or (known.sheet == SETTINGS and sheet != SETTINGS):
             self.brief.places[key] = Place(self.file, sheet, row, column)
 
-    def read(self, *, lenient: bool = False) -> ConstraintSet:
+    def read(self, *, lenient: bool = False) -> Brief:
         self.gather()
-        brief = self.brief
+        raw = self.brief
         try:
-            spec = spec_from_dict(brief.data, self.file, lambda s, i: brief.places.get((s, i)))
+            brief = brief_from_dict(raw.data, self.file, lambda s, i: raw.places.get((s, i)))
         except InputError as err:
-            brief.problems += [p for p in err.problems if p not in brief.problems]
+            raw.problems += [p for p in err.problems if p not in raw.problems]
             if not lenient:
-                raise InputError(brief.problems) from None
-            spec = self.usable_part()
-        if brief.problems and not lenient:
-            raise InputError(brief.problems)
-        return spec
+                raise InputError(raw.problems) from None
+            brief = self.usable_part()
+        if raw.problems and not lenient:
+            raise InputError(raw.problems)
+        return brief
 
     def gather(self) -> None:
         try:
@@ -523,14 +523,14 @@ class _BriefReader:
         self.place((section, None), sheet, row, layout.key)
 
     # -- `sarcoform check`: what can still be checked --------------------------
-    def usable_part(self) -> ConstraintSet:
+    def usable_part(self) -> Brief:
         """The brief without the entries and settings that failed validation."""
         from pydantic import ValidationError
 
         data = dict(self.brief.data)
         for _ in range(20):
             try:
-                ConstraintSet.model_validate(data)
+                Brief.model_validate(data)
                 break
             except ValidationError as err:
                 data = _without(data, [list(e["loc"]) for e in err.errors()])
@@ -544,7 +544,7 @@ class _BriefReader:
             for new, old in enumerate(positions):
                 if (section, old) in self.brief.places:
                     places[(section, new)] = self.brief.places[(section, old)]
-        return spec_from_dict(data, self.file, lambda s, i: places.get((s, i)))
+        return brief_from_dict(data, self.file, lambda s, i: places.get((s, i)))
 
 
 def _without(data: dict[str, Any], locs: list[list[Any]]) -> dict[str, Any]:
@@ -591,7 +591,7 @@ def join_list(items: Sequence[str]) -> str:
 # -- `sarcoform check` on a workbook ---------------------------------------------
 
 
-def check_workbook(path: Path | str) -> tuple[FoodTable | None, ConstraintSet | None, list[Problem]]:
+def check_workbook(path: Path | str) -> tuple[FoodTable | None, Brief | None, list[Problem]]:
     """Every problem in a workbook's sheets, plus what could still be read.
 
     Bad food cells are blanked and bad brief entries dropped, so the brief can still be
@@ -605,7 +605,7 @@ def check_workbook(path: Path | str) -> tuple[FoodTable | None, ConstraintSet | 
     except InputError as err:
         return None, None, err.problems
     foods: FoodTable | None = None
-    spec: ConstraintSet | None = None
+    brief: Brief | None = None
     has_brief = any(n.lower() in names for n in BRIEF_SHEETS)
     if FOODS.lower() not in names and not has_brief:
         problems.append(
@@ -618,11 +618,11 @@ def check_workbook(path: Path | str) -> tuple[FoodTable | None, ConstraintSet | 
     if has_brief:
         reader = _BriefReader(path)
         try:
-            spec = reader.read(lenient=True)
+            brief = reader.read(lenient=True)
         except InputError as err:
             reader.brief.problems += err.problems
         problems += [p for p in reader.brief.problems if p not in problems]
-    return foods, spec, problems
+    return foods, brief, problems
 
 
 def _lenient_foods(path: Path | str) -> tuple[FoodTable | None, list[Problem]]:

@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem, SarcoformError
 from ..model import args
+from ..model.args import renamed_keyword
+from ..model.brief import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, Brief
 from ..model.companions import companion_about, companion_of
 from ..model.foods import ALLERGEN_COLUMNS, ALLERGENS, FLAG_COLUMNS, FoodTable
 from ..model.sections import Column
-from ..model.spec import BASES, BASIS_PHRASES, DEFAULT_BATCH_KG, ConstraintSet
 from ..model.units import label, split_column
 from .files import atomic_output, plain
 from .workbook import (
@@ -246,12 +247,12 @@ def with_hint(name: str, hint: str) -> str:
     return f"{name} ({hint})" if hint else name
 
 
-def add_input_sheets(wb: Workbook, foods: FoodTable, spec: ConstraintSet) -> None:
+def add_input_sheets(wb: Workbook, foods: FoodTable, brief: Brief) -> None:
     """The Foods sheet and the brief's sheets, exactly as an input workbook has them."""
-    add_foods_sheet(wb, foods, spec.currency)
-    add_settings_sheet(wb, spec)
+    add_foods_sheet(wb, foods, brief.currency)
+    add_settings_sheet(wb, brief)
     for layout in LIST_SHEETS:
-        add_list_sheet(wb, layout, _entries(layout, spec), foods)
+        add_list_sheet(wb, layout, _entries(layout, brief), foods)
 
 
 def add_foods_sheet(wb: Workbook, foods: FoodTable, currency: str) -> None:
@@ -283,9 +284,9 @@ def add_foods_sheet(wb: Workbook, foods: FoodTable, currency: str) -> None:
             validate(ws, cells, minimum=0, prompt=f"{column}: a number ≥ 0; blank = unknown")
 
 
-def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
+def add_settings_sheet(wb: Workbook, brief: Brief) -> None:
     ws = wb.create_sheet(SETTINGS)
-    data = spec.model_dump(by_alias=True)
+    data = brief.model_dump(by_alias=True)
     rows = []
     for setting in SETTINGS_KEYS:
         value: Any = data
@@ -311,9 +312,9 @@ def add_settings_sheet(wb: Workbook, spec: ConstraintSet) -> None:
         )
 
 
-def _entries(layout: ListSheet, spec: ConstraintSet) -> list[dict[str, Any]]:
+def _entries(layout: ListSheet, brief: Brief) -> list[dict[str, Any]]:
     """The rows of one brief sheet, keyed like its columns (by the section's shape)."""
-    data = spec.model_dump(by_alias=True).get(layout.section) or {}
+    data = brief.model_dump(by_alias=True).get(layout.section) or {}
     section = layout.layout
     if section.shape == "list":
         # Bounds from rule packs come back from the `include` setting: not rows of their own.
@@ -361,7 +362,7 @@ def _cell(column: Column, value: Any) -> Any:
 # -- Read me -----------------------------------------------------------------------
 
 
-def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: bool = False) -> None:
+def add_readme(wb: Workbook, foods: FoodTable, brief: Brief, *, results: bool = False) -> None:
     """A sheet explaining every sheet, column, setting and basis."""
     from openpyxl.styles import Alignment, Font
 
@@ -414,7 +415,7 @@ def add_readme(wb: Workbook, foods: FoodTable, spec: ConstraintSet, *, results: 
     lines += [
         ("id", "Unique ingredient id (required)."),
         ("name", "Ingredient name (required)."),
-        ("price_per_kg", f"Price per kg as used, in {spec.currency} (needed when the brief uses cost)."),
+        ("price_per_kg", f"Price per kg as used, in {brief.currency} (needed when the brief uses cost)."),
         ("group", "Optional group (protein, carbohydrate, …) for group bounds."),
         (
             "tags",
@@ -504,24 +505,25 @@ def save(wb: Workbook, path: Path | str) -> None:
         raise SarcoformError(f"cannot write {path}: {err.strerror or err}") from None
 
 
-def write_workbook(foods: FoodTable, spec: ConstraintSet, path: Path | str) -> None:
+@renamed_keyword("spec", "brief")  # keep: old spelling
+def write_workbook(foods: FoodTable, brief: Brief, path: Path | str) -> None:
     """An input workbook: Read me, Foods and the brief's sheets (readable by `read_workbook`)."""
     args.expect_path(path, "write_workbook(path)")
     args.expect(foods, FoodTable, "write_workbook(foods)")
-    args.expect(spec, ConstraintSet, "write_workbook(spec)")
+    args.expect(brief, Brief, "write_workbook(brief)")
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write workbooks as .xlsx", str(path)))
     wb = new_workbook()
-    add_readme(wb, foods, spec)
-    add_input_sheets(wb, foods, spec)
+    add_readme(wb, foods, brief)
+    add_input_sheets(wb, foods, brief)
     wb.active = 1  # open on Foods
     save(wb, path)
 
 
-def write_template(foods: FoodTable | None, spec: ConstraintSet | None, path: Path | str) -> None:
+def write_template(foods: FoodTable | None, brief: Brief | None, path: Path | str) -> None:
     """An input workbook prefilled with the embedded ingredients and the default brief."""
-    from . import load_foods, load_spec
+    from . import load_brief, load_foods
 
-    spec = spec or load_spec()
-    batch_kg = spec.batch_size_kg or DEFAULT_BATCH_KG
-    write_workbook(foods or load_foods(), spec.with_changes(batch_size_kg=batch_kg), path)
+    brief = brief or load_brief()
+    batch_kg = brief.batch_size_kg or DEFAULT_BATCH_KG
+    write_workbook(foods or load_foods(), brief.with_changes(batch_size_kg=batch_kg), path)

@@ -1,4 +1,4 @@
-"""Types at the boundary: food tables, briefs (constraint sets) and results.
+"""Types at the boundary: food tables, briefs and results.
 
 No solver and no file format is imported here.
 """

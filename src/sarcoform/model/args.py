@@ -15,7 +15,7 @@ from ..errors import UsageError
 
 HINTS = {
     "FoodTable": " (read one with sarcoform.load_foods(path))",
-    "ConstraintSet": " (read one with sarcoform.load_spec(name or path))",
+    "Brief": " (read one with sarcoform.load_brief(name or path))",
     "Result": " (from sarcoform.solve, or Result.from_dict)",
 }
 
@@ -23,7 +23,7 @@ HINTS = {
 def renamed_keyword[**P, R](old: str, new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Let a public function still take its parameter `new` by its old name `old`.
 
-    `solve(foods, spec=...)` keeps working now that the parameter is `brief`; giving both
+    `solve(foods, brief=...)` keeps working now that the parameter is `brief`; giving both
     names is a UsageError.
     """
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .brief import MAX_MAGNITUDE
 from .foods import FoodTable
-from .spec import MAX_MAGNITUDE
 from .units import split_column
 
 # name → (expression, why). Created only when their inputs exist and the table does

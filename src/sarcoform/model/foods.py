@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError, Problem, ProblemCollector, UsageError
+from .brief import MAX_MAGNITUDE
 from .companions import companion_of
-from .spec import MAX_MAGNITUDE
 from .units import split_column
 
 if TYPE_CHECKING:

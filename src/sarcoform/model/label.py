@@ -289,7 +289,7 @@ class Label(Line):
     claims: list[ClaimLine]  # the claims the blend qualifies for
     claims_not_met: list[ClaimLine] = Field(default_factory=list)  # not met or unknown
     allergens: list[AllergenLine]
-    spec_name: str = ""
+    brief_name: str = ""
     # Set when the brief has a shelf life: amounts are declared at its end (what is left).
     shelf_life_months: float | None = None
     notes: list[str] = Field(default_factory=list)

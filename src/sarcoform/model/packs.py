@@ -16,7 +16,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .spec import Basis, Bounded, ConstraintSet, NutrientBound
+from .brief import Basis, Bounded, Brief, NutrientBound
 
 # How sure the figure is: read in the regulation text (or a faithful copy of it), or
 # recalled and not yet checked against the text.
@@ -115,17 +115,17 @@ class RulePack(BaseModel):
         return tuple(b for b in self.bounds if b.basis == "per_100ml" and reconstitution_ml is None)
 
 
-def apply_packs(spec: ConstraintSet, packs: dict[str, RulePack]) -> ConstraintSet:
+def apply_packs(brief: Brief, packs: dict[str, RulePack]) -> Brief:
     """The brief with the bounds of the packs it includes, in include order.
 
     Entries that came from a pack before are replaced (reading a brief written back
-    from a result gives the same brief). Packs must hold every name in `spec.include`.
+    from a result gives the same brief). Packs must hold every name in `brief.include`.
     """
-    own = tuple(e for e in spec.nutrients if e.pack is None)
-    ml = spec.serving.reconstitution_ml
-    added = tuple(entry for name in spec.include for entry in packs[name].entries(ml))
+    own = tuple(e for e in brief.nutrients if e.pack is None)
+    ml = brief.serving.reconstitution_ml
+    added = tuple(entry for name in brief.include for entry in packs[name].entries(ml))
     where = [e._where for e in own]
     nutrients = own + added
-    for entry, at in zip(nutrients, [*where, *([spec._where] * len(added))], strict=True):
+    for entry, at in zip(nutrients, [*where, *([brief._where] * len(added))], strict=True):
         entry.located(at)
-    return spec.model_copy(update={"nutrients": nutrients})
+    return brief.model_copy(update={"nutrients": nutrients})

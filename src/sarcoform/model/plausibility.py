@@ -21,8 +21,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InputError, Problem
+from .brief import Brief
 from .foods import FoodTable
-from .spec import ConstraintSet
 
 # Rounding of figures given to 0.1 g, crystal-hydrate and carrier conventions, and
 # carbohydrate "by difference" tables: 2 g per 100 g is more than any of these explains.
@@ -202,9 +202,9 @@ def _value(foods: FoodTable, column: str, i: int) -> float:
     return float(values[i]) if values is not None else math.nan
 
 
-def brief_warnings(foods: FoodTable, spec: ConstraintSet) -> list[Problem]:
+def brief_warnings(foods: FoodTable, brief: Brief) -> list[Problem]:
     """The warnings for a table as a brief sees it (energy with the brief's factors)."""
-    return plausibility_warnings(foods, energy_factors({k: d.expr for k, d in spec.derived.items()}))
+    return plausibility_warnings(foods, energy_factors({k: d.expr for k, d in brief.derived.items()}))
 
 
 def warning_lines(warnings: list[Problem], limit: int = 5) -> list[str]:

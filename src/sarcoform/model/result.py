@@ -243,7 +243,7 @@ class Result(BaseModel):
     solve_seconds: float
     # The brief's name. Result JSON written before "brief" was the one name says
     # `spec_name`: that still reads.  (keep: old spelling)
-    spec_name: str = Field(
+    brief_name: str = Field(
         validation_alias=AliasChoices("brief_name", "spec_name"),  # keep: old spelling
         serialization_alias="brief_name",
     )

@@ -1,11 +1,11 @@
-"""The registry of brief sections: one row per kind of entry a brief (ConstraintSet) holds.
+"""The registry of brief sections: one row per kind of entry a brief (Brief) holds.
 
 Each row says, for one kind of entry: its TOML name (`[[nutrient]]` or `[cost]`), the
-ConstraintSet field holding it, the entry type, its shape, its workbook sheet and columns,
+Brief field holding it, the entry type, its shape, its workbook sheet and columns,
 and a phrase for people. Everything that spells out the constraint language iterates
 over `SECTIONS` instead of listing kinds itself:
 
-- `io/spec_toml.py`: reading (sections, keys, line numbers) and writing;
+- `io/brief_toml.py`: reading (sections, keys, line numbers) and writing;
 - `io/workbook.py` and `io/workbook_write.py`: the brief's sheets, read, checked and written;
 - `solving/compile.py`: one compile rule per bound kind (`_Compiler.RULES`);
 - `solving/verify.py`: one independent check per bound kind (`CHECKS`).
@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from .spec import (
+from .brief import (
     BASES,
     AminoAcidPattern,
     Background,
-    ConstraintSet,
+    Brief,
     CostBound,
     DerivedColumn,
     Entry,
@@ -65,7 +65,7 @@ class Section:
     """One kind of entry of a brief."""
 
     toml: str  # `[[nutrient]]` / `[cost]` in TOML; the key of pydantic errors
-    field: str  # the ConstraintSet field holding the entries
+    field: str  # the Brief field holding the entries
     entry: type[Entry]  # the entry's model type
     shape: Shape
     phrase: str  # what one entry is, for people: "bound on a nutrient"
@@ -75,9 +75,9 @@ class Section:
     key: tuple[str, ...] = ()  # the column(s) naming an entry: problems point there
     about: str = ""  # the sheet's help in the Read me sheet
 
-    def entries(self, spec: ConstraintSet) -> Iterator[Entry]:
+    def entries(self, brief: Brief) -> Iterator[Entry]:
         """The entries of this kind in a brief, in order (none when absent)."""
-        value = getattr(spec, self.field)
+        value = getattr(brief, self.field)
         if value is None:
             return
         if self.shape == "list":

@@ -98,8 +98,8 @@ def diff_results(a: Result, b: Result) -> ResultDiff:
 
 
 def _headline(a: Result, b: Result, d: ResultDiff) -> None:
-    d.headline.append(f"A: {a.spec_name} ({a.foods_origin}), {a.status}, {a.solver}")
-    d.headline.append(f"B: {b.spec_name} ({b.foods_origin}), {b.status}, {b.solver}")
+    d.headline.append(f"A: {a.brief_name} ({a.foods_origin}), {a.status}, {a.solver}")
+    d.headline.append(f"B: {b.brief_name} ({b.foods_origin}), {b.status}, {b.solver}")
     for label, r in (("A", a), ("B", b)):
         d.headline += [f"{label}: {note}" for note in r.notes if note.startswith("re-solved")]
     if a.status != b.status:
@@ -142,7 +142,7 @@ def _settings(a: Result, b: Result, d: ResultDiff) -> None:
         ("currency", a.currency, b.currency),
         ("serving", a.servings_per_day, b.servings_per_day),
         ("table", a.foods_origin, b.foods_origin),
-        ("brief", a.spec_name, b.spec_name),
+        ("brief", a.brief_name, b.brief_name),
     ):
         if x != y:
             item = "servings per day" if what == "serving" else what

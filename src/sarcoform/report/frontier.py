@@ -31,7 +31,7 @@ def outputs(stem: Path | str) -> dict[str, Path]:
 def axis_labels(frame: pd.DataFrame) -> tuple[str, str, str]:
     """(level, cost, marginal) headers with units, from the frame's attrs."""
     a = frame.attrs
-    from ..model.spec import BASIS_PHRASES
+    from ..model.brief import BASIS_PHRASES
 
     where = BASIS_PHRASES.get(str(a.get("basis")), "")
     unit = str(a.get("unit") or "")

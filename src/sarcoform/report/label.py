@@ -58,7 +58,7 @@ def label(
 
     if not result.blend_lines or not result.serving_g:
         raise InputError(
-            Problem(f"result {result.spec_name!r} has no blend to label (status {result.status})")
+            Problem(f"result {result.brief_name!r} has no blend to label (status {result.status})")
         )
     if reconstitution_ml is not None and not (math.isfinite(reconstitution_ml) and reconstitution_ml > 0):
         raise InputError(Problem(f"reconstitution_ml must be a number > 0, got {reconstitution_ml}"))
@@ -376,7 +376,7 @@ class _LabelBuilder:
             claims=[c for c in checked if c.qualifies],
             claims_not_met=[c for c in checked if not c.qualifies],
             allergens=self.allergens(),
-            spec_name=self.result.spec_name,
+            brief_name=self.result.brief_name,
             shelf_life_months=None if self.result.shelf_life is None else self.result.shelf_life.months,
             notes=self.notes,
         )
@@ -410,7 +410,7 @@ def print_label(lab: Label, console: Console) -> None:
     )
     fixed_width_table(
         console,
-        f"{lab.title} — {lab.spec_name}{when}",
+        f"{lab.title} — {lab.brief_name}{when}",
         headers,
         rows,
         [r.status == "unknown" for r in lab.rows],

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from rich.console import Console
 
+    from ..model.brief import Brief
     from ..model.foods import FoodTable
-    from ..model.spec import ConstraintSet
 
 
 def print_result(result: Result, console: Console, *, title: str | None = None) -> None:
@@ -115,14 +115,14 @@ def print_realism(result: Result, console: Console) -> None:
         )
 
 
-def with_production(result: Result, foods: FoodTable, spec: ConstraintSet) -> Result:
+def with_production(result: Result, foods: FoodTable, brief: Brief) -> Result:
     """The result with its production sheet (worked out here when it has none yet)."""
     if result.production is not None or not result.ok or not result.blend_lines:
         return result
     from ..solving.production import production_plan
 
     try:
-        plan = production_plan(result, foods, spec, solver="highs" if result.solver == "highs" else "cbc")
+        plan = production_plan(result, foods, brief, solver="highs" if result.solver == "highs" else "cbc")
     except InputError:  # a result from another table: no sheet rather than a wrong one
         return result
     return result.model_copy(update={"production": plan})
@@ -279,7 +279,7 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
         ws.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / 120))
 
-    cell(row, 1, f"Production sheet · {result.spec_name}", font=Font(bold=True, size=14))
+    cell(row, 1, f"Production sheet · {result.brief_name}", font=Font(bold=True, size=14))
     row += 1
     text_row(
         row,

@@ -18,9 +18,9 @@ from ..model.result import ConstraintLine, Result
 from .text import STATUS_WORDS
 
 if TYPE_CHECKING:
+    from ..model.brief import Brief
     from ..model.foods import FoodTable
     from ..model.label import Label
-    from ..model.spec import ConstraintSet
 
 # How a column's numbers are shown: grams, percent, kg, money, a plain amount, text, a
 # declared label value (`Declared`), or a declared % of a reference intake (NRV/RI/DV).
@@ -113,24 +113,24 @@ class SpecSheet:
 def spec_sheet(
     result: Result,
     *,
-    spec: ConstraintSet | None = None,
+    brief: Brief | None = None,
     foods: FoodTable | None = None,
     declaration: Declaration | None = None,
     generated: datetime | None = None,
 ) -> SpecSheet:
     """The sheet's content for a result (and, when at hand, its brief and food table)."""
     cur = result.currency
-    batch_kg = (spec.batch_size_kg if spec is not None else None) or DEFAULT_BATCH_KG
-    title = (spec.title if spec is not None else None) or result.spec_name
+    batch_kg = (brief.batch_size_kg if brief is not None else None) or DEFAULT_BATCH_KG
+    title = (brief.title if brief is not None else None) or result.brief_name
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     per_batch = None if result.cost_per_kg is None else result.cost_per_kg * batch_kg
     return SpecSheet(
         title=title,
-        subtitle=f"Specification sheet · brief {result.spec_name} · {_objective_words(result)}",
+        subtitle=f"Specification sheet · brief {result.brief_name} · {_objective_words(result)}",
         status=result.status,
         ok=result.ok,
         currency=cur,
-        facts=_facts(result, spec, batch_kg),
+        facts=_facts(result, brief, batch_kg),
         costs=(
             ("per serving", result.cost_per_serving),
             ("per kg of product", result.cost_per_kg),
@@ -149,7 +149,7 @@ def spec_sheet(
             else f"What limits the {_objective_noun(result)}"
         ),
         verification=_verification_words(result),
-        sources=tuple(_sources(result, spec, foods)),
+        sources=tuple(_sources(result, brief, foods)),
         notes=tuple(_diagnosis_words(result) + result.notes),
         generated=when,
         production=_production(result),
@@ -159,7 +159,7 @@ def spec_sheet(
 def sheet_with_label(
     result: Result,
     *,
-    spec: ConstraintSet | None = None,
+    brief: Brief | None = None,
     foods: FoodTable | None = None,
     standard: str = "cn",
     cjk: bool = True,
@@ -174,17 +174,17 @@ def sheet_with_label(
 
     found = None
     said: list[str] = []
-    if spec is not None and foods is not None:
-        result = with_production(result, foods, spec)
+    if brief is not None and foods is not None:
+        result = with_production(result, foods, brief)
     if result.blend_lines and result.serving_g:
-        ml = spec.serving.reconstitution_ml if spec is not None else None
+        ml = brief.serving.reconstitution_ml if brief is not None else None
         try:
             found = declaration(label(result, standard, foods=foods, reconstitution_ml=ml), cjk=cjk)
         except InputError as err:
             if strict:
                 raise
             said = [f"no nutrition declaration: {p.message}" for p in err.problems]
-    sheet = spec_sheet(result, spec=spec, foods=foods, declaration=found)
+    sheet = spec_sheet(result, brief=brief, foods=foods, declaration=found)
     return replace(sheet, notes=(*said, *sheet.notes)) if said else sheet
 
 
@@ -259,10 +259,13 @@ def _objective_words(result: Result) -> str:
     return f"{'most' if kind == 'max' else 'least'} {nutrient} (ties: least cost)"
 
 
-def _facts(result: Result, spec: ConstraintSet | None, batch_kg: float) -> tuple[tuple[str, str], ...]:
+def _facts(result: Result, brief: Brief | None, batch_kg: float) -> tuple[tuple[str, str], ...]:
     serving = "free mass" if result.serving_g is None else f"{number(result.serving_g, 'amount')} g"
     facts = [
-        ("Brief", result.spec_name + (f" — {spec._where.file}" if spec is not None and spec._where else "")),
+        (
+            "Brief",
+            result.brief_name + (f" — {brief._where.file}" if brief is not None and brief._where else ""),
+        ),
         ("Serving", f"{serving}, {result.servings_per_day:g} a day"),
         ("Objective", _objective_words(result)),
         ("Status", _status_words(result)),
@@ -487,7 +490,7 @@ def _verification_words(result: Result) -> str:
     return "VERIFICATION FAILED: " + "; ".join(v.failures)
 
 
-def _sources(result: Result, spec: ConstraintSet | None, foods: FoodTable | None) -> list[str]:
+def _sources(result: Result, brief: Brief | None, foods: FoodTable | None) -> list[str]:
     out = []
     seen: dict[str, int] = {}
     for c in result.constraint_lines:

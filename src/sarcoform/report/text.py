@@ -142,7 +142,7 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
 
     head = Text()
     head.append("sarcoform", style="bold")
-    head.append(f" · {printable(result.spec_name)}")
+    head.append(f" · {printable(result.brief_name)}")
     if title:
         head.append(f" — {printable(title)}")
     console.print(head)

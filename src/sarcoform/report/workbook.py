@@ -28,6 +28,7 @@ from ..io.workbook_write import (
     write_rows,
 )
 from ..io.xlsx import column_letter
+from ..model.brief import DEFAULT_BATCH_KG, Brief
 from ..model.foods import FoodTable
 from ..model.result import (
     BlendLine,
@@ -36,7 +37,6 @@ from ..model.result import (
     NutrientLine,
     Result,
 )
-from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet
 from .spec_sheet import sheet_with_label
 from .spec_xlsx import add_report_sheet
 from .text import STATUS_WORDS, practicality, reason_once, shadow_unit
@@ -58,18 +58,18 @@ LINE_SHEETS: dict[str, tuple[str, type[BaseModel]]] = {
 NUMBER_FORMATS = {"grams": "0.000", "percent": "0.00", "kg_per_batch": "0.000", "cost": "0.0000"}
 
 
-def write_result_workbook(result: Result, path: Path | str, *, foods: FoodTable, spec: ConstraintSet) -> None:
+def write_result_workbook(result: Result, path: Path | str, *, foods: FoodTable, brief: Brief) -> None:
     """Write the results workbook atomically (temporary file, then rename)."""
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(Problem("write results workbooks as .xlsx", str(path)))
-    wb = result_workbook(result, foods=foods, spec=spec)
+    wb = result_workbook(result, foods=foods, brief=brief)
     save(wb, path)
 
 
-def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) -> Workbook:
+def result_workbook(result: Result, *, foods: FoodTable, brief: Brief) -> Workbook:
     wb = new_workbook()
-    units = Units(result, spec)
-    _summary(wb, result, spec, units)
+    units = Units(result, brief)
+    _summary(wb, result, brief, units)
     for attr, sheet, model, lines in _line_lists(result):
         if not lines and not result.ok:
             continue  # no answer: the Summary and Diagnosis say why instead
@@ -89,10 +89,10 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         _diagnosis(wb, result)
     from .realism import add_realism_sheets, with_production
 
-    result = with_production(result, foods, spec)
+    result = with_production(result, foods, brief)
     add_realism_sheets(wb, result)
-    add_input_sheets(wb, foods, spec)
-    add_readme(wb, foods, spec, results=True)
+    add_input_sheets(wb, foods, brief)
+    add_readme(wb, foods, brief, results=True)
     formatted = {sheet for _, sheet, _, _ in _line_lists(result)} | {"Diagnosis"}  # by format_numbers
     for ws in wb.worksheets:
         setup = ws.sheet_properties.pageSetUpPr
@@ -101,17 +101,17 @@ def result_workbook(result: Result, *, foods: FoodTable, spec: ConstraintSet) ->
         if ws.title not in formatted:
             tidy(ws)
         print_setup(ws)
-    add_report_sheet(wb, sheet_with_label(result, spec=spec, foods=foods, strict=False))  # first sheet
+    add_report_sheet(wb, sheet_with_label(result, brief=brief, foods=foods, strict=False))  # first sheet
     return wb
 
 
 class Units:
     """Unit hints for result columns, from the result's currency and objective."""
 
-    def __init__(self, result: Result, spec: ConstraintSet) -> None:
+    def __init__(self, result: Result, brief: Brief) -> None:
         cur = result.currency
         per = result.objective_unit or "objective units"
-        self.batch_kg = spec.batch_size_kg or DEFAULT_BATCH_KG
+        self.batch_kg = brief.batch_size_kg or DEFAULT_BATCH_KG
         self.hints = {
             "grams": "g/serving",
             "percent": "% of serving",
@@ -269,13 +269,13 @@ def _scalar(value: Any) -> Any:
 # -- Summary and Diagnosis -------------------------------------------------------------
 
 
-def _summary(wb: Workbook, result: Result, spec: ConstraintSet, units: Units) -> None:
+def _summary(wb: Workbook, result: Result, brief: Brief, units: Units) -> None:
     ws = wb.create_sheet("Summary")
     cur = result.currency
     per_batch = None if result.cost_per_kg is None else result.cost_per_kg * units.batch_kg
     v = result.verification
     rows: list[tuple[str, Any, str, str]] = [
-        ("brief", result.spec_name, "", spec.title or ""),
+        ("brief", result.brief_name, "", brief.title or ""),
         ("status", result.status, "", _status_words(result)),
         ("objective", result.objective, "", "min_cost, or max:/min:<nutrient> (ties: least cost)"),
         ("objective_value", result.objective_value, result.objective_unit, ""),

@@ -316,7 +316,7 @@ class Counts:
 Outcome = Any  # Solved, or the exception one scenario raised
 
 
-class Brief(Protocol):
+class PricedProblem(Protocol):
     """What the fast path's compiled brief offers (fastpath.PricedBrief)."""
 
     known: np.ndarray
@@ -346,7 +346,7 @@ class Brief(Protocol):
     def verify_many(self) -> Callable[..., tuple[np.ndarray, np.ndarray]]: ...
 
 
-def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = None) -> list[Outcome]:
+def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None = None) -> list[Outcome]:
     """`brief.solve` for every row of `prices`: what a known basis proves optimal takes its
     blend and duals with no simplex run; the rest run HiGHS one by one, each adding its
     basis to the library before the remaining scenarios are tested again. Every blend is
@@ -360,7 +360,7 @@ def solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None = No
         return _solve_scenarios(brief, prices, counts)
 
 
-def _solve_scenarios(brief: Brief, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
+def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
     from .engine import ZERO, gated_status, tie_break_cap
 
     counts = counts if counts is not None else Counts()

@@ -90,7 +90,7 @@ def refuse(compiled: Compiled, what: str) -> None:
     """InputError for a chance-constrained brief where only plain LPs are solved."""
     if has_chance(compiled):
         raise InputError(
-            compiled.spec.problem(
+            compiled.brief.problem(
                 f"{what} does not solve chance constraints (probability): solve the brief itself"
             )
         )
@@ -149,8 +149,8 @@ def holds(outer: Outer, sol: LPSolution) -> bool:
 
 def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: float | None) -> Outer:
     """Solve the chance-constrained brief with LP solves and tangent cuts."""
-    spec = compiled.spec
-    tolerance = spec.variability.tolerance if spec.variability is not None else DEFAULT_TOLERANCE
+    brief = compiled.brief
+    tolerance = brief.variability.tolerance if brief.variability is not None else DEFAULT_TOLERANCE
     chance = sides(compiled)
     n = len(compiled.foods)
     lp, row_of = compiled.lp, list(compiled.row_of)
@@ -214,7 +214,7 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
 def objective_of(compiled: Compiled, x: np.ndarray) -> float:
     """The objective in the user's terms (cost for min_cost, else the nutrient)."""
     n = len(compiled.foods)
-    target = compiled.cost if compiled.spec.objective_kind == "min_cost" else compiled.objective
+    target = compiled.cost if compiled.brief.objective_kind == "min_cost" else compiled.objective
     return float(target @ x[:n])
 
 
@@ -251,7 +251,7 @@ def report(
     """`result` (solved with the cuts) with probabilities, costs of assurance, the Monte
     Carlo of lots and the chance constraints re-checked from the raw table."""
     compiled = outer.compiled
-    spec = compiled.spec
+    brief = compiled.brief
     if not outer.converged and outer.solution.status == "optimal":
         message = (
             f"chance constraints not met within {MAX_ROUNDS} rounds of cuts"
@@ -277,9 +277,9 @@ def report(
     mean_status, mean = outer.mean_status, outer.mean_objective  # its first round, before any cut
     margin_status, margin = _objective(plain, safety_margin_lp(plain), solver, time_limit)
     value = objective_of(compiled, x)
-    sense = -1 if spec.objective_kind == "max" else 1
-    lots = spec.variability.lots if spec.variability is not None else 10_000
-    seed = spec.variability.seed if spec.variability is not None else 0
+    sense = -1 if brief.objective_kind == "max" else 1
+    lots = brief.variability.lots if brief.variability is not None else 10_000
+    seed = brief.variability.seed if brief.variability is not None else 0
     started = time.perf_counter()
     simulated = monte_carlo(compiled, x, lots, seed) if lots else []
     info = Variability(

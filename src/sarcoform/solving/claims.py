@@ -8,8 +8,8 @@ claim, so a verification failure or an infeasible diagnosis says which claim it 
 from __future__ import annotations
 
 from ..errors import Place
+from ..model.brief import NutrientBound, RequiredClaim
 from ..model.label import ClaimCondition
-from ..model.spec import NutrientBound, RequiredClaim
 from ..model.units import split_column
 
 # A strict condition ("less than 0.5 g") becomes a closed bound this far inside it.

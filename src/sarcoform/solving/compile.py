@@ -24,12 +24,10 @@ import numpy as np
 
 from ..errors import InputError, Place, Problem
 from ..model import sections
-from ..model.columns import ColumnError, ColumnSet
-from ..model.foods import FoodTable
-from ..model.spec import (
+from ..model.brief import (
     BASIS_PHRASES,
     AminoAcidPattern,
-    ConstraintSet,
+    Brief,
     CostBound,
     Entry,
     GroupBound,
@@ -38,6 +36,8 @@ from ..model.spec import (
     RatioBound,
     RequiredClaim,
 )
+from ..model.columns import ColumnError, ColumnSet
+from ..model.foods import FoodTable
 from ..model.tags import all_tags, tagged
 from ..model.units import conversion, label, split_column
 from .claims import claim_bound
@@ -143,7 +143,7 @@ class Compiled:
     """A brief compiled over a food table: bounds, objective and the LP."""
 
     foods: FoodTable
-    spec: ConstraintSet
+    brief: Brief
     columns: ColumnSet
     bounds: tuple[Bound, ...]
     lp: MatrixLP
@@ -213,29 +213,29 @@ class Compiled:
         return (side == "max" and reduced_cost > 0) or (side == "min" and reduced_cost < 0)
 
 
-def compile_brief(foods: FoodTable, spec: ConstraintSet) -> Compiled:
+def compile_brief(foods: FoodTable, brief: Brief) -> Compiled:
     """Resolve every name, check blanks, and build the LP. Raises InputError."""
-    return _Compiler(foods, spec).run()
+    return _Compiler(foods, brief).run()
 
 
 class _Compiler:
-    def __init__(self, foods: FoodTable, spec: ConstraintSet) -> None:
+    def __init__(self, foods: FoodTable, brief: Brief) -> None:
         self.foods = foods
-        self.spec = spec
+        self.brief = brief
         self.n = len(foods)
         self.problems: list[Problem] = []
         self.bounds: list[Bound] = []
         self.taken: set[str] = set()
         self.next_number: dict[str, int] = {}
         self.index_of: dict[str, int] = {}
-        derived = {name: d.expr for name, d in spec.derived.items()}
+        derived = {name: d.expr for name, d in brief.derived.items()}
         try:
             self.columns = ColumnSet(foods, derived)
         except ColumnError as err:
-            raise InputError(spec.problem(str(err))) from None
+            raise InputError(brief.problem(str(err))) from None
         # Every derived column must evaluate, used or not: the result tables show them all.
         broken = []
-        for name, entry in spec.derived.items():
+        for name, entry in brief.derived.items():
             try:
                 self.columns.get(name)
             except ColumnError as err:
@@ -259,7 +259,7 @@ class _Compiler:
         except ColumnError as err:
             self.fail(entry, str(err))
             return None
-        kept = process_retention(self.columns, self.spec, column.name)  # what survives processing
+        kept = process_retention(self.columns, self.brief, column.name)  # what survives processing
         return column.name, column.values / 100.0 * kept, column.unit
 
     def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
@@ -268,7 +268,7 @@ class _Compiler:
         names = self.columns.names()
         for column, factor in ((f"energy_{unit}", 1.0), (f"energy_{other}", conversion(other, unit))):
             if column in names and factor is not None:
-                kept = process_retention(self.columns, self.spec, column)
+                kept = process_retention(self.columns, self.brief, column)
                 return self.columns.get(column).values / 100.0 * factor * kept, (column,)
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
@@ -303,7 +303,7 @@ class _Compiler:
         taken.add(name)
 
     def background(self, basis: str, column: str) -> float:
-        bg = self.spec.background
+        bg = self.brief.background
         table = bg.per_meal if basis == "meal" else bg.per_day
         return float(self.resolved_background(table).get(column, 0.0))
 
@@ -313,29 +313,29 @@ class _Compiler:
             try:
                 out[self.columns.resolve(name)] = value
             except ColumnError as err:
-                self.fail(self.spec.background, f"background: {err}")
+                self.fail(self.brief.background, f"background: {err}")
         return out
 
     # -- the brief, entry by entry ----------------------------------------------
     def run(self) -> Compiled:
-        spec = self.spec
+        brief = self.brief
         self.serving()
         for section in sections.BOUNDS:  # one rule per bound kind, in the registry's order
             rule = RULES[section.toml]
-            for entry in section.entries(spec):
+            for entry in section.entries(brief):
                 rule(self, entry)
         self.practical()
         objective, sense, obj_label, obj_unit, obj_uses = self.objective()
-        self.resolved_background(spec.background.per_meal)
-        self.resolved_background(spec.background.per_day)
-        self.problems += retention_problems(self.columns, spec)
+        self.resolved_background(brief.background.per_meal)
+        self.resolved_background(brief.background.per_day)
+        self.problems += retention_problems(self.columns, brief)
         if self.problems:
             raise InputError(_unique(self.problems))
         excluded, prices_known = self.blanks(obj_uses)
         return self.assemble(objective, sense, obj_label, obj_unit, excluded, prices_known)
 
     def serving(self) -> None:
-        s = self.spec.serving
+        s = self.brief.serving
         lo = s.serving_g if s.fixed else s.min_g
         hi = s.serving_g if s.fixed else s.max_g
         if lo is None and hi is None:
@@ -349,7 +349,7 @@ class _Compiler:
                 "g",
                 lo,
                 hi,
-                finished_per_raw(self.spec) * np.ones(self.n),  # x is raw; the serving finished
+                finished_per_raw(self.brief) * np.ones(self.n),  # x is raw; the serving finished
             ),
         )
 
@@ -366,7 +366,7 @@ class _Compiler:
         if f is None:
             self.fail(e, f"unit {e.unit!r} does not fit column {column} ({col_unit})")
             return
-        s = self.spec.serving
+        s = self.brief.serving
         uses: tuple[str, ...] = tuple(self.columns.inputs(column))
         den: np.ndarray | None = None
         num0 = 0.0
@@ -384,7 +384,7 @@ class _Compiler:
                     return
                 num, num0 = num / s.body_weight_kg, num0 / s.body_weight_kg
         elif e.basis == "per_100g":
-            num, den = 100 * f * per_g, finished_per_raw(self.spec) * np.ones(self.n)
+            num, den = 100 * f * per_g, finished_per_raw(self.brief) * np.ones(self.n)
         else:  # per_100kcal, per_100kj
             energy = self.energy(e.basis.removeprefix("per_100"), e)
             if energy is None:
@@ -392,7 +392,7 @@ class _Compiler:
             num, den = 100 * f * per_g, energy[0]
             uses += energy[1]
         subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
-        lots = lot_variation(self.columns, self.spec, e, column)
+        lots = lot_variation(self.columns, self.brief, e, column)
         if isinstance(lots, str):
             self.fail(e, lots)
             return
@@ -416,7 +416,7 @@ class _Compiler:
             probability=lots.probability,
             sd_column=lots.sd_column,
         )
-        kept = retention(self.columns, self.spec, column)
+        kept = retention(self.columns, self.brief, column)
         if isinstance(kept, Problem):
             self.problems.append(kept)
             return
@@ -440,7 +440,7 @@ class _Compiler:
                     )
                 )
         for variant in variants:
-            if self.spec.shelf_life is None:
+            if self.brief.shelf_life is None:
                 self.add_for(e, variant)
                 continue
             # Maximums hold at manufacture; minimums at the end of shelf life too, on
@@ -489,7 +489,7 @@ class _Compiler:
             scale = 100.0 * same
         else:
             scale = 1.0 if same is None else same
-        s = self.spec.serving
+        s = self.brief.serving
         k = {"serving": 1.0, "meal": s.servings_per_meal, "day": s.servings_per_day}[e.basis]
         n0 = d0 = 0.0
         if e.basis != "serving":
@@ -658,16 +658,16 @@ class _Compiler:
             )
 
     def cost_bound(self, c: CostBound) -> None:
-        num = self.foods.price_per_kg * cost_row_scale(c.basis, self.spec.serving.servings_per_day)
+        num = self.foods.price_per_kg * cost_row_scale(c.basis, self.brief.serving.servings_per_day)
         # per kg of (finished) product: cost / mass
-        den = finished_per_raw(self.spec) * np.ones(self.n) if c.basis == "kg" else None
+        den = finished_per_raw(self.brief) * np.ones(self.n) if c.basis == "kg" else None
         self.add_for(
             c,
             Bound(
                 f"cost per {c.basis}",
                 "cost",
                 "cost",
-                self.spec.currency,
+                self.brief.currency,
                 c.min,
                 c.max,
                 num,
@@ -681,29 +681,29 @@ class _Compiler:
 
     def practical(self) -> None:
         """At most N ingredients; a minimum inclusion for any ingredient used (MIP)."""
-        spec = self.spec
-        if spec.max_ingredients is not None:
-            n = float(spec.max_ingredients)
+        brief = self.brief
+        if brief.max_ingredients is not None:
+            n = float(brief.max_ingredients)
             bound = Bound("ingredients used", "count", "ingredients used", "", None, n, np.zeros(self.n))
-            self.add(replace(bound, where=spec._where))
-        if spec.min_inclusion_g is not None:
-            m = spec.min_inclusion_g
+            self.add(replace(bound, where=brief._where))
+        if brief.min_inclusion_g is not None:
+            m = brief.min_inclusion_g
             subject = "each ingredient used"
             bound = Bound("minimum inclusion", "inclusion", subject, "g", m, None, np.zeros(self.n))
-            self.add(replace(bound, where=spec._where))
+            self.add(replace(bound, where=brief._where))
 
     def objective(self) -> tuple[np.ndarray, int, str, str, tuple[str, ...]]:
-        spec = self.spec
-        if spec.objective_kind == "min_cost":
-            unit = f"{spec.currency} per serving"
+        brief = self.brief
+        if brief.objective_kind == "min_cost":
+            unit = f"{brief.currency} per serving"
             return self.foods.price_per_kg / 1000.0, 1, "cost", unit, ("price_per_kg",)
-        name = spec.objective_nutrient
+        name = brief.objective_nutrient
         assert name is not None
-        got = self.amount(name, spec)
+        got = self.amount(name, brief)
         if got is None:
             return np.zeros(self.n), 1, name, "", ()
         column, per_g, unit = got
-        sense = -1 if spec.objective_kind == "max" else 1
+        sense = -1 if brief.objective_kind == "max" else 1
         subject = column.removesuffix(f"_{unit}") if unit else column
         return (
             per_g,
@@ -716,14 +716,14 @@ class _Compiler:
     # -- blank = unknown ---------------------------------------------------------
     def blanks(self, objective_uses: tuple[str, ...]) -> tuple[list[tuple[str, str]], bool]:
         """Apply the brief's blank policy to the values it actually uses."""
-        policy = self.spec.blank_values
+        policy = self.brief.blank_values
         needs: dict[str, str] = {}  # table column → first constraint (in words) needing it
         for b in self.bounds:
             for column in b.uses:
                 if column not in needs:
                     needs[column] = b.describe()
         for column in objective_uses:
-            needs.setdefault(column, f"the objective {self.spec.objective}")
+            needs.setdefault(column, f"the objective {self.brief.objective}")
         excluded: list[tuple[str, str]] = []
         problems: list[Problem] = []
         may_enter = self.col_hi > 0
@@ -777,7 +777,7 @@ class _Compiler:
                     excluded.append((self.foods.ids[i], column))
         if problems:
             raise InputError(problems)
-        too_many = excluded_too_many(self.foods, excluded, self.spec)
+        too_many = excluded_too_many(self.foods, excluded, self.brief)
         if too_many:
             raise InputError(too_many)
         prices = self.foods.price_per_kg
@@ -841,11 +841,11 @@ class _Compiler:
             row_names=tuple(names),
         )
         notes = [*self.notes, *(f"excluded {i} (blank {c})" for i, c in excluded)]
-        if self.spec.is_practical:
+        if self.brief.is_practical:
             lp, row_of = self.use_indicators(lp, bounds, row_of)
         return Compiled(
             foods=self.foods,
-            spec=self.spec,
+            brief=self.brief,
             columns=self.columns,
             bounds=tuple(bounds),
             lp=lp,
@@ -872,11 +872,11 @@ class _Compiler:
             lp = add_use_indicators(
                 lp,
                 count=None if count is None else bounds[count].max,
-                minimum=self.spec.min_inclusion_g,
+                minimum=self.brief.min_inclusion_g,
             )
         except MassUnbounded:
             raise InputError(
-                self.spec.problem(
+                self.brief.problem(
                     "max_ingredients / min_inclusion_g need a bounded serving: set [serving] serving_g"
                     " or max_g (or bound the ingredients)"
                 )

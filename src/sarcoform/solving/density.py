@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..model.brief import BASIS_PHRASES
 from ..model.result import Diagnosis
-from ..model.spec import BASIS_PHRASES
 from .compile import Compiled
 
 EPS = 1e-9

@@ -139,7 +139,7 @@ def infeasible(compiled: Compiled, time_limit: float | None = None) -> Diagnosis
 
 
 def unbounded(compiled: Compiled) -> Diagnosis:
-    what = compiled.spec.objective
+    what = compiled.brief.objective
     ray = growth_direction(compiled)
     growing = [] if ray is None else [compiled.foods.ids[j] for j in np.flatnonzero(ray > 1e-9)]
     grow = f" by adding {', '.join(growing)} without limit" if growing else ""

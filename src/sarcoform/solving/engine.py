@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..model import args
+from ..model.args import renamed_keyword
+from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..model.result import (
     BlendLine,
@@ -20,7 +22,6 @@ from ..model.result import (
     Result,
     Verification,
 )
-from ..model.spec import ConstraintSet
 from ..model.trusted import trusted
 from ..model.units import label, split_column
 from . import chance, diagnose, practical, practical_cost, shelf_life
@@ -35,9 +36,10 @@ ZERO = 1e-9  # grams below this are reported as 0
 TIE_TOLERANCE = 1e-7  # relative give on the optimum when breaking ties by cost
 
 
+@renamed_keyword("spec", "brief")  # keep: old spelling
 def solve(
     foods: FoodTable,
-    spec: ConstraintSet,
+    brief: Brief,
     *,
     solver: SolverName = "cbc",
     time_limit: float | None = None,
@@ -49,17 +51,17 @@ def solve(
     prices), for many quick re-solves.
     """
     started = time.perf_counter()
-    check_solve_args(foods, spec, solver, time_limit, sensitivity)
-    compiled = compile_brief(foods, spec)
+    check_solve_args(foods, brief, solver, time_limit, sensitivity)
+    compiled = compile_brief(foods, brief)
     return solve_compiled(
         compiled, solver=solver, time_limit=time_limit, started=started, sensitivity=sensitivity
     )
 
 
-def check_solve_args(foods: Any, spec: Any, solver: Any, time_limit: Any, sensitivity: Any) -> None:
+def check_solve_args(foods: Any, brief: Any, solver: Any, time_limit: Any, sensitivity: Any) -> None:
     """InputError for arguments of the wrong kind (the API's edge)."""
     args.expect(foods, FoodTable, "solve(foods)")
-    args.expect(spec, ConstraintSet, "solve(spec)")
+    args.expect(brief, Brief, "solve(brief)")
     args.text(solver, "solver")
     args.time_limit(time_limit)
     args.flag(sensitivity, "sensitivity")
@@ -83,7 +85,7 @@ def solve_compiled(
         first = practical.solve(compiled.lp, solver, time_limit, len(compiled.foods))
     notes = list(compiled.notes)
     final = first
-    if first.status == "optimal" and compiled.spec.objective_kind != "min_cost":
+    if first.status == "optimal" and compiled.brief.objective_kind != "min_cost":
         final, note = _cheapest_among_optimal(compiled, first, solver, time_limit)
         if outer is not None and final is not first and not chance.holds(outer, final):
             final, note = (
@@ -107,7 +109,7 @@ def _practical_insight(compiled: Compiled, mip: Result, solver: SolverName, sens
     plain = practical_cost.without_limits(compiled)
     free = solve_compiled(plain, solver=solver, sensitivity=False)
     x = np.array([mip.grams.get(i, 0.0) for i in compiled.foods.ids])
-    fixed_brief = practical_cost.with_choice_fixed(plain, x, compiled.spec.min_inclusion_g)
+    fixed_brief = practical_cost.with_choice_fixed(plain, x, compiled.brief.min_inclusion_g)
     fixed = solve_compiled(fixed_brief, solver=solver, sensitivity=sensitivity)
     return practical_cost.attach(mip, free, fixed)
 
@@ -151,16 +153,16 @@ def build_result(
 ) -> Result:
     """The Result of a solve (see solve_compiled). `time_left`: seconds the explanation of
     a brief without an answer may take (None: no limit)."""
-    spec = compiled.spec
+    brief = compiled.brief
     foods = compiled.foods
     common = {
-        "objective": spec.objective,
+        "objective": brief.objective,
         "objective_unit": compiled.objective_unit,
-        "currency": spec.currency,
-        "servings_per_day": spec.serving.servings_per_day,
+        "currency": brief.currency,
+        "servings_per_day": brief.serving.servings_per_day,
         "solver": first.solver,
         "solve_seconds": seconds,
-        "spec_name": spec.name,
+        "brief_name": brief.name,
         "foods_origin": foods.origin,
         "notes": notes,
     }
@@ -171,7 +173,7 @@ def build_result(
             cost_per_serving=None,
             cost_per_kg=None,
             cost_per_day=None,
-            serving_g=spec.serving.serving_g,
+            serving_g=brief.serving.serving_g,
             diagnosis=_why_not(compiled, first, time_left),
             **common,  # type: ignore[arg-type]
         )
@@ -183,7 +185,7 @@ def build_result(
     # Unknown prices (a composition table, a max-nutrient brief) give no cost, not zero.
     cost = float(compiled.cost @ x) if compiled.prices_known else None
     sign = compiled.sense  # turns minimisation duals into the user's objective sense
-    objective_value = cost if spec.objective_kind == "min_cost" else float(compiled.objective @ x)
+    objective_value = cost if brief.objective_kind == "min_cost" else float(compiled.objective @ x)
     # The duals belong to the first optimum; the tie-break may move a hair off its
     # bounds (within the objective's give), so which bound binds is read there too.
     x_dual = x if first.x is None else np.where(np.abs(first.x) < ZERO, 0.0, first.x)[: len(foods)]
@@ -220,7 +222,7 @@ def build_result(
         objective_value=objective_value,
         cost_per_serving=cost,
         cost_per_kg=cost / mass * 1000 if cost is not None and mass > 0 else None,
-        cost_per_day=cost * spec.serving.servings_per_day if cost is not None else None,
+        cost_per_day=cost * brief.serving.servings_per_day if cost is not None else None,
         serving_g=mass,
         blend=blend_lines,
         unused=unused,
@@ -287,7 +289,7 @@ def _blend_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[BlendLi
 def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[NutrientLine]:
     columns = compiled.columns
     used = x > 0
-    blank_zero = compiled.spec.blank_values == "zero"
+    blank_zero = compiled.brief.blank_values == "zero"
     names = [name for name in columns.names() if split_column(name)]
     # Blanks and NaN → 0 over all columns at once; each amount stays its own dot product
     # (one matrix product sums in another order, and the last digits would change).
@@ -300,7 +302,7 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
     energy = per_serving.get("energy_kcal")
     if energy is None and per_serving.get("energy_kj") is not None:
         energy = per_serving["energy_kj"] / 4.184  # type: ignore[operator]
-    spd = compiled.spec.serving.servings_per_day
+    spd = compiled.brief.serving.servings_per_day
     lines = []
     for name, amount in per_serving.items():
         column = columns.get(name)
@@ -398,7 +400,7 @@ def _ingredient_lines(compiled: Compiled, x: np.ndarray, sol: LPSolution, sign: 
 def verify(compiled: Compiled, x: np.ndarray) -> Verification:
     """Independent check of every bound from the raw table, plus agreement with the LP."""
     grams = {food_id: float(g) for food_id, g in zip(compiled.foods.ids, x, strict=True)}
-    checks = Checker(compiled.foods, compiled.spec, compiled.columns).checks(grams)
+    checks = Checker(compiled.foods, compiled.brief, compiled.columns).checks(grams)
     failures = [
         f"{c.name}: {_fmt(c.value)} outside [{_fmt(c.min)}, {_fmt(c.max)}]"
         for c in checks

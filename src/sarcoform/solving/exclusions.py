@@ -11,21 +11,21 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import Problem
+from ..model.brief import Brief
 from ..model.foods import FoodTable
-from ..model.spec import ConstraintSet
 
 MAX_EXCLUDED_SHARE = 0.5
 
 
 def exclusion_warnings(
-    foods: FoodTable, excluded: tuple[tuple[str, str], ...], spec: ConstraintSet
+    foods: FoodTable, excluded: tuple[tuple[str, str], ...], brief: Brief
 ) -> list[Problem]:
     """One located line per ingredient the brief's blank rule left out ((id, column) pairs)."""
     out = []
     for food_id, column in excluded:
         i = foods.position(food_id)
         message = (
-            f"warning: {food_id!r} left out: {column} is blank and brief {spec.name!r} has"
+            f"warning: {food_id!r} left out: {column} is blank and brief {brief.name!r} has"
             ' blank_values = "exclude"'
         )
         out.append(foods.problem(i, column, message) if i is not None else Problem(message, foods.origin))
@@ -42,9 +42,7 @@ def exclusion_summary(notes: list[str]) -> tuple[str | None, list[str]]:
     return f"Excluded {len(excluded)} ingredient{'s' * (len(excluded) > 1)}: {', '.join(excluded)}", rest
 
 
-def excluded_too_many(
-    foods: FoodTable, excluded: list[tuple[str, str]], spec: ConstraintSet
-) -> list[Problem]:
+def excluded_too_many(foods: FoodTable, excluded: list[tuple[str, str]], brief: Brief) -> list[Problem]:
     """A problem per blank column when the exclusions take more than half of the table."""
     dropped = {food_id for food_id, _ in excluded}
     if len(dropped) <= MAX_EXCLUDED_SHARE * len(foods):
@@ -55,7 +53,7 @@ def excluded_too_many(
     return [
         Problem(
             f"column {column} is blank for {count} of {len(foods)} ingredients, and blank_values ="
-            f' "exclude" in brief {spec.name!r} leaves out {len(dropped)} of {len(foods)}: fill the'
+            f' "exclude" in brief {brief.name!r} leaves out {len(dropped)} of {len(foods)}: fill the'
             f" column, or leave it out of the brief",
             foods.origin,
             foods.sheet,

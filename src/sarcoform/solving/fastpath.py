@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..model.result import Result
-from ..model.spec import ConstraintSet
 from .backends import load_highs, read_highs
 from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
@@ -67,11 +67,11 @@ def priced(foods: FoodTable, prices: np.ndarray) -> FoodTable:
     return foods.with_prices(changed) if changed else foods
 
 
-def result_of(foods: FoodTable, spec: ConstraintSet, prices: np.ndarray, solved: Solved) -> Result:
+def result_of(foods: FoodTable, brief: Brief, prices: np.ndarray, solved: Solved) -> Result:
     """The full Result of a fast-path item, as the regular path builds it."""
     if solved.result is not None:
         return solved.result
-    compiled = compile_brief(priced(foods, prices), spec)
+    compiled = compile_brief(priced(foods, prices), brief)
     return build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
 
 
@@ -79,26 +79,26 @@ class PricedBrief:
     """A brief compiled over a food table whose known prices are `known`, ready for re-solves."""
 
     def __init__(
-        self, foods: FoodTable, spec: ConstraintSet, known: np.ndarray, time_limit: float | None = None
+        self, foods: FoodTable, brief: Brief, known: np.ndarray, time_limit: float | None = None
     ) -> None:
         self.foods = foods
-        self.spec = spec
+        self.brief = brief
         self.known = known
         self.time_limit = time_limit
         # Canonical base prices for this pattern of known prices: the table's own, and 0
         # where only the scenarios give one. Any base does; this one is the same in every task.
         base = np.where(known, np.nan_to_num(np.asarray(foods.price_per_kg, dtype=float)), np.nan)
         self.p0 = base
-        self.compiled = compile_brief(priced(foods, base), spec)
+        self.compiled = compile_brief(priced(foods, base), brief)
         if self.compiled.lp.is_mip:
             raise NotAffine("mixed-integer brief")
-        probe = compile_brief(priced(foods, np.where(known, base + 1.0, np.nan)), spec)
+        probe = compile_brief(priced(foods, np.where(known, base + 1.0, np.nan)), brief)
         self._slopes(self.compiled, probe)
         lp = self.compiled.lp
         self.h1 = load_highs(lp, time_limit)
         self.h1.run()
         self.basis1 = _valid(self.h1.getBasis())
-        self.min_cost = spec.objective_kind == "min_cost"
+        self.min_cost = brief.objective_kind == "min_cost"
         self.two_stage = not self.min_cost and self.compiled.prices_known
         self.h2: Any = None
         self.basis2: Any = None
@@ -114,7 +114,7 @@ class PricedBrief:
             if objective is not None:
                 self.h2.run()
                 self.basis2 = _valid(self.h2.getBasis())
-        self.checker = Checker(self.foods, spec, self.compiled.columns)
+        self.checker = Checker(self.foods, brief, self.compiled.columns)
         self.checker_cache: dict[bytes, tuple[bool, float]] = {}
 
     @property
@@ -132,7 +132,7 @@ class PricedBrief:
             and np.array_equal(la.col_hi, lb.col_hi)
             and la.offset == lb.offset
             and a.prices_known == b.prices_known
-            and (a.spec.objective_kind == "min_cost" or np.array_equal(a.objective, b.objective))
+            and (a.brief.objective_kind == "min_cost" or np.array_equal(a.objective, b.objective))
         )
         if not same:
             raise NotAffine("prices change the structure of the LP")
@@ -206,7 +206,7 @@ class PricedBrief:
         seconds = time.perf_counter() - started
         if final.x is None:
             solved = Solved(first.status, first, final, notes, seconds, None)
-            return replace(solved, result=result_of(self.foods, self.spec, prices, solved))
+            return replace(solved, result=result_of(self.foods, self.brief, prices, solved))
         x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
         if not verify:
             return Solved(final.status, first, final, notes, seconds, x)
@@ -233,7 +233,7 @@ class PricedBrief:
         return second, None
 
     def _verify(self, prices: np.ndarray, x: np.ndarray) -> tuple[bool, float]:
-        cacheable = self.spec.cost is None  # otherwise the check reads this scenario's prices
+        cacheable = self.brief.cost is None  # otherwise the check reads this scenario's prices
         key = np.round(x, BLEND_KEY_DECIMALS).tobytes() if cacheable else b""
         if cacheable and key in self.checker_cache:
             return self.checker_cache[key]
@@ -248,7 +248,7 @@ class PricedBrief:
     def verify_many(self, prices: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(verified, max violation) of many blends (rows of x) at their scenarios' prices,
         checked at once; each distinct blend once when the check reads no price."""
-        if self.spec.cost is not None:
+        if self.brief.cost is not None:
             worst = self.checker.worst(x, prices)
         else:
             keys = np.round(x, BLEND_KEY_DECIMALS)

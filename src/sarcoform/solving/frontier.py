@@ -23,9 +23,10 @@ import numpy as np
 
 from ..errors import UsageError
 from ..model import args
+from ..model.args import renamed_keyword
+from ..model.brief import BASES, Brief, NutrientBound
 from ..model.columns import ColumnError, ColumnSet
 from ..model.foods import FoodTable
-from ..model.spec import BASES, ConstraintSet, NutrientBound
 from . import chance, practical
 from .backends import SolverName
 from .compile import Compiled, compile_brief
@@ -41,9 +42,10 @@ SWEEP = "sarcoform frontier"  # marks the ε-constraint among the brief's bounds
 COLUMNS = ("level", "cost_per_serving", "marginal_cost_per_0.1", "blend", "status")
 
 
+@renamed_keyword("spec", "brief")  # keep: old spelling
 def frontier(
     foods: FoodTable,
-    spec: ConstraintSet,
+    brief: Brief,
     nutrient: str = "leucine",
     *,
     points: int = 11,
@@ -74,22 +76,22 @@ def frontier(
     import pandas as pd
 
     args.expect(foods, FoodTable, "frontier(foods)")
-    args.expect(spec, ConstraintSet, "frontier(spec)")
+    args.expect(brief, Brief, "frontier(brief)")
     args.text(nutrient, "frontier(nutrient)")
     args.count(points, "frontier(points)", 2 if levels is None else 1)
     if points < 2 and levels is None:
         raise UsageError(f"--points must be at least 2, got {points}")
-    on_means = spec.asks_probability
+    on_means = brief.asks_probability
     if on_means:
-        spec = spec.on_mean_values()
-    compiled, k = _swept_brief(foods, spec, nutrient, basis)
+        brief = brief.on_mean_values()
+    compiled, k = _swept_brief(foods, brief, nutrient, basis)
     b = compiled.bounds[k]
     attrs = {
         "nutrient": b.subject,
         "unit": b.unit,
         "basis": b.basis,
-        "currency": spec.currency,
-        "brief": spec.name,
+        "currency": brief.currency,
+        "brief": brief.name,
         "step": STEP,
         "status": "optimal",
     }
@@ -157,30 +159,28 @@ def _levels(
     return levels, (high if levels[-1] >= high * (1 - 1e-12) else math.inf)
 
 
-def _swept_brief(
-    foods: FoodTable, spec: ConstraintSet, nutrient: str, basis: str | None
-) -> tuple[Compiled, int]:
+def _swept_brief(foods: FoodTable, brief: Brief, nutrient: str, basis: str | None) -> tuple[Compiled, int]:
     """The brief at least cost with its floor on the nutrient replaced by a movable one."""
-    columns = ColumnSet(foods, {name: d.expr for name, d in spec.derived.items()})
+    columns = ColumnSet(foods, {name: d.expr for name, d in brief.derived.items()})
     try:
         column = columns.resolve(nutrient)
     except ColumnError as err:
         raise UsageError(f"--nutrient: {err}") from None
-    same = [e for e in spec.nutrients if _resolves(columns, e.name) == column]
+    same = [e for e in brief.nutrients if _resolves(columns, e.name) == column]
     if basis is None:
         basis = same[0].basis if same else "serving"
     if basis not in BASES:
         raise UsageError(f"--basis {basis!r}: use one of {', '.join(BASES)}")
     unit = next((e.unit for e in same if e.basis == basis and e.unit), None)
     kept: list[NutrientBound] = []
-    for e in spec.nutrients:
+    for e in brief.nutrients:
         if e in same and e.basis == basis and e.min is not None:
             if e.max is None:
                 continue
             e = e.model_copy(update={"min": None})
         kept.append(e)
     sweep = NutrientBound(name=column, basis=basis, unit=unit, min=0.0, source=SWEEP)  # type: ignore[arg-type]
-    swept = spec.model_copy(update={"objective": "min_cost", "nutrients": (*kept, sweep)})
+    swept = brief.model_copy(update={"objective": "min_cost", "nutrients": (*kept, sweep)})
     compiled = compile_brief(foods, swept)
     chance.refuse(compiled, "the frontier")
     k = max(i for i, b in enumerate(compiled.bounds) if b.kind == "nutrient" and b.source == SWEEP)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal, Protocol
 
+from ..model.brief import Brief
 from ..model.packs import RulePack
-from ..model.spec import ConstraintSet
 from ..model.units import UNIT_LABELS, conversion, label
 
 
@@ -49,7 +49,7 @@ class CompiledBrief(Protocol):
     """What `pack_lines` reads of a compiled brief (`solving.compile.Compiled`)."""
 
     @property
-    def spec(self) -> ConstraintSet: ...
+    def brief(self) -> Brief: ...
     @property
     def bounds(self) -> Sequence[PackBound]: ...
     @property
@@ -141,7 +141,7 @@ def pack_lines(compiled: CompiledBrief, packs: Sequence[RulePack]) -> list[str]:
             lines.append(f"  {b.describe()}")
             lines.append(f"      {b.note if len(names) > 1 else b.source}")
         lines += [f"  {n}" for n in compiled.notes if n.startswith(f"pack {pack.name}:")]
-        for limit in pack.unchecked(compiled.spec.serving.reconstitution_ml):
+        for limit in pack.unchecked(compiled.brief.serving.reconstitution_ml):
             sides = [f"{op} {v:g}" for op, v in (("≥", limit.min), ("≤", limit.max)) if v is not None]
             lines.append(
                 f"  not checked: {limit.nutrient} {' and '.join(sides)} {label(limit.unit)} per 100 mL"

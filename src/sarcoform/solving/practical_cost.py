@@ -26,8 +26,8 @@ FIXED_NOTE = (
 
 def without_limits(compiled: Compiled) -> Compiled:
     """The brief compiled without max_ingredients and min_inclusion_g (a plain LP)."""
-    spec = compiled.spec.model_copy(update={"max_ingredients": None, "min_inclusion_g": None})
-    return compile_brief(compiled.foods, spec)
+    brief = compiled.brief.model_copy(update={"max_ingredients": None, "min_inclusion_g": None})
+    return compile_brief(compiled.foods, brief)
 
 
 def with_choice_fixed(plain: Compiled, grams: np.ndarray, minimum: float | None) -> Compiled:

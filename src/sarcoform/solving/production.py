@@ -18,9 +18,10 @@ import math
 import numpy as np
 
 from ..errors import InputError
+from ..model.args import renamed_keyword
+from ..model.brief import DEFAULT_BATCH_KG, Brief, Production
 from ..model.foods import FoodTable
 from ..model.result import ProductionPlan, Result, WeighLine
-from ..model.spec import DEFAULT_BATCH_KG, ConstraintSet, Production
 from . import chance
 from .backends import SolverName, solve_lp
 from .compile import Compiled, compile_brief
@@ -50,10 +51,11 @@ DEFAULT_ORDER = (
 )
 
 
+@renamed_keyword("spec", "brief")  # keep: old spelling
 def production_plan(
     result: Result,
     foods: FoodTable,
-    spec: ConstraintSet,
+    brief: Brief,
     *,
     batch_kg: float | None = None,
     solver: SolverName = "cbc",
@@ -61,11 +63,11 @@ def production_plan(
     """The production sheet of an optimal result (InputError if it has no blend)."""
     if not result.ok or not result.blend_lines:
         raise InputError(f"no production sheet: the result is {result.status}, not an optimal blend")
-    settings = spec.production or Production()
-    batch = batch_kg or settings.batch_kg or spec.batch_size_kg or DEFAULT_BATCH_KG
+    settings = brief.production or Production()
+    batch = batch_kg or settings.batch_kg or brief.batch_size_kg or DEFAULT_BATCH_KG
     if not (batch > 0 and math.isfinite(batch)):
         raise InputError(f"--batch-kg must be a number > 0, got {batch}")
-    compiled = compile_brief(foods, spec)
+    compiled = compile_brief(foods, brief)
     n = len(foods)
     x = np.zeros(n)
     for line in result.blend_lines:
@@ -73,11 +75,11 @@ def production_plan(
         if i is None:
             raise InputError(f"{line.id!r} of the result is not in {foods.origin}")
         x[i] = line.grams
-    moisture = spec.processing.moisture_change_percent if spec.processing is not None else 0.0
+    moisture = brief.processing.moisture_change_percent if brief.processing is not None else 0.0
     factor = 1 + moisture / 100
     # Grams of raw materials per serving: the brief's own figure when the serving is fixed
     # (the solver's grams add up to it only to its output precision; CBC writes 8 digits).
-    fixed = spec.serving.serving_g
+    fixed = brief.serving.serving_g
     raw_serving = fixed / factor if fixed is not None else float(x.sum())
     raw_batch = batch / factor
     used = np.flatnonzero(x > 0)

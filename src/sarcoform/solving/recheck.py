@@ -56,15 +56,15 @@ def _how(b: Bound) -> str:
 def _held(compiled: Compiled, b: Bound, x: np.ndarray) -> list[tuple[str, float, float]]:
     """(side, bound, value that must meet it) for each side of b."""
     foods = compiled.foods
-    spec = compiled.spec
-    s = spec.serving
+    brief = compiled.brief
+    s = brief.serving
     column = b.name.split(" ", 1)[0]  # "<column> per serving …"
     values = foods.numbers.get(column)
     if values is None:
         values = compiled.columns.get(column).values  # a derived column
     unit = compiled.columns.get(column).unit
     f = conversion(unit, _UNIT_CODES.get(b.unit, b.unit)) or 1.0
-    process = spec.processing
+    process = brief.processing
     if process is not None:
         for name, kept_in_process in process.retention.items():
             if compiled.columns.resolve(name) == column:
@@ -82,8 +82,8 @@ def _held(compiled: Compiled, b: Bound, x: np.ndarray) -> list[tuple[str, float,
     if b.spec_column is not None:
         values = foods.numbers[b.spec_column]
     kept = np.ones(len(foods))
-    if b.at == "end_of_shelf_life" and spec.shelf_life is not None:
-        for name, r in spec.shelf_life.retention.items():
+    if b.at == "end_of_shelf_life" and brief.shelf_life is not None:
+        for name, r in brief.shelf_life.retention.items():
             if compiled.columns.resolve(name) == column:
                 kept[:] = r
         override = foods.numbers.get(f"{column}_retention")

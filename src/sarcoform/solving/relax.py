@@ -379,7 +379,7 @@ def _entry(b: Bound, side: str, current: float, to: float, scope: Scope) -> dict
 
 
 def _what(b: Bound) -> str:
-    from ..model.spec import BASIS_PHRASES
+    from ..model.brief import BASIS_PHRASES
 
     if b.kind == "cost":
         return f"cost per {b.basis}"

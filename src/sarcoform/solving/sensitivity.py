@@ -496,7 +496,7 @@ def _price_ranges(
     tie_solved: _Solved | None = None,
 ) -> None:
     n = len(compiled.foods)
-    if compiled.spec.objective_kind == "min_cost":
+    if compiled.brief.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
         solved = tie_solved or _Solved.of(tie_break, tie_basis, tie_highs)
@@ -622,13 +622,13 @@ class _Rebasis:
 def _priced_stages(
     compiled: Compiled, stage1: _Solved, basis1: _Basis, stage2: _Solved | None, basis2: _Basis | None
 ) -> PricedStages:
-    spd = compiled.spec.serving.servings_per_day
+    spd = compiled.brief.serving.servings_per_day
     cost_rows = {
         r: cost_row_scale(compiled.bounds[k].basis or "serving", spd)
         for r, (k, _side) in enumerate(compiled.row_of)
         if compiled.bounds[k].kind == "cost"
     }
-    first = Stage(stage1.lp, basis1, 1e-3 if compiled.spec.objective_kind == "min_cost" else 0.0)
+    first = Stage(stage1.lp, basis1, 1e-3 if compiled.brief.objective_kind == "min_cost" else 0.0)
     second = [] if stage2 is None or basis2 is None else [Stage(stage2.lp, basis2, 1e-3)]
     return PricedStages([first, *second], cost_rows, np.asarray(compiled.foods.price_per_kg, dtype=float))
 
@@ -733,14 +733,14 @@ def _priced_column(
 ) -> tuple[np.ndarray, float]:
     """Column j of `_priced(...)` and its cost, without copying the LP."""
     a = lp.A[:, j].copy()
-    spd = compiled.spec.serving.servings_per_day
+    spd = compiled.brief.serving.servings_per_day
     for r, (k, side) in enumerate(compiled.row_of):
         b = compiled.bounds[k]
         if b.kind != "cost":
             continue
         num = price * cost_row_scale(b.basis or "serving", spd)
         a[r] = num if b.den is None else num - ((b.min if side == "min" else b.max) or 0.0) * b.den[j]
-    priced_cost = compiled.spec.objective_kind == "min_cost" or not stage1
+    priced_cost = compiled.brief.objective_kind == "min_cost" or not stage1
     return a, price / 1000.0 if priced_cost else float(lp.c[j])
 
 

@@ -15,13 +15,13 @@ from .variability import finished_per_raw, process_retention, retention
 def processed(compiled: Compiled, result: Result) -> Result:
     """Nutrients of the finished product: what processing keeps of each, per finished
     serving mass (the blend's grams are raw materials)."""
-    spec = compiled.spec
-    process = spec.processing
+    brief = compiled.brief
+    process = brief.processing
     if process is None or result.serving_g is None or not result.nutrient_lines:
         return result
     raw = result.serving_g
-    finished = raw * finished_per_raw(spec)
-    kept = {n.nutrient: process_retention(compiled.columns, spec, n.nutrient) for n in result.nutrient_lines}
+    finished = raw * finished_per_raw(brief)
+    kept = {n.nutrient: process_retention(compiled.columns, brief, n.nutrient) for n in result.nutrient_lines}
     energy = next((n for n in result.nutrient_lines if n.nutrient == "energy_kcal"), None)
     energy_kcal = None
     if energy is not None and energy.per_serving is not None:
@@ -57,8 +57,8 @@ def processed(compiled: Compiled, result: Result) -> Result:
 
 
 def report(compiled: Compiled, result: Result) -> Result:
-    spec = compiled.spec
-    life = spec.shelf_life
+    brief = compiled.brief
+    life = brief.shelf_life
     if life is None:
         return result
     at = {b.name: b.at for b in compiled.bounds}
@@ -73,12 +73,12 @@ def report(compiled: Compiled, result: Result) -> Result:
     nutrients = []
     overages = []
     for line in result.nutrient_lines:
-        kept = retention(compiled.columns, spec, line.nutrient)
+        kept = retention(compiled.columns, brief, line.nutrient)
         if not isinstance(kept, np.ndarray) or line.per_serving is None:
             nutrients.append(line.model_copy(update={"per_serving_end": line.per_serving}))
             continue
         values = np.nan_to_num(compiled.columns.get(line.nutrient).values)
-        end = float(values * kept @ x) / 100 * process_retention(compiled.columns, spec, line.nutrient)
+        end = float(values * kept @ x) / 100 * process_retention(compiled.columns, brief, line.nutrient)
         nutrients.append(line.model_copy(update={"per_serving_end": end}))
         share = end / line.per_serving if line.per_serving > 0 else None
         overages.append(

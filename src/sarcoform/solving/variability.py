@@ -14,9 +14,9 @@ from statistics import NormalDist
 import numpy as np
 
 from ..errors import Problem
+from ..model.brief import Brief, NutrientBound, Serving
 from ..model.columns import ColumnSet
 from ..model.companions import companion
-from ..model.spec import ConstraintSet, NutrientBound, Serving
 
 
 def z_of(probability: float) -> float:
@@ -55,24 +55,22 @@ def basis_scale(basis: str, factor: float, serving: Serving) -> float:
     return factor
 
 
-def lot_variation(
-    columns: ColumnSet, spec: ConstraintSet, e: NutrientBound, column: str
-) -> LotVariation | str:
+def lot_variation(columns: ColumnSet, brief: Brief, e: NutrientBound, column: str) -> LotVariation | str:
     """The lot variation of bound `e` on `column`; a message when the brief asks for what
     the table cannot give."""
     foods = columns.foods
-    probability = e.probability if e.probability is not None else spec.probability
+    probability = e.probability if e.probability is not None else brief.probability
     explicit = e.probability is not None
     own = column in foods.numbers
     sd_name = companion(column, "sd")
-    worst = spec.variability is not None and spec.variability.worst_case
+    worst = brief.variability is not None and brief.variability.worst_case
     if worst:
         low, high = companion(column, "min"), companion(column, "max")
         have = [c for c in (low, high) if c in foods.numbers]
         if have:
             if probability is not None and explicit:
                 return "give probability or worst_case for a bound, not both"
-            kept = process_retention(columns, spec, column)
+            kept = process_retention(columns, brief, column)
             return LotVariation(
                 worst_low=foods.numbers[low] / 100.0 * kept if low in foods.numbers else None,
                 worst_high=foods.numbers[high] / 100.0 * kept if high in foods.numbers else None,
@@ -101,32 +99,32 @@ def lot_variation(
             return LotVariation(note=f"{column} {e.basis}: not chance-constrained (energy varies too)")
         return f"probability applies to bases serving, meal, day, kg_bw_day and per_100g, not {e.basis}"
     return LotVariation(
-        sd=foods.numbers[sd_name] / 100.0 * process_retention(columns, spec, column),
+        sd=foods.numbers[sd_name] / 100.0 * process_retention(columns, brief, column),
         probability=probability,
         sd_column=sd_name,
         uses=(sd_name,),
     )
 
 
-def retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> np.ndarray | Problem | None:
+def retention(columns: ColumnSet, brief: Brief, column: str) -> np.ndarray | Problem | None:
     """The fraction of `column` left at the end of shelf life, per food: the table's
     `<column>_retention` where given, else the brief's `[shelf_life] retention`, else 1.
     None when nothing is lost; the problem when a value is out of (0, 1]."""
-    life = spec.shelf_life
+    life = brief.shelf_life
     if life is None:
         return None
     foods = columns.foods
-    brief = None
+    from_brief = None
     for name, value in life.retention.items():
         try:
             if columns.resolve(name) == column:
-                brief = value
+                from_brief = value
         except ValueError:
             continue  # reported once by retention_problems
     override = foods.numbers.get(companion(column, "retention"))
-    if brief is None and override is None:
+    if from_brief is None and override is None:
         return None
-    r = np.full(len(foods), 1.0 if brief is None else brief)
+    r = np.full(len(foods), 1.0 if from_brief is None else from_brief)
     if override is not None:
         bad = np.flatnonzero(~np.isnan(override) & ((override <= 0) | (override > 1)))
         if bad.size:
@@ -137,10 +135,10 @@ def retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> np.ndarra
     return r
 
 
-def retention_problems(columns: ColumnSet, spec: ConstraintSet) -> list[Problem]:
+def retention_problems(columns: ColumnSet, brief: Brief) -> list[Problem]:
     """Names in `[shelf_life]` or `[processing]` retention that are not columns."""
     out = []
-    for section, entry in (("shelf_life", spec.shelf_life), ("processing", spec.processing)):
+    for section, entry in (("shelf_life", brief.shelf_life), ("processing", brief.processing)):
         for name in entry.retention if entry is not None else ():
             try:
                 columns.resolve(name)
@@ -150,16 +148,16 @@ def retention_problems(columns: ColumnSet, spec: ConstraintSet) -> list[Problem]
     return out
 
 
-def finished_per_raw(spec: ConstraintSet) -> float:
+def finished_per_raw(brief: Brief) -> float:
     """Grams of finished product per gram of raw materials (moisture lost or gained)."""
-    return 1.0 + (spec.processing.moisture_change_percent / 100 if spec.processing is not None else 0.0)
+    return 1.0 + (brief.processing.moisture_change_percent / 100 if brief.processing is not None else 0.0)
 
 
-def process_retention(columns: ColumnSet, spec: ConstraintSet, column: str) -> float:
+def process_retention(columns: ColumnSet, brief: Brief, column: str) -> float:
     """The fraction of `column` that survives processing (1 when the brief gives none)."""
-    if spec.processing is None:
+    if brief.processing is None:
         return 1.0
-    for name, value in spec.processing.retention.items():
+    for name, value in brief.processing.retention.items():
         try:
             if columns.resolve(name) == column:
                 return value

@@ -15,12 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..model import sections
-from ..model.columns import ColumnSet
-from ..model.foods import FoodTable
-from ..model.spec import (
+from ..model.brief import (
     BASIS_PHRASES,
     AminoAcidPattern,
-    ConstraintSet,
+    Brief,
     CostBound,
     GroupBound,
     IngredientBound,
@@ -28,6 +26,8 @@ from ..model.spec import (
     RatioBound,
     RequiredClaim,
 )
+from ..model.columns import ColumnSet
+from ..model.foods import FoodTable
 from ..model.units import conversion
 from .claims import claim_bound
 
@@ -46,18 +46,18 @@ class Check:
 class Checker:
     """Evaluates each entry of a brief for a blend given as {food id: grams}."""
 
-    def __init__(self, foods: FoodTable, spec: ConstraintSet, columns: ColumnSet) -> None:
+    def __init__(self, foods: FoodTable, brief: Brief, columns: ColumnSet) -> None:
         self.foods = foods
-        self.spec = spec
+        self.brief = brief
         self.columns = columns
         # What does not depend on the blend, worked out once (a batch checks thousands).
-        bg = spec.background
+        bg = brief.background
         self.meal = {columns.resolve(k): v for k, v in bg.per_meal.items()}
         self.day = {columns.resolve(k): v for k, v in bg.per_day.items()}
         self.names = set(columns.names())
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # Processing: the share of each nutrient it leaves, and finished g per raw g.
-        process = spec.processing
+        process = brief.processing
         self.kept = {columns.resolve(k): v for k, v in process.retention.items()} if process else {}
         self.finished = 1.0 + (process.moisture_change_percent / 100 if process else 0.0)
 
@@ -83,7 +83,7 @@ class Checker:
     def worst(self, x: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
         """The largest violation of each blend at once (x blends × foods; `prices` one row
         per blend, or None): what `checks` gives blend by blend, in one pass."""
-        if self.spec.is_practical:  # counts and smallest inclusions: blend by blend
+        if self.brief.is_practical:  # counts and smallest inclusions: blend by blend
             return np.array(
                 [
                     max((c.violation for c in self.checks(_grams(self.foods, row), p)), default=0.0)
@@ -103,8 +103,8 @@ class Checker:
         """Every bound of the brief for this blend; `prices` (per kg, table order) replace
         the table's for a price scenario. (`blends`: grams are arrays over that many blends,
         and so are the checks' values, see `worst`.)"""
-        spec = self.spec
-        s = spec.serving
+        brief = self.brief
+        s = brief.serving
         blend = Blend(self, grams, prices, blends)
         out: list[Check] = []
         mass = blend.mass
@@ -114,15 +114,15 @@ class Checker:
             out.append(_check("serving mass", mass, s.min_g, s.max_g))
         for section in sections.BOUNDS:  # one check per bound kind, in the compiler's order
             check = CHECKS[section.toml]
-            for entry in section.entries(spec):
+            for entry in section.entries(brief):
                 out += check(blend, entry)
         # Practical briefs: what counts as used (checked blend by blend, see `worst`).
         used = [g for g in grams.values() if g > 1e-9] if blends is None else []
-        if spec.max_ingredients is not None:
-            out.append(_check("ingredients used", float(len(used)), None, float(spec.max_ingredients)))
-        if spec.min_inclusion_g is not None:
-            smallest = min(used, default=spec.min_inclusion_g)  # nothing used: nothing to check
-            out.append(_check("minimum inclusion", smallest, spec.min_inclusion_g, None))
+        if brief.max_ingredients is not None:
+            out.append(_check("ingredients used", float(len(used)), None, float(brief.max_ingredients)))
+        if brief.min_inclusion_g is not None:
+            smallest = min(used, default=brief.min_inclusion_g)  # nothing used: nothing to check
+            out.append(_check("minimum inclusion", smallest, brief.min_inclusion_g, None))
         for food_id, g in grams.items():
             if np.any(g < 0):
                 out.append(_check(f"ingredient {food_id} ≥ 0", g, 0.0, None))
@@ -140,14 +140,14 @@ class Blend:
         blends: int | None = None,
     ) -> None:
         self.checker = checker
-        self.spec = checker.spec
+        self.brief = checker.brief
         self.foods = checker.foods
         self.columns = checker.columns
         self.grams = grams
         self.prices = prices
         self.raw = sum(grams.values())  # what is weighed: shares of the formula (% bounds)
         self.mass = self.raw * checker.finished  # the serving, as finished product
-        self.blank_zero = self.spec.blank_values != "error"
+        self.blank_zero = self.brief.blank_values != "error"
         self.blends = blends  # grams as arrays over this many blends (Checker.worst)
         self.x = np.zeros(len(self.foods) if blends is None else (len(self.foods), blends))
         for food_id, g in grams.items():
@@ -166,7 +166,7 @@ class Blend:
 
     def on_basis(self, name: str, basis: str) -> float:
         """Amount per serving, meal (with background), day or kg body weight per day."""
-        s = self.spec.serving
+        s = self.brief.serving
         n = self.amount(name)
         column = self.columns.resolve(name)
         if basis == "meal":
@@ -267,7 +267,7 @@ def _cost(b: Blend, c: CostBound) -> list[Check]:
     per_serving = spent if b.blends is not None else float(spent)
     value = {
         "serving": per_serving,
-        "day": per_serving * b.spec.serving.servings_per_day,
+        "day": per_serving * b.brief.serving.servings_per_day,
         "kg": Quotient(1000 * per_serving, b.mass),
     }[c.basis]
     return [_check(f"cost per {c.basis}", value, c.min, c.max)]

@@ -1,4 +1,4 @@
-"""Constraint sets (briefs) as TOML, read with line numbers for every entry."""
+"""Briefs as TOML, read with line numbers for every entry."""
 
 from __future__ import annotations
 
@@ -13,19 +13,19 @@ from pydantic import ValidationError
 
 from ..errors import InputError, Place, Problem
 from ..model import sections
-from ..model.spec import ConstraintSet
+from ..model.brief import Brief
 from .files import read_text, write_text
 from .packs import include_packs
 from .regulations import resolve_claims
 
-# [[nutrient]] etc. in the file ↔ list fields of ConstraintSet: from the registry of sections
+# [[nutrient]] etc. in the file ↔ list fields of Brief: from the registry of sections
 LISTS = tuple(s.toml for s in sections.LISTS)
 TABLES = tuple(s.toml for s in sections.TABLES)
 
 
-def read_spec_toml(path: Path | str, *, label: str | None = None) -> ConstraintSet:
+def read_brief_toml(path: Path | str, *, label: str | None = None) -> Brief:
     name = label or str(path)
-    return parse_spec_toml(read_text(path), name)
+    return parse_brief_toml(read_text(path), name)
 
 
 def load_toml(text: str, name: str) -> dict[str, Any]:
@@ -40,28 +40,28 @@ def load_toml(text: str, name: str) -> dict[str, Any]:
         raise InputError(Problem(f"TOML syntax error: {message}", name, line=line)) from None
 
 
-def parse_spec_toml(text: str, name: str) -> ConstraintSet:
+def parse_brief_toml(text: str, name: str) -> Brief:
     data = load_toml(text, name)
     lines = _entry_lines(text)
     data.setdefault("name", Path(name).stem)
-    return spec_from_dict(data, name, lambda section, index: lines.get((section, index)))
+    return brief_from_dict(data, name, lambda section, index: lines.get((section, index)))
 
 
-def spec_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> ConstraintSet:
+def brief_from_dict(data: dict[str, Any], origin: str, line_of: Any = None) -> Brief:
     """Validate a brief given as plain data (from TOML or a workbook).
 
     `line_of(section, index)` gives the line (or the Place) of an entry.
     """
     locate = line_of or (lambda section, index: None)
     try:
-        spec = ConstraintSet.model_validate(data)
+        brief = Brief.model_validate(data)
     except ValidationError as err:
         raise InputError([_problem(e, origin, locate, data) for e in err.errors()]) from None
-    spec.located(_where(origin, locate(None, None)))
+    brief.located(_where(origin, locate(None, None)))
     for section in sections.SECTIONS:
-        for index, entry in enumerate(section.entries(spec)):
+        for index, entry in enumerate(section.entries(brief)):
             entry.located(_where(origin, locate(section.toml, index if section.shape == "list" else None)))
-    return include_packs(resolve_claims(spec))
+    return include_packs(resolve_claims(brief))
 
 
 def _where(origin: str, found: Any) -> Place:
@@ -134,7 +134,7 @@ def _describe(loc: list[Any], data: dict[str, Any]) -> str:
 
 def _allowed_keys(loc: list[Any]) -> list[str]:
     section = sections.BY_TOML.get(str(loc[0])) if len(loc) > 1 else None
-    cls = ConstraintSet if section is None or section.shape == "mapping" else section.entry
+    cls = Brief if section is None or section.shape == "mapping" else section.entry
     return sorted(f.alias or k for k, f in cls.model_fields.items())
 
 
@@ -167,9 +167,9 @@ def _entry_lines(text: str) -> dict[tuple[str | None, int | None], int]:
 # -- writing ---------------------------------------------------------------------
 
 
-def spec_to_toml(spec: ConstraintSet) -> str:
-    """The brief as TOML that `read_spec_toml` reads back to an equal ConstraintSet."""
-    data = spec.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
+def brief_to_toml(brief: Brief) -> str:
+    """The brief as TOML that `read_brief_toml` reads back to an equal Brief."""
+    data = brief.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
     out: list[str] = []
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
     for key, value in scalars.items():
@@ -200,8 +200,8 @@ def spec_to_toml(spec: ConstraintSet) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_spec_toml(spec: ConstraintSet, path: Path | str) -> None:
-    write_text(path, spec_to_toml(spec))
+def write_brief_toml(brief: Brief, path: Path | str) -> None:
+    write_text(path, brief_to_toml(brief))
 
 
 def _table_body(entry: dict[str, Any]) -> list[str]:

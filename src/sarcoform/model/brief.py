@@ -1,7 +1,7 @@
-"""The constraint set (the nutrition brief): serving, bounds, objective.
+"""The brief (what the product must deliver): serving, bounds, objective.
 
 Frozen pydantic models mirroring the TOML format one-to-one: `[[nutrient]]` is
-`ConstraintSet.nutrients`, and so on. Names are resolved against a food table only
+`Brief.nutrients`, and so on. Names are resolved against a food table only
 when compiling, so one set works with any table that has the columns it uses.
 """
 
@@ -302,7 +302,7 @@ class Production(Entry):
     order: tuple[str, ...] | None = None  # groups in order of addition
 
 
-class ConstraintSet(Entry):
+class Brief(Entry):
     """A nutrition brief: what one serving of the product must deliver."""
 
     name: str
@@ -361,7 +361,7 @@ class ConstraintSet(Entry):
         """True when a bound must hold with a probability over ingredient lots."""
         return self.probability is not None or any(e.probability is not None for e in self.nutrients)
 
-    def on_mean_values(self) -> ConstraintSet:
+    def on_mean_values(self) -> Brief:
         """The brief with every bound on mean compositions: no probability over lots."""
         plain = tuple(e.model_copy(update={"probability": None}) for e in self.nutrients)
         return self.model_copy(update={"probability": None, "nutrients": plain})
@@ -376,7 +376,7 @@ class ConstraintSet(Entry):
     def objective_nutrient(self) -> str | None:
         return None if self.objective == "min_cost" else self.objective.split(":", 1)[1]
 
-    def with_changes(self, **changes: Any) -> ConstraintSet:
+    def with_changes(self, **changes: Any) -> Brief:
         """A copy with top-level fields replaced and validated (e.g. objective=...).
 
         Untouched entries keep their file locations for later error messages.
