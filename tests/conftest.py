@@ -156,7 +156,7 @@ def assert_matches_search(compiled: Any, solved: Any, k: int, side: str, closed:
     bound = b.min if side == "min" else b.max
     assert bound is not None
     basis = solved.probe()
-    searched = sens._interval(lambda t: basis.optimal(with_bound(compiled, solved.lp, k, side, t)), bound)
+    searched = sens.interval(lambda t: basis.optimal(with_bound(compiled, solved.lp, k, side, t)), bound)
     for a, c in zip(closed, searched, strict=True):
         assert (a is None) == (c is None)
         if a is not None and c is not None:
@@ -177,9 +177,9 @@ def solved_at_basis(foods: sf.FoodTable, brief: sf.Brief) -> tuple[Any, Any, Any
     x = np.array([result.grams.get(i, 0.0) for i in foods.ids])
     lp = compiled.lp
     if compiled.brief.objective_kind != "min_cost":
-        first = sens._Solved.of(lp)
+        first = sens.SolvedBasis.of(lp)
         assert first is not None
         lp = tie_break_lp(compiled, float(lp.c @ first.x) + lp.offset)
-    solved = sens._Solved.of(lp)
+    solved = sens.SolvedBasis.of(lp)
     assert solved is not None and solved.same_blend(x)
     return compiled, x, solved

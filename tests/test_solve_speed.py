@@ -32,7 +32,7 @@ def test_basic_column_at_its_bound_matches_a_search(foods: sf.FoodTable) -> None
         j = b.column
         if j is None or side is None or b.min == b.max or solved.col_status[j] != sens.BASIC:
             continue
-        if not sens._owns(compiled, k, j, side):
+        if not sens.owns(compiled, k, j, side):
             continue
         closed = basis.basic_column_bound(j, side)
         assert closed is not None

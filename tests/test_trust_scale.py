@@ -25,7 +25,7 @@ def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pyte
     alone) are those of re-solving after every step past an edge (the old, quadratic way)."""
     foods, brief = synthetic(200), sf.load_brief(preset)
     fast = sf.solve(foods, brief, solver="highs")
-    monkeypatch.setattr(sensitivity._Solved, "nondegenerate", property(lambda self: False))
+    monkeypatch.setattr(sensitivity.SolvedBasis, "nondegenerate", property(lambda self: False))
     monkeypatch.setattr(sensitivity, "may_stall", lambda solved: np.ones(solved.lp.shape[1], dtype=bool))
     if brief.cost is None:
         # Without a cost bound, a food a forcing row holds at 0 skips the widening re-solves;
@@ -45,8 +45,8 @@ def test_entry_prices_equal_the_exhaustive_search(preset: str, monkeypatch: pyte
 
 def test_re_solves_for_entry_prices_do_not_grow_with_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    original = sensitivity._same_optimum
-    monkeypatch.setattr(sensitivity, "_same_optimum", lambda h, s: calls.append(1) or original(h, s))
+    original = sensitivity.same_optimum
+    monkeypatch.setattr(sensitivity, "same_optimum", lambda h, s: calls.append(1) or original(h, s))
     brief = sf.load_brief()
     counts: dict[bool, list[int]] = {}
     proof = sensitivity.blend_ends_at

@@ -115,7 +115,7 @@ class _Reading:
 
 
 def blend_ends_at(solved: Any, j: int, edge: float, direction: int) -> bool:
-    """True when the blend of `solved` (sensitivity._Solved) is provably not optimal once
+    """True when the blend of `solved` (sensitivity.SolvedBasis) is provably not optimal once
     column j's cost passes `edge` (HiGHS's cost-range edge) in `direction` (+1 up, −1
     down). False means "not proved" (the caller re-solves), never "the blend goes on"."""
     r = _Reading.of(solved)

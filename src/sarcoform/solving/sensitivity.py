@@ -44,8 +44,7 @@ from .compile import Compiled, cost_row_scale
 from .cost_edges import blend_ends_at
 from .elements import with_bound
 from .lp import LPSolution, MatrixLP
-from .price_ranging import PricedStages, Stage, widened
-from .price_ranging import interval as _interval
+from .price_ranging import PricedStages, Stage, interval, widened
 from .stage_ranges import two_stage_bound_ranges
 
 Range = tuple[float | None, float | None]
@@ -112,7 +111,7 @@ def analyse(
     `solved`: the solved highspy.Highs objects themselves, read without solving again.
     """
     out = Sensitivity()
-    stage1 = _Solved.of(compiled.lp, bases[0], solved[0])
+    stage1 = SolvedBasis.of(compiled.lp, bases[0], solved[0])
     if stage1 is None:
         return None
     # A two-stage answer: ranges of its first optimum, whichever vertex stage 1 returned
@@ -121,7 +120,7 @@ def analyse(
     stage2 = None
     if tie_break is not None:
         given = two_stage_bound_ranges(compiled, tie_break, solved[1], x, shadow_prices)
-        stage2 = _Solved.of(tie_break, bases[1], solved[1])
+        stage2 = SolvedBasis.of(tie_break, bases[1], solved[1])
     _bound_ranges(compiled, stage1, x, shadow_prices, out, given, stage2)
     _price_ranges(compiled, stage1, x, tie_break, bases[1], out, solved[1], stage2)
     return out
@@ -131,7 +130,7 @@ def analyse(
 
 
 @dataclass
-class _Solved:
+class SolvedBasis:
     lp: MatrixLP
     x: np.ndarray
     row_dual: np.ndarray
@@ -142,7 +141,7 @@ class _Solved:
     highs: Any
 
     @classmethod
-    def of(cls, lp: MatrixLP, basis: Any = None, solved: Any = None) -> _Solved | None:
+    def of(cls, lp: MatrixLP, basis: Any = None, solved: Any = None) -> SolvedBasis | None:
         """`lp` solved by HiGHS (from `basis`, an optimal one: then no iterations), or
         `solved`: the Highs object that solved `lp` already, read as it is."""
         import highspy
@@ -395,12 +394,12 @@ class _Basis:
 
 def _bound_ranges(
     compiled: Compiled,
-    solved: _Solved,
+    solved: SolvedBasis,
     x: np.ndarray,
     shadow_prices: Sequence[float | None],
     out: Sensitivity,
     given: dict[int, Range],
-    stage2: _Solved | None = None,
+    stage2: SolvedBasis | None = None,
 ) -> None:
     probe: _Basis | None = None
     for k, b in enumerate(compiled.bounds):
@@ -421,7 +420,7 @@ def _bound_ranges(
             exact = (b.max, None) if side == "max" else (None, b.min)
         elif b.column is not None and solved.col_status[b.column] != BASIC:
             exact = solved.range_of("col_bound", b.column)
-        elif b.column is not None and b.min != b.max and _owns(compiled, k, b.column, side):
+        elif b.column is not None and b.min != b.max and owns(compiled, k, b.column, side):
             probe = probe or solved.probe()
             exact = probe.basic_column_bound(b.column, side)
         elif b.den is None and b.column is None and rows and solved.row_status[rows[0]] != BASIC:
@@ -441,11 +440,11 @@ def _bound_ranges(
             if len(rows) == 1 and b.den is not None and b.min != b.max:
                 exact = probe.moved_row(on.lp, rows[0], b.den, b.den0, bound)
             if exact is None:
-                exact = _interval(_moved_bound(compiled, on.lp, probe, k, side), bound)
+                exact = interval(_moved_bound(compiled, on.lp, probe, k, side), bound)
         out.bound_ranges[k] = _clip(b, side, exact)
 
 
-def _owns(compiled: Compiled, k: int, j: int, side: str) -> bool:
+def owns(compiled: Compiled, k: int, j: int, side: str) -> bool:
     """Is this side of food j's column bounds bound k's (so moving k moves it)?"""
     return (compiled.col_lo_owner if side == "min" else compiled.col_hi_owner).get(j) == k
 
@@ -458,7 +457,7 @@ def _moved_bound(
 
 
 def _same_price(
-    compiled: Compiled, solved: _Solved, k: int, x: np.ndarray, reported: float | None, side: str
+    compiled: Compiled, solved: SolvedBasis, k: int, x: np.ndarray, reported: float | None, side: str
 ) -> bool:
     """Does HiGHS's basis give the reported shadow price? (Degenerate LPs have several.)"""
     if reported is None:
@@ -487,19 +486,19 @@ def _clip(b: Any, side: str, r: Range) -> Range:
 
 def _price_ranges(
     compiled: Compiled,
-    stage1: _Solved,
+    stage1: SolvedBasis,
     x: np.ndarray,
     tie_break: MatrixLP | None,
     tie_basis: Any,
     out: Sensitivity,
     tie_highs: Any = None,
-    tie_solved: _Solved | None = None,
+    tie_solved: SolvedBasis | None = None,
 ) -> None:
     n = len(compiled.foods)
     if compiled.brief.objective_kind == "min_cost":
         costed = stage1
     elif tie_break is not None:
-        solved = tie_solved or _Solved.of(tie_break, tie_basis, tie_highs)
+        solved = tie_solved or SolvedBasis.of(tie_break, tie_basis, tie_highs)
         if solved is None:
             out.notes.append("price ranges not computed: the least-cost tie-break did not solve again")
             return
@@ -572,7 +571,7 @@ def _price_ranges(
                 lp2.row_hi[-1] = stage2.lp.row_hi[-1] + float(lp1.c @ x1) - v1
                 return basis2.optimal(lp2)
 
-            found = _interval(ok, p0)
+            found = interval(ok, p0)
         if used[j] and not costed.nondegenerate:
             rebasis = rebasis or _Rebasis(compiled, costed, x)
             found = (
@@ -589,7 +588,7 @@ class _Rebasis:
     """The least-cost stage re-solved by HiGHS with one food's price moved (see
     price_ranging.widened): the new basis, if the blend is still the reported one."""
 
-    def __init__(self, compiled: Compiled, solved: _Solved, x: np.ndarray) -> None:
+    def __init__(self, compiled: Compiled, solved: SolvedBasis, x: np.ndarray) -> None:
         self.compiled, self.solved, self.x = compiled, solved, x
         self.basis = solved.highs.getBasis()
         self.rows = [r for r, (k, _s) in enumerate(compiled.row_of) if compiled.bounds[k].kind == "cost"]
@@ -620,7 +619,7 @@ class _Rebasis:
 
 
 def _priced_stages(
-    compiled: Compiled, stage1: _Solved, basis1: _Basis, stage2: _Solved | None, basis2: _Basis | None
+    compiled: Compiled, stage1: SolvedBasis, basis1: _Basis, stage2: SolvedBasis | None, basis2: _Basis | None
 ) -> PricedStages:
     spd = compiled.brief.serving.servings_per_day
     cost_rows = {
@@ -652,7 +651,7 @@ def held_at_zero(lp: MatrixLP) -> np.ndarray:
     return np.asarray(pushed_up & (lo == 0), dtype=bool)
 
 
-def may_stall(solved: _Solved) -> np.ndarray:
+def may_stall(solved: SolvedBasis) -> np.ndarray:
     """Per column: could it enter this basis without moving the blend (a degenerate pivot:
     a basic column or row already at a bound blocks it at step 0)? Only then can the blend
     outlive the basis's cost range (see _widened). One solve with the basis matrix for all
@@ -684,7 +683,7 @@ def may_stall(solved: _Solved) -> np.ndarray:
     return np.asarray(stall, dtype=bool)
 
 
-def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> float | None:
+def _widened(solved: SolvedBasis, j: int, edge: float | None, direction: int) -> float | None:
     """Extend a basis's cost range for food j while the blend itself stays optimal.
 
     A degenerate optimum has several optimal bases, and the blend may outlive the
@@ -704,7 +703,7 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
             step = edge + direction * 1e-6
             h.changeColCost(j, step)
             h.run()
-            if not _same_optimum(h, solved):
+            if not same_optimum(h, solved):
                 return edge
             _, ranging = h.getRanging()
             further = _finite(
@@ -721,7 +720,7 @@ def _widened(solved: _Solved, j: int, edge: float | None, direction: int) -> flo
         h.setBasis(basis)
 
 
-def _same_optimum(h: Any, solved: _Solved) -> bool:
+def same_optimum(h: Any, solved: SolvedBasis) -> bool:
     if highs_status(h) != "optimal":
         return False
     x = np.array(h.getSolution().col_value)
