@@ -105,3 +105,4 @@ def test_the_stable_names_of_the_brief_stay(foods: sf.FoodTable) -> None:
     by_keyword = sf.solve(foods, spec=old, solver="highs", sensitivity=False)  # type: ignore[call-arg,unused-ignore]  # keep: old spelling
     by_position = sf.solve(foods, old, solver="highs", sensitivity=False)
     assert by_keyword.ok and by_keyword.grams == by_position.grams
+    assert by_keyword.spec_name == by_keyword.brief_name == "ons_powder"  # the old attribute reads

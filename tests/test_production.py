@@ -145,3 +145,44 @@ def test_brief_sets_carrier_order_and_scale(foods: sf.FoodTable, brief: sf.Brief
     for w in plan.lines:
         if w.id not in ("premix", carrier):
             assert _is_multiple(w.kg, 50), w
+
+
+def test_unknown_carrier_or_group_is_refused_where_it_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A misspelt premix carrier or group of addition is bad input (exit 2, one line naming
+    the file and the line), not a silent fallback to the default carrier or order."""
+    base = (Path(__file__).parents[1] / "constraints" / "ons_powder.toml").read_text()
+    lines = base.count("\n") + 2
+    for key, value, said in (
+        ("premix_carrier", '"sucrse"', "premix_carrier: unknown ingredient id 'sucrse'"),
+        ("order", '["protein", "nonsense"]', "order: 'nonsense' is no ingredient group"),
+    ):
+        brief = tmp_path / f"{key}.toml"
+        brief.write_text(f"{base}\n[production]\n{key} = {value}\n")
+        for command in ("check", "production"):
+            done = run_main(capsys, command, "-c", str(brief))
+            assert done.returncode == 2, (command, key, done.stdout, done.stderr)
+            error = [e for e in done.stderr.splitlines() if said in e]
+            assert len(error) == 1 and f"{brief.name}" in error[0], done.stderr
+            assert f"line {lines}" in error[0], error[0]  # the [production] table
+    with pytest.raises(sf.InputError, match="did you mean sucrose"):
+        foods = sf.load_foods()
+        plain = sf.load_brief()
+        sf.production_plan(
+            sf.solve(foods, plain, solver="highs"),
+            foods,
+            plain.with_changes(production={"premix_carrier": "sucrse"}),
+        )
+
+
+def test_batches_too_small_for_the_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    """A batch below one step of the batch scale (10 g) cannot be weighed: bad input, one
+    line. A 1 kg batch can, but its premix rounds to nothing and bounds break: the sheet
+    says which (exit 1), with no division by the empty premix."""
+    done = run_main(capsys, "production", "--batch-kg", "0.005")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "smaller than one step of the batch scale (10 g" in done.stderr
+    done = run_main(capsys, "production", "--batch-kg", "1")
+    assert done.returncode == 1, done.stderr
+    assert "the rounded formula breaks bounds" in done.stdout and "internal error" not in done.stderr

@@ -116,3 +116,5 @@ def test_range_columns_only_when_there_are_ranges(capsys: pytest.CaptureFixture[
     assert header.split()[-1] == "USD" and "range" not in header
     assert "holds for" not in next(r for r in out.splitlines() if r.startswith("constraint "))
     assert "note: no shadow-price or price ranges for chance-constrained briefs" in out
+    code, out, _ = run(capsys, "solve", "--solver", "highs", "--no-sensitivity")
+    assert code == 0 and "no shadow-price or price ranges" not in out  # none asked: nothing to explain

@@ -105,5 +105,5 @@ __version__ = "0.1.0"
 
 
 def presets() -> list[str]:
-    """Names of the embedded constraint presets."""
+    """Names of the embedded briefs (presets)."""
     return list(preset_paths())

@@ -215,7 +215,7 @@ def production(
 
 @app.command()
 def presets() -> None:
-    """List the embedded briefs (constraint presets), one line each."""
+    """List the embedded briefs (presets in constraints/), one line each."""
     from .io.brief_toml import read_brief_toml
     from .io.embedded import preset_paths
 

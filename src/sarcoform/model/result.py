@@ -265,6 +265,11 @@ class Result(BaseModel):
     processing: Processing | None = None
 
     @property
+    def spec_name(self) -> str:
+        """The brief's name under its old attribute name (`brief_name`)."""
+        return self.brief_name
+
+    @property
     def ok(self) -> bool:
         return self.status == "optimal"
 

@@ -154,7 +154,10 @@ def print_production(plan: ProductionPlan, console: Console, currency: str) -> N
             f"Premix ({plan.premix_kg:.4f} kg; micro-ingredients below {plan.premix_below_percent:g} % of the"
             f" batch, carrier {plan.premix_carrier}): weigh and blend it first, add it at its step",
             ["ingredient", "kg to weigh", "% of premix"],
-            [[f"{w.name} ({w.id})", _kg(w.kg), f"{100 * w.kg / plan.premix_kg:.2f}"] for w in plan.premix],
+            [
+                [f"{w.name} ({w.id})", _kg(w.kg), _pct(_premix_percent(w.kg, plan.premix_kg))]
+                for w in plan.premix
+            ],
         )
     v = plan.verification
     cost = (
@@ -306,7 +309,7 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
         table(
             ["", "Ingredient", "ID", "Group", "kg to weigh", "kg exact", "% of premix", "Weighed by"],
             [
-                ["", w.name, w.id, w.group, w.kg, w.kg_exact, 100 * w.kg / plan.premix_kg, ""]
+                ["", w.name, w.id, w.group, w.kg, w.kg_exact, _premix_percent(w.kg, plan.premix_kg), ""]
                 for w in plan.premix
             ],
             {5: "0.0000", 6: "0.0000", 7: "0.00"},
@@ -325,3 +328,13 @@ def _production_sheet(wb: Workbook, result: Result, plan: ProductionPlan) -> Non
     from .workbook_format import print_setup
 
     print_setup(ws)
+
+
+def _premix_percent(kg: float, premix_kg: float) -> float | None:
+    """An ingredient's share of the premix; none when the premix rounds to 0 kg (a batch
+    too small for the scale: the re-check then says which bounds break)."""
+    return 100 * kg / premix_kg if premix_kg > 0 else None
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"

@@ -247,6 +247,8 @@ def report(
     result: Result,
     solver: SolverName,
     time_limit: float | None,
+    *,
+    ranges_asked: bool = True,
 ) -> Result:
     """`result` (solved with the cuts) with probabilities, costs of assurance, the Monte
     Carlo of lots and the chance constraints re-checked from the raw table."""
@@ -299,11 +301,12 @@ def report(
         monte_carlo_seconds=time.perf_counter() - started if lots else None,
         monte_carlo=simulated,
     )
-    notes = [
-        *result.notes,
-        "no shadow-price or price ranges for chance-constrained briefs: they would be the ranges"
-        " of the cuts' linearisation, not of the brief",
-    ]
+    notes = list(result.notes)
+    if ranges_asked:  # say why none came (not when --no-sensitivity asked for none)
+        notes.append(
+            "no shadow-price or price ranges for chance-constrained briefs: they would be the ranges"
+            " of the cuts' linearisation, not of the brief"
+        )
     if mean_status != "optimal":
         notes.append(f"the mean-value brief is {mean_status}")
     return result.model_copy(

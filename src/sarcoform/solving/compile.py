@@ -329,10 +329,30 @@ class _Compiler:
         self.resolved_background(brief.background.per_meal)
         self.resolved_background(brief.background.per_day)
         self.problems += retention_problems(self.columns, brief)
+        self.production()
         if self.problems:
             raise InputError(_unique(self.problems))
         excluded, prices_known = self.blanks(obj_uses)
         return self.assemble(objective, sense, obj_label, obj_unit, excluded, prices_known)
+
+    def production(self) -> None:
+        """The production sheet's names resolve against the table: the premix carrier is an
+        ingredient id, and the order of addition names the table's groups (or "premix")."""
+        p = self.brief.production
+        if p is None:
+            return
+        if p.premix_carrier is not None and self.foods.position(p.premix_carrier) is None:
+            close = difflib.get_close_matches(p.premix_carrier, self.foods.ids, n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            self.fail(
+                p, f"premix_carrier: unknown ingredient id {p.premix_carrier!r} in {self.foods.origin}{hint}"
+            )
+        groups = {self.foods.text("group", i) for i in range(self.n)} | {"premix"}
+        for name in p.order or ():
+            if name not in groups:
+                close = difflib.get_close_matches(name, sorted(groups - {""}), n=3)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                self.fail(p, f"order: {name!r} is no ingredient group of {self.foods.origin}{hint}")
 
     def serving(self) -> None:
         s = self.brief.serving

@@ -76,7 +76,7 @@ def solve_compiled(
     sensitivity: bool = True,
 ) -> Result:
     started = time.perf_counter() if started is None else started
-    plain, outer = compiled, None
+    plain, outer, asked = compiled, None, sensitivity
     if chance.has_chance(compiled):
         outer = chance.outer_approximation(compiled, solver, time_limit)
         compiled, first = outer.compiled, outer.solution
@@ -98,7 +98,7 @@ def solve_compiled(
     left = None if time_limit is None else max(0.0, time_limit - seconds)
     result = build_result(compiled, first, final, seconds, notes, sensitivity=sensitivity, time_left=left)
     if outer is not None:
-        result = chance.report(plain, outer, result, solver, time_limit)
+        result = chance.report(plain, outer, result, solver, time_limit, ranges_asked=asked)
     if compiled.lp.is_mip and result.ok:
         result = _practical_insight(compiled, result, solver, sensitivity)
     return shelf_life.report(compiled, shelf_life.processed(compiled, result))

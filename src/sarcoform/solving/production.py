@@ -91,6 +91,11 @@ def production_plan(
         np.isin(np.arange(n), micro), settings.premix_scale_resolution_g, settings.scale_resolution_g
     )
     step_kg = step_kg / 1000
+    if raw_batch * 1000 < settings.scale_resolution_g:
+        raise InputError(
+            f"--batch-kg {batch:g}: smaller than one step of the batch scale"
+            f" ({settings.scale_resolution_g:g} g, [production] scale_resolution_g): nothing can be weighed"
+        )
     # The carrier's part in the premix is weighed on the premix scale; it aims at its share
     # of the premix and may move ±50 % so that the premix steps can close the sums.
     aim_kg = None
