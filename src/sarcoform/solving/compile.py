@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -218,6 +218,11 @@ def compile_brief(foods: FoodTable, brief: Brief) -> Compiled:
     return _Compiler(foods, brief).run()
 
 
+def _did_you_mean(name: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=3)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
 class _Compiler:
     def __init__(self, foods: FoodTable, brief: Brief) -> None:
         self.foods = foods
@@ -342,16 +347,14 @@ class _Compiler:
         if p is None:
             return
         if p.premix_carrier is not None and self.foods.position(p.premix_carrier) is None:
-            close = difflib.get_close_matches(p.premix_carrier, self.foods.ids, n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            hint = _did_you_mean(p.premix_carrier, self.foods.ids)
             self.fail(
                 p, f"premix_carrier: unknown ingredient id {p.premix_carrier!r} in {self.foods.origin}{hint}"
             )
         groups = {self.foods.text("group", i) for i in range(self.n)} | {"premix"}
         for name in p.order or ():
             if name not in groups:
-                close = difflib.get_close_matches(name, sorted(groups - {""}), n=3)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                hint = _did_you_mean(name, sorted(groups - {""}))
                 self.fail(p, f"order: {name!r} is no ingredient group of {self.foods.origin}{hint}")
 
     def serving(self) -> None:
@@ -581,8 +584,7 @@ class _Compiler:
     def food_index(self, food_id: str, entry: Entry) -> int | None:
         i = self.foods.position(food_id)
         if i is None:
-            close = difflib.get_close_matches(food_id, self.foods.ids, n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            hint = _did_you_mean(food_id, self.foods.ids)
             self.fail(entry, f"unknown ingredient id {food_id!r} in {self.foods.origin}{hint}")
         return i
 
