@@ -104,10 +104,10 @@ def test_output_json_is_written_atomically_and_inputs_refused_as_output(tmp_path
     assert foods.read_bytes() == TINY.read_bytes()
 
 
-def test_presets_one_line_each() -> None:
+def test_presets_one_entry_each() -> None:
     done = run_cli("presets")
     assert done.returncode == 0
-    lines = done.stdout.strip().splitlines()
+    lines = [r for r in done.stdout.strip().splitlines() if not r.startswith(" ")]  # titles wrap
     presets = sorted(p.stem for p in (ROOT / "constraints").glob("*.toml"))
     assert [line.split()[0] for line in lines] == presets
     assert len(presets) >= 3

@@ -9,6 +9,7 @@ import pytest
 
 import sarcoform as sf
 from sarcoform.cli import main
+from sarcoform.io.embedded import preset_paths
 from sarcoform.report.text import printable, shadow_unit
 
 WIDTH = 100
@@ -118,3 +119,43 @@ def test_range_columns_only_when_there_are_ranges(capsys: pytest.CaptureFixture[
     assert "note: no shadow-price or price ranges for chance-constrained briefs" in out
     code, out, _ = run(capsys, "solve", "--solver", "highs", "--no-sensitivity")
     assert code == 0 and "no shadow-price or price ranges" not in out  # none asked: nothing to explain
+
+
+PRESETS = sorted(preset_paths())
+COMMANDS = {
+    "solve": ["solve", "--solver", "highs", "-c"],
+    "label": ["label", "-c"],
+    "check": ["check", "-c"],
+    "frontier": ["frontier", "-c"],
+}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_fits_100_columns_on_every_preset(
+    capsys: pytest.CaptureFixture[str], foods: sf.FoodTable, command: str, preset: str
+) -> None:
+    """Long titles, claims, rule-pack notes and shadow-price units wrap or shorten to fit 100
+    columns; a bound's label is never cut (the shadow price's unit gives way instead)."""
+    code, out, err = run(capsys, *COMMANDS[command], preset)
+    assert code == 0, err
+    # Input diagnostics ("FILE row R, column C: warning: ...") stay one line each, like errors.
+    lines = [r for r in out.splitlines() if ": warning: " not in r]
+    assert max(map(len, lines)) <= WIDTH, max(lines, key=len)
+    if command == "solve":
+        result = sf.solve(foods, sf.load_brief(preset), solver="highs")
+        rows = out.splitlines()
+        binding = [c.label for c in result.constraint_lines if c.binding]
+        assert binding
+        for label in binding:
+            assert any(r.startswith(f"● {label}  ") for r in rows), label
+        assert "…" not in "".join(r for r in rows if r.startswith("● "))
+
+
+def test_presets_fit_100_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "presets")
+    assert code == 0 and max(map(len, out.splitlines())) <= WIDTH
+    listed = [r.split()[0] for r in out.splitlines() if not r.startswith(" ")]
+    assert listed == PRESETS
+    # a title wrapped onto a second line keeps under the title column
+    assert all(r.startswith(" " * 42) and r[42] != " " for r in out.splitlines() if r.startswith(" "))

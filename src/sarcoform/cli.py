@@ -88,9 +88,19 @@ def _echo(text: str, err: bool = False) -> None:
     typer.echo(printable(text), err=err)
 
 
+def _say(text: object, err: bool = False, indent: int | None = None) -> None:
+    """A line of prose: control characters escaped, wrapped at the console's width with its
+    continuation lines indented (by default 2 more than the line itself)."""
+    from .report.text import prose
+
+    text = str(text)
+    lead = len(text) - len(text.lstrip(" "))
+    prose(_console(err), text, indent=lead + 2 if indent is None else indent)
+
+
 def _notes(notes: Any) -> None:
     for note in notes:
-        _echo(f"note: {note}", err=True)
+        _say(f"note: {note}", err=True)
 
 
 @app.command()
@@ -221,7 +231,7 @@ def presets() -> None:
 
     for name, path in preset_paths().items():
         brief = read_brief_toml(path, label=f"constraints/{path.name}")
-        _echo(f"{name:24s} {brief.objective:16s} {brief.title or ''}")
+        _say(f"{name:24s} {brief.objective:16s} {brief.title or ''}", indent=42)
 
 
 @app.command("foods")
@@ -262,7 +272,7 @@ def check(
     packs: list[str] = []
     problems = check_inputs(given, warnings=warnings, packs=packs)
     for warning in warnings:
-        _echo(str(warning))
+        _echo(str(warning))  # one line each, like the problems: file, row and column first
     for problem in problems:
         _echo(str(problem), err=True)
     if problems:
@@ -270,7 +280,7 @@ def check(
         raise typer.Exit(2)
     typer.echo("ok: no problems found")
     for line in packs:  # which bound came from which rule pack (include = [...])
-        _echo(line)
+        _say(line, indent=4 if not line.startswith(" ") else None)
 
 
 @app.command()
@@ -382,7 +392,7 @@ def frontier(
     from .report.frontier import frontier_lines
 
     for line in frontier_lines(table, brief.name, _console().width):
-        _echo(line)
+        _say(line)
     if output is not None:
         from .io.files import refuse_overwriting_input
         from .report.frontier import outputs, write_frontier

@@ -51,7 +51,7 @@ def frontier_lines(frame: pd.DataFrame, brief: str | None = None, width: int = 1
     unit = str(frame.attrs.get("unit") or "")
     lines = [f"{brief or frame.attrs.get('brief', '')}: least cost against {level}"]
     lines.append(f"{'level':>10} {'cost':>10} {'+' + format(STEP, 'g') + ' ' + unit + ' costs':>14}  blend")
-    room = max(30, width - 38)
+    room = max(30, width - 39)  # a continued line ends in ","
     top = float(frame.attrs.get("top", math.inf))
     for row in frame.itertuples(index=False):
         more = f"{row[2]:.4g}" if row[2] == row[2] else "at the limit" if row[0] >= top else "–"

@@ -390,7 +390,7 @@ def print_label(lab: Label, console: Console) -> None:
     """The declaration as a table, then claims (with margins), allergens and notes."""
     from rich.text import Text
 
-    from .text import fixed_width_table
+    from .text import fixed_width_table, prose
 
     ref = f"% {lab.reference_name}"
     recon = lab.reconstitution_ml is not None
@@ -418,10 +418,11 @@ def print_label(lab: Label, console: Console) -> None:
     console.print()
     console.print(Text("Claims the blend qualifies for", style="bold"))
     for c in lab.claims:
-        console.print(
+        prose(
+            console,
             f"  {c.claim}  {c.name}: {c.condition}; {_amount(c.value)} {c.unit} {c.basis},"
             f" margin {_amount(c.margin)} {c.unit}",
-            markup=False,
+            indent=4,
         )
     if not lab.claims:
         console.print("  none", markup=False)
@@ -429,19 +430,21 @@ def print_label(lab: Label, console: Console) -> None:
     if missed:
         console.print(Text("Not met", style="bold"))
         for c in missed:
-            console.print(
-                f"  {c.claim}: {c.condition}; short by {_amount(-(c.margin or 0.0))} {c.unit}", markup=False
+            prose(
+                console,
+                f"  {c.claim}: {c.condition}; short by {_amount(-(c.margin or 0.0))} {c.unit}",
+                indent=4,
             )
     unknown = [c.claim for c in lab.claims_not_met if c.qualifies is None]
     if unknown:
-        console.print(f"Not checked (value unknown): {', '.join(unknown)}", markup=False)
+        prose(console, f"Not checked (value unknown): {', '.join(unknown)}")
     console.print()
-    console.print(Text(lab.allergen_statement, style="bold"))
+    prose(console, lab.allergen_statement, "bold")
     for a in lab.allergens:
         if a.unknown:
-            console.print(f"  {a.allergen}: no status for {', '.join(a.unknown)}", markup=False)
+            prose(console, f"  {a.allergen}: no status for {', '.join(a.unknown)}", indent=4)
     for note in lab.notes:
-        console.print(f"note: {note}", markup=False)
+        prose(console, f"note: {note}")
 
 
 def _amount(v: float | None) -> str:

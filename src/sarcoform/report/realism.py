@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..model.result import MonteCarloLine, ProductionPlan, Result
-from .text import _num, fixed_width_table, print_summary
+from .text import _num, fixed_width_table, print_summary, prose
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -31,13 +31,12 @@ def print_realism(result: Result, console: Console) -> None:
     process = result.processing
     if process is not None:
         kept = ", ".join(f"{k} {v:.0%}" for k, v in process.retention.items()) or "none given"
-        console.print(
-            Text(
-                f"Processing: {process.raw_g_per_serving:.4g} g of raw materials make a"
-                f" {process.finished_g_per_serving:.4g} g serving"
-                f" (moisture {process.moisture_change_percent:+g} %);"
-                f" nutrients kept: {kept}"
-            )
+        prose(
+            console,
+            f"Processing: {process.raw_g_per_serving:.4g} g of raw materials make a"
+            f" {process.finished_g_per_serving:.4g} g serving"
+            f" (moisture {process.moisture_change_percent:+g} %);"
+            f" nutrients kept: {kept}",
         )
     life = result.shelf_life
     if life is not None and life.overages:
@@ -85,6 +84,7 @@ def print_realism(result: Result, console: Console) -> None:
             ["constraint", "mean", "σ", "at target", "target", "probability", f"{v.lots:,} lots"],
             rows,
             [c.binding for c in chance],
+            hang=4,
         )
     unit = v.objective_unit
     parts = [f"at target {_num(v.objective_value, 6)}"]
@@ -174,7 +174,7 @@ def print_production(plan: ProductionPlan, console: Console, currency: str) -> N
         for failure in v.failures:
             console.print(Text(f"  {failure}"))
     for note in plan.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        prose(console, f"note: {note}", "dim")
 
 
 def _kg(value: float) -> str:

@@ -43,6 +43,15 @@ def printable(text: object) -> str:
     return _HIDDEN.sub(escape, str(text))
 
 
+def prose(console: Console, text: object, style: str = "", *, indent: int = 2) -> None:
+    """A line of prose (from the user's files, maybe): made printable and wrapped at the
+    console's width by rich, continuation lines indented by `indent` (a hanging indent)."""
+    from rich.text import Text
+
+    for line in _wrap(console, printable(text), max(console.width, indent + 20), indent):
+        console.print(Text(line, style=style), soft_wrap=True)
+
+
 def shadow_unit(objective_unit: str, line: ConstraintLine) -> str:
     """What a shadow price is counted in: "USD per g leucine", "g leucine per g cahmb"."""
     top = objective_unit.split(" per ")[0]
@@ -94,10 +103,12 @@ def fixed_width_table(
     marked: list[bool] | None = None,
     *,
     shrink: int = 0,
+    hang: int | None = None,
 ) -> None:
     """Print a fixed-width table: text columns left-aligned, numbers right-aligned.
 
-    Cells are made printable; column `shrink` is shortened (…) to fit the console's width.
+    Cells are made printable; column `shrink` is shortened (…) to fit the console's width,
+    or, given `hang`, wrapped onto lines of its own indented by `hang` (nothing is cut).
     """
     from rich.cells import cell_len
     from rich.text import Text
@@ -106,9 +117,15 @@ def fixed_width_table(
     # Terminal cells, not characters: a CJK character takes two.
     widths = [max(cell_len(h), *(cell_len(r[k]) for r in rows)) for k, h in enumerate(headers)]
     room = console.width - (sum(widths) - widths[shrink]) - 2 * (len(widths) - 1)
+    wrapped: list[list[str]] = [[] for _ in rows]
     if widths[shrink] > room:
         widths[shrink] = max(room, len(headers[shrink]), 10)
-        rows = [[_fit(c, widths[shrink]) if k == shrink else c for k, c in enumerate(r)] for r in rows]
+        if hang is None:
+            rows = [[_fit(c, widths[shrink]) if k == shrink else c for k, c in enumerate(r)] for r in rows]
+        else:
+            for row, more in zip(rows, wrapped, strict=True):
+                row[shrink], *tail = _wrap(console, row[shrink], widths[shrink], hang)
+                more += tail
     left = [k == 0 or k == shrink or not any(_numeric(r[k]) for r in rows) for k in range(len(headers))]
 
     def pad(cell: str, width: int, left: bool) -> str:
@@ -118,14 +135,28 @@ def fixed_width_table(
     def line(cells: list[str]) -> str:
         return "  ".join(pad(c, w, lft) for c, w, lft in zip(cells, widths, left, strict=True)).rstrip()
 
-    console.print(Text(title, style="bold"), soft_wrap=False)  # wrapped at the console's width
+    prose(console, title, "bold")
     console.print(Text(line(headers), style="underline"))
     for k, row in enumerate(rows):
-        console.print(Text(line(row), style="yellow" if marked and marked[k] else ""))
+        style = "yellow" if marked and marked[k] else ""
+        console.print(Text(line(row), style=style))
+        for part in wrapped[k]:
+            console.print(Text(line([part if j == shrink else "" for j in range(len(row))]), style=style))
 
 
 def _numeric(text: str) -> bool:
     return (bool(text) and (text[0].isdigit() or text[0] in "-–≤≥+.")) or text == "any"
+
+
+def _wrap(console: Console, text: str, width: int, hang: int) -> list[str]:
+    """`text` in lines of at most `width` cells (rich's wrapping), all but the first indented by `hang`."""
+    from rich.text import Text
+
+    first = Text(text).wrap(console, width)[0].plain.rstrip()
+    rest = text[len(first) :].lstrip(" ")
+    if not rest:
+        return [first]
+    return [first, *(" " * hang + t.plain.rstrip() for t in Text(rest).wrap(console, max(width - hang, 1)))]
 
 
 def _fit(text: str, width: int) -> str:
@@ -133,19 +164,17 @@ def _fit(text: str, width: int) -> str:
 
 
 def print_summary(result: Result, console: Console, *, title: str | None = None) -> None:
+    from rich.cells import cell_len
     from rich.text import Text
 
     def say(text: str, style: str = "") -> None:
         # Names, labels and notes come from the user's files: never read them as markup,
         # and show their control characters rather than let them act on the terminal.
-        console.print(Text(printable(text), style=style), soft_wrap=False)
+        # Wrapped at the console's width, continuation lines under the text ("  • ", "note: ").
+        lead = len(text) - len(text.lstrip(" "))
+        prose(console, text, style, indent=lead + 2)
 
-    head = Text()
-    head.append("sarcoform", style="bold")
-    head.append(f" · {printable(result.brief_name)}")
-    if title:
-        head.append(f" — {printable(title)}")
-    console.print(head)
+    prose(console, f"sarcoform · {result.brief_name}" + (f" — {title}" if title else ""), "bold")
     style = "green" if result.ok else "red"
     console.print(
         Text.assemble(
@@ -216,21 +245,34 @@ def print_summary(result: Result, console: Console, *, title: str | None = None)
         lines = result.constraint_lines
         top = result.objective_unit.split(" per ")[0]
         held = 4 if any(c.shadow_price_range is not None for c in lines if c.binding) else 3
+        headers = ["constraint", "value", f"shadow price ({top})", "holds for"][:held]
+        rows = [
+            [
+                f"{'●' if c.binding else ' '} {c.label}",
+                _num(c.value),
+                _shadow(result, c, top),
+                _range(c.shadow_price_range) if c.binding else "",
+            ][:held]
+            for c in lines
+        ]
+        # The label is what the reader needs: a shadow price too wide for the room the labels
+        # leave gives its unit alone ("per g"), and a label still too long wraps (never cut).
+        room = (
+            console.width
+            - table_width([h for k, h in enumerate(headers) if k != 2], [r[:2] + r[3:] for r in rows])
+            - 2
+        )
+        for row, c in zip(rows, lines, strict=True):
+            if cell_len(row[2]) > room:
+                row[2] = _shadow(result, c, top, short=True)
         fixed_width_table(
             console,
             "Constraints (● binding; shadow price: change in the objective per unit more of the bound"
             f"{', with the chosen ingredients fixed' if result.lp_objective_value is not None else ''})",
-            ["constraint", "value", f"shadow price ({top})", "holds for"][:held],
-            [
-                [
-                    f"{'●' if c.binding else ' '} {c.label}",
-                    _num(c.value),
-                    _shadow(result, c, top),
-                    _range(c.shadow_price_range) if c.binding else "",
-                ][:held]
-                for c in lines
-            ],
+            headers,
+            rows,
             [c.binding for c in lines],
+            hang=4,
         )
         counted = [f"{c.label} ({_num(c.background)} {c.unit})" for c in lines if c.background]
         if counted:
@@ -264,11 +306,22 @@ def reason_once(reason: str, explanation: list[str]) -> str:
     return reason
 
 
-def _shadow(result: Result, c: ConstraintLine, top: str) -> str:
-    """'0.0263 per g leucine' (the objective's unit, `top`, is in the column header)."""
+def _shadow(result: Result, c: ConstraintLine, top: str, *, short: bool = False) -> str:
+    """'0.0263 per g leucine', or short '0.0263 per g' (the objective's unit, `top`, is in the
+    column header; the bound's own label names what the g are of)."""
     if not c.binding or c.shadow_price is None:
         return ""
+    if short:
+        return f"{_num(c.shadow_price, 3)} per {c.unit or 'unit'}".replace("per % of serving", "per %")
     return f"{_num(c.shadow_price, 3)} {shadow_unit(result.objective_unit, c).removeprefix(top + ' ')}"
+
+
+def table_width(headers: list[str], rows: list[list[str]]) -> int:
+    """The width `fixed_width_table` needs for these cells, uncut."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(h), *(cell_len(printable(r[k])) for r in rows)) for k, h in enumerate(headers)]
+    return sum(widths) + 2 * (len(widths) - 1)
 
 
 def practicality(result: Result) -> str | None:
