@@ -109,6 +109,12 @@ def test_check_warns_when_no_minimum_is_held_at_the_end_of_shelf_life(tmp_path: 
             '[processing]\nmoisture_change_percent = "-2"\n',
             "processing.moisture_change_percent: must be a number, got '-2'",
         ),
+        ('[variability]\nlots = "100"\n', "variability.lots: must be a whole number, got '100'"),
+        ('[variability]\nseed = "3"\n', "variability.seed: must be a whole number, got '3'"),
+        (
+            '[production]\npremix_below_percent = "0.2"\n',
+            "production.premix_below_percent: must be a number, got '0.2'",
+        ),
     ],
 )
 def test_text_for_a_number_or_yes_no_in_a_brief_is_rejected(
@@ -136,25 +142,76 @@ def test_the_strict_fields_still_take_their_own_types() -> None:
     assert brief.processing is not None and brief.processing.moisture_change_percent == -2.0
 
 
-def test_in_a_workbook_the_line_names_the_foods_sheet(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import openpyxl
-
+def _book(tmp_path: Path, brief_text: str) -> Path:
+    """A workbook of the one-row table and the brief, as `sarcoform template` writes it."""
     from sarcoform.io.workbook_write import write_workbook
 
     book = tmp_path / "book.xlsx"
     foods = sf.FoodTable.from_records(HEADER.split(","), [ROW.split(",")], origin="t")
-    write_workbook(foods, parse_brief_toml('name = "b"\n', "b.toml"), book)
+    write_workbook(foods, parse_brief_toml(brief_text, "b.toml"), book)
+    return book
+
+
+def _set_cell(book: Path, sheet_name: str, key: str | None, value: object) -> int:
+    """Set the value of Settings row `key` (or, key None, a new last Foods column named
+    `value[0]` holding `value[1]`); the row changed."""
+    import openpyxl
+
     wb = openpyxl.load_workbook(book)
-    sheet = wb["Foods"]
-    column = sheet.max_column + 1
-    sheet.cell(1, column, "vitamin_zz_ug_max")
-    sheet.cell(2, column, 1.0)
+    sheet = wb[sheet_name]
+    if key is None:
+        assert isinstance(value, tuple)
+        column = sheet.max_column + 1
+        sheet.cell(1, column, value[0])
+        sheet.cell(2, column, value[1])
+        row = 1
+    else:
+        row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == key)
+        sheet.cell(row, 2, value)  # key | value | about
     wb.save(book)
+    return row
+
+
+def _first_error(book: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["check", str(book)]) == 2
-    first = capsys.readouterr().err.splitlines()[0]
+    return capsys.readouterr().err.splitlines()[0]
+
+
+def test_in_a_workbook_the_line_names_the_foods_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _book(tmp_path, 'name = "b"\n')
+    _set_cell(book, "Foods", None, ("vitamin_zz_ug_max", 1.0))
+    first = _first_error(book, capsys)
     assert first.endswith(
         "book.xlsx [Foods] row 1, column vitamin_zz_ug_max: nothing reads this column:"
         " the table has no column 'vitamin_zz_ug'; did you mean 'vitamin_d_ug_max'?"
     ), first
+
+
+def test_whole_number_settings_survive_a_workbook_and_a_fraction_is_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workbook cell holds 3 as 3.0; the strict whole-number fields must still read it."""
+    book = _book(tmp_path, 'name = "b"\nmax_ingredients = 3\n[variability]\nlots = 500\nseed = 4\n')
+    back = sf.load_brief(book)
+    assert back.max_ingredients == 3
+    assert back.variability is not None and (back.variability.lots, back.variability.seed) == (500, 4)
+    row = _set_cell(book, "Settings", "max_ingredients", 2.5)
+    first = _first_error(book, capsys)
+    assert f"book.xlsx [Settings] row {row}, column value: must be a whole number, got 2.5" in first, first
+
+
+def test_worst_case_survives_a_workbook_and_a_yes_is_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was dropped on the way (no Settings row): a workbook read back as worst_case false."""
+    book = _book(tmp_path, 'name = "b"\n[variability]\nworst_case = true\n')
+    back = sf.load_brief(book)
+    assert back.variability is not None and back.variability.worst_case is True
+    _set_cell(book, "Settings", "variability_worst_case", False)  # an Excel FALSE cell
+    back = sf.load_brief(book)
+    assert back.variability is not None and back.variability.worst_case is False
+    row = _set_cell(book, "Settings", "variability_worst_case", "yes")
+    first = _first_error(book, capsys)
+    assert f"book.xlsx [Settings] row {row}, column value: must be true or false, got 'yes'" in first, first

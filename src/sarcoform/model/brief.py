@@ -256,8 +256,8 @@ class RequiredClaim(Entry):
 class Variability(Entry):
     """Ingredient lots: the Monte Carlo check, the cutting-plane tolerance, worst case."""
 
-    lots: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
-    seed: int = 0
+    lots: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
+    seed: StrictInt = 0
     # Relative violation (of max(1, |bound|)) the chance constraints may keep at the end;
     # not below 1e-8, as the LP solvers' own feasibility tolerance is 1e-7 absolute.
     tolerance: Annotated[StrictFloat, Field(ge=1e-8, le=1e-3)] = 1e-7
@@ -298,9 +298,9 @@ class Production(Entry):
     batch_kg: Positive = None  # default: batch_size_kg, else 500
     scale_resolution_g: PositiveNumber = 10.0  # the batch scale's step
     premix_scale_resolution_g: PositiveNumber = 0.1
-    premix_below_percent: Annotated[float, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
+    premix_below_percent: Annotated[StrictFloat, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
     premix_carrier: str | None = None  # ingredient id that carries the premix
-    premix_carrier_percent: Annotated[float, Field(gt=0, lt=100)] = 50.0  # % of the premix
+    premix_carrier_percent: Annotated[StrictFloat, Field(gt=0, lt=100)] = 50.0  # % of the premix
     order: tuple[str, ...] | None = None  # groups in order of addition
 
 
