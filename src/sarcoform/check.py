@@ -11,6 +11,7 @@ from .model.brief import Brief
 from .model.foods import FoodTable
 from .model.plausibility import brief_warnings
 from .solving.exclusions import exclusion_warnings
+from .solving.shelf_life import idle_retention_columns
 
 
 def check_inputs(
@@ -73,6 +74,7 @@ def check_inputs(
                 if warnings is not None:
                     found = exclusion_warnings(compiled.foods, compiled.excluded, brief)
                     _add(warnings, [w for w in found if not _same_cell(w, problems)])  # a bad cell set aside
+                    _add(warnings, idle_retention_columns(compiled))
             except InputError as err:
                 _add(problems, [p for p in err.problems if not _same_cell(p, problems)])
     return problems

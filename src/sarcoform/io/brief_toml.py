@@ -93,6 +93,10 @@ def _problem(error: Any, origin: str, locate: Any, data: dict[str, Any]) -> Prob
         message = f"{message}, got {error.get('input')!r}"
     elif error["type"] in ("float_parsing", "float_type"):
         message = f"must be a number, got {error.get('input')!r}"
+    elif error["type"] in ("int_parsing", "int_type", "int_from_float"):
+        message = f"must be a whole number, got {error.get('input')!r}"
+    elif error["type"] in ("bool_parsing", "bool_type"):
+        message = f"must be true or false, got {error.get('input')!r}"
     return where.at(f"{what}: {message}" if what else message)
 
 

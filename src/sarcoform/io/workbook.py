@@ -175,6 +175,9 @@ SETTINGS_KEYS: tuple[Setting, ...] = (
 )
 
 
+YES_NO = ("true", "false")
+
+
 def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
     """("number" | "text", choices) for a scalar field type; None for tables and lists."""
     union = get_origin(annotation) in (Union, UnionType)
@@ -186,6 +189,8 @@ def _scalar_kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
         option = get_args(option)[0]
     if get_origin(option) is Literal:
         return "text", tuple(str(a) for a in get_args(option))
+    if option is bool:  # worst_case: a yes/no, read back as True/False
+        return "text", YES_NO
     if option in (int, float):
         return "number", ()
     if option is str:
@@ -416,6 +421,10 @@ class _BriefReader:
             parsed = self.value(setting.kind, value, sheet.name, number, "value", setting.minimum)
             if parsed is None:
                 continue
+            if setting.choices == YES_NO:
+                parsed = {"true": True, "false": False}.get(str(parsed).strip().lower(), parsed)
+            if isinstance(parsed, float) and parsed.is_integer() and abs(parsed) < 2**53:
+                parsed = int(parsed)  # 3.0 from a cell is the 3 a whole-number setting (strict) wants
             target = self.brief.data
             for part in setting.path[:-1]:
                 target = target.setdefault(part, {})

@@ -296,6 +296,8 @@ def add_settings_sheet(wb: Workbook, brief: Brief) -> None:
             value = join_mapping(value)
         elif isinstance(value, (list, tuple)):
             value = join_list(value) or None
+        elif isinstance(value, bool):
+            value = "true" if value else "false"  # one of the setting's choices, as text
         rows.append((setting.key, value, setting.about))
     write_rows(ws, ["key", "value", "about"], rows, table=SETTINGS)
     ws.column_dimensions["B"].width = 40

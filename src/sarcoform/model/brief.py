@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     StrictFloat,
     StrictInt,
     ValidationError,
@@ -255,23 +256,24 @@ class RequiredClaim(Entry):
 class Variability(Entry):
     """Ingredient lots: the Monte Carlo check, the cutting-plane tolerance, worst case."""
 
-    lots: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
-    seed: int = 0
+    lots: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 10_000  # simulated lots; 0 = none
+    seed: StrictInt = 0
     # Relative violation (of max(1, |bound|)) the chance constraints may keep at the end;
     # not below 1e-8, as the LP solvers' own feasibility tolerance is 1e-7 absolute.
-    tolerance: Annotated[float, Field(ge=1e-8, le=1e-3)] = 1e-7
+    tolerance: Annotated[StrictFloat, Field(ge=1e-8, le=1e-3)] = 1e-7
     # Formulate for the worst lot within the certificates' limits (`<column>_min`/`_max`).
-    worst_case: bool = False
+    worst_case: StrictBool = False
 
 
-def _fractions(values: dict[str, float]) -> dict[str, float]:
+def _fractions(values: dict[str, StrictFloat]) -> dict[str, StrictFloat]:
     for column, value in values.items():
         if not math.isfinite(value) or not 0 < value <= 1:
             raise ValueError(f"{column}: a fraction retained must be in (0, 1], got {value}")
     return values
 
 
-Fractions = Annotated[dict[str, float], AfterValidator(_fractions)]
+# Strict: a TOML string "0.8" is a mistake to show (exit 2), never a number to coerce.
+Fractions = Annotated[dict[str, StrictFloat], AfterValidator(_fractions)]
 
 
 class ShelfLife(Entry):
@@ -286,7 +288,7 @@ class Processing(Entry):
 
     # Moisture change in % of the raw-material mass: -2 = 2 % lost (drying,
     # agglomeration), +3 = 3 % gained. The serving is finished product.
-    moisture_change_percent: Annotated[float, Field(gt=-50, lt=50)] = 0.0
+    moisture_change_percent: Annotated[StrictFloat, Field(gt=-50, lt=50)] = 0.0
     retention: Fractions = Field(default_factory=dict)
 
 
@@ -296,9 +298,9 @@ class Production(Entry):
     batch_kg: Positive = None  # default: batch_size_kg, else 500
     scale_resolution_g: PositiveNumber = 10.0  # the batch scale's step
     premix_scale_resolution_g: PositiveNumber = 0.1
-    premix_below_percent: Annotated[float, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
+    premix_below_percent: Annotated[StrictFloat, Field(ge=0, lt=100)] = 0.2  # % of the batch; 0 = no premix
     premix_carrier: str | None = None  # ingredient id that carries the premix
-    premix_carrier_percent: Annotated[float, Field(gt=0, lt=100)] = 50.0  # % of the premix
+    premix_carrier_percent: Annotated[StrictFloat, Field(gt=0, lt=100)] = 50.0  # % of the premix
     order: tuple[str, ...] | None = None  # groups in order of addition
 
 

@@ -7,6 +7,7 @@ pandas to those who want it.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError, Problem, ProblemCollector, UsageError
 from .brief import MAX_MAGNITUDE
-from .companions import companion_of
+from .companions import KINDS, companion, companion_of
 from .units import split_column
 
 if TYPE_CHECKING:
@@ -328,6 +329,8 @@ class _FoodTableBuilder:
                 self.found.add(f"duplicate column {column!r} (also column {seen[column]})", row=1)
             else:
                 seen[column] = k
+        for column in seen:
+            self._orphan_companion(column, seen)
         for required in REQUIRED_COLUMNS:
             if required not in seen:
                 need = ", ".join(REQUIRED_COLUMNS)
@@ -337,6 +340,26 @@ class _FoodTableBuilder:
                     column=required,
                 )
         return columns
+
+    def _orphan_companion(self, column: str, present: Mapping[str, int]) -> None:
+        """`vitamin_zz_ug_sd`, `price_per_kg_sd`: a companion column (`_sd`, `_min`, `_max`,
+        `_retention`) of a nutrient column the table does not have, or of a column that is
+        not a nutrient, is read by nothing: bad input, not a silent extra column."""
+        base, _, kind = column.rpartition("_")
+        if kind not in KINDS or not base or (base not in present and not split_column(base)):
+            return  # "moisture_max" and the like: a column of its own
+        if base in present and split_column(base):
+            return
+        nutrients = [c for c in present if split_column(c) and not companion_of(c)]
+        close = difflib.get_close_matches(base, nutrients, n=1)
+        hint = f"; did you mean {companion(close[0], kind)!r}?" if close else ""
+        kinds = ", ".join(f"_{k}" for k in KINDS)
+        why = (
+            f"{base!r} is not a nutrient column (<nutrient>_<unit>); only those take {kinds} columns"
+            if base in present
+            else f"the table has no column {base!r}"
+        )
+        self.found.add(f"nothing reads this column: {why}{hint}", row=1, column=column)
 
     def _ids(self, cells: list[Cell], rows: tuple[int, ...]) -> tuple[str, ...]:
         first_seen: dict[str, int] = {}

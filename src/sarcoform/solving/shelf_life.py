@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import Problem
+from ..model.companions import companion_of
 from ..model.result import NutrientLine, OverageLine, Processing, Result, ShelfLife
 from .compile import Compiled
 from .variability import finished_per_raw, process_retention, retention
@@ -104,3 +106,24 @@ def report(compiled: Compiled, result: Result) -> Result:
             "notes": notes,
         }
     )
+
+
+def idle_retention_columns(compiled: Compiled) -> list[Problem]:
+    """A warning for each `<column>_retention` column of the food table that does not
+    constrain this brief's formula: the brief has no `[shelf_life]`, or holds no minimum
+    on that column at the end of shelf life (the only bounds that read it)."""
+    foods, brief = compiled.foods, compiled.brief
+    held = {b.name.partition(" ")[0] for b in compiled.bounds if b.at == "end_of_shelf_life"}
+    out = []
+    for name in foods.columns:
+        found = companion_of(name)
+        if found is None or found[1] != "retention" or found[0] in held:
+            continue
+        why = (
+            "it has no [shelf_life]"
+            if brief.shelf_life is None
+            else f"it holds no minimum on {found[0]} at the end of shelf life"
+        )
+        message = f"warning: {name} does not constrain the formula of brief {brief.name!r}: {why}"
+        out.append(Problem(message, foods.origin, foods.sheet, 1, name))
+    return out
