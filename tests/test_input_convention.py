@@ -101,3 +101,22 @@ def test_check_takes_a_preset_by_name(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["check", "-c", "ons_max_leucine"]) == 0
     assert main(["check", "-c", "no_such_preset"]) == 2
     assert "unknown preset" in capsys.readouterr().err
+
+
+def test_check_takes_an_embedded_food_table_by_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`-f sr28` is the SR28 extract for check as for solve (it was read as a preset name).
+    A brief on nutrients SR28 has checks clean over it; one on a column SR28 lacks (a
+    fatty acid the embedded table has) fails naming that column."""
+    brief = tmp_path / "b.toml"
+    brief.write_text(  # SR28 has no prices: the most protein in 100 g
+        'name = "b"\nobjective = "max:protein"\nblank_values = "exclude"\n[serving]\nserving_g = 100\n'
+    )
+    assert main(["check", "-f", "sr28", "-c", str(brief)]) == 0
+    out = capsys.readouterr()
+    assert "ok: no problems found" in out.out and "unknown preset" not in out.err
+    brief.write_text(brief.read_text() + '[[nutrient]]\nname = "linoleic_acid"\nmin = 1\n')
+    assert main(["check", "-f", "sr28", "-c", str(brief)]) == 2
+    err = capsys.readouterr().err
+    assert "linoleic_acid" in err and "unknown preset" not in err

@@ -15,7 +15,11 @@ from .solving.shelf_life import idle_retention_columns
 
 
 def check_inputs(
-    paths: Sequence[Path | str], *, warnings: list[Problem] | None = None, packs: list[str] | None = None
+    paths: Sequence[Path | str],
+    *,
+    foods_name: str | None = None,
+    warnings: list[Problem] | None = None,
+    packs: list[str] | None = None,
 ) -> list[Problem]:
     """Read every input, then compile each brief over each food table.
 
@@ -43,7 +47,7 @@ def check_inputs(
             briefs += [brief] if brief is not None else []
             continue
         try:
-            if suffix in (".csv", ".tsv", ".txt"):
+            if suffix in (".csv", ".tsv", ".txt", ".gz"):
                 tables.append(load_foods(path))
             elif suffix == ".toml" or _is_preset(path):
                 briefs.append(load_brief(str(path)))
@@ -56,13 +60,19 @@ def check_inputs(
                 )
         except InputError as err:
             _add(problems, err.problems)
+    if foods_name is not None:
+        try:
+            tables.append(load_foods(foods_name))
+        except InputError as err:
+            _add(problems, err.problems)
     from .io.packs import load_pack
     from .solving.compile import compile_brief
     from .solving.packs import pack_lines
 
     # An input that could not be read is not replaced by the embedded default.
     given_briefs = briefs if any(_gives_brief(p) for p in paths) else [load_brief()]
-    given_tables = tables if any(_gives_foods(p) for p in paths) else [load_foods()]
+    named = foods_name is not None
+    given_tables = tables if named or any(_gives_foods(p) for p in paths) else [load_foods()]
     for brief in given_briefs:
         for foods in given_tables:
             if warnings is not None:
@@ -130,7 +140,9 @@ def _gives_brief(path: Path | str) -> bool:
 
 def _gives_foods(path: Path | str) -> bool:
     suffix = Path(path).suffix.lower()
-    return suffix in (".csv", ".tsv", ".txt") or (suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "foods"))
+    if suffix in (".csv", ".tsv", ".txt", ".gz"):
+        return True
+    return suffix in WORKBOOK_SUFFIXES and _has_sheet(path, "foods")
 
 
 def _has_sheet(path: Path | str, name: str) -> bool:

@@ -265,12 +265,15 @@ def check(
     """Report every problem in the inputs at once (exit 2 if any)."""
     from .check import check_inputs
 
-    given: list[Path | str] = [*(inputs or []), *(p for p in (foods, constraints) if p is not None)]
-    if not given:
+    # `-f sr28`: an embedded food table by name (a bare name is a preset only after -c).
+    named = foods if foods is not None and not Path(foods).suffix and not Path(foods).exists() else None
+    files = (None if named else foods, constraints)
+    given: list[Path | str] = [*(inputs or []), *(p for p in files if p is not None)]
+    if not given and named is None:
         raise UsageError("check what? give BOOK.xlsx, or -f FOODS and/or -c BRIEF")
     warnings: list[Problem] = []
     packs: list[str] = []
-    problems = check_inputs(given, warnings=warnings, packs=packs)
+    problems = check_inputs(given, foods_name=named, warnings=warnings, packs=packs)
     for warning in warnings:
         _echo(str(warning))  # one line each, like the problems: file, row and column first
     for problem in problems:
