@@ -784,6 +784,10 @@ def main(argv: list[str] | None = None) -> int:
     # The command uses no pydantic plugins: skip their discovery, a scan of every installed
     # package's entry points at the first model validated (~15 ms a run). A value set wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # One BLAS thread: OpenBLAS starts a pool of threads when loaded, in numpy (not imported
+    # yet: `import sarcoform` is lazy) and again in every CBC process (~5 ms a solve), and
+    # nothing a command runs multiplies matrices big enough to use them. A value set wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         args = sys.argv[1:] if argv is None else argv
         code = _app_for(args)(args=args, standalone_mode=False)
