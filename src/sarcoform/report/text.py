@@ -136,12 +136,13 @@ def fixed_width_table(
         return "  ".join(pad(c, w, lft) for c, w, lft in zip(cells, widths, left, strict=True)).rstrip()
 
     prose(console, title, "bold")
-    console.print(Text(line(headers), style="underline"))
+    lines = [Text(line(headers), style="underline")]
     for k, row in enumerate(rows):
         style = "yellow" if marked and marked[k] else ""
-        console.print(Text(line(row), style=style))
+        lines.append(Text(line(row), style=style))
         for part in wrapped[k]:
-            console.print(Text(line([part if j == shrink else "" for j in range(len(row))]), style=style))
+            lines.append(Text(line([part if j == shrink else "" for j in range(len(row))]), style=style))
+    console.print(*lines, sep="\n")  # one call: rich's per-call work is most of a short line's cost
 
 
 def _numeric(text: str) -> bool:
@@ -150,9 +151,12 @@ def _numeric(text: str) -> bool:
 
 def _wrap(console: Console, text: str, width: int, hang: int) -> list[str]:
     """`text` in lines of at most `width` cells (rich's wrapping), all but the first indented by `hang`."""
+    from rich.cells import cell_len
     from rich.text import Text
 
-    first = Text(text).wrap(console, width)[0].plain.rstrip()
+    # One line that fits is its own first line (rich's wrapping, slow, leaves it whole).
+    fits = "\n" not in text and "\t" not in text and cell_len(text) <= width
+    first = text.rstrip() if fits else Text(text).wrap(console, width)[0].plain.rstrip()
     rest = text[len(first) :].lstrip(" ")
     if not rest:
         return [first]
