@@ -6,11 +6,15 @@ what it prints. Times are bench_solve's and bench_cli_phases'; here, the propert
 - Every public name still loads, on first use.
 - Printing takes short cuts that rich's own way gives the same bytes for: a line that fits
   is not wrapped; a table's lines go out in one `print`.
+- The command ends without the interpreter's teardown: all it prints still arrives, its
+  exit code stays, and atexit handlers still run.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
 import sys
 
@@ -21,6 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 import sarcoform
+from sarcoform.cli import main
 from sarcoform.report.text import _wrap
 
 
@@ -97,3 +102,37 @@ def test_lines_printed_at_once_are_the_bytes_of_one_print_each(
         each.print(Text(text, style=style))
     once.print(*(Text(text, style=style) for text, style in lines), sep="\n")
     assert once.file.getvalue() == each.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _untimed(data: object) -> object:
+    if isinstance(data, dict):
+        return {k: _untimed(v) for k, v in data.items() if "seconds" not in k}
+    if isinstance(data, list):
+        return [_untimed(v) for v in data]
+    return data
+
+
+def test_the_command_prints_all_and_keeps_its_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["solve", "--json", "--solver", "highs"]
+    # Block-buffered output, as a user's pipe gets it (no PYTHONUNBUFFERED): flushed or lost.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-m", "sarcoform", *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0
+    assert main(args) == 0
+    assert _untimed(json.loads(done.stdout)) == _untimed(json.loads(capsys.readouterr().out))
+    bad = subprocess.run(
+        [sys.executable, "-m", "sarcoform", "solve", "-c", "no_such_preset"], capture_output=True
+    )
+    assert bad.returncode == 2
+    assert b"error: unknown preset 'no_such_preset'" in bad.stderr
+
+
+def test_atexit_handlers_still_run() -> None:
+    said = _in_fresh_python(
+        "import atexit, sys\n"
+        "from sarcoform.cli import command\n"
+        "atexit.register(lambda: print('atexit ran', flush=True))\n"
+        "sys.argv = ['sarcoform', 'presets']\n"
+        "command()"
+    )
+    assert said.endswith("atexit ran")
