@@ -8,6 +8,8 @@ what it prints. Times are bench_solve's and bench_cli_phases'; here, the propert
   is not wrapped; a table's lines go out in one `print`.
 - The command ends without the interpreter's teardown: all it prints still arrives, its
   exit code stays, and atexit handlers still run.
+- With CBC, a chance-constrained brief's safety-margin LP solves on a thread during the
+  rounds of cuts: the same figure as solving it afterwards, and its errors still raise.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from rich.text import Text
 import sarcoform
 from sarcoform.cli import main
 from sarcoform.report.text import _wrap
+from sarcoform.solving import chance
+from sarcoform.solving.compile import compile_brief
 
 
 def _in_fresh_python(code: str) -> str:
@@ -136,3 +140,25 @@ def test_atexit_handlers_still_run() -> None:
         "command()"
     )
     assert said.endswith("atexit ran")
+
+
+def test_the_safety_margin_solved_alongside_is_the_one_solved_after(foods: sarcoform.FoodTable) -> None:
+    compiled = compile_brief(foods, sarcoform.load_brief())
+    assert chance.has_chance(compiled)
+    outer = chance.outer_approximation(compiled, "cbc", None)
+    assert outer.safety_margin is not None
+    status, value = outer.safety_margin()
+    after = chance._objective(compiled, chance.safety_margin_lp(compiled), "cbc", None)
+    assert status == "optimal" and (status, value) == after
+    result = sarcoform.solve(foods, sarcoform.load_brief(), solver="cbc")
+    assert result.variability is not None
+    assert result.variability.safety_margin_objective == value
+
+
+def test_a_failure_on_the_thread_raises_where_its_outcome_is_asked() -> None:
+    def fail() -> float:
+        raise ZeroDivisionError("on the thread")
+
+    outcome = chance._in_background(fail)
+    with pytest.raises(ZeroDivisionError, match="on the thread"):
+        outcome()

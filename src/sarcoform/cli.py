@@ -132,6 +132,8 @@ def solve(
     _check_output(output, book, foods, constraints)
     from .model.plausibility import brief_warnings, warning_lines
 
+    if not as_json:
+        _load_printing_meanwhile(solver)
     result = run(
         food_table, brief, solver=_solver(solver), time_limit=time_limit, sensitivity=not no_sensitivity
     )
@@ -148,6 +150,28 @@ def solve(
         if output is not None:
             _console().print(f"written: {output}")
     raise typer.Exit(result.exit_code)
+
+
+def _load_printing_meanwhile(solver: str) -> None:
+    """Import what printing the result needs (rich, ~20 ms) on a thread while the solve
+    runs: with CBC the process waits for each CBC run with Python's lock released, and
+    the thread imports then. PuLP is imported first, here, so that the two never import
+    at once (the solve's other modules are loaded by now). A failed import is left for
+    the printing's own import to report."""
+    import importlib
+    import threading
+
+    if solver == "cbc":
+        from .solving.backends import import_pulp
+
+        import_pulp()
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            for name in ("rich.console", "rich.text", "sarcoform.report.realism"):
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="sarcoform-load-printing", daemon=True).start()
 
 
 def _check_output(output: Path | None, *inputs: Any) -> None:

@@ -19,7 +19,9 @@ ordinary compiled brief: ties, duals and verification work on it unchanged.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -28,7 +30,7 @@ import numpy as np
 from ..errors import InputError
 from ..model.result import ConstraintLine, MonteCarloLine, Result, Variability
 from . import practical
-from .backends import SolverName, load_highs, read_highs
+from .backends import SolverName, import_pulp, load_highs, read_highs
 from .compile import BINDING, Bound, Compiled
 from .lp import LPSolution, MatrixLP
 from .variability import normal_cdf, z_of
@@ -124,6 +126,9 @@ class Outer:
     # The first round solves the brief's LP before any cut: the mean-value brief.
     mean_status: str = "not solved"
     mean_objective: float | None = None
+    # The safety-margin LP's (status, objective), solved alongside the rounds (CBC: its
+    # own process, on a thread that waits for it); None: solved when reported (HiGHS).
+    safety_margin: Callable[[], tuple[str, float | None]] | None = None
 
 
 def _padded(row: np.ndarray, width: int) -> np.ndarray:
@@ -161,6 +166,12 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
     # HiGHS keeps its model between rounds: each cut is one more row, and the next solve
     # starts from the last optimal basis (dual simplex, a few pivots).
     highs = load_highs(lp, time_limit) if solver == "highs" and not lp.is_mip else None
+    # With CBC, the safety-margin LP (reported with the answer) solves in its own process
+    # while the rounds wait for theirs, on a second core if there is one.
+    margin = None
+    if solver == "cbc":
+        import_pulp()  # here, not on both threads at once
+        margin = _in_background(lambda: _objective(compiled, safety_margin_lp(compiled), solver, time_limit))
     while True:
         left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
         if highs is not None:
@@ -205,6 +216,7 @@ def outer_approximation(compiled: Compiled, solver: SolverName, time_limit: floa
         tolerance=tolerance,
         mean_status=mean[0],
         mean_objective=mean[1] if mean[0] == "optimal" else None,
+        safety_margin=margin,
     )
 
 
@@ -277,7 +289,10 @@ def report(
         x[i] = line.grams
     lines = [_line(compiled, k, line, x) for k, line in enumerate(result.constraint_lines)]
     mean_status, mean = outer.mean_status, outer.mean_objective  # its first round, before any cut
-    margin_status, margin = _objective(plain, safety_margin_lp(plain), solver, time_limit)
+    if outer.safety_margin is not None:
+        margin_status, margin = outer.safety_margin()
+    else:
+        margin_status, margin = _objective(plain, safety_margin_lp(plain), solver, time_limit)
     value = objective_of(compiled, x)
     sense = -1 if brief.objective_kind == "max" else 1
     lots = brief.variability.lots if brief.variability is not None else 10_000
@@ -316,6 +331,34 @@ def report(
             "notes": notes,
         }
     )
+
+
+def _in_background[T](work: Callable[[], T]) -> Callable[[], T]:
+    """`work` started on a thread; called, its outcome (or its exception) once it ends.
+
+    For a CBC solve: the thread spends it waiting for the CBC process, with Python's lock
+    released, while the main thread waits for its own CBC process (the rounds of cuts).
+    Not a daemon: a process ending meanwhile waits for it (no CBC process left behind).
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as err:  # handed to the caller, raised there
+            failure.append(err)
+
+    thread = threading.Thread(target=run, name="sarcoform-safety-margin")
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
 
 
 def _line(compiled: Compiled, k: int, line: ConstraintLine, x: np.ndarray) -> ConstraintLine:
