@@ -42,15 +42,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .lp import LPSolution, MatrixLP
+from . import pivots
+from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
 
-# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
-LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
+WALKED = "Optimal (a basis reached by simplex steps from a known one, proved optimal at these prices)"
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
+WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
+FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
+LEARN_RATE = 4  # ... while each basis learned so proves this many other scenarios
 LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
 # (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
@@ -60,7 +63,8 @@ class Basis:
     """One optimal basis: which columns are basic, which rows active, and B⁻¹ (of B at the
     base prices; rows of B that move with prices are rebuilt per scenario)."""
 
-    highs: Any  # the highspy HighsBasis (a hot start for the solver)
+    highs: Any  # the highspy HighsBasis (a hot start for the solver); None for a basis the
+    # walk reached (`BasisLibrary.hot_start` builds one when needed)
     basic: np.ndarray  # basic columns
     active: np.ndarray  # nonbasic (active) rows
     x_fixed: np.ndarray  # every column's value if nonbasic (0 where basic)
@@ -75,6 +79,7 @@ class Basis:
     fixed_activity: np.ndarray  # A·x_fixed at the base prices
     signed: np.ndarray | None  # (columns × tests): c @ signed = the signed reduced costs and
     # row duals that must be > 0, for a basis without moving rows (one product per scenario)
+    codes: tuple[np.ndarray, np.ndarray]  # column and row statuses (LOWER, BASIC, UPPER)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +117,14 @@ class BasisLibrary:
         self.d_rows = d_rows
         self.bases: list[Basis] = []
         self._seen: set[bytes] = set()
+        self._index: dict[bytes, int] = {}  # statuses of a kept basis → its position
+        self._hot: dict[int, Any] = {}  # position → HighsBasis built for a walked basis
 
     def add(self, highs_basis: Any, codes: tuple[np.ndarray, np.ndarray] | None = None) -> Basis | None:
         """Keep a valid HiGHS basis; None if it is not usable (or already kept). `codes`:
-        its column and row statuses, when already read (`statuses`)."""
-        if highs_basis is None or not highs_basis.valid:
+        its column and row statuses, when already read (`statuses`); with no HiGHS basis
+        (None), the statuses alone (a basis the walk reached)."""
+        if (highs_basis is None and codes is None) or (highs_basis is not None and not highs_basis.valid):
             return None
         col_status, row_status = statuses(highs_basis) if codes is None else codes
         key = col_status.tobytes() + row_status.tobytes()
@@ -163,9 +171,42 @@ class BasisLibrary:
             _signed(lp.shape[1], basic, inverse, lp.A[active][:, col_sign != 0], col_sign, row_sign)
             if not len(moving)
             else None,
+            (col_status, row_status),
         )
+        self._index[key] = len(self.bases)
         self.bases.append(basis)
         return basis
+
+    def stack(self, todo: Scenarios, which: np.ndarray) -> pivots.Stack:
+        """The LPs of the scenarios `which`, for `pivots`: their row bounds, and the price
+        rows at their prices."""
+        delta = todo.delta[which][:, None, :]
+        rows = self.lp.A[self.price_rows][None, :, :] + self.d_rows[None, :, :] * delta
+        return pivots.Stack(self.lp, todo.row_lo[which], todo.row_hi[which], self.price_rows, rows)
+
+    def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
+        """The position of the basis with these statuses, kept now if it is new; −1 if it
+        is not usable."""
+        key = col_status.tobytes() + row_status.tobytes()
+        if key not in self._index:
+            self.add(None, (col_status.astype(np.int8), row_status.astype(np.int8)))
+        return self._index.get(key, -1)
+
+    def hot_start(self, at: int) -> Any:
+        """A HiGHS basis to start from for the basis at position `at`."""
+        basis = self.bases[at]
+        if basis.highs is not None:
+            return basis.highs
+        if at not in self._hot:
+            import highspy
+
+            hb = highspy.HighsBasis()
+            code = [highspy.HighsBasisStatus(k) for k in (LOWER, BASIC, UPPER, ZERO)]
+            hb.col_status = [code[k] for k in basis.codes[0].tolist()]
+            hb.row_status = [code[k] for k in basis.codes[1].tolist()]
+            hb.valid = True
+            self._hot[at] = hb
+        return self._hot[at]
 
     def scenarios(self, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Scenarios:
         """Price changes (one row per scenario) and each scenario's row bounds, with costs."""
@@ -306,11 +347,15 @@ class Counts:
     proved: int = 0  # proved optimal for a known basis: no simplex run
     highs: int = 0  # hot-started HiGHS runs (their bases joined the library)
     bases: int = 0  # bases kept
+    walked: int = 0  # proved optimal at a basis reached by simplex steps (`pivots`)
+    steps: int = 0  # those simplex steps, all scenarios together
 
     def add(self, other: Counts) -> None:
         self.proved += other.proved
         self.highs += other.highs
         self.bases += other.bases
+        self.walked += other.walked
+        self.steps += other.steps
 
 
 Outcome = Any  # Solved, or the exception one scenario raised
@@ -354,14 +399,21 @@ def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | N
 
     The matrix products are small (scenarios × a few dozen): BLAS threads would only spin,
     so they run on one thread."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _solve_scenarios(brief, prices, counts)
 
 
+def one_blas_thread() -> Any:
+    """A context in which numpy's BLAS runs on one thread: for many small matrix products,
+    where more threads only spin (they doubled the CPU time of a batch, for no wall time)."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
-    from .engine import ZERO, gated_status, tie_break_cap
+    from .engine import ZERO as NEGLIGIBLE
+    from .engine import gated_status, tie_break_cap
 
     counts = counts if counts is not None else Counts()
     S = prices.shape[0]
@@ -385,7 +437,8 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1)
+    at1: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the basis each first stage was proved at
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1, bases=at1)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -403,7 +456,13 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
             return None if isinstance(done, Exception) else (brief.h2, done.final)
 
         lo2 = _rows(tie.row_lo, len(pending))
-        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2)
+        # The tie-break walks from the first stage's basis, its objective row off its bound:
+        # that blend is within the tie-break's bounds, a feasible start.
+        starts = (
+            np.array([at1[int(s)][0] for s in pending]).reshape(len(pending), tie.shape[1]),
+            np.array([np.append(at1[int(s)][1], BASIC) for s in pending]).reshape(len(pending), tie.shape[0]),
+        )
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2, starts=starts)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
     # Every blend checked against the raw table, all at once.
@@ -412,7 +471,7 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
     out: list[Outcome] = [None] * S
     if order:
         x = np.array([proved[s][1].x if s in proved else ran[s].x for s in order])
-        x = np.where(np.abs(x) < ZERO, 0.0, x)
+        x = np.where(np.abs(x) < NEGLIGIBLE, 0.0, x)
         ok, worst = brief.verify_many(prices[order], x)
         verdict = {s: (bool(ok[t]), float(worst[t])) for t, s in enumerate(order)}
         for s, (sol1, sol2) in proved.items():
@@ -456,11 +515,16 @@ def prove_or_solve(
     run_highs: Any,
     counts: Counts,
     base: Any = None,
+    starts: tuple[np.ndarray, np.ndarray] | None = None,
+    bases: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[int, LPSolution]:
-    """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
-    first unproved one (`run_highs(q, start)` records its own answer and returns the
-    solved Highs object and its LP solution, or None), learn its basis, and test the rest against it; until
-    none is left. The proved ones as LP solutions, by position.
+    """Prove what the library can among the scenarios (rows of `delta`); walk the rest
+    by simplex steps (`pivots`) from their `starts` (column and row statuses per scenario,
+    each primal feasible for its scenario) or else from their nearest known basis; run
+    HiGHS on the first still unproved one (`run_highs(q, start)` records its own answer
+    and returns the solved Highs object and its LP solution, or None), learn its basis,
+    and test the rest against it; until none is left. The proved ones as LP solutions,
+    by position; and in `bases`, when given, the statuses of the basis each was proved at.
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
     the wrong sign); should it end at an optimum that is not unique (a tie), it is run
@@ -488,8 +552,10 @@ def prove_or_solve(
     saved: list[float] = []  # scenarios each learned basis proved
     highs_seconds, highs_runs = 0.0, 0
     learning = True
+    # The walk proves strictly; a value proof (ties allowed) is left to the solver.
+    walking = WALK and S > 0 and library.strict and (bool(library.bases) or starts is not None)
 
-    def test(at: int, which: np.ndarray) -> np.ndarray:
+    def test(at: int, which: np.ndarray, message: str = PROVED) -> np.ndarray:
         """Prove `which` against the basis `library.bases[at]`; the positions proved."""
         started = time.perf_counter()
         proof = library.prove(library.bases[at], todo, which)
@@ -510,19 +576,90 @@ def prove_or_solve(
                 float(objective[t]),
                 proof.row_duals[t],
                 proof.col_duals[t],
-                PROVED,
+                message,
             )
+            if bases is not None:
+                bases[q] = library.bases[at].codes
         counts.proved += len(hit)
         return np.asarray(hit)
 
-    while len(left):
+    def walk(which: np.ndarray, learn: bool = False) -> np.ndarray:
+        """Walk `which` from their starts, or their nearest bases, to their own bases
+        (`pivots`); those left, each now nearest the basis its walk stopped at (kept in
+        the library as a start). learn: the bases the walks ended at join the library."""
+        started = time.perf_counter()
+        stack = library.stack(todo, which)
+        codes = [library.bases[at].codes for at in nearest[which].tolist()]
+        col_status, row_status = np.array([cs for cs, _ in codes]), np.array([rs for _, rs in codes])
+        if starts is not None:  # the nearest basis where it is feasible, else the start given
+            near = pivots.primal_feasible(stack, col_status, row_status)
+            col_status = np.where(near[:, None], col_status, starts[0][which])
+            row_status = np.where(near[:, None], row_status, starts[1][which])
+        walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
+        counts.steps += walked.steps
+        hit = which[walked.index]
+        objective = np.einsum("ij,ij->i", todo.c[hit], walked.x) + lp.offset
+        seconds = (time.perf_counter() - started) / max(1, len(which))
+        for t, q in enumerate(hit.tolist()):
+            proved[q] = LPSolution(
+                "optimal",
+                "highs",
+                seconds,
+                walked.x[t],
+                float(objective[t]),
+                walked.row_duals[t],
+                walked.col_duals[t],
+                WALKED,
+            )
+            ended = (walked.col_status[walked.index[t]], walked.row_status[walked.index[t]])
+            if bases is not None:
+                bases[q] = ended
+            if learn:
+                library.known(*ended)
+        counts.walked += len(hit)
+        rest = np.setdiff1d(which, hit, assume_unique=True)
+        for q in rest.tolist():
+            t = int(np.searchsorted(which, q))
+            at = library.known(walked.col_status[t], walked.row_status[t])
+            if at >= 0:
+                nearest[q] = at
+        return rest
+
+    def test_all(which: np.ndarray) -> np.ndarray:
+        """`which` tested against the bases not tested yet; those left."""
         for at in range(tested, len(library.bases)):
-            hit = test(at, left)
+            hit = test(at, which)
             if len(hit):
-                left = np.setdiff1d(left, hit, assume_unique=True)
-            if not len(left):
+                which = np.setdiff1d(which, hit, assume_unique=True)
+            if not len(which):
                 break
+        return which
+
+    # Walking: first a few scenarios, whose bases join the library and are tested on the
+    # rest (small price moves: a few bases prove most scenarios), doubling while that
+    # costs less than walking the scenarios it proves; then the rest all at once.
+    chunk, hold, learn = FIRST_WALK, np.zeros(0, dtype=int), True
+    while len(left):
+        left = test_all(left)
         tested = len(library.bases)
+        if walking and learn and len(left) > chunk:
+            first, later = left[:chunk], left[chunk:]
+            known = len(library.bases)
+            hold = np.concatenate([hold, walk(first, learn=True)])
+            new_bases = len(library.bases) - known
+            left = test_all(later)
+            tested = len(library.bases)
+            if len(later) - len(left) >= LEARN_RATE * new_bases:
+                chunk *= 2
+            else:
+                learn = False
+            if len(left):
+                continue
+        if walking and len(left):  # what the walk leaves goes to HiGHS, as below
+            hold = np.concatenate([hold, walk(left)])
+            left = np.zeros(0, dtype=int)
+        if walking or len(hold):
+            left, hold, walking = np.sort(np.concatenate([left, hold])), np.zeros(0, dtype=int), False
         if not len(left):
             break
         q, left = int(left[0]), left[1:]
@@ -530,7 +667,7 @@ def prove_or_solve(
         if start is not None and base is not None and start.highs is base:
             start = None  # the base basis: the run is the one without a library
         started = time.perf_counter()
-        ran = run_highs(q, None if start is None else start.highs)
+        ran = run_highs(q, None if start is None else library.hot_start(int(nearest[q])))
         ended = time.perf_counter()
         highs_seconds, highs_runs = highs_seconds + ended - started, highs_runs + 1
         counts.highs += 1

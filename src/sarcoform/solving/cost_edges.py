@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-# HiGHS basis status codes (as in sensitivity): kLower 0, kBasic 1, kUpper 2.
-LOWER, BASIC, UPPER = 0, 1, 2
+from .lp import BASIC, LOWER, UPPER
+
 AT_BOUND = 1e-9  # relative distance to a bound at which a basic column or row sits on it
 MOVES = 1e-12  # relative change per unit step below which a basic column or row stays put
 SAME_EDGE = 1e-9  # relative agreement with HiGHS's edge needed to trust this reading

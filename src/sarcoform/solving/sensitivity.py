@@ -43,16 +43,13 @@ from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .cost_edges import blend_ends_at
 from .elements import with_bound
-from .lp import LPSolution, MatrixLP
+from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
 from .price_ranging import PricedStages, Stage, interval, widened
 from .stage_ranges import two_stage_bound_ranges
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
 SAME = 1e-8  # the same, between two HiGHS solutions (no CBC rounding)
-
-# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
-LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 
 
 @dataclass
