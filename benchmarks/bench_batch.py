@@ -5,9 +5,10 @@ price scenarios on the embedded ingredient table = 12,000 solves, at three volat
 every known price moved by an independent uniform factor within ±5 %, ±10 % and ±30 %.
 
 - project: `sf.solve_batch` in this process (each brief compiled once; scenarios proved
-  optimal for a known basis by the basis library, the rest HiGHS hot starts; every blend
-  verified against the raw table; the table of rows). The items each path answered are
-  counted from the answers themselves (`basis_library.PROVED`).
+  optimal for a known basis by the basis library, the rest walked to their own bases by
+  batched simplex steps in numpy and proved there, the few left HiGHS hot starts; every
+  blend verified against the raw table; the table of rows). The items each path answered
+  are counted from the answers themselves (`basis_library.PROVED`, `WALKED`).
 - (b) floor: a bare highspy loop with hot starts from the previous scenario over the same
   matrices (cost and cost-cap coefficients updated, tie-break solve for max objectives;
   no table, no verification).

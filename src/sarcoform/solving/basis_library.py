@@ -22,14 +22,18 @@ tie-break's bound. There a basis need only be optimal (reduced costs ≥ 0, ties
 which proves the value; the blend reported is the tie-break's, proved strictly.
 
 `solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
-the library proves take their basis's blend with their own cost; the first unproven one
-goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
-base basis, as without a library), its optimal basis joins the library, and the rest are
-tested against it, until none is left. Every blend is then verified against the raw
-table, all at once (`Checker.worst`). With large price moves nearly every scenario
-has a basis of its own; once learned bases cost more than the simplex runs they save
-(LEARN_WINDOW), the library stops growing and the rest are hot starts from their nearest
-known basis.
+the library proves take their basis's blend with their own cost. Those it does not prove
+walk from their nearest known basis to their own by primal simplex steps, batched over
+scenarios (`pivots`), and are proved there strictly; a few are walked first and their
+bases learned while each learned basis proves LEARN_RATE others (small price moves). A
+two-stage brief's tie-break walks from its first stage's basis. What is still unproved
+(ties, a first stage whose budget row the new prices break) goes to HiGHS as before the
+walk existed: the first unproven one goes to HiGHS (a hot start from the nearest known
+basis; a tie is solved again from the base basis, as without a library), its optimal
+basis joins the library, and the rest are tested against it, until none is left; once
+learned bases cost more than the simplex runs they save (LEARN_WINDOW), the library stops
+growing and the rest are hot starts from their nearest known basis. Every blend is then
+verified against the raw table, all at once (`Checker.worst`).
 """
 
 from __future__ import annotations

@@ -327,11 +327,10 @@ class _Bases:
         lo = np.concatenate([np.broadcast_to(lp.col_lo, x.shape), st.row_lo], axis=1)
         hi = np.concatenate([np.broadcast_to(lp.col_hi, x.shape), st.row_hi], axis=1)
         limits = np.concatenate([col_free, row_free], axis=1)
-        up = limits & (rate > PIVOT_TOLERANCE)
-        down = limits & (rate < -PIVOT_TOLERANCE)
+        moves = limits & (np.abs(rate) > PIVOT_TOLERANCE)
         with np.errstate(divide="ignore", invalid="ignore"):
-            room = np.where(up, (hi - value) / rate, np.where(down, (lo - value) / rate, np.inf))
-        room = np.where(np.isnan(room), np.inf, np.maximum(room, 0.0))  # rounding past a bound: 0
+            room = (np.where(rate > 0, hi, lo) - value) / np.where(moves, rate, 1.0)
+        room = np.where(moves, np.maximum(room, 0.0), np.inf)  # rounding past a bound: 0
         shortest = room.min(axis=1)
         tie = room <= shortest[:, None] + TIE * np.maximum(1.0, np.abs(value))
         leave = np.where(tie, np.abs(rate), -1.0).argmax(axis=1)  # the largest pivot among ties
