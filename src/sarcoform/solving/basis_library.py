@@ -57,7 +57,7 @@ WALKED = "Optimal (a basis reached by simplex steps from a known one, proved opt
 CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
 WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
 FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
-LEARN_RATE = 4  # ... while each basis learned so proves this many other scenarios
+LEARN_RATE = 8  # ... while each basis learned so proves this many other scenarios
 LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
 # (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
@@ -386,7 +386,7 @@ class PricedProblem(Protocol):
     def lp(self) -> MatrixLP: ...
 
     # solve(prices, verify, start), finish(prices, first, final,
-    # started, verify, checked, start2) and verify_many(prices, x), as PricedBrief defines them.
+    # started, verify, checked, start2, blend) and verify_many(prices, x), as PricedBrief defines them.
     @property
     def solve(self) -> Callable[..., Any]: ...
     @property
@@ -478,8 +478,8 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         x = np.where(np.abs(x) < NEGLIGIBLE, 0.0, x)
         ok, worst = brief.verify_many(prices[order], x)
         verdict = {s: (bool(ok[t]), float(worst[t])) for t, s in enumerate(order)}
-        for s, (sol1, sol2) in proved.items():
-            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s]))
+        for t, (s, (sol1, sol2)) in enumerate(sorted(proved.items())):  # the first rows of x
+            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s], blend=x[t]))
         for s in checked:
             ok_s, worst_s = verdict[s]
             status = gated_status(ran[s].status, ok_s)  # never "optimal" when the check fails

@@ -189,8 +189,10 @@ class PricedBrief:
         verify: bool = True,
         checked: tuple[bool, float] | None = None,
         start2: Any = None,
+        blend: np.ndarray | None = None,
     ) -> Solved:
-        """The scenario's answer from its first optimum (and the tie-break's, run here when None)."""
+        """The scenario's answer from its first optimum (and the tie-break's, run here when
+        None); `blend`: the final optimum's x with |x| < ZERO set to 0, when already made."""
         started = time.perf_counter() - first.seconds if started is None else started
         notes = list(self.compiled.notes)
         if first.status == "optimal" and not self.min_cost:
@@ -207,7 +209,7 @@ class PricedBrief:
         if final.x is None:
             solved = Solved(first.status, first, final, notes, seconds, None)
             return replace(solved, result=result_of(self.foods, self.brief, prices, solved))
-        x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
+        x = np.where(np.abs(final.x) < ZERO, 0.0, final.x) if blend is None else blend
         if not verify:
             return Solved(final.status, first, final, notes, seconds, x)
         ok, worst = self._verify(prices, x) if checked is None else checked
