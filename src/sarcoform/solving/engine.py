@@ -101,6 +101,12 @@ def solve_compiled(
         result = chance.report(plain, outer, result, solver, time_limit, ranges_asked=asked)
     if compiled.lp.is_mip and result.ok:
         result = _practical_insight(compiled, result, solver, sensitivity)
+    return with_shelf_life(compiled, result)
+
+
+def with_shelf_life(compiled: Compiled, result: Result) -> Result:
+    """A result with its brief's processing and shelf-life report (the last step of every
+    solve, the batch's items included)."""
     return shelf_life.report(compiled, shelf_life.processed(compiled, result))
 
 

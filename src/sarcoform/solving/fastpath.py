@@ -31,7 +31,7 @@ from ..model.result import Result
 from .backends import load_highs, read_highs
 from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
-from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp
+from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp, with_shelf_life
 from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
@@ -72,7 +72,8 @@ def result_of(foods: FoodTable, brief: Brief, prices: np.ndarray, solved: Solved
     if solved.result is not None:
         return solved.result
     compiled = compile_brief(priced(foods, prices), brief)
-    return build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
+    result = build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
+    return with_shelf_life(compiled, result)
 
 
 class PricedBrief:
