@@ -48,13 +48,12 @@ import numpy as np
 
 from . import pivots
 from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
+from .pivots import CONDITION, MET, PRIMAL_TOLERANCE
 
-PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 WALKED = "Optimal (a basis reached by simplex steps from a known one, proved optimal at these prices)"
-CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
 WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
 FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
 LEARN_RATE = 8  # ... while each basis learned so proves this many other scenarios
@@ -288,7 +287,7 @@ class BasisLibrary:
         ok &= np.all(activity >= lo - room, axis=1)
         ok &= np.all(activity <= hi + room, axis=1)
         # Active rows met to the last digits: a guard against an inaccurate solve.
-        met = np.abs(activity[:, active] - w) <= 1e-9 * np.maximum(1.0, np.abs(w))
+        met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
         good = np.flatnonzero(ok)
         idx = cand[good]

@@ -14,21 +14,23 @@ them at once.
 The basis is in the row-activity form of `basis_library`: B = A[active rows, basic
 columns], k × k with k the number of basic columns. k differs between scenarios, so the
 stacked matrices are padded to the largest k with an identity block, which leaves every
-solve unchanged.
+solve unchanged. The scenarios may differ in their row bounds and in a few rows' coefficients
+(`Stack`: a cost bound, whose coefficients are the prices; the tie-break's bound on the
+first optimum), as long as each starts from a basis primal feasible for its own LP.
 
 A walk ends in one of three ways:
 
-- every signed reduced cost and row dual clears the margin (no tie), the blend is within
-  every bound, the active rows are met to the last digits and B is well conditioned: the
-  same strict proof as `BasisLibrary.prove`, so the blend is the unique optimum that any
-  simplex run reaches;
-- nothing improves by more than the margin but something is within it (a tie), a step is
+- every signed reduced cost and row dual clears the margin (no tie): a candidate;
+- nothing improves beyond rounding but something is within the margin (a tie), a step is
   unbounded, or the walk passes MAX_STEPS (cycling on a degenerate vertex): the scenario
   is left to the solver, as without the walk;
-- a basis turns out ill-conditioned or inconsistent: also left to the solver.
+- a basis turns out inconsistent or singular: also left to the solver.
 
-B is factorised afresh each round rather than updated, so rounding does not accumulate
-along a walk.
+The walk carries its blend along (x + t·dx) to take the ratio tests; it proves nothing.
+Every candidate is proved by `prove` from its statuses alone, each B factorised afresh:
+the strict test of `BasisLibrary.prove` (every signed reduced cost and row dual clear of
+the margin, the blend within every bound, the active rows met to the last digits, B well
+conditioned), so the blend is the unique optimum, the one any simplex run reaches.
 """
 
 from __future__ import annotations
