@@ -558,18 +558,9 @@ def prove_or_solve(
     # The walk proves strictly; a value proof (ties allowed) is left to the solver.
     walking = WALK and S > 0 and library.strict and (bool(library.bases) or starts is not None)
 
-    def test(at: int, which: np.ndarray, message: str = PROVED) -> np.ndarray:
-        """Prove `which` against the basis `library.bases[at]`; the positions proved."""
-        started = time.perf_counter()
-        proof = library.prove(library.bases[at], todo, which)
-        closer = proof.wrong < fewest[which]
-        fewest[which[closer]] = proof.wrong[closer]
-        nearest[which[closer]] = at
-        if not len(proof.index):
-            return proof.index
-        hit = which[proof.index]
+    def record(hit: np.ndarray, proof: Proof | pivots.Walked, seconds: float, message: str) -> None:
+        """The scenarios `hit`, proved optimal, as LP solutions (their blends and duals)."""
         objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
-        seconds = (time.perf_counter() - started) / len(hit)
         for t, q in enumerate(hit.tolist()):
             proved[q] = LPSolution(
                 "optimal",
@@ -581,8 +572,20 @@ def prove_or_solve(
                 proof.col_duals[t],
                 message,
             )
-            if bases is not None:
-                bases[q] = library.bases[at].codes
+
+    def test(at: int, which: np.ndarray) -> np.ndarray:
+        """Prove `which` against the basis `library.bases[at]`; the positions proved."""
+        started = time.perf_counter()
+        proof = library.prove(library.bases[at], todo, which)
+        closer = proof.wrong < fewest[which]
+        fewest[which[closer]] = proof.wrong[closer]
+        nearest[which[closer]] = at
+        if not len(proof.index):
+            return proof.index
+        hit = which[proof.index]
+        record(hit, proof, (time.perf_counter() - started) / len(hit), PROVED)
+        if bases is not None:
+            bases.update((q, library.bases[at].codes) for q in hit.tolist())
         counts.proved += len(hit)
         return np.asarray(hit)
 
@@ -601,19 +604,8 @@ def prove_or_solve(
         walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
         counts.steps += walked.steps
         hit = which[walked.index]
-        objective = np.einsum("ij,ij->i", todo.c[hit], walked.x) + lp.offset
-        seconds = (time.perf_counter() - started) / max(1, len(which))
+        record(hit, walked, (time.perf_counter() - started) / max(1, len(which)), WALKED)
         for t, q in enumerate(hit.tolist()):
-            proved[q] = LPSolution(
-                "optimal",
-                "highs",
-                seconds,
-                walked.x[t],
-                float(objective[t]),
-                walked.row_duals[t],
-                walked.col_duals[t],
-                WALKED,
-            )
             ended = (walked.col_status[walked.index[t]], walked.row_status[walked.index[t]])
             if bases is not None:
                 bases[q] = ended
