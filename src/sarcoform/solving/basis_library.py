@@ -461,9 +461,10 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         lo2 = _rows(tie.row_lo, len(pending))
         # The tie-break walks from the first stage's basis, its objective row off its bound:
         # that blend is within the tie-break's bounds, a feasible start.
+        rows1 = np.array([at1[int(s)][1] for s in pending]).reshape(len(pending), lp.shape[0])
         starts = (
             np.array([at1[int(s)][0] for s in pending]).reshape(len(pending), tie.shape[1]),
-            np.array([np.append(at1[int(s)][1], BASIC) for s in pending]).reshape(len(pending), tie.shape[0]),
+            np.hstack([rows1, np.full((len(pending), 1), BASIC, dtype=rows1.dtype)]),
         )
         final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2, starts=starts)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}

@@ -254,9 +254,11 @@ class PricedBrief:
         if self.brief.cost is not None:
             worst = self.checker.worst(x, prices)
         else:
-            keys = np.round(x, BLEND_KEY_DECIMALS)
-            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-            worst = self.checker.worst(x[first])[np.ravel(inverse)]
+            seen: dict[bytes, int] = {}  # a blend (to BLEND_KEY_DECIMALS, −0 as 0) → its number
+            keys = np.round(x, BLEND_KEY_DECIMALS) + 0.0
+            inverse = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in keys], dtype=int)
+            first = np.unique(inverse, return_index=True)[1]  # (a hash, not np.unique's row sort)
+            worst = self.checker.worst(x[first])[inverse]
         return worst <= TOLERANCE, worst
 
 
