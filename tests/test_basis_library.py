@@ -11,8 +11,10 @@ import pytest
 import sarcoform as sf
 from sarcoform.batch.inputs import Product, ingredient_limit
 from sarcoform.solving import basis_library
+from sarcoform.solving.backends import highs_optimum
 from sarcoform.solving.basis_library import LEARN_WINDOW, PROVED, WALKED, Counts
 from sarcoform.solving.fastpath import PricedBrief
+from sarcoform.solving.lp import BASIC, LOWER, MatrixLP
 
 
 def random_prices(foods: sf.FoodTable, count: int, sigma: float, seed: int) -> np.ndarray:
@@ -153,3 +155,27 @@ def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> Non
     _, answers = compare(foods, brief, random_prices(foods, 16, 0.1, seed=11))
     assert {a.status for a in answers} == {"optimal", "infeasible"}
     assert all(a.result is not None and a.result.diagnosis is not None for a in answers if a.x is None)
+
+
+def test_walks_from_given_starts_with_an_empty_library() -> None:
+    """A tie-break library may hold no basis yet: the walk then starts from the statuses
+    given (the first stage's basis), and its answers are HiGHS's. min c·x over
+    x1 + x2 ≥ 1, 0 ≤ x ≤ 1, from x = (1, 0): c = (2, 1) and (2.5, 1) take x2, (0.5, 1) keeps x1."""
+    lp = MatrixLP(
+        np.array([2.0, 1.0]), np.array([[1.0, 1.0]]), np.array([1.0]), np.array([np.inf]),
+        np.zeros(2), np.ones(2), ("x1", "x2"), ("need",),
+    )  # fmt: skip
+    library = basis_library.BasisLibrary(lp, np.ones(2), np.zeros(0, dtype=int), np.zeros((0, 2)))
+    delta = np.array([[0.0, 0.0], [0.5, 0.0], [-1.5, 0.0]])
+    S = len(delta)
+    starts = (np.tile(np.array([BASIC, LOWER], np.int8), (S, 1)), np.tile(np.array([LOWER], np.int8), (S, 1)))
+    rows = np.broadcast_to(lp.row_lo, (S, 1)), np.broadcast_to(lp.row_hi, (S, 1))
+    ran: list[int] = []
+    proved = basis_library.prove_or_solve(
+        library, delta, *rows, lambda q, start: ran.append(q), Counts(), None, starts=starts
+    )
+    assert not ran and sorted(proved) == [0, 1, 2]
+    for q, solution in proved.items():
+        ref = highs_optimum(lp.with_objective(lp.c + delta[q]))
+        assert solution.objective == pytest.approx(ref.objective, rel=1e-12)
+        np.testing.assert_allclose(solution.x, ref.x, atol=1e-12)

@@ -3,6 +3,8 @@ small problems solved by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -170,3 +172,46 @@ def test_the_proof_refuses_what_is_not_a_unique_optimum() -> None:
     # (its duals are right: y = −1 on the row at its upper bound, x1 reduced cost −3 + 1 = −2 at its upper)
     proof = prove(Stack.shared(capped, 1), np.array([[-3.0, -1.0]]), np.full(1, MARGIN), cs2, rs2)
     assert proof.index.tolist() == []
+
+
+def test_no_basic_column_at_all() -> None:
+    """K = 0: every column at a bound and the only row slack (x1 + x2 ≤ 100 with x ≤ 10).
+    c = (1, 1): x = 0 is the optimum, proved as is; c = (−1, 1): x1 flips to its upper
+    bound, x = (10, 0). (The stacked matrices are then 0 × 0.)"""
+    lp = MatrixLP(
+        np.zeros(2), np.array([[1.0, 1.0]]), np.array([-np.inf]), np.array([100.0]),
+        np.zeros(2), np.full(2, 10.0), ("x1", "x2"), ("room",),
+    )  # fmt: skip
+    cs = np.array([[LOWER, LOWER]] * 2, dtype=np.int8)
+    rs = np.array([[BASIC]] * 2, dtype=np.int8)
+    c = np.array([[1.0, 1.0], [-1.0, 1.0]])
+    walked = walk(Stack.shared(lp, 2), c, np.full(2, MARGIN), cs, rs)
+    assert walked.index.tolist() == [0, 1]
+    np.testing.assert_allclose(walked.x, [[0.0, 0.0], [10.0, 0.0]])
+    only_first = prove(Stack.shared(lp, 1), c[:1], np.full(1, MARGIN), cs[:1], rs[:1])
+    assert only_first.index.tolist() == [0]
+
+
+def test_a_row_in_small_units_is_held_to_its_own_size() -> None:
+    """1e-6·x ≥ 1.0005e-6 with x ≤ 1 cannot be met (HiGHS: infeasible). At x = 1 the row
+    falls short by 5e-10: nothing next to 1, but 5e-4 of the row itself. Neither `prove`
+    nor `walk` may call that blend optimal."""
+    lp = MatrixLP(
+        np.array([-1.0, 1.0]), np.array([[0.0, 1.0], [1e-6, 0.0]]), np.array([1.0, 1.0005e-6]),
+        np.array([1.0, np.inf]), np.zeros(2), np.ones(2), ("x", "y"), ("serving", "tiny"),
+    )  # fmt: skip
+    assert highs_optimum(lp).status == "infeasible"
+    rs = np.array([[LOWER, BASIC]], dtype=np.int8)
+    one, c, margin = Stack.shared(lp, 1), lp.c[None, :], np.full(1, MARGIN)
+    assert prove(one, c, margin, np.array([[UPPER, BASIC]], np.int8), rs).index.size == 0
+    assert walk(one, c, margin, np.array([[LOWER, BASIC]], np.int8), rs).index.size == 0
+
+
+def test_a_start_at_an_infinite_bound_is_refused_quietly() -> None:
+    """A column 'at its upper bound' of +inf is no basis: refused, with no warning (the
+    suite turns warnings into failures)."""
+    lp = replace(hand_lp(), col_hi=np.array([np.inf, 1.0]))
+    cs = np.array([[UPPER, BASIC]], dtype=np.int8)
+    rs = np.array([[LOWER]], dtype=np.int8)
+    walked = walk(Stack.shared(lp, 1), np.array([[1.0, 2.0]]), np.full(1, MARGIN), cs, rs)
+    assert walked.index.size == 0

@@ -48,7 +48,7 @@ import numpy as np
 
 from . import pivots
 from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
-from .pivots import CONDITION, MET, PRIMAL_TOLERANCE
+from .pivots import CONDITION, MET
 
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
@@ -276,16 +276,10 @@ class BasisLibrary:
             xb = rhs @ basis.inverse.T
         x = np.broadcast_to(basis.x_fixed, (len(cand), lp.shape[1])).copy()
         x[:, basic] = xb
-        ok = np.all(np.isfinite(x), axis=1)
-        scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
-        ok &= np.all(xb >= lp.col_lo[basic][None, :] - scale, axis=1)
-        ok &= np.all(xb <= lp.col_hi[basic][None, :] + scale, axis=1)
         activity = x @ A.T
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
-        room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
-        ok &= np.all(activity >= lo - room, axis=1)
-        ok &= np.all(activity <= hi + room, axis=1)
+        ok = pivots.within_bounds(lp, x, activity, self.stack(todo, at).size(x), lo, hi)
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
@@ -596,10 +590,13 @@ def prove_or_solve(
         the library as a start). learn: the bases the walks ended at join the library."""
         started = time.perf_counter()
         stack = library.stack(todo, which)
-        codes = [library.bases[at].codes for at in nearest[which].tolist()]
-        col_status, row_status = np.array([cs for cs, _ in codes]), np.array([rs for _, rs in codes])
+        m, n = lp.shape
+        col_status, row_status = np.zeros((len(which), n), np.int8), np.zeros((len(which), m), np.int8)
+        known = nearest[which] >= 0  # (none tested yet: an empty library, and starts given)
+        for t in np.flatnonzero(known).tolist():
+            col_status[t], row_status[t] = library.bases[int(nearest[which[t]])].codes
         if starts is not None:  # the nearest basis where it is feasible, else the start given
-            near = pivots.primal_feasible(stack, col_status, row_status)
+            near = known & pivots.primal_feasible(stack, col_status, row_status)
             col_status = np.where(near[:, None], col_status, starts[0][which])
             row_status = np.where(near[:, None], row_status, starts[1][which])
         walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)

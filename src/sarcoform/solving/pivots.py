@@ -94,6 +94,18 @@ class Stack:
             out[:, self.moving] = np.einsum("sn,spn->sp", x, self.rows)
         return np.asarray(out)
 
+    def size(self, x: np.ndarray) -> np.ndarray:
+        """The size each row of each scenario's blend x is held to (`within_bounds`): the
+        sum of its terms' absolute values, plus what its coefficients make of every column
+        being off by the columns' own tolerance (|A|·|x| + |A|·1 × max(1 g, largest amount))."""
+        absolute, reach = np.abs(x), np.maximum(1.0, np.abs(x).max(axis=1, initial=0.0))[:, None]
+        a = np.abs(self.lp.A)
+        out = absolute @ a.T + reach * a.sum(axis=1)[None, :]
+        if len(self.moving):
+            rows = np.abs(self.rows)
+            out[:, self.moving] = np.einsum("sn,spn->sp", absolute, rows) + reach * rows.sum(axis=2)
+        return np.asarray(out)
+
     def pricing(self, y: np.ndarray) -> np.ndarray:
         """yᵀA of each scenario (rows of y)."""
         out = y @ self.lp.A
@@ -178,14 +190,26 @@ def primal_feasible(stack: Stack, col_status: np.ndarray, row_status: np.ndarray
     start for `walk`)?"""
     at = _Bases(stack, col_status.astype(np.int8), row_status.astype(np.int8))
     x, activity = at.vertex()
-    lp = stack.lp
+    return np.asarray(at.ok & within_bounds(stack.lp, x, activity, stack.size(x), stack.row_lo, stack.row_hi))
+
+
+def within_bounds(
+    lp: MatrixLP,
+    x: np.ndarray,
+    activity: np.ndarray,
+    size: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+) -> np.ndarray:
+    """Per blend (rows of x, finite): every column within its bounds, to PRIMAL_TOLERANCE of
+    the blend's largest amount (at least 1 g); every row within its bounds, to
+    PRIMAL_TOLERANCE of its own size (`Stack.size`), so that a row in small units (µg) is
+    held to a tolerance as small as its numbers."""
+    ok = np.all(np.isfinite(x), axis=1)
     scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
-    ok = at.ok & np.all(np.isfinite(x), axis=1)
     ok &= np.all((x >= lp.col_lo - scale) & (x <= lp.col_hi + scale), axis=1)
-    room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
-    return np.asarray(
-        ok & np.all((activity >= stack.row_lo - room) & (activity <= stack.row_hi + room), axis=1)
-    )
+    room = PRIMAL_TOLERANCE * size
+    return np.asarray(ok & np.all((activity >= row_lo - room) & (activity <= row_hi + room), axis=1))
 
 
 def prove(stack: Stack, c: np.ndarray, margin: np.ndarray, cs: np.ndarray, rs: np.ndarray) -> Walked:
@@ -213,7 +237,14 @@ class _Bases:
         self.stack, self.cs, self.rs = stack, cs, rs
         basic, active = cs == BASIC, rs != BASIC
         k = basic.sum(axis=1)
-        self.ok = k == active.sum(axis=1)
+        lp = stack.lp
+        # Nonbasic columns and active rows at their bounds, which must be finite.
+        x_fixed = np.where(cs == UPPER, lp.col_hi[None, :], np.where(cs == LOWER, lp.col_lo[None, :], 0.0))
+        held = np.where(rs == UPPER, stack.row_hi, np.where(rs == LOWER, stack.row_lo, 0.0))
+        finite = np.isfinite(x_fixed).all(axis=1) & np.isfinite(held).all(axis=1)
+        self.ok = (k == active.sum(axis=1)) & finite
+        self.x_fixed = np.where(self.ok[:, None], x_fixed, 0.0)
+        self.held = np.where(self.ok[:, None], held, 0.0)
         K = int(k.max(initial=0))
         self.K = K
         # Basic columns in column order, then padding (column 0); the same for active rows.
@@ -229,6 +260,7 @@ class _Bases:
         out = object.__new__(_Bases)
         out.stack, out.cs, out.rs = self.stack.take(keep), self.cs[keep], self.rs[keep]
         out.ok, out.K = self.ok[keep], self.K
+        out.x_fixed, out.held = self.x_fixed[keep], self.held[keep]
         out.bi, out.ai, out.pad, out.B = self.bi[keep], self.ai[keep], self.pad[keep], self.B[keep]
         return out
 
@@ -246,13 +278,10 @@ class _Bases:
 
     def vertex(self) -> tuple[np.ndarray, np.ndarray]:
         """The blend each basis fixes, and its row activities."""
-        st, cs, rs = self.stack, self.cs, self.rs
-        lp = st.lp
-        x = np.where(cs == UPPER, lp.col_hi[None, :], lp.col_lo[None, :])
-        x = np.where(cs == BASIC, 0.0, x)
-        w = np.where(rs == UPPER, st.row_hi, st.row_lo)
-        xb = self._solve(np.take_along_axis(w - st.activity(x), self.ai, axis=1))
-        x = x + self._scatter(xb, self.bi, lp.shape[1])
+        st = self.stack
+        x = self.x_fixed
+        xb = self._solve(np.take_along_axis(self.held - st.activity(x), self.ai, axis=1))
+        x = x + self._scatter(xb, self.bi, st.lp.shape[1])
         return x, st.activity(x)
 
     def duals(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,20 +302,15 @@ class _Bases:
         """Per scenario: its blend within every bound, its active rows met to the last
         digits, B well conditioned (the primal half of `BasisLibrary.prove`)."""
         st = self.stack
-        lp = st.lp
-        ok = np.all(np.isfinite(x), axis=1)
-        scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
-        ok &= np.all((x >= lp.col_lo - scale) & (x <= lp.col_hi + scale), axis=1)
-        room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
-        ok &= np.all((activity >= st.row_lo - room) & (activity <= st.row_hi + room), axis=1)
+        ok = self.ok & within_bounds(st.lp, x, activity, st.size(x), st.row_lo, st.row_hi)
         active = self.rs != BASIC
-        w = np.where(active, np.where(self.rs == UPPER, st.row_hi, st.row_lo), 0.0)
-        met = ~active | (np.abs(activity - w) <= MET * np.maximum(1.0, np.abs(w)))
+        met = ~active | (np.abs(activity - self.held) <= MET * np.maximum(1.0, np.abs(self.held)))
         ok &= np.all(met, axis=1)
         if not len(x):
-            return ok
+            return np.asarray(ok)
         inverse = _inverse_stack(self.B)
-        condition = np.abs(self.B).sum(axis=1).max(axis=1) * np.abs(inverse).sum(axis=1).max(axis=1)
+        norm = np.abs(self.B).sum(axis=1).max(axis=1, initial=0.0)
+        condition = norm * np.abs(inverse).sum(axis=1).max(axis=1, initial=0.0)
         return np.asarray(ok & (condition <= CONDITION))  # NaN (singular) fails
 
     def ratio_test(
