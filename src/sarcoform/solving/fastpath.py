@@ -28,7 +28,7 @@ import numpy as np
 from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..model.result import Result
-from .backends import load_highs, read_highs
+from .backends import highs_status, load_highs, read_highs
 from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
 from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp, with_shelf_life
@@ -174,7 +174,7 @@ class PricedBrief:
             h1.changeColsCost(len(c), self.cols, c)
         self._set_rows(h1, delta)
         _start(h1, self.basis1 if start is None else start)
-        h1.run()
+        _run(h1)
         return read_highs(h1, view, time.perf_counter() - started)
 
     def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> list[Solved | Exception]:
@@ -227,7 +227,7 @@ class PricedBrief:
         h2.changeRowBounds(self.objective_row, -math.inf, tie_break_cap(first.objective))
         _start(h2, self.basis2 if start is None else start)
         started = time.perf_counter()
-        h2.run()
+        _run(h2)
         tie_lp = replace(self.compiled.lp, c=cost, offset=0.0)
         second = read_highs(h2, tie_lp, time.perf_counter() - started)
         if second.status != "optimal":
@@ -260,6 +260,16 @@ class PricedBrief:
             first = np.unique(inverse, return_index=True)[1]  # (a hash, not np.unique's row sort)
             worst = self.checker.worst(x[first])[inverse]
         return worst <= TOLERANCE, worst
+
+
+def _run(h: Any) -> None:
+    """Run HiGHS from the basis set; should it end with no verdict ("Unknown", seen on an
+    infeasible scenario started from another's basis), run it again from scratch, as the
+    regular path would."""
+    h.run()
+    if highs_status(h) == "error":
+        h.clearSolver()
+        h.run()
 
 
 def _valid(basis: Any) -> Any:
