@@ -157,6 +157,7 @@ class ColumnSet:
         self._pending: dict[str, tuple[str, str | None]] = {}
         self._resolved: dict[str, str] = {}
         self._nutrients: dict[str, list[str]] | None = None
+        self._by_table: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
         for name, (expr, why) in BUILTIN_DERIVED.items():
             if name in self._columns:
                 continue
@@ -187,6 +188,22 @@ class ColumnSet:
         if found is None:
             found = self._resolved[name] = self._resolve(name)
         return found
+
+    def by_column(self, named: Mapping[str, float]) -> dict[str, float]:
+        """A brief's {name: value} table (retention figures) as {column: value}; names that
+        do not resolve are left out (reported when compiling), and of two names for one
+        column the later wins. Worked out once per table: a solve asks for each nutrient."""
+        known = self._by_table.get(id(named))
+        if known is not None and known[0] is named:
+            return known[1]
+        out: dict[str, float] = {}
+        for name, value in named.items():
+            try:
+                out[self.resolve(name)] = value
+            except ValueError:
+                continue
+        self._by_table[id(named)] = (named, out)
+        return out
 
     def _resolve(self, name: str) -> str:
         key = name.strip().lower()
