@@ -293,7 +293,7 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
     names = [name for name in columns.names() if split_column(name)]
     # Blanks and NaN → 0 over all columns at once; each amount stays its own dot product
     # (one matrix product sums in another order, and the last digits would change).
-    table = np.vstack([columns.get(name).values for name in names]) if names else np.zeros((0, len(x)))
+    table = columns.stacked(tuple(names))  # made once per food table
     unknown = np.zeros(len(names), dtype=bool) if blank_zero else np.isnan(table[:, used]).any(axis=1)
     known = np.nan_to_num(table)
     per_serving: dict[str, float | None] = {

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
-from ..model.trusted import trusted
+from ..model.trusted import trusted, updated
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .cost_edges import blend_ends_at
@@ -82,14 +82,12 @@ def attach(
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
     # Lines without a range stay as they are (no range is their default).
     lines = [
-        line.model_copy(update={"shadow_price_range": sens.bound_ranges[k]})
-        if k in sens.bound_ranges
-        else line
+        updated(line, shadow_price_range=sens.bound_ranges[k]) if k in sens.bound_ranges else line
         for k, line in enumerate(constraint_lines)
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": _open_below_zero(sens.price_ranges[position[line.id]])})
+        updated(line, price_range=_open_below_zero(sens.price_ranges[position[line.id]]))
         if position[line.id] in sens.price_ranges
         else line
         for line in blend_lines
