@@ -94,6 +94,17 @@ class Bound:
     retention: np.ndarray | None = None
 
     def value(self, x: np.ndarray) -> float | None:
+        """The bound's value at the blend x. A read-only x (the blend of a result, which
+        the constraint lines, ranges and verification all read) is worked out once."""
+        if x.flags.writeable:
+            return self._value(x)
+        known = self.__dict__.get("_value_at")
+        if known is None or known[0] is not x:
+            known = (x, self._value(x))
+            self.__dict__["_value_at"] = known
+        return known[1]  # type: ignore[no-any-return]
+
+    def _value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
             # Practical bounds are not linear in x: how many ingredients are used, and
             # the smallest inclusion among them.
@@ -739,11 +750,11 @@ class _Compiler:
     def blanks(self, objective_uses: tuple[str, ...]) -> tuple[list[tuple[str, str]], bool]:
         """Apply the brief's blank policy to the values it actually uses."""
         policy = self.brief.blank_values
-        needs: dict[str, str] = {}  # table column → first constraint (in words) needing it
+        needs: dict[str, Bound | str] = {}  # table column → first constraint needing it
         for b in self.bounds:
             for column in b.uses:
                 if column not in needs:
-                    needs[column] = b.describe()
+                    needs[column] = b  # put in words only for a problem (describe is slow)
         for column in objective_uses:
             needs.setdefault(column, f"the objective {self.brief.objective}")
         excluded: list[tuple[str, str]] = []
@@ -752,16 +763,24 @@ class _Compiler:
         if "price_per_kg" in needs and "price_per_kg" not in self.foods.columns:
             raise InputError(
                 Problem(
-                    f"no price_per_kg column, but {needs['price_per_kg']} needs prices",
+                    f"no price_per_kg column, but {_words(needs['price_per_kg'])} needs prices",
                     self.foods.origin,
                     self.foods.sheet,
                     1,
                     "price_per_kg",
                 )
             )
-        for column, why in needs.items():
-            values = self.foods.price_per_kg if column == "price_per_kg" else self.foods.numbers[column]
-            for i in np.flatnonzero(np.isnan(values) & may_enter):
+        # Every table column at once (the stack is made once per table); only columns with
+        # a blank where a food may enter are walked.
+        table = tuple(c for c in needs if c != "price_per_kg")
+        blank = dict(zip(table, np.isnan(self.columns.stacked(table)) & may_enter, strict=True))
+        blank["price_per_kg"] = np.isnan(self.foods.price_per_kg) & may_enter
+        for column, need in needs.items():
+            where = blank[column]
+            if not where.any():
+                continue
+            why = _words(need)
+            for i in np.flatnonzero(where):
                 if policy == "error":
                     problems.append(
                         self.foods.problem(
@@ -924,8 +943,14 @@ def _changed(b: Bound, **changes: Any) -> Bound:
     per-field checks: compiling calls it twice per bound."""
     assert changes.keys() <= b.__dict__.keys(), sorted(changes.keys() - b.__dict__.keys())
     new = object.__new__(Bound)
-    object.__setattr__(new, "__dict__", {**b.__dict__, **changes})
+    fields = {**b.__dict__, **changes}
+    fields.pop("_value_at", None)  # Bound.value's memo belongs to b
+    object.__setattr__(new, "__dict__", fields)
     return new
+
+
+def _words(need: Bound | str) -> str:
+    return need if isinstance(need, str) else need.describe()
 
 
 def _known(values: np.ndarray) -> np.ndarray:

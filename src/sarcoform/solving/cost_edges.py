@@ -80,9 +80,11 @@ class _Reading:
             return None
         y = B_inv.T @ lp.c[basic]
         d = lp.c - A_act.T @ y
-        cols = np.flatnonzero(np.isin(col_status, (LOWER, UPPER)) & (lp.col_lo != lp.col_hi))
+        # (== twice, not np.isin: a tenth of this reading's time)
+        cols = np.flatnonzero(((col_status == LOWER) | (col_status == UPPER)) & (lp.col_lo != lp.col_hi))
         status = row_status[active]
-        open_rows = np.flatnonzero(np.isin(status, (LOWER, UPPER)) & (lp.row_lo[active] != lp.row_hi[active]))
+        at_bound = (status == LOWER) | (status == UPPER)
+        open_rows = np.flatnonzero(at_bound & (lp.row_lo[active] != lp.row_hi[active]))
         col_sign = np.where(col_status[cols] == LOWER, 1.0, -1.0)
         row_sign = np.where(status[open_rows] == LOWER, 1.0, -1.0)
         xb = x[basic]

@@ -179,6 +179,7 @@ def build_result(
         )
     x = final.x[: len(foods)]  # practical briefs: use indicators follow the foods
     x = np.where(np.abs(x) < ZERO, 0.0, x)
+    x.flags.writeable = False  # read by every line, range and check: Bound.value keeps its values
     mip = "mixed-integer brief (ingredient count, minimum inclusion): no shadow prices"
     more = [mip] if compiled.lp.is_mip else []
     mass = float(x.sum())
