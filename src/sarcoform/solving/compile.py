@@ -102,7 +102,7 @@ class Bound:
         if known is None or known[0] is not x:
             known = (x, self._value(x))
             self.__dict__["_value_at"] = known
-        return known[1]  # type: ignore[no-any-return]
+        return known[1]
 
     def _value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
