@@ -173,6 +173,7 @@ class _Shared:
     derived: dict[str, Column] = field(default_factory=dict)
     resolved: dict[str, str] = field(default_factory=dict)
     stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 MAX_SHARED = 16  # sets of derived columns remembered per food table
@@ -317,6 +318,19 @@ class ColumnSet:
         made = Column(column, unit[1] if unit else "", values, expr, why)
         self._columns[column] = self._shared.derived[column] = made
         return made
+
+    def blanks_as_zero(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A column's values with unknowns as 0, and where they were unknown (read-only)."""
+        column = self.resolve(name)
+        found = self._shared.known.get(column)
+        if found is None:
+            values = self.get(column).values
+            blank = np.isnan(values)
+            found = (np.where(blank, 0.0, values), blank)
+            for array in found:
+                array.flags.writeable = False
+            self._shared.known[column] = found
+        return found
 
     def stacked(self, names: tuple[str, ...]) -> np.ndarray:
         """The values of these columns, one row each (read-only; NaN = unknown)."""

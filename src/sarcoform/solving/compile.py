@@ -289,13 +289,16 @@ class _Compiler:
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
 
-    def add_for(self, entry: Entry, bound: Bound) -> None:
-        """Add a bound that carries its brief entry's source, note and location."""
+    def add_for(self, entry: Entry, bound: Bound, **changes: Any) -> None:
+        """Add a bound that carries its brief entry's source, note and location (and
+        `changes`, made in the same copy)."""
         # Read from the model's own tables: pydantic's __getattr__ (a private attribute, or a
         # missing `pack`) was a tenth of compiling.
         fields, private = entry.__dict__, entry.__pydantic_private__ or {}
         where, pack = private.get("_where"), fields.get("pack")
-        self.add(_changed(bound, source=fields["source"], note=fields["note"], where=where, pack=pack))
+        self.add(
+            _changed(bound, source=fields["source"], note=fields["note"], where=where, pack=pack, **changes)
+        )
 
     def add(self, bound: Bound) -> None:
         # A bound's unique name → its index, one set of names and a next number per name,
@@ -479,9 +482,10 @@ class _Compiler:
                 continue
             # Maximums hold at manufacture; minimums at the end of shelf life too, on
             # what is left (the same LP holds both time points).
-            self.add_for(e, _changed(variant, at="manufacture"))
+            self.add_for(e, variant, at="manufacture")
             if kept is not None and variant.min is not None:
-                end = _changed(
+                self.add_for(
+                    e,
                     variant,
                     name=f"{variant.name} (end of shelf life)",
                     subject=f"{variant.subject} at end of shelf life",
@@ -491,7 +495,6 @@ class _Compiler:
                     at="end_of_shelf_life",
                     retention=kept,
                 )
-                self.add_for(e, end)
 
     def claim(self, e: RequiredClaim) -> None:
         """A required claim is the nutrient bound of its regulation's primary condition."""
@@ -841,15 +844,23 @@ class _Compiler:
         names: list[str] = []
         row_of: list[tuple[int, Side]] = []
         bounds: list[Bound] = []
+        # Unknowns left at this point belong to foods that cannot enter, or the brief said
+        # blank = 0: either way 0 is the value to use. One NaN test over every bound at once;
+        # only bounds with an unknown are copied (each copy was a tenth of compiling).
+        unknown = np.zeros(len(self.bounds), dtype=bool)
+        if self.bounds:
+            nums = np.vstack([b.num for b in self.bounds])
+            dens = np.vstack([b.num if b.den is None else b.den for b in self.bounds])
+            sds = np.vstack([b.num if b.sd is None else b.sd for b in self.bounds])
+            unknown = (np.isnan(nums) | np.isnan(dens) | np.isnan(sds)).any(axis=1)
         for k, b in enumerate(self.bounds):
-            # Unknowns left at this point belong to foods that cannot enter, or the
-            # brief said blank = 0: either way 0 is the value to use.
-            b = _changed(
-                b,
-                num=_known(b.num),
-                den=None if b.den is None else _known(b.den),
-                sd=None if b.sd is None else _known(b.sd),
-            )
+            if unknown[k]:
+                b = _changed(
+                    b,
+                    num=_known(b.num),
+                    den=None if b.den is None else _known(b.den),
+                    sd=None if b.sd is None else _known(b.sd),
+                )
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue

@@ -144,15 +144,18 @@ class SolvedBasis:
         `solved`: the Highs object that solved `lp` already, read as it is."""
         import highspy
 
+        solution = None
         if solved is not None and highs_status(solved) == "optimal":
             h = solved
-            x = np.array(h.getSolution().col_value)
+            solution = h.getSolution()  # read once: each read copies every vector
+            x = np.array(solution.col_value)
         else:
             best = highs_optimum(lp, basis=basis)
             if best.x is None:
                 return None
             h, x = best.highs, best.x
-        solution = h.getSolution()
+        if solution is None:
+            solution = h.getSolution()
         basis = h.getBasis()
         status, ranging = h.getRanging()
         if status != highspy.HighsStatus.kOk or not basis.valid:
