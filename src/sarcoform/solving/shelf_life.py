@@ -102,7 +102,7 @@ def report(compiled: Compiled, result: Result) -> Result:
         result,
         constraint_lines=constraints,
         nutrient_lines=nutrients,
-        shelf_life=trusted(ShelfLife)(months=life.months, overages=overages, source=life.source),
+        shelf_life=ShelfLife(months=life.months, overages=overages, source=life.source),
         notes=notes,
     )
 
