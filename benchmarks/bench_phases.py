@@ -19,12 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 import sarcoform as sf
-from sarcoform.solving import engine, sensitivity, shelf_life
+from sarcoform.solving import engine, practical, sensitivity, shelf_life
 
 # (module, function, phase): the calls engine.solve_compiled and build_result make.
 PHASES: list[tuple[Any, str, str]] = [
     (engine, "compile_brief", "compile the brief"),
-    (engine.practical, "solve", "solver: load, run, read"),
+    (practical, "solve", "solver: load, run, read"),
     (engine, "_constraint_line", "constraint lines"),
     (engine, "verify", "verification (independent)"),
     (engine, "recheck", "recheck (chance, worst lot, end of shelf life)"),
