@@ -5,7 +5,10 @@ times is summed per solve). Reported: per phase, the median over the fastest ten
 solves (at least 10) — the machine's load falls on the slow ones — and what is left over.
 Complements bench_solve, which times whole solves against the naive PuLP baseline.
 
-    ./dev bench bench_phases [--solves N] [--solver highs|cbc]
+    ./dev bench bench_phases [--solves N] [--solver highs|cbc] [--clock wall|cpu]
+
+`--clock cpu` counts this thread's CPU time instead of wall time: steadier on a shared
+machine, but it leaves out waiting (a CBC run is another process: use wall for CBC).
 """
 
 from __future__ import annotations
@@ -41,13 +44,15 @@ RANGES = ("ranges: shadow-price ranges", "ranges: price ranges, entry prices")
 NESTED = {"ranges: the rest (basis, ranging, lines)": RANGES}  # attach calls both
 
 
-def _timed(fn: Callable[..., Any], phase: str, spent: dict[str, float]) -> Callable[..., Any]:
+def _timed(
+    fn: Callable[..., Any], phase: str, spent: dict[str, float], clock: Callable[[], float]
+) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started = clock()
         try:
             return fn(*args, **kwargs)
         finally:
-            spent[phase] += time.perf_counter() - started
+            spent[phase] += clock() - started
 
     return call
 
@@ -56,19 +61,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solves", type=int, default=200)
     parser.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.thread_time
     foods, shipped = sf.load_foods(), sf.load_brief()
     brief = shipped.on_mean_values() if shipped.asks_probability else shipped  # as bench_solve
     spent: dict[str, float] = defaultdict(float)
     for module, name, phase in PHASES:
-        setattr(module, name, _timed(getattr(module, name), phase, spent))
+        setattr(module, name, _timed(getattr(module, name), phase, spent, clock))
     rows: list[tuple[float, dict[str, float]]] = []
     for k in range(args.solves + 10):
         spent.clear()
         gc.collect()
-        started = time.perf_counter()
+        started = clock()
         sf.solve(foods, brief, solver=args.solver)
-        total = time.perf_counter() - started
+        total = clock() - started
         if k >= 10:  # warm-up
             rows.append((total, dict(spent)))
     rows.sort(key=lambda row: row[0])
@@ -82,7 +89,7 @@ def main() -> None:
 
     print(
         f"sf.solve, default brief ({brief.name}), {args.solver}, full result: median of the"
-        f" {len(fastest)} fastest of {len(rows)} solves, ms"
+        f" {len(fastest)} fastest of {len(rows)} solves, ms ({args.clock} time)"
     )
     total = ms([t for t, _ in fastest])
     for _module, _name, phase in PHASES:
