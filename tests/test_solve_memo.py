@@ -150,3 +150,18 @@ def test_highs_holds_the_lp_as_compiled(foods: sf.FoodTable, brief: sf.Brief) ->
             assert np.array_equal(np.asarray(got), want)  # ±inf is HiGHS's infinity
         integer = [int(t) for t in held.integrality_]
         assert integer == ([int(bool(f)) for f in lp.integer] if lp.integer is not None else [0] * n)
+
+
+def test_what_is_kept_for_a_table_goes_with_it(foods: sf.FoodTable, brief: sf.Brief) -> None:
+    import gc
+    import pickle
+    import weakref
+
+    table = foods.with_prices({foods.ids[0]: 1.0})  # read-only arrays: shared memo
+    size = len(pickle.dumps(table))
+    assert sf.solve(table, brief, solver="highs").ok
+    assert len(pickle.dumps(table)) <= size + 1_000  # batch workers get the table, not the memo
+    gone = weakref.ref(table)
+    del table
+    gc.collect()
+    assert gone() is None  # nothing kept for it holds it alive

@@ -11,6 +11,7 @@ import ast
 import difflib
 import functools
 import operator
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -179,17 +180,23 @@ class _Shared:
 MAX_SHARED = 16  # sets of derived columns remembered per food table
 
 
+# Per food table, outside it: the table itself stays as it was made (and pickles without
+# the memo, for batch workers); an entry goes when its table does.
+_MEMOS: weakref.WeakKeyDictionary[FoodTable, dict[tuple[tuple[str, str], ...], _Shared]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
-    """The memo of `foods` and `derived`, kept on the table; a fresh one, kept nowhere,
-    when the table's arrays are writable (a table made by hand could change under it:
-    every loader makes them read-only)."""
-    memo: dict[tuple[tuple[str, str], ...], _Shared] | None = foods.__dict__.get("_column_memo")
+    """The memo of `foods` and `derived`; a fresh one, kept nowhere, when the table's arrays
+    are writable (a table made by hand could change under it: every loader makes them
+    read-only)."""
+    memo = _MEMOS.get(foods)
     if memo is None:
         arrays = (foods.price_per_kg, *foods.numbers.values())
         if any(a.flags.writeable for a in arrays):
             return _Shared()
-        memo = {}
-        object.__setattr__(foods, "_column_memo", memo)  # a frozen dataclass: its own dict
+        memo = _MEMOS[foods] = {}
     key = tuple((derived or {}).items())
     found = memo.get(key)
     if found is None:
