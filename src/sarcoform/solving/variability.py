@@ -114,13 +114,7 @@ def retention(columns: ColumnSet, brief: Brief, column: str) -> np.ndarray | Pro
     if life is None:
         return None
     foods = columns.foods
-    from_brief = None
-    for name, value in life.retention.items():
-        try:
-            if columns.resolve(name) == column:
-                from_brief = value
-        except ValueError:
-            continue  # reported once by retention_problems
+    from_brief = columns.by_column(life.retention).get(column)  # bad names: retention_problems
     override = foods.numbers.get(companion(column, "retention"))
     if from_brief is None and override is None:
         return None
