@@ -279,7 +279,7 @@ class BasisLibrary:
         activity = x @ A.T
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
-        ok = pivots.within_bounds(lp, x, activity, self.stack(todo, at).size(x), lo, hi)
+        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)

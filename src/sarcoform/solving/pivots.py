@@ -190,26 +190,25 @@ def primal_feasible(stack: Stack, col_status: np.ndarray, row_status: np.ndarray
     start for `walk`)?"""
     at = _Bases(stack, col_status.astype(np.int8), row_status.astype(np.int8))
     x, activity = at.vertex()
-    return np.asarray(at.ok & within_bounds(stack.lp, x, activity, stack.size(x), stack.row_lo, stack.row_hi))
+    return np.asarray(at.ok & within_bounds(stack, x, activity))
 
 
-def within_bounds(
-    lp: MatrixLP,
-    x: np.ndarray,
-    activity: np.ndarray,
-    size: np.ndarray,
-    row_lo: np.ndarray,
-    row_hi: np.ndarray,
-) -> np.ndarray:
-    """Per blend (rows of x, finite): every column within its bounds, to PRIMAL_TOLERANCE of
-    the blend's largest amount (at least 1 g); every row within its bounds, to
-    PRIMAL_TOLERANCE of its own size (`Stack.size`), so that a row in small units (µg) is
-    held to a tolerance as small as its numbers."""
+def within_bounds(stack: Stack, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Per blend (rows of x, one per scenario of `stack`): every column within its bounds,
+    to PRIMAL_TOLERANCE of the blend's largest amount (at least 1 g); every row within its
+    bounds, to PRIMAL_TOLERANCE of its own size (`Stack.size`), so that a row in small
+    units (µg) is held to a tolerance as small as its numbers. Sizes are worked out only
+    for the blends with a row outside its bounds at all."""
+    lp, lo, hi = stack.lp, stack.row_lo, stack.row_hi
     ok = np.all(np.isfinite(x), axis=1)
     scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
     ok &= np.all((x >= lp.col_lo - scale) & (x <= lp.col_hi + scale), axis=1)
-    room = PRIMAL_TOLERANCE * size
-    return np.asarray(ok & np.all((activity >= row_lo - room) & (activity <= row_hi + room), axis=1))
+    outside = np.flatnonzero(ok & ~np.all((activity >= lo) & (activity <= hi), axis=1))
+    if len(outside):
+        room = PRIMAL_TOLERANCE * stack.take(outside).size(x[outside])
+        a = activity[outside]
+        ok[outside] = np.all((a >= lo[outside] - room) & (a <= hi[outside] + room), axis=1)
+    return np.asarray(ok)
 
 
 def prove(stack: Stack, c: np.ndarray, margin: np.ndarray, cs: np.ndarray, rs: np.ndarray) -> Walked:
@@ -302,7 +301,7 @@ class _Bases:
         """Per scenario: its blend within every bound, its active rows met to the last
         digits, B well conditioned (the primal half of `BasisLibrary.prove`)."""
         st = self.stack
-        ok = self.ok & within_bounds(st.lp, x, activity, st.size(x), st.row_lo, st.row_hi)
+        ok = self.ok & within_bounds(st, x, activity)
         active = self.rs != BASIC
         met = ~active | (np.abs(activity - self.held) <= MET * np.maximum(1.0, np.abs(self.held)))
         ok &= np.all(met, axis=1)
