@@ -85,7 +85,8 @@ class Stack:
         return Stack(lp, lo, hi, np.zeros(0, dtype=int), np.zeros((count, 0, lp.shape[1])))
 
     def take(self, keep: np.ndarray) -> Stack:
-        return Stack(self.lp, self.row_lo[keep], self.row_hi[keep], self.moving, self.rows[keep])
+        lo, hi = _take(self.row_lo, keep), _take(self.row_hi, keep)
+        return Stack(self.lp, lo, hi, self.moving, self.rows[keep])
 
     def activity(self, x: np.ndarray) -> np.ndarray:
         """A·x of each scenario (rows of x)."""
@@ -158,7 +159,8 @@ def walk(
         keep = np.flatnonzero(lowest < -mg * ROUNDING)
         if not len(keep):
             break
-        going, at, x, activity = going[keep], at.take(keep), x[keep], activity[keep]
+        if len(keep) < len(going):
+            going, at, x, activity = going[keep], at.take(keep), x[keep], activity[keep]
         enter, sign_c, sign_r = enter[keep], sign_c[keep], sign_r[keep]
         t, dx, d_activity, leave, to_upper = at.ratio_test(x, activity, enter, sign_c, sign_r)
         bounded = np.isfinite(t)
@@ -175,7 +177,7 @@ def walk(
         col_out = leave < n
         cs[going[col_out], leave[col_out]] = bound[col_out]
         rs[going[~col_out], leave[~col_out] - n] = bound[~col_out]
-        at = _Bases(stack.take(going), cs[going], rs[going])
+        at = _Bases(stack.take(going), cs[going], rs[going], points=False)
         good = np.flatnonzero(at.ok)
         if len(good) < len(going):
             going, at, x, activity = going[good], at.take(good), x[good], activity[good]
@@ -232,18 +234,23 @@ def prove(stack: Stack, c: np.ndarray, margin: np.ndarray, cs: np.ndarray, rs: n
 class _Bases:
     """The stacked, padded basis matrices of several scenarios at once."""
 
-    def __init__(self, stack: Stack, cs: np.ndarray, rs: np.ndarray) -> None:
+    def __init__(self, stack: Stack, cs: np.ndarray, rs: np.ndarray, points: bool = True) -> None:
+        """points: also the bounds the nonbasic columns and active rows sit at, which must
+        be finite (for `vertex` and `feasible`; a walk's later steps need only B)."""
         self.stack, self.cs, self.rs = stack, cs, rs
         basic, active = cs == BASIC, rs != BASIC
         k = basic.sum(axis=1)
-        lp = stack.lp
-        # Nonbasic columns and active rows at their bounds, which must be finite.
-        x_fixed = np.where(cs == UPPER, lp.col_hi[None, :], np.where(cs == LOWER, lp.col_lo[None, :], 0.0))
-        held = np.where(rs == UPPER, stack.row_hi, np.where(rs == LOWER, stack.row_lo, 0.0))
-        finite = np.isfinite(x_fixed).all(axis=1) & np.isfinite(held).all(axis=1)
-        self.ok = (k == active.sum(axis=1)) & finite
-        self.x_fixed = np.where(self.ok[:, None], x_fixed, 0.0)
-        self.held = np.where(self.ok[:, None], held, 0.0)
+        self.ok = k == active.sum(axis=1)
+        self.x_fixed: np.ndarray | None = None
+        self.held: np.ndarray | None = None
+        if points:
+            lp = stack.lp
+            lower = np.where(cs == LOWER, lp.col_lo[None, :], 0.0)
+            x_fixed = np.where(cs == UPPER, lp.col_hi[None, :], lower)
+            held = np.where(rs == UPPER, stack.row_hi, np.where(rs == LOWER, stack.row_lo, 0.0))
+            self.ok &= np.isfinite(x_fixed).all(axis=1) & np.isfinite(held).all(axis=1)
+            self.x_fixed = np.where(self.ok[:, None], x_fixed, 0.0)
+            self.held = np.where(self.ok[:, None], held, 0.0)
         K = int(k.max(initial=0))
         self.K = K
         # Basic columns in column order, then padding (column 0); the same for active rows.
@@ -259,7 +266,8 @@ class _Bases:
         out = object.__new__(_Bases)
         out.stack, out.cs, out.rs = self.stack.take(keep), self.cs[keep], self.rs[keep]
         out.ok, out.K = self.ok[keep], self.K
-        out.x_fixed, out.held = self.x_fixed[keep], self.held[keep]
+        out.x_fixed = None if self.x_fixed is None else self.x_fixed[keep]
+        out.held = None if self.held is None else self.held[keep]
         out.bi, out.ai, out.pad, out.B = self.bi[keep], self.ai[keep], self.pad[keep], self.B[keep]
         return out
 
@@ -278,8 +286,9 @@ class _Bases:
     def vertex(self) -> tuple[np.ndarray, np.ndarray]:
         """The blend each basis fixes, and its row activities."""
         st = self.stack
-        x = self.x_fixed
-        xb = self._solve(np.take_along_axis(self.held - st.activity(x), self.ai, axis=1))
+        x, held = self.x_fixed, self.held
+        assert x is not None and held is not None, "made without points"
+        xb = self._solve(np.take_along_axis(held - st.activity(x), self.ai, axis=1))
         x = x + self._scatter(xb, self.bi, st.lp.shape[1])
         return x, st.activity(x)
 
@@ -303,6 +312,7 @@ class _Bases:
         st = self.stack
         ok = self.ok & within_bounds(st, x, activity)
         active = self.rs != BASIC
+        assert self.held is not None, "made without points"
         met = ~active | (np.abs(activity - self.held) <= MET * np.maximum(1.0, np.abs(self.held)))
         ok &= np.all(met, axis=1)
         if not len(x):
@@ -372,6 +382,13 @@ def _packed(mask: np.ndarray, width: int) -> np.ndarray:
     fits = place < width
     out[rows[fits], place[fits]] = cols[fits]
     return out
+
+
+def _take(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """rows[keep], without copying rows that every scenario shares (a broadcast view)."""
+    if rows.strides[0] == 0:
+        return np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
+    return np.asarray(rows[keep])
 
 
 def _solve_stack(B: np.ndarray, rhs: np.ndarray) -> np.ndarray:
