@@ -258,7 +258,13 @@ class BasisLibrary:
             if not len(cand):
                 return _none(lp, S, wrong)
             y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
-        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N.
+        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no row
+        # moves with the prices and every scenario has the same row bounds, that blend is
+        # the same for all of them: found and checked once.
+        shared = not len(self.price_rows) and todo.row_lo.strides[0] == 0 and todo.row_hi.strides[0] == 0
+        every = cand
+        if shared:
+            cand = cand[:1]
         at = which[cand]
         dc_ = todo.delta[at]
         lo, hi = todo.row_lo[at], todo.row_hi[at]
@@ -283,7 +289,11 @@ class BasisLibrary:
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
-        good = np.flatnonzero(ok)
+        if shared:  # one blend for every candidate
+            good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
+            x, cand = np.broadcast_to(x[0], (len(every), lp.shape[1])), every
+        else:
+            good = np.flatnonzero(ok)
         idx = cand[good]
         row_duals = np.zeros((len(idx), lp.shape[0]))
         row_duals[:, active] = y[good]
