@@ -38,8 +38,10 @@ verified against the raw table, all at once (`Checker.worst`).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
@@ -410,12 +412,30 @@ def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | N
         return _solve_scenarios(brief, prices, counts)
 
 
-def one_blas_thread() -> Any:
+_ONE_THREAD = threading.local()  # .depth: how many one_blas_thread contexts this thread is in
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
     """A context in which numpy's BLAS runs on one thread: for many small matrix products,
-    where more threads only spin (they doubled the CPU time of a batch, for no wall time)."""
+    where more threads only spin (they doubled the CPU time of a batch, for no wall time).
+    Nested contexts cost nothing (setting the limit takes about a millisecond)."""
+    depth = getattr(_ONE_THREAD, "depth", 0)
+    if depth:
+        _ONE_THREAD.depth = depth + 1
+        try:
+            yield
+        finally:
+            _ONE_THREAD.depth = depth
+        return
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    return threadpool_limits(limits=1, user_api="blas")
+    with threadpool_limits(limits=1, user_api="blas"):
+        _ONE_THREAD.depth = 1
+        try:
+            yield
+        finally:
+            _ONE_THREAD.depth = 0
 
 
 def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
