@@ -1,4 +1,5 @@
-"""The basis library (price scenarios proved optimal for known bases, no simplex run) against
+"""The basis library (price scenarios proved optimal for known bases, no simplex run; the
+others walked to their own bases by simplex steps in numpy, or solved by HiGHS) against
 plain solves: each scenario solved by HiGHS alone, started from the base basis."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import pytest
 import sarcoform as sf
 from sarcoform.batch.inputs import Product, ingredient_limit
 from sarcoform.solving import basis_library
-from sarcoform.solving.basis_library import LEARN_WINDOW, PROVED, Counts
+from sarcoform.solving.backends import highs_optimum
+from sarcoform.solving.basis_library import LEARN_WINDOW, PROVED, WALKED, Counts
 from sarcoform.solving.fastpath import PricedBrief
+from sarcoform.solving.lp import BASIC, LOWER, MatrixLP
 
 
 def random_prices(foods: sf.FoodTable, count: int, sigma: float, seed: int) -> np.ndarray:
@@ -62,26 +65,47 @@ def compare(
 def test_library_answers_equal_plain_solves(
     foods: sf.FoodTable, preset: str, sigma: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """120 random price scenarios per preset and volatility; the library must have proved
-    some of them (else this tests nothing) and HiGHS solved the rest. The library learns
-    throughout here (at σ = 0.3 it would stop early, see the test below)."""
+    """120 random price scenarios per preset and volatility, without the walk: the library
+    must have proved some of them (else this tests nothing) and HiGHS solved the rest. The
+    library learns throughout here (at σ = 0.3 it would stop early, see the test below)."""
     monkeypatch.setattr(basis_library, "LEARN_WINDOW", 10**6)
+    monkeypatch.setattr(basis_library, "WALK", False)
     # on mean compositions: price scenarios re-price one LP (ons_powder's lots take the cutting planes)
     counts, _ = compare(
         foods, sf.load_brief(preset).on_mean_values(), random_prices(foods, 120, sigma, seed=7)
     )
-    assert counts.highs > 0
+    assert counts.highs > 0 and counts.walked == 0
     if sigma == 0.05:
         assert counts.proved > counts.highs  # small moves: most scenarios keep a known basis
     # at 30 % volatility next to no scenario keeps a known basis (1 of 120 on the default brief
     # before its shelf life, 0 after): the answers above must still equal plain solves
 
 
-def test_library_stops_learning_when_bases_prove_nothing_more(foods: sf.FoodTable) -> None:
-    """Large price moves (σ = 0.3): nearly every scenario has an optimal basis of its own, so
-    a learned basis proves almost no other scenario. After LEARN_WINDOW such bases the
-    library stops growing; the rest are HiGHS hot starts from their nearest known basis,
-    and every answer still equals its plain solve."""
+@pytest.mark.parametrize("preset", ["ons_powder", "ons_max_leucine", "milk_beverage_powder"])
+@pytest.mark.parametrize("sigma", [0.05, 0.3])
+def test_walked_answers_equal_plain_solves(foods: sf.FoodTable, preset: str, sigma: float) -> None:
+    """The same scenarios with the walk (`pivots`): those no known basis proves walk to
+    their own basis by simplex steps. ons_max_leucine's tie-break walks from its first
+    stage's basis, with its cost row moving with the prices. Every answer must equal its
+    plain solve, and the walk must have answered more than HiGHS did."""
+    counts, answers = compare(
+        foods, sf.load_brief(preset).on_mean_values(), random_prices(foods, 120, sigma, seed=7)
+    )
+    assert counts.walked > 0 and counts.steps >= counts.walked
+    assert counts.walked > counts.highs  # (a first stage the library cannot prove runs HiGHS)
+    walked = [a for a in answers if WALKED in (a.first.message, a.final.message)]
+    assert len(walked) == counts.walked
+    assert all(a.status == "optimal" and a.verified for a in walked)
+
+
+def test_library_stops_learning_when_bases_prove_nothing_more(
+    foods: sf.FoodTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large price moves (σ = 0.3), without the walk: nearly every scenario has an optimal
+    basis of its own, so a learned basis proves almost no other scenario. After
+    LEARN_WINDOW such bases the library stops growing; the rest are HiGHS hot starts from
+    their nearest known basis, and every answer still equals its plain solve."""
+    monkeypatch.setattr(basis_library, "WALK", False)
     prices = random_prices(foods, 120, 0.3, seed=7)
     counts, _ = compare(foods, sf.load_brief("ons_powder").on_mean_values(), prices)
     assert counts.bases <= LEARN_WINDOW + 1  # the base basis and one window
@@ -119,7 +143,7 @@ def test_ties_go_to_the_solver(foods: sf.FoodTable) -> None:
     assert counts.highs > 0 and counts.proved > 0
     tied = [a for a in answers[::2] if a.x[i] + a.x[j] > 1e-6]  # whey in the blend: a real tie
     assert len(tied) >= 5
-    assert all(a.first.message != PROVED for a in tied)
+    assert all(a.first.message not in (PROVED, WALKED) for a in tied)
 
 
 def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> None:
@@ -131,3 +155,27 @@ def test_infeasible_scenarios_are_left_to_the_solver(foods: sf.FoodTable) -> Non
     _, answers = compare(foods, brief, random_prices(foods, 16, 0.1, seed=11))
     assert {a.status for a in answers} == {"optimal", "infeasible"}
     assert all(a.result is not None and a.result.diagnosis is not None for a in answers if a.x is None)
+
+
+def test_walks_from_given_starts_with_an_empty_library() -> None:
+    """A tie-break library may hold no basis yet: the walk then starts from the statuses
+    given (the first stage's basis), and its answers are HiGHS's. min c·x over
+    x1 + x2 ≥ 1, 0 ≤ x ≤ 1, from x = (1, 0): c = (2, 1) and (2.5, 1) take x2, (0.5, 1) keeps x1."""
+    lp = MatrixLP(
+        np.array([2.0, 1.0]), np.array([[1.0, 1.0]]), np.array([1.0]), np.array([np.inf]),
+        np.zeros(2), np.ones(2), ("x1", "x2"), ("need",),
+    )  # fmt: skip
+    library = basis_library.BasisLibrary(lp, np.ones(2), np.zeros(0, dtype=int), np.zeros((0, 2)))
+    delta = np.array([[0.0, 0.0], [0.5, 0.0], [-1.5, 0.0]])
+    S = len(delta)
+    starts = (np.tile(np.array([BASIC, LOWER], np.int8), (S, 1)), np.tile(np.array([LOWER], np.int8), (S, 1)))
+    rows = np.broadcast_to(lp.row_lo, (S, 1)), np.broadcast_to(lp.row_hi, (S, 1))
+    ran: list[int] = []
+    proved = basis_library.prove_or_solve(
+        library, delta, *rows, lambda q, start: ran.append(q), Counts(), None, starts=starts
+    )
+    assert not ran and sorted(proved) == [0, 1, 2]
+    for q, solution in proved.items():
+        ref = highs_optimum(lp.with_objective(lp.c + delta[q]))
+        assert solution.objective == pytest.approx(ref.objective, rel=1e-12)
+        np.testing.assert_allclose(solution.x, ref.x, atol=1e-12)

@@ -107,3 +107,20 @@ def test_realism_settings_survive_toml_and_workbook(tmp_path: Path) -> None:
     sf.write_workbook(food_table(FOODS), brief, book)
     _, again = sf.read_workbook(book)
     assert again == brief
+
+
+@pytest.mark.parametrize("section", ["processing", "shelf_life"])
+def test_retention_naming_a_column_twice_is_bad_input(section: str) -> None:
+    """`vitamin_c` (the nutrient) and `vitamin_c_mg` (its column) name the same column: two
+    figures for one nutrient, of which one would be used silently. Refused where it is
+    written."""
+    text = textwrap.dedent(BRIEF)
+    twice = "retention = { vitamin_c = 0.8, vitamin_c_mg = 0.9 }"
+    if section == "processing":
+        text = text.replace("retention = { vitamin_c = 0.8 }", twice)
+    else:
+        text += f"[shelf_life]\nmonths = 12\n{twice}\n"
+    with pytest.raises(
+        sf.InputError, match=rf"\[{section}\] retention: 'vitamin_c' and 'vitamin_c_mg' both name the column"
+    ):
+        sf.solve(food_table(FOODS), parse_brief_toml(text, "twice.toml"))

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import SarcoformError
 from ..model.result import Result
 from ..solving.backends import SolverName
+from ..solving.basis_library import one_blas_thread
 from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced, result_of
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
@@ -37,7 +38,8 @@ def run_task(task: Task) -> list[Item]:
     """Solve one task (in whatever process it lands); never raises for a single item."""
     # The fast path re-prices one LP; chance constraints need their cutting planes.
     if task.solver == "highs" and not task.brief.is_practical and not task.brief.asks_probability:
-        return _fast(task)
+        with one_blas_thread():
+            return _fast(task)
     return _regular(task, range(len(task.scenarios)), task.solver)
 
 

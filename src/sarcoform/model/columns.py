@@ -11,8 +11,9 @@ import ast
 import difflib
 import functools
 import operator
+import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -122,6 +123,24 @@ def _parse(expr: str) -> ast.Expression:
     return tree
 
 
+@functools.lru_cache(maxsize=512)
+def _names_in_order(expr: str) -> tuple[str, ...]:
+    """The names an expression reads, in the order `evaluate` looks them up."""
+
+    def walk(node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Name):
+            return [node.id]
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.UnaryOp):
+            return walk(node.operand)
+        if isinstance(node, ast.BinOp):
+            return walk(node.left) + walk(node.right)
+        return []
+
+    return tuple(walk(_parse(expr)))
+
+
 def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
     """Evaluate an arithmetic expression over food columns (NaN propagates)."""
     tree = _parse(expr)
@@ -145,18 +164,63 @@ def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
     return walk(tree)
 
 
+@dataclass
+class _Shared:
+    """What the column sets of one unchanging food table and one set of derived columns
+    work out alike: each derived column's values, the name lookups, stacked tables. Every
+    solve over the table makes its own ColumnSet (its column order follows what that
+    compile evaluates first), and they all read this."""
+
+    derived: dict[str, Column] = field(default_factory=dict)
+    resolved: dict[str, str] = field(default_factory=dict)
+    stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+MAX_SHARED = 16  # sets of derived columns remembered per food table
+
+
+# Per food table, outside it: the table itself stays as it was made (and pickles without
+# the memo, for batch workers); an entry goes when its table does.
+_MEMOS: weakref.WeakKeyDictionary[FoodTable, dict[tuple[tuple[str, str], ...], _Shared]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
+    """The memo of `foods` and `derived`; a fresh one, kept nowhere, when the table's arrays
+    are writable (a table made by hand could change under it: every loader makes them
+    read-only)."""
+    memo = _MEMOS.get(foods)
+    if memo is None:
+        arrays = (foods.price_per_kg, *foods.numbers.values())
+        if any(a.flags.writeable for a in arrays):
+            return _Shared()
+        memo = _MEMOS[foods] = {}
+    key = tuple((derived or {}).items())
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MAX_SHARED:
+            memo.clear()
+        found = memo[key] = _Shared()
+    return found
+
+
 class ColumnSet:
     """The food table's numeric columns plus built-in and brief-defined derived ones."""
 
     def __init__(self, foods: FoodTable, derived: Mapping[str, str] | None = None) -> None:
         self.foods = foods
+        self._shared = _shared(foods, derived)
         self._columns: dict[str, Column] = {}
         for name, values in foods.numbers.items():
             unit = split_column(name)
             self._columns[name] = Column(name, unit[1] if unit else "", values)
         self._pending: dict[str, tuple[str, str | None]] = {}
-        self._resolved: dict[str, str] = {}
+        # Names resolve alike whatever has been evaluated (see _resolve): one lookup table.
+        self._resolved: dict[str, str] = self._shared.resolved
         self._nutrients: dict[str, list[str]] | None = None
+        self._by_table: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
         for name, (expr, why) in BUILTIN_DERIVED.items():
             if name in self._columns:
                 continue
@@ -187,6 +251,22 @@ class ColumnSet:
         if found is None:
             found = self._resolved[name] = self._resolve(name)
         return found
+
+    def by_column(self, named: Mapping[str, float]) -> dict[str, float]:
+        """A brief's {name: value} table (retention figures) as {column: value}; names that
+        do not resolve are left out (reported when compiling), and of two names for one
+        column the later wins. Worked out once per table: a solve asks for each nutrient."""
+        known = self._by_table.get(id(named))
+        if known is not None and known[0] is named:
+            return known[1]
+        out: dict[str, float] = {}
+        for name, value in named.items():
+            try:
+                out[self.resolve(name)] = value
+            except ValueError:
+                continue
+        self._by_table[id(named)] = (named, out)
+        return out
 
     def _resolve(self, name: str) -> str:
         key = name.strip().lower()
@@ -220,6 +300,14 @@ class ColumnSet:
         column = self.resolve(name)
         if column in self._columns:
             return self._columns[column]
+        made = self._shared.derived.get(column)
+        if made is not None:
+            # Made before: its inputs come first, in the order evaluating it would take them
+            # (the order of `names()`, which the result's nutrient lines follow).
+            for name in _names_in_order(made.derived_from or ""):
+                self.get(name, (*_stack, column))
+            self._columns[column] = made
+            return made
         if column in _stack:
             raise ColumnError(f"derived column {column!r} refers to itself")
         expr, why = self._pending[column]
@@ -235,8 +323,33 @@ class ColumnSet:
         values.flags.writeable = False
         unit = split_column(column)
         made = Column(column, unit[1] if unit else "", values, expr, why)
-        self._columns[column] = made
+        self._columns[column] = self._shared.derived[column] = made
         return made
+
+    def blanks_as_zero(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A column's values with unknowns as 0, and where they were unknown (read-only)."""
+        column = self.resolve(name)
+        found = self._shared.known.get(column)
+        if found is None:
+            values = self.get(column).values
+            blank = np.isnan(values)
+            found = (np.where(blank, 0.0, values), blank)
+            for array in found:
+                array.flags.writeable = False
+            self._shared.known[column] = found
+        return found
+
+    def stacked(self, names: tuple[str, ...]) -> np.ndarray:
+        """The values of these columns, one row each (read-only; NaN = unknown)."""
+        table = self._shared.stacked.get(names)
+        if table is None:
+            rows = [self.get(name).values for name in names]
+            table = np.vstack(rows) if rows else np.zeros((0, len(self.foods)))
+            table.flags.writeable = False
+            if len(self._shared.stacked) >= MAX_SHARED:
+                self._shared.stacked.clear()
+            self._shared.stacked[names] = table
+        return table
 
     def undefined_at(self, i: int) -> str | None:
         """A derived column that is NaN for food i although its table inputs are known."""

@@ -47,3 +47,19 @@ def _maker(cls: type[BaseModel]) -> Callable[..., Any]:
         return m
 
     return make
+
+
+def updated[M: BaseModel](model: M, **changes: Any) -> M:
+    """`model.model_copy(update=changes)` (no validation either), without pydantic's
+    general copy of every attribute: a solve copies a hundred lines or more (shelf life,
+    ranges). Models with extra or private attributes take pydantic's own path."""
+    cls = type(model)
+    if cls.model_config.get("extra") == "allow" or model.__pydantic_private__ is not None:
+        return model.model_copy(update=changes)
+    m = object.__new__(cls)
+    put = object.__setattr__
+    put(m, "__dict__", {**model.__dict__, **changes})
+    put(m, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
+    put(m, "__pydantic_extra__", None)
+    put(m, "__pydantic_private__", None)
+    return m

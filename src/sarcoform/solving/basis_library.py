@@ -22,35 +22,43 @@ tie-break's bound. There a basis need only be optimal (reduced costs ≥ 0, ties
 which proves the value; the blend reported is the tie-break's, proved strictly.
 
 `solve_scenarios` runs a fast-path brief over many price vectors this way: scenarios
-the library proves take their basis's blend with their own cost; the first unproven one
-goes to HiGHS (a hot start from the nearest known basis; a tie is solved again from the
-base basis, as without a library), its optimal basis joins the library, and the rest are
-tested against it, until none is left. Every blend is then verified against the raw
-table, all at once (`Checker.worst`). With large price moves nearly every scenario
-has a basis of its own; once learned bases cost more than the simplex runs they save
-(LEARN_WINDOW), the library stops growing and the rest are hot starts from their nearest
-known basis.
+the library proves take their basis's blend with their own cost. Those it does not prove
+walk from their nearest known basis to their own by primal simplex steps, batched over
+scenarios (`pivots`), and are proved there strictly; a few are walked first and their
+bases learned while each learned basis proves LEARN_RATE others (small price moves). A
+two-stage brief's tie-break walks from its first stage's basis. What is still unproved
+(ties, a first stage whose budget row the new prices break) goes to HiGHS as before the
+walk existed: the first unproven one goes to HiGHS (a hot start from the nearest known
+basis; a tie is solved again from the base basis, as without a library), its optimal
+basis joins the library, and the rest are tested against it, until none is left; once
+learned bases cost more than the simplex runs they save (LEARN_WINDOW), the library stops
+growing and the rest are hot starts from their nearest known basis. Every blend is then
+verified against the raw table, all at once (`Checker.worst`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 
-from .lp import LPSolution, MatrixLP
+from . import pivots
+from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
+from .pivots import CONDITION, MET
 
-# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
-LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
-PRIMAL_TOLERANCE = 1e-9  # how far (relative) a basic column or row may pass a bound
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
-CONDITION = 1e8  # a basis whose B is worse conditioned is left to the solver
+WALKED = "Optimal (a basis reached by simplex steps from a known one, proved optimal at these prices)"
+WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
+FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
+LEARN_RATE = 8  # ... while each basis learned so proves this many other scenarios
 LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
 # (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
@@ -60,7 +68,8 @@ class Basis:
     """One optimal basis: which columns are basic, which rows active, and B⁻¹ (of B at the
     base prices; rows of B that move with prices are rebuilt per scenario)."""
 
-    highs: Any  # the highspy HighsBasis (a hot start for the solver)
+    highs: Any  # the highspy HighsBasis (a hot start for the solver); None for a basis the
+    # walk reached (`BasisLibrary.hot_start` builds one when needed)
     basic: np.ndarray  # basic columns
     active: np.ndarray  # nonbasic (active) rows
     x_fixed: np.ndarray  # every column's value if nonbasic (0 where basic)
@@ -75,6 +84,7 @@ class Basis:
     fixed_activity: np.ndarray  # A·x_fixed at the base prices
     signed: np.ndarray | None  # (columns × tests): c @ signed = the signed reduced costs and
     # row duals that must be > 0, for a basis without moving rows (one product per scenario)
+    codes: tuple[np.ndarray, np.ndarray]  # column and row statuses (LOWER, BASIC, UPPER)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +122,14 @@ class BasisLibrary:
         self.d_rows = d_rows
         self.bases: list[Basis] = []
         self._seen: set[bytes] = set()
+        self._index: dict[bytes, int] = {}  # statuses of a kept basis → its position
+        self._hot: dict[int, Any] = {}  # position → HighsBasis built for a walked basis
 
     def add(self, highs_basis: Any, codes: tuple[np.ndarray, np.ndarray] | None = None) -> Basis | None:
         """Keep a valid HiGHS basis; None if it is not usable (or already kept). `codes`:
-        its column and row statuses, when already read (`statuses`)."""
-        if highs_basis is None or not highs_basis.valid:
+        its column and row statuses, when already read (`statuses`); with no HiGHS basis
+        (None), the statuses alone (a basis the walk reached)."""
+        if (highs_basis is None and codes is None) or (highs_basis is not None and not highs_basis.valid):
             return None
         col_status, row_status = statuses(highs_basis) if codes is None else codes
         key = col_status.tobytes() + row_status.tobytes()
@@ -163,9 +176,42 @@ class BasisLibrary:
             _signed(lp.shape[1], basic, inverse, lp.A[active][:, col_sign != 0], col_sign, row_sign)
             if not len(moving)
             else None,
+            (col_status, row_status),
         )
+        self._index[key] = len(self.bases)
         self.bases.append(basis)
         return basis
+
+    def stack(self, todo: Scenarios, which: np.ndarray) -> pivots.Stack:
+        """The LPs of the scenarios `which`, for `pivots`: their row bounds, and the price
+        rows at their prices."""
+        delta = todo.delta[which][:, None, :]
+        rows = self.lp.A[self.price_rows][None, :, :] + self.d_rows[None, :, :] * delta
+        return pivots.Stack(self.lp, todo.row_lo[which], todo.row_hi[which], self.price_rows, rows)
+
+    def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
+        """The position of the basis with these statuses, kept now if it is new; −1 if it
+        is not usable."""
+        key = col_status.tobytes() + row_status.tobytes()
+        if key not in self._index:
+            self.add(None, (col_status.astype(np.int8), row_status.astype(np.int8)))
+        return self._index.get(key, -1)
+
+    def hot_start(self, at: int) -> Any:
+        """A HiGHS basis to start from for the basis at position `at`."""
+        basis = self.bases[at]
+        if basis.highs is not None:
+            return basis.highs
+        if at not in self._hot:
+            import highspy
+
+            hb = highspy.HighsBasis()
+            code = [highspy.HighsBasisStatus(k) for k in (LOWER, BASIC, UPPER, ZERO)]
+            hb.col_status = [code[k] for k in basis.codes[0].tolist()]
+            hb.row_status = [code[k] for k in basis.codes[1].tolist()]
+            hb.valid = True
+            self._hot[at] = hb
+        return self._hot[at]
 
     def scenarios(self, delta: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray) -> Scenarios:
         """Price changes (one row per scenario) and each scenario's row bounds, with costs."""
@@ -214,7 +260,13 @@ class BasisLibrary:
             if not len(cand):
                 return _none(lp, S, wrong)
             y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
-        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N.
+        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no row
+        # moves with the prices and every scenario has the same row bounds, that blend is
+        # the same for all of them: found and checked once.
+        shared = not len(self.price_rows) and todo.row_lo.strides[0] == 0 and todo.row_hi.strides[0] == 0
+        every = cand
+        if shared:
+            cand = cand[:1]
         at = which[cand]
         dc_ = todo.delta[at]
         lo, hi = todo.row_lo[at], todo.row_hi[at]
@@ -232,20 +284,18 @@ class BasisLibrary:
             xb = rhs @ basis.inverse.T
         x = np.broadcast_to(basis.x_fixed, (len(cand), lp.shape[1])).copy()
         x[:, basic] = xb
-        ok = np.all(np.isfinite(x), axis=1)
-        scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
-        ok &= np.all(xb >= lp.col_lo[basic][None, :] - scale, axis=1)
-        ok &= np.all(xb <= lp.col_hi[basic][None, :] + scale, axis=1)
         activity = x @ A.T
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
-        room = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(activity))
-        ok &= np.all(activity >= lo - room, axis=1)
-        ok &= np.all(activity <= hi + room, axis=1)
+        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
         # Active rows met to the last digits: a guard against an inaccurate solve.
-        met = np.abs(activity[:, active] - w) <= 1e-9 * np.maximum(1.0, np.abs(w))
+        met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
-        good = np.flatnonzero(ok)
+        if shared:  # one blend for every candidate
+            good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
+            x, cand = np.broadcast_to(x[0], (len(every), lp.shape[1])), every
+        else:
+            good = np.flatnonzero(ok)
         idx = cand[good]
         row_duals = np.zeros((len(idx), lp.shape[0]))
         row_duals[:, active] = y[good]
@@ -306,11 +356,15 @@ class Counts:
     proved: int = 0  # proved optimal for a known basis: no simplex run
     highs: int = 0  # hot-started HiGHS runs (their bases joined the library)
     bases: int = 0  # bases kept
+    walked: int = 0  # proved optimal at a basis reached by simplex steps (`pivots`)
+    steps: int = 0  # those simplex steps, all scenarios together
 
     def add(self, other: Counts) -> None:
         self.proved += other.proved
         self.highs += other.highs
         self.bases += other.bases
+        self.walked += other.walked
+        self.steps += other.steps
 
 
 Outcome = Any  # Solved, or the exception one scenario raised
@@ -337,7 +391,7 @@ class PricedProblem(Protocol):
     def lp(self) -> MatrixLP: ...
 
     # solve(prices, verify, start), finish(prices, first, final,
-    # started, verify, checked, start2) and verify_many(prices, x), as PricedBrief defines them.
+    # started, verify, checked, start2, blend) and verify_many(prices, x), as PricedBrief defines them.
     @property
     def solve(self) -> Callable[..., Any]: ...
     @property
@@ -354,14 +408,39 @@ def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | N
 
     The matrix products are small (scenarios × a few dozen): BLAS threads would only spin,
     so they run on one thread."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _solve_scenarios(brief, prices, counts)
 
 
+_ONE_THREAD = threading.local()  # .depth: how many one_blas_thread contexts this thread is in
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """A context in which numpy's BLAS runs on one thread: for many small matrix products,
+    where more threads only spin (they doubled the CPU time of a batch, for no wall time).
+    Nested contexts cost nothing (setting the limit takes about a millisecond)."""
+    depth = getattr(_ONE_THREAD, "depth", 0)
+    if depth:
+        _ONE_THREAD.depth = depth + 1
+        try:
+            yield
+        finally:
+            _ONE_THREAD.depth = depth
+        return
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        _ONE_THREAD.depth = 1
+        try:
+            yield
+        finally:
+            _ONE_THREAD.depth = 0
+
+
 def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
-    from .engine import ZERO, gated_status, tie_break_cap
+    from .engine import ZERO as NEGLIGIBLE
+    from .engine import gated_status, tie_break_cap
 
     counts = counts if counts is not None else Counts()
     S = prices.shape[0]
@@ -385,7 +464,8 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1)
+    at1: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the basis each first stage was proved at
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1, bases=at1)
     proved: dict[int, tuple[LPSolution, LPSolution]] = {}
     if lib2 is None:
         proved = {s: (sol, sol) for s, sol in first.items()}
@@ -403,7 +483,14 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
             return None if isinstance(done, Exception) else (brief.h2, done.final)
 
         lo2 = _rows(tie.row_lo, len(pending))
-        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2)
+        # The tie-break walks from the first stage's basis, its objective row off its bound:
+        # that blend is within the tie-break's bounds, a feasible start.
+        rows1 = np.array([at1[int(s)][1] for s in pending]).reshape(len(pending), lp.shape[0])
+        starts = (
+            np.array([at1[int(s)][0] for s in pending]).reshape(len(pending), tie.shape[1]),
+            np.hstack([rows1, np.full((len(pending), 1), BASIC, dtype=rows1.dtype)]),
+        )
+        final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2, starts=starts)
         proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
     # Every blend checked against the raw table, all at once.
@@ -412,11 +499,11 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
     out: list[Outcome] = [None] * S
     if order:
         x = np.array([proved[s][1].x if s in proved else ran[s].x for s in order])
-        x = np.where(np.abs(x) < ZERO, 0.0, x)
+        x = np.where(np.abs(x) < NEGLIGIBLE, 0.0, x)
         ok, worst = brief.verify_many(prices[order], x)
         verdict = {s: (bool(ok[t]), float(worst[t])) for t, s in enumerate(order)}
-        for s, (sol1, sol2) in proved.items():
-            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s]))
+        for t, (s, (sol1, sol2)) in enumerate(sorted(proved.items())):  # the first rows of x
+            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s], blend=x[t]))
         for s in checked:
             ok_s, worst_s = verdict[s]
             status = gated_status(ran[s].status, ok_s)  # never "optimal" when the check fails
@@ -456,11 +543,16 @@ def prove_or_solve(
     run_highs: Any,
     counts: Counts,
     base: Any = None,
+    starts: tuple[np.ndarray, np.ndarray] | None = None,
+    bases: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[int, LPSolution]:
-    """Prove what the library can among the scenarios (rows of `delta`); run HiGHS on the
-    first unproved one (`run_highs(q, start)` records its own answer and returns the
-    solved Highs object and its LP solution, or None), learn its basis, and test the rest against it; until
-    none is left. The proved ones as LP solutions, by position.
+    """Prove what the library can among the scenarios (rows of `delta`); walk the rest
+    by simplex steps (`pivots`) from their `starts` (column and row statuses per scenario,
+    each primal feasible for its scenario) or else from their nearest known basis; run
+    HiGHS on the first still unproved one (`run_highs(q, start)` records its own answer
+    and returns the solved Highs object and its LP solution, or None), learn its basis,
+    and test the rest against it; until none is left. The proved ones as LP solutions,
+    by position; and in `bases`, when given, the statuses of the basis each was proved at.
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
     the wrong sign); should it end at an optimum that is not unique (a tie), it is run
@@ -488,6 +580,23 @@ def prove_or_solve(
     saved: list[float] = []  # scenarios each learned basis proved
     highs_seconds, highs_runs = 0.0, 0
     learning = True
+    # The walk proves strictly; a value proof (ties allowed) is left to the solver.
+    walking = WALK and S > 0 and library.strict and (bool(library.bases) or starts is not None)
+
+    def record(hit: np.ndarray, proof: Proof | pivots.Walked, seconds: float, message: str) -> None:
+        """The scenarios `hit`, proved optimal, as LP solutions (their blends and duals)."""
+        objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
+        for t, q in enumerate(hit.tolist()):
+            proved[q] = LPSolution(
+                "optimal",
+                "highs",
+                seconds,
+                proof.x[t],
+                float(objective[t]),
+                proof.row_duals[t],
+                proof.col_duals[t],
+                message,
+            )
 
     def test(at: int, which: np.ndarray) -> np.ndarray:
         """Prove `which` against the basis `library.bases[at]`; the positions proved."""
@@ -499,30 +608,81 @@ def prove_or_solve(
         if not len(proof.index):
             return proof.index
         hit = which[proof.index]
-        objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
-        seconds = (time.perf_counter() - started) / len(hit)
-        for t, q in enumerate(hit.tolist()):
-            proved[q] = LPSolution(
-                "optimal",
-                "highs",
-                seconds,
-                proof.x[t],
-                float(objective[t]),
-                proof.row_duals[t],
-                proof.col_duals[t],
-                PROVED,
-            )
+        record(hit, proof, (time.perf_counter() - started) / len(hit), PROVED)
+        if bases is not None:
+            bases.update((q, library.bases[at].codes) for q in hit.tolist())
         counts.proved += len(hit)
         return np.asarray(hit)
 
-    while len(left):
+    def walk(which: np.ndarray, learn: bool = False) -> np.ndarray:
+        """Walk `which` from their starts, or their nearest bases, to their own bases
+        (`pivots`); those left, each now nearest the basis its walk stopped at (kept in
+        the library as a start). learn: the bases the walks ended at join the library."""
+        started = time.perf_counter()
+        stack = library.stack(todo, which)
+        m, n = lp.shape
+        col_status, row_status = np.zeros((len(which), n), np.int8), np.zeros((len(which), m), np.int8)
+        known = nearest[which] >= 0  # (none tested yet: an empty library, and starts given)
+        for t in np.flatnonzero(known).tolist():
+            col_status[t], row_status[t] = library.bases[int(nearest[which[t]])].codes
+        if starts is not None:  # the nearest basis where it is feasible, else the start given
+            near = known & pivots.primal_feasible(stack, col_status, row_status)
+            col_status = np.where(near[:, None], col_status, starts[0][which])
+            row_status = np.where(near[:, None], row_status, starts[1][which])
+        walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
+        counts.steps += walked.steps
+        hit = which[walked.index]
+        record(hit, walked, (time.perf_counter() - started) / max(1, len(which)), WALKED)
+        for t, q in enumerate(hit.tolist()):
+            ended = (walked.col_status[walked.index[t]], walked.row_status[walked.index[t]])
+            if bases is not None:
+                bases[q] = ended
+            if learn:
+                library.known(*ended)
+        counts.walked += len(hit)
+        rest = np.setdiff1d(which, hit, assume_unique=True)
+        for q in rest.tolist():
+            t = int(np.searchsorted(which, q))
+            at = library.known(walked.col_status[t], walked.row_status[t])
+            if at >= 0:
+                nearest[q] = at
+        return rest
+
+    def test_all(which: np.ndarray) -> np.ndarray:
+        """`which` tested against the bases not tested yet; those left."""
         for at in range(tested, len(library.bases)):
-            hit = test(at, left)
+            hit = test(at, which)
             if len(hit):
-                left = np.setdiff1d(left, hit, assume_unique=True)
-            if not len(left):
+                which = np.setdiff1d(which, hit, assume_unique=True)
+            if not len(which):
                 break
+        return which
+
+    # Walking: first a few scenarios, whose bases join the library and are tested on the
+    # rest (small price moves: a few bases prove most scenarios), doubling while that
+    # costs less than walking the scenarios it proves; then the rest all at once.
+    chunk, hold, learn = FIRST_WALK, np.zeros(0, dtype=int), True
+    while len(left):
+        left = test_all(left)
         tested = len(library.bases)
+        if walking and learn and len(left) > chunk:
+            first, later = left[:chunk], left[chunk:]
+            known = len(library.bases)
+            hold = np.concatenate([hold, walk(first, learn=True)])
+            new_bases = len(library.bases) - known
+            left = test_all(later)
+            tested = len(library.bases)
+            if len(later) - len(left) >= LEARN_RATE * new_bases:
+                chunk *= 2
+            else:
+                learn = False
+            if len(left):
+                continue
+        if walking and len(left):  # what the walk leaves goes to HiGHS, as below
+            hold = np.concatenate([hold, walk(left)])
+            left = np.zeros(0, dtype=int)
+        if walking or len(hold):
+            left, hold, walking = np.sort(np.concatenate([left, hold])), np.zeros(0, dtype=int), False
         if not len(left):
             break
         q, left = int(left[0]), left[1:]
@@ -530,7 +690,7 @@ def prove_or_solve(
         if start is not None and base is not None and start.highs is base:
             start = None  # the base basis: the run is the one without a library
         started = time.perf_counter()
-        ran = run_highs(q, None if start is None else start.highs)
+        ran = run_highs(q, None if start is None else library.hot_start(int(nearest[q])))
         ended = time.perf_counter()
         highs_seconds, highs_runs = highs_seconds + ended - started, highs_runs + 1
         counts.highs += 1

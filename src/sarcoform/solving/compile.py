@@ -94,6 +94,17 @@ class Bound:
     retention: np.ndarray | None = None
 
     def value(self, x: np.ndarray) -> float | None:
+        """The bound's value at the blend x. A read-only x (the blend of a result, which
+        the constraint lines, ranges and verification all read) is worked out once."""
+        if x.flags.writeable:
+            return self._value(x)
+        known = self.__dict__.get("_value_at")
+        if known is None or known[0] is not x:
+            known = (x, self._value(x))
+            self.__dict__["_value_at"] = known
+        return known[1]
+
+    def _value(self, x: np.ndarray) -> float | None:
         if self.kind in ("count", "inclusion"):
             # Practical bounds are not linear in x: how many ingredients are used, and
             # the smallest inclusion among them.
@@ -278,13 +289,16 @@ class _Compiler:
         self.fail(entry, f"basis per_100{unit} needs an energy_kcal or energy_kj column")
         return None
 
-    def add_for(self, entry: Entry, bound: Bound) -> None:
-        """Add a bound that carries its brief entry's source, note and location."""
+    def add_for(self, entry: Entry, bound: Bound, **changes: Any) -> None:
+        """Add a bound that carries its brief entry's source, note and location (and
+        `changes`, made in the same copy)."""
         # Read from the model's own tables: pydantic's __getattr__ (a private attribute, or a
         # missing `pack`) was a tenth of compiling.
         fields, private = entry.__dict__, entry.__pydantic_private__ or {}
         where, pack = private.get("_where"), fields.get("pack")
-        self.add(_changed(bound, source=fields["source"], note=fields["note"], where=where, pack=pack))
+        self.add(
+            _changed(bound, source=fields["source"], note=fields["note"], where=where, pack=pack, **changes)
+        )
 
     def add(self, bound: Bound) -> None:
         # A bound's unique name → its index, one set of names and a next number per name,
@@ -468,9 +482,10 @@ class _Compiler:
                 continue
             # Maximums hold at manufacture; minimums at the end of shelf life too, on
             # what is left (the same LP holds both time points).
-            self.add_for(e, _changed(variant, at="manufacture"))
+            self.add_for(e, variant, at="manufacture")
             if kept is not None and variant.min is not None:
-                end = _changed(
+                self.add_for(
+                    e,
                     variant,
                     name=f"{variant.name} (end of shelf life)",
                     subject=f"{variant.subject} at end of shelf life",
@@ -480,7 +495,6 @@ class _Compiler:
                     at="end_of_shelf_life",
                     retention=kept,
                 )
-                self.add_for(e, end)
 
     def claim(self, e: RequiredClaim) -> None:
         """A required claim is the nutrient bound of its regulation's primary condition."""
@@ -739,11 +753,11 @@ class _Compiler:
     def blanks(self, objective_uses: tuple[str, ...]) -> tuple[list[tuple[str, str]], bool]:
         """Apply the brief's blank policy to the values it actually uses."""
         policy = self.brief.blank_values
-        needs: dict[str, str] = {}  # table column → first constraint (in words) needing it
+        needs: dict[str, Bound | str] = {}  # table column → first constraint needing it
         for b in self.bounds:
             for column in b.uses:
                 if column not in needs:
-                    needs[column] = b.describe()
+                    needs[column] = b  # put in words only for a problem (describe is slow)
         for column in objective_uses:
             needs.setdefault(column, f"the objective {self.brief.objective}")
         excluded: list[tuple[str, str]] = []
@@ -752,16 +766,24 @@ class _Compiler:
         if "price_per_kg" in needs and "price_per_kg" not in self.foods.columns:
             raise InputError(
                 Problem(
-                    f"no price_per_kg column, but {needs['price_per_kg']} needs prices",
+                    f"no price_per_kg column, but {_words(needs['price_per_kg'])} needs prices",
                     self.foods.origin,
                     self.foods.sheet,
                     1,
                     "price_per_kg",
                 )
             )
-        for column, why in needs.items():
-            values = self.foods.price_per_kg if column == "price_per_kg" else self.foods.numbers[column]
-            for i in np.flatnonzero(np.isnan(values) & may_enter):
+        # Every table column at once (the stack is made once per table); only columns with
+        # a blank where a food may enter are walked.
+        table = tuple(c for c in needs if c != "price_per_kg")
+        blank = dict(zip(table, np.isnan(self.columns.stacked(table)) & may_enter, strict=True))
+        blank["price_per_kg"] = np.isnan(self.foods.price_per_kg) & may_enter
+        for column, need in needs.items():
+            where = blank[column]
+            if not where.any():
+                continue
+            why = _words(need)
+            for i in np.flatnonzero(where):
                 if policy == "error":
                     problems.append(
                         self.foods.problem(
@@ -822,15 +844,23 @@ class _Compiler:
         names: list[str] = []
         row_of: list[tuple[int, Side]] = []
         bounds: list[Bound] = []
+        # Unknowns left at this point belong to foods that cannot enter, or the brief said
+        # blank = 0: either way 0 is the value to use. One NaN test over every bound at once;
+        # only bounds with an unknown are copied (each copy was a tenth of compiling).
+        unknown = np.zeros(len(self.bounds), dtype=bool)
+        if self.bounds:
+            nums = np.vstack([b.num for b in self.bounds])
+            dens = np.vstack([b.num if b.den is None else b.den for b in self.bounds])
+            sds = np.vstack([b.num if b.sd is None else b.sd for b in self.bounds])
+            unknown = (np.isnan(nums) | np.isnan(dens) | np.isnan(sds)).any(axis=1)
         for k, b in enumerate(self.bounds):
-            # Unknowns left at this point belong to foods that cannot enter, or the
-            # brief said blank = 0: either way 0 is the value to use.
-            b = _changed(
-                b,
-                num=_known(b.num),
-                den=None if b.den is None else _known(b.den),
-                sd=None if b.sd is None else _known(b.sd),
-            )
+            if unknown[k]:
+                b = _changed(
+                    b,
+                    num=_known(b.num),
+                    den=None if b.den is None else _known(b.den),
+                    sd=None if b.sd is None else _known(b.sd),
+                )
             bounds.append(b)
             if b.column is not None or b.kind in ("count", "inclusion"):
                 continue
@@ -924,8 +954,14 @@ def _changed(b: Bound, **changes: Any) -> Bound:
     per-field checks: compiling calls it twice per bound."""
     assert changes.keys() <= b.__dict__.keys(), sorted(changes.keys() - b.__dict__.keys())
     new = object.__new__(Bound)
-    object.__setattr__(new, "__dict__", {**b.__dict__, **changes})
+    fields = {**b.__dict__, **changes}
+    fields.pop("_value_at", None)  # Bound.value's memo belongs to b
+    object.__setattr__(new, "__dict__", fields)
     return new
+
+
+def _words(need: Bound | str) -> str:
+    return need if isinstance(need, str) else need.describe()
 
 
 def _known(values: np.ndarray) -> np.ndarray:

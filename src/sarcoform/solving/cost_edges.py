@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-# HiGHS basis status codes (as in sensitivity): kLower 0, kBasic 1, kUpper 2.
-LOWER, BASIC, UPPER = 0, 1, 2
+from .lp import BASIC, LOWER, UPPER
+
 AT_BOUND = 1e-9  # relative distance to a bound at which a basic column or row sits on it
 MOVES = 1e-12  # relative change per unit step below which a basic column or row stays put
 SAME_EDGE = 1e-9  # relative agreement with HiGHS's edge needed to trust this reading
@@ -55,6 +55,20 @@ class _Reading:
     position: dict[int, int] = field(default_factory=dict)
     rates: np.ndarray | None = None
     entering: dict[int, bool] = field(default_factory=dict)
+    # Per direction, for every basic column at once: δ of each condition (inf where it does
+    # not fall) and the first of them (each edge asked reads its row).
+    steps: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def steps_of(self, direction: int) -> tuple[np.ndarray, np.ndarray]:
+        known = self.steps.get(direction)
+        if known is None:
+            assert self.rates is not None
+            rate = direction * self.rates
+            falling = rate < 0
+            delta = np.full(rate.shape, np.inf)
+            np.divide(np.maximum(self.value, 0.0), -rate, out=delta, where=falling)
+            known = self.steps[direction] = (delta, delta.min(axis=1, initial=np.inf))
+        return known
 
     @classmethod
     def of(cls, solved: Any) -> _Reading | None:
@@ -80,9 +94,11 @@ class _Reading:
             return None
         y = B_inv.T @ lp.c[basic]
         d = lp.c - A_act.T @ y
-        cols = np.flatnonzero(np.isin(col_status, (LOWER, UPPER)) & (lp.col_lo != lp.col_hi))
+        # (== twice, not np.isin: a tenth of this reading's time)
+        cols = np.flatnonzero(((col_status == LOWER) | (col_status == UPPER)) & (lp.col_lo != lp.col_hi))
         status = row_status[active]
-        open_rows = np.flatnonzero(np.isin(status, (LOWER, UPPER)) & (lp.row_lo[active] != lp.row_hi[active]))
+        at_bound = (status == LOWER) | (status == UPPER)
+        open_rows = np.flatnonzero(at_bound & (lp.row_lo[active] != lp.row_hi[active]))
         col_sign = np.where(col_status[cols] == LOWER, 1.0, -1.0)
         row_sign = np.where(status[open_rows] == LOWER, 1.0, -1.0)
         xb = x[basic]
@@ -126,17 +142,21 @@ def blend_ends_at(solved: Any, j: int, edge: float, direction: int) -> bool:
     # the duals by B⁻ᵀe_p (row p of B⁻¹) and so every reduced cost; a nonbasic j only its own.
     p = r.position.get(j)
     if p is not None:
-        assert r.rates is not None
-        rate = direction * r.rates[p]
+        steps, firsts = r.steps_of(direction)
+        delta = steps[p]  # inf where the condition does not fall
+        first = float(firsts[p])
+        if first == np.inf:
+            return False
+        falling = np.arange(len(delta))
     else:
         rate = np.zeros(len(r.value))
         rate[: len(r.cols)] = direction * r.col_sign * (r.cols == j)
-    # Condition k fails past δ_k = value_k / −rate_k (when rate_k < 0); the first is the edge.
-    falling = np.flatnonzero(rate < 0)
-    if not falling.size:
-        return False
-    delta = np.maximum(r.value[falling], 0.0) / -rate[falling]
-    first = float(delta.min())
+        # Condition k fails past δ_k = value_k / −rate_k (when rate_k < 0); the first is the edge.
+        falling = np.flatnonzero(rate < 0)
+        if not falling.size:
+            return False
+        delta = np.maximum(r.value[falling], 0.0) / -rate[falling]
+        first = float(delta.min())
     scale = max(abs(edge), r.scale)
     if abs(float(c[j]) + direction * first - edge) > SAME_EDGE * scale:
         return False  # not the edge HiGHS found: do not trust this reading

@@ -101,6 +101,12 @@ def solve_compiled(
         result = chance.report(plain, outer, result, solver, time_limit, ranges_asked=asked)
     if compiled.lp.is_mip and result.ok:
         result = _practical_insight(compiled, result, solver, sensitivity)
+    return with_shelf_life(compiled, result)
+
+
+def with_shelf_life(compiled: Compiled, result: Result) -> Result:
+    """A result with its brief's processing and shelf-life report (the last step of every
+    solve, the batch's items included)."""
     return shelf_life.report(compiled, shelf_life.processed(compiled, result))
 
 
@@ -179,6 +185,7 @@ def build_result(
         )
     x = final.x[: len(foods)]  # practical briefs: use indicators follow the foods
     x = np.where(np.abs(x) < ZERO, 0.0, x)
+    x.flags.writeable = False  # read by every line, range and check: Bound.value keeps its values
     mip = "mixed-integer brief (ingredient count, minimum inclusion): no shadow prices"
     more = [mip] if compiled.lp.is_mip else []
     mass = float(x.sum())
@@ -293,7 +300,7 @@ def _nutrient_lines(compiled: Compiled, x: np.ndarray, mass: float) -> list[Nutr
     names = [name for name in columns.names() if split_column(name)]
     # Blanks and NaN → 0 over all columns at once; each amount stays its own dot product
     # (one matrix product sums in another order, and the last digits would change).
-    table = np.vstack([columns.get(name).values for name in names]) if names else np.zeros((0, len(x)))
+    table = columns.stacked(tuple(names))  # made once per food table
     unknown = np.zeros(len(names), dtype=bool) if blank_zero else np.isnan(table[:, used]).any(axis=1)
     known = np.nan_to_num(table)
     per_serving: dict[str, float | None] = {

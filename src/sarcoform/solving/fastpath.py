@@ -28,10 +28,10 @@ import numpy as np
 from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..model.result import Result
-from .backends import load_highs, read_highs
+from .backends import highs_status, load_highs, read_highs
 from .basis_library import Counts, solve_scenarios
 from .compile import Compiled, compile_brief
-from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp
+from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp, with_shelf_life
 from .lp import LPSolution, MatrixLP
 from .verify import TOLERANCE, Checker
 
@@ -72,7 +72,8 @@ def result_of(foods: FoodTable, brief: Brief, prices: np.ndarray, solved: Solved
     if solved.result is not None:
         return solved.result
     compiled = compile_brief(priced(foods, prices), brief)
-    return build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
+    result = build_result(compiled, solved.first, solved.final, solved.seconds, list(solved.notes))
+    return with_shelf_life(compiled, result)
 
 
 class PricedBrief:
@@ -173,7 +174,7 @@ class PricedBrief:
             h1.changeColsCost(len(c), self.cols, c)
         self._set_rows(h1, delta)
         _start(h1, self.basis1 if start is None else start)
-        h1.run()
+        _run(h1)
         return read_highs(h1, view, time.perf_counter() - started)
 
     def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> list[Solved | Exception]:
@@ -189,8 +190,10 @@ class PricedBrief:
         verify: bool = True,
         checked: tuple[bool, float] | None = None,
         start2: Any = None,
+        blend: np.ndarray | None = None,
     ) -> Solved:
-        """The scenario's answer from its first optimum (and the tie-break's, run here when None)."""
+        """The scenario's answer from its first optimum (and the tie-break's, run here when
+        None); `blend`: the final optimum's x with |x| < ZERO set to 0, when already made."""
         started = time.perf_counter() - first.seconds if started is None else started
         notes = list(self.compiled.notes)
         if first.status == "optimal" and not self.min_cost:
@@ -207,7 +210,7 @@ class PricedBrief:
         if final.x is None:
             solved = Solved(first.status, first, final, notes, seconds, None)
             return replace(solved, result=result_of(self.foods, self.brief, prices, solved))
-        x = np.where(np.abs(final.x) < ZERO, 0.0, final.x)
+        x = np.where(np.abs(final.x) < ZERO, 0.0, final.x) if blend is None else blend
         if not verify:
             return Solved(final.status, first, final, notes, seconds, x)
         ok, worst = self._verify(prices, x) if checked is None else checked
@@ -224,7 +227,7 @@ class PricedBrief:
         h2.changeRowBounds(self.objective_row, -math.inf, tie_break_cap(first.objective))
         _start(h2, self.basis2 if start is None else start)
         started = time.perf_counter()
-        h2.run()
+        _run(h2)
         tie_lp = replace(self.compiled.lp, c=cost, offset=0.0)
         second = read_highs(h2, tie_lp, time.perf_counter() - started)
         if second.status != "optimal":
@@ -251,10 +254,22 @@ class PricedBrief:
         if self.brief.cost is not None:
             worst = self.checker.worst(x, prices)
         else:
-            keys = np.round(x, BLEND_KEY_DECIMALS)
-            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-            worst = self.checker.worst(x[first])[np.ravel(inverse)]
+            seen: dict[bytes, int] = {}  # a blend (to BLEND_KEY_DECIMALS, −0 as 0) → its number
+            keys = np.round(x, BLEND_KEY_DECIMALS) + 0.0
+            inverse = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in keys], dtype=int)
+            first = np.unique(inverse, return_index=True)[1]  # (a hash, not np.unique's row sort)
+            worst = self.checker.worst(x[first])[inverse]
         return worst <= TOLERANCE, worst
+
+
+def _run(h: Any) -> None:
+    """Run HiGHS from the basis set; should it end with no verdict ("Unknown", seen on an
+    infeasible scenario started from another's basis), run it again from scratch, as the
+    regular path would."""
+    h.run()
+    if highs_status(h) == "error":
+        h.clearSolver()
+        h.run()
 
 
 def _valid(basis: Any) -> Any:

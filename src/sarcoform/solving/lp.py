@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 
+# Basis status codes, as HiGHS reports them (highspy.HighsBasisStatus(...).value): a column
+# or row nonbasic at its lower bound, basic, nonbasic at its upper bound, or free at zero.
+LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
+
 
 @dataclass(frozen=True, eq=False)
 class Links:

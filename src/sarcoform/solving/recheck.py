@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..model.result import Verification
+from ..model.trusted import updated
 from ..model.units import UNIT_LABELS, conversion
 from .chance import sides_of
 from .compile import Bound, Compiled
@@ -39,13 +40,12 @@ def recheck(compiled: Compiled, x: np.ndarray, verification: Verification) -> Ve
             if not miss <= TOLERANCE:
                 sign = "≥" if side == "min" else "≤"
                 failures.append(f"{b.name}{_how(b)}: {held:.6g}, not {sign} {bound:g}")
-    return verification.model_copy(
-        update={
-            "ok": not failures,
-            "failures": failures,
-            "max_violation": worst if worst is None or math.isfinite(worst) else None,
-            "checked": checked,
-        }
+    return updated(
+        verification,
+        ok=not failures,
+        failures=failures,
+        max_violation=worst if worst is None or math.isfinite(worst) else None,
+        checked=checked,
     )
 
 

@@ -38,21 +38,18 @@ from typing import Any
 import numpy as np
 
 from ..model.result import BlendLine, ConstraintLine, UnusedLine
-from ..model.trusted import trusted
+from ..model.trusted import trusted, updated
 from .backends import highs_optimum, highs_status
 from .compile import Compiled, cost_row_scale
 from .cost_edges import blend_ends_at
 from .elements import with_bound
-from .lp import LPSolution, MatrixLP
+from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
 from .price_ranging import PricedStages, Stage, interval, widened
 from .stage_ranges import two_stage_bound_ranges
 
 Range = tuple[float | None, float | None]
 MATCH = 1e-5  # relative difference in grams below which two blends are the same blend
 SAME = 1e-8  # the same, between two HiGHS solutions (no CBC rounding)
-
-# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
-LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 
 
 @dataclass
@@ -82,14 +79,12 @@ def attach(
         return constraint_lines, blend_lines, _unused(compiled, x, first, None), []
     # Lines without a range stay as they are (no range is their default).
     lines = [
-        line.model_copy(update={"shadow_price_range": sens.bound_ranges[k]})
-        if k in sens.bound_ranges
-        else line
+        updated(line, shadow_price_range=sens.bound_ranges[k]) if k in sens.bound_ranges else line
         for k, line in enumerate(constraint_lines)
     ]
     position = {food_id: j for j, food_id in enumerate(compiled.foods.ids)}
     blend = [
-        line.model_copy(update={"price_range": _open_below_zero(sens.price_ranges[position[line.id]])})
+        updated(line, price_range=_open_below_zero(sens.price_ranges[position[line.id]]))
         if position[line.id] in sens.price_ranges
         else line
         for line in blend_lines
@@ -146,15 +141,18 @@ class SolvedBasis:
         `solved`: the Highs object that solved `lp` already, read as it is."""
         import highspy
 
+        solution = None
         if solved is not None and highs_status(solved) == "optimal":
             h = solved
-            x = np.array(h.getSolution().col_value)
+            solution = h.getSolution()  # read once: each read copies every vector
+            x = np.array(solution.col_value)
         else:
             best = highs_optimum(lp, basis=basis)
             if best.x is None:
                 return None
             h, x = best.highs, best.x
-        solution = h.getSolution()
+        if solution is None:
+            solution = h.getSolution()
         basis = h.getBasis()
         status, ranging = h.getRanging()
         if status != highspy.HighsStatus.kOk or not basis.valid:
@@ -268,11 +266,10 @@ class _Basis:
         if where.size != 1 or len(self.basic) != len(self.active):
             return None
         i = int(where[0])
-        x = self.x0 if lp is self.lp0 else self.violations(lp)[2]
-        if x is None:
+        at = self._at_point(lp)
+        if at is None:
             return None
-        A_act = lp.A[self.active]
-        B = A_act[:, self.basic]
+        x, A_act, B = at.x, at.A_act, at.B
         e = np.zeros(len(self.active))
         e[i] = 1.0
         den_full = np.zeros(lp.shape[1])
@@ -289,8 +286,7 @@ class _Basis:
         # x(φ) = x + φ·dx; activities of the other rows a + φ·da; reduced costs d + φ·dd; y + φ·dy.
         dx = np.zeros(lp.shape[1])
         dx[self.basic] = D * z
-        activity, dact = lp.A @ x, lp.A @ dx
-        d = lp.c - A_act.T @ y
+        dact = lp.A @ dx
         dd = y[i] * (den_full - A_act.T @ q)
         dy = y[i] * q
         lo_phi, hi_phi = -math.inf, math.inf
@@ -298,33 +294,26 @@ class _Basis:
         def keep(a: np.ndarray, b: np.ndarray, tol: np.ndarray | float) -> None:
             """a + φ·b ≤ tol for every entry."""
             nonlocal lo_phi, hi_phi
-            tol = np.full(a.shape, tol) if np.isscalar(tol) else tol  # a and b: one shape
             up = b > 1e-300
             dn = b < -1e-300
             if up.any():
-                hi_phi = min(hi_phi, float(np.min((tol[up] - a[up]) / b[up])))
+                top = tol[up] if isinstance(tol, np.ndarray) else tol
+                hi_phi = min(hi_phi, float(np.min((top - a[up]) / b[up])))
             if dn.any():
-                lo_phi = max(lo_phi, float(np.max((tol[dn] - a[dn]) / b[dn])))
+                top = tol[dn] if isinstance(tol, np.ndarray) else tol
+                lo_phi = max(lo_phi, float(np.max((top - a[dn]) / b[dn])))
 
-        tol_x = self.primal_tol * np.maximum(1.0, np.abs(x))
-        keep(lp.col_lo - x, -dx, np.where(np.isfinite(lp.col_lo), tol_x, np.inf))
-        keep(x - lp.col_hi, dx, np.where(np.isfinite(lp.col_hi), tol_x, np.inf))
-        others = np.arange(lp.shape[0]) != row
-        tol_r = self.primal_tol * np.maximum(1.0, np.abs(activity))
-        lo_ok = others & np.isfinite(lp.row_lo)
-        hi_ok = others & np.isfinite(lp.row_hi)
-        keep((lp.row_lo - activity)[lo_ok], -dact[lo_ok], tol_r[lo_ok])
-        keep((activity - lp.row_hi)[hi_ok], dact[hi_ok], tol_r[hi_ok])
-        nb = self.nonbasic[lp.col_lo[self.nonbasic] != lp.col_hi[self.nonbasic]]
-        status = self.col_status[nb]
-        sign = np.where(status == LOWER, -1.0, 1.0)
-        keep(sign * d[nb], sign * dd[nb], self.dual_tol)
-        free = nb[status == ZERO]
-        keep(-d[free], -dd[free], self.dual_tol)
-        rows = self.active
-        open_rows = lp.row_lo[rows] != lp.row_hi[rows]
-        rsign = np.where(self.row_status[rows] == LOWER, -1.0, 1.0)[open_rows]
-        keep(rsign * y[open_rows], rsign * dy[open_rows], self.dual_tol)
+        keep(at.below_lo, -dx, at.tol_lo)
+        keep(at.above_hi, dx, at.tol_hi)
+        others = np.ones(lp.shape[0], dtype=bool)
+        others[row] = False
+        lo_ok = others & at.finite_lo
+        hi_ok = others & at.finite_hi
+        keep(at.row_below[lo_ok], -dact[lo_ok], at.tol_r[lo_ok])
+        keep(at.row_above[hi_ok], dact[hi_ok], at.tol_r[hi_ok])
+        keep(at.signed_d, at.sign * dd[at.nb], self.dual_tol)
+        keep(at.free_d, -dd[at.free], self.dual_tol)
+        keep(at.signed_y, at.rsign * dy[at.open_rows], self.dual_tol)
         if lo_phi > 0 or hi_phi < 0:
             return None  # not optimal at t0 itself: leave it to the search
         # τ = φ / (1 + αφ) on the branch 1 + αφ > 0, increasing in φ.
@@ -344,6 +333,16 @@ class _Basis:
             None if lo_t is None else t0 + lo_t,
             None if hi_t is None else t0 + hi_t,
         )
+
+    def _at_point(self, lp: MatrixLP) -> _AtPoint | None:
+        """What every moved row of this basis on `lp` shares (kept per LP, as `duals`)."""
+        known = self.__dict__.get("_point_memo")
+        if known is not None and known[0] is lp:
+            return known[1]  # type: ignore[no-any-return]
+        x = self.x0 if lp is self.lp0 else self.violations(lp)[2]
+        at = None if x is None else _AtPoint.of(self, lp, x)
+        self.__dict__["_point_memo"] = (lp, at)
+        return at
 
     def basic_column_bound(self, j: int, side: str) -> Range | None:
         """Where this basis stays optimal as one side of basic column j's bounds moves (a
@@ -387,6 +386,75 @@ class _Basis:
         wrong_rows = np.where(self.row_status[rows] == LOWER, -y, y)[lp.row_lo[rows] != lp.row_hi[rows]]
         dual = max(float(np.max(wrong, initial=0)), float(np.max(wrong_rows, initial=0)))
         return primal, dual, x
+
+
+@dataclass(frozen=True, eq=False)
+class _AtPoint:
+    """A basis's point on an LP and what moved_row's ratio tests read there, whichever row
+    moves: the bounds' gaps and tolerances, the reduced costs and duals that must keep
+    their signs (a solve moves several rows of one basis)."""
+
+    x: np.ndarray
+    A_act: np.ndarray
+    B: np.ndarray
+    below_lo: np.ndarray  # col_lo − x
+    above_hi: np.ndarray  # x − col_hi
+    tol_lo: np.ndarray
+    tol_hi: np.ndarray
+    row_below: np.ndarray  # row_lo − activity
+    row_above: np.ndarray  # activity − row_hi
+    tol_r: np.ndarray
+    finite_lo: np.ndarray
+    finite_hi: np.ndarray
+    nb: np.ndarray  # nonbasic columns that may move
+    sign: np.ndarray
+    signed_d: np.ndarray
+    free: np.ndarray
+    free_d: np.ndarray
+    open_rows: np.ndarray
+    rsign: np.ndarray
+    signed_y: np.ndarray
+
+    @classmethod
+    def of(cls, basis: _Basis, lp: MatrixLP, x: np.ndarray) -> _AtPoint | None:
+        A_act = lp.A[basis.active]
+        B = A_act[:, basis.basic]
+        try:
+            y = basis.duals(lp)
+        except np.linalg.LinAlgError:
+            return None
+        activity = lp.A @ x
+        d = lp.c - A_act.T @ y
+        tol_x = basis.primal_tol * np.maximum(1.0, np.abs(x))
+        nb = basis.nonbasic[lp.col_lo[basis.nonbasic] != lp.col_hi[basis.nonbasic]]
+        status = basis.col_status[nb]
+        sign = np.where(status == LOWER, -1.0, 1.0)
+        free = nb[status == ZERO]
+        rows = basis.active
+        open_rows = lp.row_lo[rows] != lp.row_hi[rows]
+        rsign = np.where(basis.row_status[rows] == LOWER, -1.0, 1.0)[open_rows]
+        return cls(
+            x,
+            A_act,
+            B,
+            lp.col_lo - x,
+            x - lp.col_hi,
+            np.where(np.isfinite(lp.col_lo), tol_x, np.inf),
+            np.where(np.isfinite(lp.col_hi), tol_x, np.inf),
+            lp.row_lo - activity,
+            activity - lp.row_hi,
+            basis.primal_tol * np.maximum(1.0, np.abs(activity)),
+            np.isfinite(lp.row_lo),
+            np.isfinite(lp.row_hi),
+            nb,
+            sign,
+            sign * d[nb],
+            free,
+            -d[free],
+            open_rows,
+            rsign,
+            rsign * y[open_rows],
+        )
 
 
 # -- shadow-price ranges ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import Problem
 from ..model.companions import companion_of
 from ..model.result import NutrientLine, OverageLine, Processing, Result, ShelfLife
+from ..model.trusted import trusted, updated
 from .compile import Compiled
 from .variability import finished_per_raw, process_retention, retention
 
@@ -64,9 +65,8 @@ def report(compiled: Compiled, result: Result) -> Result:
     if life is None:
         return result
     at = {b.name: b.at for b in compiled.bounds}
-    constraints = [
-        c.model_copy(update={"at": at.get(c.name) or "manufacture"}) for c in result.constraint_lines
-    ]
+    # A copy per line: `updated`, not pydantic's model_copy (a tenth of a solve's time).
+    constraints = [updated(c, at=at.get(c.name) or "manufacture") for c in result.constraint_lines]
     x = np.zeros(len(compiled.foods))
     for blend_line in result.blend_lines:
         i = compiled.foods.position(blend_line.id)
@@ -77,14 +77,14 @@ def report(compiled: Compiled, result: Result) -> Result:
     for line in result.nutrient_lines:
         kept = retention(compiled.columns, brief, line.nutrient)
         if not isinstance(kept, np.ndarray) or line.per_serving is None:
-            nutrients.append(line.model_copy(update={"per_serving_end": line.per_serving}))
+            nutrients.append(updated(line, per_serving_end=line.per_serving))
             continue
         values = np.nan_to_num(compiled.columns.get(line.nutrient).values)
         end = float(values * kept @ x) / 100 * process_retention(compiled.columns, brief, line.nutrient)
-        nutrients.append(line.model_copy(update={"per_serving_end": end}))
+        nutrients.append(updated(line, per_serving_end=end))
         share = end / line.per_serving if line.per_serving > 0 else None
         overages.append(
-            OverageLine(
+            trusted(OverageLine)(
                 nutrient=line.nutrient,
                 unit=line.unit,
                 per_serving=line.per_serving,
@@ -98,13 +98,12 @@ def report(compiled: Compiled, result: Result) -> Result:
         f"shelf life {life.months:g} months: minimums hold at its end, maximums at manufacture;"
         " nutrients without a retention figure are taken as stable",
     ]
-    return result.model_copy(
-        update={
-            "constraint_lines": constraints,
-            "nutrient_lines": nutrients,
-            "shelf_life": ShelfLife(months=life.months, overages=overages, source=life.source),
-            "notes": notes,
-        }
+    return updated(
+        result,
+        constraint_lines=constraints,
+        nutrient_lines=nutrients,
+        shelf_life=ShelfLife(months=life.months, overages=overages, source=life.source),
+        notes=notes,
     )
 
 

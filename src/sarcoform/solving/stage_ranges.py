@@ -29,12 +29,9 @@ import numpy as np
 from .backends import highs_status, load_highs
 from .compile import Compiled
 from .elements import with_bound
-from .lp import MatrixLP
+from .lp import BASIC, LOWER, UPPER, ZERO, MatrixLP
 
 Range = tuple[float | None, float | None]
-
-# HiGHS basis status codes (highspy.HighsBasisStatus): kLower 0, kBasic 1, kUpper 2, kZero 3.
-LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 
 
 def two_stage_bound_ranges(

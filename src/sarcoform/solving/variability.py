@@ -114,13 +114,7 @@ def retention(columns: ColumnSet, brief: Brief, column: str) -> np.ndarray | Pro
     if life is None:
         return None
     foods = columns.foods
-    from_brief = None
-    for name, value in life.retention.items():
-        try:
-            if columns.resolve(name) == column:
-                from_brief = value
-        except ValueError:
-            continue  # reported once by retention_problems
+    from_brief = columns.by_column(life.retention).get(column)  # bad names: retention_problems
     override = foods.numbers.get(companion(column, "retention"))
     if from_brief is None and override is None:
         return None
@@ -136,15 +130,28 @@ def retention(columns: ColumnSet, brief: Brief, column: str) -> np.ndarray | Pro
 
 
 def retention_problems(columns: ColumnSet, brief: Brief) -> list[Problem]:
-    """Names in `[shelf_life]` or `[processing]` retention that are not columns."""
+    """Names in `[shelf_life]` or `[processing]` retention that are not columns, or that
+    name a column another name of the same table already names (`vitamin_c` and
+    `vitamin_c_mg`: which figure would hold?)."""
     out = []
     for section, entry in (("shelf_life", brief.shelf_life), ("processing", brief.processing)):
+        named: dict[str, str] = {}  # column → the first name given for it
         for name in entry.retention if entry is not None else ():
+            assert entry is not None
             try:
-                columns.resolve(name)
+                column = columns.resolve(name)
             except ValueError as err:
-                assert entry is not None
                 out.append(entry.problem(f"[{section}] retention: {err}"))
+                continue
+            if column in named:
+                first = named[column]
+                out.append(
+                    entry.problem(
+                        f"[{section}] retention: {first!r} and {name!r} both name the column {column!r};"
+                        " give its retention once"
+                    )
+                )
+            named.setdefault(column, name)
     return out
 
 

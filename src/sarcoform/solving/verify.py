@@ -55,7 +55,6 @@ class Checker:
         self.meal = {columns.resolve(k): v for k, v in bg.per_meal.items()}
         self.day = {columns.resolve(k): v for k, v in bg.per_day.items()}
         self.names = set(columns.names())
-        self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # Processing: the share of each nutrient it leaves, and finished g per raw g.
         process = brief.processing
         self.kept = {columns.resolve(k): v for k, v in process.retention.items()} if process else {}
@@ -68,11 +67,7 @@ class Checker:
         brief treats blanks as zero. (x foods × blends: one amount per blend.) `nonzero`:
         x != 0, when the caller has it already.
         """
-        if name not in self._known:
-            values = self.columns.get(name).values
-            blank = np.isnan(values)
-            self._known[name] = (np.where(blank, 0.0, values), blank)
-        values, blank = self._known[name]
+        values, blank = self.columns.blanks_as_zero(name)  # made once per food table
         if x.ndim == 2:
             amounts = values @ x / 100.0
             return amounts if blank_zero else np.where(blank @ (x != 0), math.nan, amounts)  # type: ignore[return-value]
