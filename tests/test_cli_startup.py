@@ -89,16 +89,18 @@ LINES = st.lists(
 
 
 @settings(max_examples=100, deadline=None)
-@given(lines=LINES, terminal=st.booleans())
+@given(lines=LINES, terminal=st.booleans(), soft=st.booleans())
 def test_lines_printed_at_once_are_the_bytes_of_one_print_each(
-    lines: list[tuple[str, str]], terminal: bool
+    lines: list[tuple[str, str]], terminal: bool, soft: bool
 ) -> None:
-    def console() -> Console:
+    def console() -> Console:  # as report.tables.console makes it (soft_wrap), and without
         return Console(
             file=io.StringIO(),
             width=60,
             force_terminal=terminal,
             color_system="truecolor" if terminal else None,
+            soft_wrap=soft,
+            highlight=False,
         )
 
     each, once = console(), console()
