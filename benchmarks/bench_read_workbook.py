@@ -39,9 +39,28 @@ NUTRIENTS = [
 
 
 def food_table(rows: int, seed: int = 7) -> sf.FoodTable:
+    """Plausible rows (the reader's checks refuse a table that is not): the proximates sum
+    to at most 95 g per 100 g, each amino acid is below protein, leucine includes the free
+    leucine, and energy follows the macronutrients (4/9/4/2 kcal per g)."""
     rng = np.random.default_rng(seed)
-    values = rng.gamma(1.5, 8.0, size=(rows, len(NUTRIENTS))).round(3)
+    column = {name: k for k, name in enumerate(NUTRIENTS)}
+    values = rng.gamma(1.5, 8.0, size=(rows, len(NUTRIENTS)))
+    proximate = [
+        column[c] for c in ("protein_g", "fat_g", "carbohydrate_g", "fibre_g", "free_leucine_g", "cahmb_g")
+    ]
+    total = values[:, proximate].sum(axis=1, keepdims=True)
+    values[:, proximate] *= np.minimum(1.0, 95.0 / total) * rng.uniform(0.3, 1.0, size=(rows, 1))
+    protein = values[:, column["protein_g"]]
+    for name in ("leucine_g", "isoleucine_g", "valine_g", "lysine_g", "methionine_g", "cystine_g",
+                 "phenylalanine_g", "tyrosine_g", "threonine_g", "tryptophan_g", "histidine_g"):  # fmt: skip
+        values[:, column[name]] = protein * rng.uniform(0.0, 0.12, size=rows)
     blank = rng.random(values.shape) < 0.08
+    free = np.where(blank[:, column["free_leucine_g"]], 0.0, values[:, column["free_leucine_g"]])
+    values[:, column["leucine_g"]] += free  # (a blank free leucine is none)
+    values[:, column["energy_kcal"]] = values[
+        :, [column[c] for c in ("protein_g", "fat_g", "carbohydrate_g", "fibre_g")]
+    ] @ [4.0, 9.0, 4.0, 2.0]
+    values = values.round(3)
     groups = ["Dairy and Egg Products", "Legumes", "Cereal Grains", "Beef Products", "Sweets"]
     cells: list[list[Any]] = []
     for i in range(rows):
