@@ -22,6 +22,7 @@ RUNS = {
         ["project vs floor (b):", "no price move", "targets:"],
     ),
     "bench_chance": (["--repeat", "1"], ["chance-constrained", "Monte Carlo of 10,000 lots"]),
+    "bench_cli_phases": (["--runs", "1"], ["whole process (wall)", "CBC: the process", "print the result"]),
     "bench_scale": (
         ["--foods", "200", "--entries", "100,200", "--repeat", "1"],
         ["ons_powder", "ons_max_leucine", "µs/entry"],
