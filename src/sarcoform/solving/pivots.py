@@ -353,25 +353,29 @@ class _Bases:
         dx = self._scatter(u, self.bi, n)
         dx[s[col_in], j[col_in]] = direction[col_in]
         d_activity = st.activity(dx)
-        # What may limit the step: basic columns, rows off their bounds, and the entering
-        # variable's own other bound.
-        col_free = self.cs == BASIC
-        col_free[s[col_in], j[col_in]] = True
+        # What may limit the step: the basic columns (K places; padding moves nothing), the
+        # rows off their bounds (the entering row among them), and an entering column's own
+        # other bound (the last place: a bound flip).
+        K, m = self.K, lp.shape[0]
         row_free = self.rs == BASIC
         row_free[s[~col_in], i[~col_in]] = True
-        value = np.concatenate([x, activity], axis=1)
-        rate = np.concatenate([dx, d_activity], axis=1)
-        lo = np.concatenate([np.broadcast_to(lp.col_lo, x.shape), st.row_lo], axis=1)
-        hi = np.concatenate([np.broadcast_to(lp.col_hi, x.shape), st.row_hi], axis=1)
-        limits = np.concatenate([col_free, row_free], axis=1)
+        value = np.concatenate([np.take_along_axis(x, self.bi, axis=1), activity, x[s, j][:, None]], axis=1)
+        rate = np.concatenate([u, d_activity, np.where(col_in, direction, 0.0)[:, None]], axis=1)
+        lo = np.concatenate([lp.col_lo[self.bi], st.row_lo, lp.col_lo[j][:, None]], axis=1)
+        hi = np.concatenate([lp.col_hi[self.bi], st.row_hi, lp.col_hi[j][:, None]], axis=1)
+        limits = np.concatenate([~self.pad, row_free, col_in[:, None]], axis=1)
         moves = limits & (np.abs(rate) > PIVOT_TOLERANCE)
         with np.errstate(divide="ignore", invalid="ignore"):
             room = (np.where(rate > 0, hi, lo) - value) / np.where(moves, rate, 1.0)
         room = np.where(moves, np.maximum(room, 0.0), np.inf)  # rounding past a bound: 0
         shortest = room.min(axis=1)
         tie = room <= shortest[:, None] + TIE * np.maximum(1.0, np.abs(value))
-        leave = np.where(tie, np.abs(rate), -1.0).argmax(axis=1)  # the largest pivot among ties
-        return shortest, dx, d_activity, leave, rate[s, leave] > 0
+        place = np.where(tie, np.abs(rate), -1.0).argmax(axis=1)  # the largest pivot among ties
+        # The place as a variable: columns 0..n−1, rows n..n+m−1.
+        at = np.minimum(place, max(K - 1, 0))[:, None]
+        basic = np.take_along_axis(self.bi, at, axis=1)[:, 0] if K else j
+        leave = np.where(place < K, basic, np.where(place < K + m, n + place - K, j))
+        return shortest, dx, d_activity, leave, rate[s, place] > 0
 
 
 def _packed(mask: np.ndarray, width: int) -> np.ndarray:
