@@ -259,9 +259,11 @@ class _Bases:
         # Basic columns in column order, then padding (column 0); the same for active rows.
         self.pad = np.arange(K)[None, :] >= k[:, None]
         self.bi, self.ai = _packed(basic, K), _packed(active, K)
-        real = ~self.pad
+        real = (~self.pad).astype(float)
         B = stack.block(self.ai, self.bi)
-        B = np.where(real[:, :, None] & real[:, None, :] & self.ok[:, None, None], B, 0.0)
+        B *= real[:, :, None]
+        B *= real[:, None, :]
+        B[~self.ok] = 0.0
         B[:, np.arange(K), np.arange(K)] += self.pad | ~self.ok[:, None]  # identity: padding, and
         self.B = B  # the bases that are not square (not ok)
 
