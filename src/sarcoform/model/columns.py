@@ -180,30 +180,53 @@ class _Shared:
 MAX_SHARED = 16  # sets of derived columns remembered per food table
 
 
+@dataclass
+class _Memo:
+    """One table's memos, with the columns they were worked out from."""
+
+    columns: tuple[tuple[str, np.ndarray], ...]  # (name, values) as the table held them
+    shared: dict[tuple[tuple[str, str], ...], _Shared] = field(default_factory=dict)
+
+
 # Per food table, outside it: the table itself stays as it was made (and pickles without
 # the memo, for batch workers); an entry goes when its table does.
-_MEMOS: weakref.WeakKeyDictionary[FoodTable, dict[tuple[tuple[str, str], ...], _Shared]] = (
-    weakref.WeakKeyDictionary()
-)
+_MEMOS: weakref.WeakKeyDictionary[FoodTable, _Memo] = weakref.WeakKeyDictionary()
 
 
 def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
-    """The memo of `foods` and `derived`; a fresh one, kept nowhere, when the table's arrays
-    are writable (a table made by hand could change under it: every loader makes them
-    read-only)."""
+    """The memo of `foods` and `derived`. A fresh one, kept nowhere, when a column's values
+    could change: an array, or the array it views, that is writable (every loader makes
+    them read-only and owning their data). A table whose `numbers` now hold other arrays
+    than when its memo was made (the mapping is a plain dict) starts a new memo."""
+    if not all(_fixed(a) for a in (foods.price_per_kg, *foods.numbers.values())):
+        return _Shared()
+    columns = tuple(foods.numbers.items())
     memo = _MEMOS.get(foods)
-    if memo is None:
-        arrays = (foods.price_per_kg, *foods.numbers.values())
-        if any(a.flags.writeable for a in arrays):
-            return _Shared()
-        memo = _MEMOS[foods] = {}
+    if memo is None or not _same(memo.columns, columns):
+        memo = _MEMOS[foods] = _Memo(columns)
     key = tuple((derived or {}).items())
-    found = memo.get(key)
+    found = memo.shared.get(key)
     if found is None:
-        if len(memo) >= MAX_SHARED:
-            memo.clear()
-        found = memo[key] = _Shared()
+        if len(memo.shared) >= MAX_SHARED:
+            memo.shared.clear()
+        found = memo.shared[key] = _Shared()
     return found
+
+
+def _fixed(values: np.ndarray) -> bool:
+    """Can these values not change: read-only, and so is every array they view (a
+    read-only view of a writable array changes with it)?"""
+    at: object = values
+    while isinstance(at, np.ndarray):
+        if at.flags.writeable:
+            return False
+        at = at.base
+    return at is None or isinstance(at, bytes)
+
+
+def _same(a: tuple[tuple[str, np.ndarray], ...], b: tuple[tuple[str, np.ndarray], ...]) -> bool:
+    """The same names holding the very same arrays (the memo keeps them: no id is reused)."""
+    return len(a) == len(b) and all(n == m and x is y for (n, x), (m, y) in zip(a, b, strict=True))
 
 
 class ColumnSet:
