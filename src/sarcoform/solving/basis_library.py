@@ -145,10 +145,9 @@ class BasisLibrary:
         x_fixed = np.where(col_status == BASIC, 0.0, x_fixed)
         if not np.all(np.isfinite(x_fixed)):
             return None
-        col_sign = np.where(col_status == LOWER, 1.0, np.where(col_status == UPPER, -1.0, 0.0))
-        col_sign = np.where(lp.col_lo == lp.col_hi, 0.0, col_sign)
+        col_sign = pivots.required_signs(col_status, lp.col_lo, lp.col_hi)
         at_upper = row_status[active] == UPPER
-        row_sign = np.where(lp.row_lo[active] == lp.row_hi[active], 0.0, np.where(at_upper, -1.0, 1.0))
+        row_sign = pivots.required_signs(row_status[active], lp.row_lo[active], lp.row_hi[active])
         position = {int(r): i for i, r in enumerate(self.price_rows)}
         moving = np.array([i for i, r in enumerate(active) if int(r) in position], dtype=int)
         B = lp.A[np.ix_(active, basic)]
@@ -733,9 +732,7 @@ def _unique(
     d, y = solution.col_duals, solution.row_duals
     if d is None or y is None:
         return False
-    col_sign = np.where(col == LOWER, 1.0, np.where(col == UPPER, -1.0, 0.0))
-    col_sign[lp.col_lo == lp.col_hi] = 0.0
-    row_sign = np.where(row == LOWER, 1.0, np.where(row == UPPER, -1.0, 0.0))
-    row_sign[lp.row_lo == lp.row_hi] = 0.0
+    col_sign = pivots.required_signs(col, lp.col_lo, lp.col_hi)
+    row_sign = pivots.required_signs(row, lp.row_lo, lp.row_hi)
     cs, rs = col_sign != 0, row_sign != 0
     return bool(np.all(col_sign[cs] * d[cs] > margin) and np.all(row_sign[rs] * y[rs] > margin))

@@ -53,6 +53,13 @@ _SIGN = np.zeros(4)  # by status: the sign a nonbasic reduced cost or active row
 _SIGN[LOWER], _SIGN[UPPER] = 1.0, -1.0
 
 
+def required_signs(status: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The sign each column's reduced cost (or row's dual) must have for its basis to be
+    optimal, by its status (LOWER, BASIC, UPPER) and bounds: +1 at a lower bound, −1 at an
+    upper, 0 when it is basic or fixed (lo = hi: an equality row), whose sign is free."""
+    return np.asarray(_SIGN[status] * (lo != hi))
+
+
 @dataclass(frozen=True, eq=False)
 class Walked:
     """The end of every walk: the scenarios proved optimal (positions in those walked),
@@ -149,9 +156,7 @@ def walk(
             break
         y, d = at.duals(c[going])
         sign_c, sign_r = at.signs()
-        tests = np.concatenate(
-            [np.where(sign_c != 0, sign_c * d, np.inf), np.where(sign_r != 0, sign_r * y, np.inf)], axis=1
-        )
+        tests = at.tests(y, d, sign_c, sign_r)
         enter = tests.argmin(axis=1)
         lowest = tests[np.arange(len(going)), enter]
         mg = margin[going]
@@ -224,10 +229,7 @@ def prove(stack: Stack, c: np.ndarray, margin: np.ndarray, cs: np.ndarray, rs: n
     at = _Bases(stack, cs, rs)
     x, activity = at.vertex()
     y, d = at.duals(c)
-    sign_c, sign_r = at.signs()
-    ok = at.ok.copy()
-    ok &= np.all((sign_c == 0) | (sign_c * d > margin[:, None]), axis=1)
-    ok &= np.all((sign_r == 0) | (sign_r * y > margin[:, None]), axis=1)
+    ok = at.ok & np.all(at.tests(y, d, *at.signs()) > margin[:, None], axis=1)
     ok &= at.feasible(x, activity)
     index = np.flatnonzero(ok)
     d = np.where(cs == BASIC, 0.0, d)
@@ -306,9 +308,16 @@ class _Bases:
     def signs(self) -> tuple[np.ndarray, np.ndarray]:
         """The sign each nonbasic column's reduced cost and each active row's dual must
         have (+1 at a lower bound, −1 at an upper; 0: basic, fixed or an equality row)."""
-        st = self.stack
-        sign_c = _SIGN[self.cs] * (st.lp.col_lo != st.lp.col_hi)
-        return sign_c, _SIGN[self.rs] * (st.row_lo != st.row_hi)
+        lp, st = self.stack.lp, self.stack
+        return required_signs(self.cs, lp.col_lo, lp.col_hi), required_signs(self.rs, st.row_lo, st.row_hi)
+
+    @staticmethod
+    def tests(y: np.ndarray, d: np.ndarray, sign_c: np.ndarray, sign_r: np.ndarray) -> np.ndarray:
+        """Every signed reduced cost and active row's dual, columns then rows; inf where the
+        sign is free. A basis is optimal, with no tie, when all clear the margin."""
+        return np.concatenate(
+            [np.where(sign_c != 0, sign_c * d, np.inf), np.where(sign_r != 0, sign_r * y, np.inf)], axis=1
+        )
 
     def feasible(self, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
         """Per scenario: its blend within every bound, its active rows met to the last
