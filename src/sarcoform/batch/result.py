@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -132,18 +132,156 @@ def _unsolution(data: dict[str, Any]) -> LPSolution:
     return LPSolution(**fields)
 
 
+# -- a task's items, column by column ------------------------------------------------------
+
+
+class Rows:
+    """The items of one product (one task, or the journaled items of a resumed run), held
+    column by column: the table reads the columns, and an `Item` is built only when one
+    is asked for (`item(t)`). A fast-path task's proved scenarios are never objects: their
+    columns come from the basis library's arrays, and `Item.solved` from `answers`."""
+
+    def __init__(self, product: str, scenarios: tuple[str, ...], foods: int, nutrients: int) -> None:
+        S = len(scenarios)
+        self.product, self.scenarios = product, scenarios
+        self.status = np.full(S, "error", dtype=object)
+        self.objective_value = np.full(S, math.nan)
+        self.cost_per_serving = np.full(S, math.nan)
+        self.serving_g = np.full(S, math.nan)
+        self.verified = np.full(S, None, dtype=object)  # True, False or None (not checked)
+        self.max_violation = np.full(S, math.nan)
+        self.reason = np.full(S, "", dtype=object)
+        self.solver = np.full(S, "", dtype=object)
+        self.seconds = np.zeros(S)
+        self.grams = np.full((S, foods), math.nan)
+        self.nutrients = np.full((S, nutrients), math.nan)
+        self.blended = np.zeros(S, dtype=bool)  # grams and nutrients known (else None)
+        self._items: dict[int, Item] = {}  # items built (or given) as objects
+        self._answers: list[Any] = []  # solved scenarios as sequences of Solved (fast path)
+        self._source = np.full((S, 2), -1)  # per row: (which of _answers, position in it)
+
+    @classmethod
+    def of_items(cls, items: list[Item], foods: int, nutrients: int) -> Rows:
+        """Items of one product, given as objects."""
+        rows = cls(items[0].product if items else "", tuple(i.scenario for i in items), foods, nutrients)
+        for t, item in enumerate(items):
+            rows.put_item(t, item)
+        return rows
+
+    def put_item(self, t: int, item: Item) -> None:
+        """Row t is this item."""
+        self._items[t] = item
+        self.status[t], self.reason[t], self.solver[t] = item.status, item.reason, item.solver
+        self.verified[t], self.seconds[t] = item.verified, item.seconds
+        for name in ("objective_value", "cost_per_serving", "serving_g", "max_violation"):
+            value = getattr(item, name)
+            getattr(self, name)[t] = math.nan if value is None else value
+        self.blended[t] = item.grams is not None
+        if item.grams is not None:
+            self.grams[t] = item.grams
+        if item.nutrients is not None:
+            self.nutrients[t] = item.nutrients
+
+    def put_solved(self, rows: np.ndarray, answers: Any, at: np.ndarray, **columns: Any) -> None:
+        """Rows `rows` are the answers `answers[at]` (Solved, built when an item is asked
+        for); `columns`: their values by column name (arrays aligned with `rows`)."""
+        self._source[rows, 0], self._source[rows, 1] = len(self._answers), at
+        self._answers.append(answers)
+        for name, values in columns.items():
+            getattr(self, name)[rows] = values
+        self.blended[rows] = True
+
+    def __len__(self) -> int:
+        return len(self.scenarios)
+
+    @property
+    def product_name(self) -> np.ndarray:
+        return np.full(len(self), self.product, dtype=object)
+
+    @property
+    def scenario_name(self) -> np.ndarray:
+        return np.array(self.scenarios, dtype=object)
+
+    def item(self, t: int) -> Item:
+        if t not in self._items:
+            which, at = self._source[t].tolist()
+            solved = None
+            if which >= 0:
+                answer = self._answers[which][at]
+                solved = (answer.first, answer.final, answer.notes)
+            self._items[t] = Item(
+                self.product,
+                self.scenarios[t],
+                str(self.status[t]),
+                _number(self.objective_value[t]),
+                _number(self.cost_per_serving[t]),
+                _number(self.serving_g[t]),
+                self.verified[t],
+                _number(self.max_violation[t]),
+                str(self.reason[t]),
+                str(self.solver[t]),
+                float(self.seconds[t]),
+                self.grams[t].copy() if self.blended[t] else None,
+                self.nutrients[t].copy() if self.blended[t] else None,
+                solved,
+            )
+        return self._items[t]
+
+    def items(self) -> Iterator[Item]:
+        return (self.item(t) for t in range(len(self)))
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
 # -- the result ---------------------------------------------------------------------------
 
 
 class BatchResult:
     """Every product × scenario: `.table` (one tidy row each) and `.result(p, s)` (the full Result)."""
 
-    def __init__(self, plan: BatchPlan, items: Mapping[tuple[str, str], Item], seconds: float = 0.0) -> None:
+    def __init__(self, plan: BatchPlan, rows: Iterable[Rows], seconds: float = 0.0) -> None:
         self.plan = plan
         self.seconds = seconds
-        self._items = items
+        self._rows = [r for r in rows if len(r)]
         self._results: dict[tuple[str, str], Result] = {}
         self._scenario_row = {s: k for k, s in enumerate(plan.scenarios)}
+
+    @cached_property
+    def _where(self) -> dict[tuple[str, str], tuple[Rows, int]]:
+        """Each finished item's rows and its position there."""
+        return {(r.product, s): (r, t) for r in self._rows for t, s in enumerate(r.scenarios)}
+
+    @cached_property
+    def _order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every finished item in table order (products in input order, then scenarios in
+        input order), one entry each: (which of _rows, its position there, its position
+        in the _rows' columns one after another)."""
+        product = {p: k for k, p in enumerate(self.products)}
+        sizes = [len(r) for r in self._rows]
+        rank = [
+            product[r.product] * len(self.scenarios) + np.array([self._scenario_row[s] for s in r.scenarios])
+            for r in self._rows
+        ]
+        if not rank:
+            empty = np.zeros(0, dtype=int)
+            return empty, empty, empty
+        flat = np.argsort(np.concatenate(rank), kind="stable")
+        which = np.repeat(np.arange(len(sizes)), sizes)[flat]
+        at = flat - np.cumsum([0, *sizes])[which]
+        return which, at, flat
+
+    def _column(self, name: str, width: int | None = None) -> np.ndarray:
+        """One column of every finished item, in table order; `width`: a column of rows
+        (grams, nutrients), NaN rows for items without a blend."""
+        flat = self._order[2]
+        if width is not None:
+            parts = [np.where(r.blended[:, None], getattr(r, name), math.nan) for r in self._rows]
+            out: np.ndarray = np.vstack(parts)[flat] if parts else np.zeros((0, width))
+        else:
+            out = np.concatenate([getattr(r, name) for r in self._rows])[flat] if self._rows else flat
+        return out
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -154,22 +292,24 @@ class BatchResult:
         return self.plan.scenarios
 
     def __len__(self) -> int:
-        return len(self._items)
+        return sum(len(r) for r in self._rows)
 
     @property
     def complete(self) -> bool:
-        return len(self._items) == len(self.products) * len(self.scenarios)
+        return len(self) == len(self.products) * len(self.scenarios)
 
     @property
     def items(self) -> list[Item]:
         """Every finished item, products in input order, then scenarios in input order."""
-        return [self._items[(p, s)] for p in self.products for s in self.scenarios if (p, s) in self._items]
+        which, at, _ = self._order
+        return [self._rows[b].item(t) for b, t in zip(which.tolist(), at.tolist(), strict=True)]
 
     def item(self, product: str, scenario: str) -> Item:
         try:
-            return self._items[(product, scenario)]
+            rows, t = self._where[(product, scenario)]
         except KeyError:
             raise UsageError(f"no item for product {product!r} and scenario {scenario!r}") from None
+        return rows.item(t)
 
     def result(self, product: str, scenario: str) -> Result:
         """The full Result of one item (built on first use, then kept)."""
@@ -198,8 +338,10 @@ class BatchResult:
     @property
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for item in self._items.values():
-            out[item.status] = out.get(item.status, 0) + 1
+        for r in self._rows:
+            names, numbers = np.unique(r.status.astype(str), return_counts=True)
+            for name, number in zip(names.tolist(), numbers.tolist(), strict=True):
+                out[name] = out.get(name, 0) + number
         return out
 
     @property
@@ -208,40 +350,42 @@ class BatchResult:
         counts = self.counts
         if counts.get("error") or counts.get("unverified"):
             return 3
-        return 0 if counts.get("optimal", 0) == len(self._items) else 1
+        return 0 if counts.get("optimal", 0) == len(self) else 1
 
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per product × scenario: status, objective, cost, grams of every food, nutrients."""
         import pandas as pd
 
-        items = self.items
         info = {p.name: p for p in self.plan.products}
         foods = self.plan.foods
+        column = self._column
+        product = column("product_name")
+        names = list(info)
+        code = np.array([names.index(p) for p in product.tolist()], dtype=int)
+
+        def per_product(values: list[str]) -> np.ndarray:
+            out: np.ndarray = np.array(values, dtype=object)[code]
+            return out
+
         data: dict[str, Any] = {
-            "product": [i.product for i in items],
-            "scenario": [i.scenario for i in items],
-            "status": [i.status for i in items],
-            "objective": [info[i.product].brief.objective for i in items],
-            "objective_value": _column(i.objective_value for i in items),
-            "objective_unit": [info[i.product].objective_unit for i in items],
-            "cost_per_serving": _column(i.cost_per_serving for i in items),
-            "currency": [info[i.product].brief.currency for i in items],
-            "serving_g": _column(i.serving_g for i in items),
-            "verified": pd.array([i.verified for i in items], dtype="boolean"),
-            "max_violation": _column(i.max_violation for i in items),
-            "reason": [i.reason for i in items],
-            "solver": [i.solver for i in items],
-            "seconds": _column(i.seconds for i in items),
+            "product": product,
+            "scenario": column("scenario_name"),
+            "status": column("status"),
+            "objective": per_product([info[p].brief.objective for p in names]),
+            "objective_value": column("objective_value"),
+            "objective_unit": per_product([info[p].objective_unit for p in names]),
+            "cost_per_serving": column("cost_per_serving"),
+            "currency": per_product([info[p].brief.currency for p in names]),
+            "serving_g": column("serving_g"),
+            "verified": pd.array(column("verified").tolist(), dtype="boolean"),
+            "max_violation": column("max_violation"),
+            "reason": column("reason"),
+            "solver": column("solver"),
+            "seconds": column("seconds"),
         }
-        n, q = len(foods), len(self.plan.nutrients)
-        grams = np.vstack(
-            [i.grams if i.grams is not None else np.full(n, np.nan) for i in items] or [np.zeros((0, n))]
-        )
-        per = np.vstack(
-            [i.nutrients if i.nutrients is not None else np.full(q, np.nan) for i in items]
-            or [np.zeros((0, q))]
-        )
+        grams = column("grams", len(foods))
+        per = column("nutrients", len(self.plan.nutrients))
         for j, food_id in enumerate(foods.ids):
             data[f"grams.{food_id}"] = grams[:, j]
         for j, name in enumerate(self.plan.nutrients):
@@ -276,7 +420,3 @@ class BatchResult:
                 }
             )
         return pd.DataFrame(rows)
-
-
-def _column(values: Iterable[float | None]) -> np.ndarray:
-    return np.array([math.nan if v is None else v for v in values], dtype=float)

@@ -29,22 +29,26 @@ from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, p
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
 from .rejournal import trusted_items
-from .result import BatchResult, Item
+from .result import BatchResult, Item, Rows
 
 # -- running tasks ------------------------------------------------------------------------
 
 
-def run_task(task: Task) -> list[Item]:
+def run_task(task: Task) -> Rows:
     """Solve one task (in whatever process it lands); never raises for a single item."""
     # The fast path re-prices one LP; chance constraints need their cutting planes.
     if task.solver == "highs" and not task.brief.is_practical and not task.brief.asks_probability:
         with one_blas_thread():
             return _fast(task)
-    return _regular(task, range(len(task.scenarios)), task.solver)
+    return _of_items(task, _regular(task, range(len(task.scenarios)), task.solver))
 
 
-def _fast(task: Task) -> list[Item]:
-    items: dict[int, Item] = {}
+def _of_items(task: Task, items: list[Item]) -> Rows:
+    return Rows.of_items(items, len(task.foods), len(task.nutrients))
+
+
+def _fast(task: Task) -> Rows:
+    out = Rows(task.product, task.scenarios, len(task.foods), len(task.nutrients))
     values = _nutrient_values(task)
     costs = np.nan_to_num(task.prices / 1000.0)  # currency per g, as compile's cost vector
     for key, rows in known_patterns(task.prices).items():
@@ -52,30 +56,48 @@ def _fast(task: Task) -> list[Item]:
         try:
             brief = PricedBrief(task.foods, task.brief, known, task.time_limit)
         except NotAffine:
-            items.update(zip((int(k) for k in rows), _regular(task, rows, "highs"), strict=True))
+            for k, item in zip(rows.tolist(), _regular(task, rows, "highs"), strict=True):
+                out.put_item(k, item)
             continue
         except Exception as err:  # a whole group fails the same way: record it per item
-            items.update({int(k): _failed(task, int(k), err) for k in rows})
+            for k in rows.tolist():
+                out.put_item(k, _failed(task, k, err))
             continue
         answers = brief.solve_all(task.prices[rows])
-        # The table's numbers of every blend at once: cost, objective and nutrients per serving.
-        blended = [t for t, a in enumerate(answers) if isinstance(a, Solved) and a.x is not None]
-        x = np.array([answers[t].x for t in blended]).reshape(len(blended), len(task.foods))  # type: ignore[union-attr]
-        columns = (
-            np.einsum("ij,ij->i", x, costs[rows[blended]]).tolist(),
-            (x @ brief.compiled.objective).tolist(),
-            x.sum(axis=1).tolist(),
-            list(_per_serving(x, values)),
+        # The scenarios the library proved, column by column: the table's numbers of every
+        # blend at once (cost, objective, grams, nutrients per serving), no object per item.
+        at = answers.proved
+        x = answers.x[at]
+        k = rows[at]
+        cost = np.einsum("ij,ij->i", x, costs[k])
+        verified = answers.verified[at]
+        out.put_solved(
+            k,
+            answers,
+            at,
+            status=np.where(verified, "optimal", "unverified"),
+            objective_value=cost if brief.min_cost else x @ brief.compiled.objective,
+            cost_per_serving=cost,
+            serving_g=x.sum(axis=1),
+            verified=verified,
+            max_violation=answers.worst[at],
+            solver="highs",
+            seconds=answers.seconds[at],
+            grams=x,
+            nutrients=_per_serving(x, values),
         )
-        numbers = dict(zip(blended, zip(*columns, strict=True), strict=True))
-        for t, (k, solved) in enumerate(zip(rows.tolist(), answers, strict=True)):
+        for t in np.flatnonzero(~verified).tolist():  # rare: name the bounds the blend fails
+            out.reason[k[t]] = _failed_bounds(task, int(k[t]), answers[int(at[t])])
+        # The others one by one: HiGHS's answers, and what raised.
+        for t, solved in answers.ran.items():
+            row = int(rows[t])
             try:
                 if isinstance(solved, Exception):
                     raise solved
-                items[k] = _fast_item(task, k, solved, brief, numbers.get(t))
+                out.put_item(row, _fast_item(task, row, solved, brief, costs[row], values))
             except Exception as err:
-                items[k] = _failed(task, k, err)
-    return [items[k] for k in range(len(task.scenarios))]
+                out.put_item(row, _failed(task, row, err))
+    return out
 
 
 def _failed_bounds(task: Task, k: int, solved: Solved) -> str:
@@ -90,15 +112,16 @@ def _fast_item(
     k: int,
     solved: Solved,
     brief: PricedBrief,
-    numbers: tuple[float, float, float, np.ndarray] | None,
+    costs: np.ndarray,
+    values: tuple[np.ndarray, np.ndarray],
 ) -> Item:
-    """One item from its answer and its blend's (cost, objective, grams, nutrients)."""
-    if solved.x is None or numbers is None:
+    """One item from HiGHS's answer: its blend's cost, objective, grams and nutrients."""
+    if solved.x is None:
         assert solved.result is not None
         return _result_item(task, k, solved.result)
     x = solved.x
-    cost, objective, mass, nutrients = numbers
-    objective = cost if brief.min_cost else objective
+    cost = float(x @ costs)
+    objective = cost if brief.min_cost else float(x @ brief.compiled.objective)
     failed = "" if solved.verified else _failed_bounds(task, k, solved)
     return Item(
         task.product,
@@ -106,14 +129,14 @@ def _fast_item(
         solved.status,
         objective,
         cost,
-        mass,
+        float(x.sum()),
         solved.verified,
         solved.max_violation,
         failed,
         "highs",
         solved.seconds,
         x,
-        nutrients,
+        _per_serving(x[None, :], values)[0],
         (solved.first, solved.final, solved.notes),
     )
 
@@ -217,7 +240,7 @@ def _worker_init() -> None:
     atexit.register(shutil.rmtree, folder, True)
 
 
-def _run(tasks: list[Task], workers: int | None, executor: Executor | None) -> Iterator[list[Item]]:
+def _run(tasks: list[Task], workers: int | None, executor: Executor | None) -> Iterator[Rows]:
     """Finished tasks' items, in the order they finish."""
     if executor is None and (workers is None or workers == 1 or len(tasks) <= 1):
         for task in tasks:
@@ -242,16 +265,16 @@ def _run(tasks: list[Task], workers: int | None, executor: Executor | None) -> I
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _gather(executor: Executor, tasks: list[Task]) -> Iterator[list[Item]]:
-    futures: dict[Future[list[Item]], Task] = {executor.submit(run_task, t): t for t in tasks}
+def _gather(executor: Executor, tasks: list[Task]) -> Iterator[Rows]:
+    futures: dict[Future[Rows], Task] = {executor.submit(run_task, t): t for t in tasks}
     try:
         for future in as_completed(futures):
             task = futures[future]
             try:
-                items = future.result()
+                rows = future.result()
             except Exception as err:  # the worker died, or could not run the task at all
-                items = [_failed(task, k, err) for k in range(len(task.scenarios))]
-            yield items
+                rows = _of_items(task, [_failed(task, k, err) for k in range(len(task.scenarios))])
+            yield rows
     finally:
         for future in futures:
             future.cancel()
@@ -271,24 +294,34 @@ def run_batch(
 ) -> BatchResult:
     """Solve every item of a plan (see `sarcoform.batch.entry.solve_batch` for the arguments)."""
     started = time.perf_counter()
-    finished: dict[tuple[str, str], Item] = {}
+    finished: list[Rows] = []
+    done: set[tuple[str, str]] = set()
     book = None
+    n, q = len(plan.foods), len(plan.nutrients)
     if journal is not None:
         book, records = BatchJournal.start(journal, plan.fingerprint, resume=resume)
         wanted = {(p.name, s) for p in plan.products for s in plan.scenarios}
-        journaled = [item for item in map(Item.from_record, records) if item.key in wanted]
-        finished.update((item.key, item) for item in trusted_items(plan, journaled))
+        journaled: dict[tuple[str, str], Item] = {}
+        for item in map(Item.from_record, records):
+            if item.key in wanted:
+                journaled[item.key] = item  # the last line of an item counts
+        kept = trusted_items(plan, journaled.values())
+        for product in plan.products:
+            mine = [item for item in kept if item.product == product.name]
+            if mine:
+                finished.append(Rows.of_items(mine, n, q))
+        done.update(item.key for item in kept)
     total = len(plan.products) * len(plan.scenarios)
     if progress is not None:
-        progress(len(finished), total)
+        progress(len(done), total)
     try:
-        for items in _run(plan.tasks(finished), workers, executor):
-            for item in items:
-                finished[item.key] = item
+        for rows in _run(plan.tasks(done), workers, executor):
+            finished.append(rows)
+            done.update((rows.product, s) for s in rows.scenarios)
             if book is not None:
-                book.append(item.to_record() for item in items)
+                book.append(item.to_record() for item in rows.items())
             if progress is not None:
-                progress(len(finished), total)
+                progress(len(done), total)
     finally:
         if book is not None:
             book.close()

@@ -41,10 +41,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
 
@@ -312,6 +311,72 @@ class Scenarios:
     margin: np.ndarray  # (scenarios,) how far from 0 a reduced cost must be: no tie
 
 
+class Proved(Mapping[int, LPSolution]):
+    """The scenarios proved optimal, held as arrays with one row per scenario (blends,
+    objectives, duals, the statuses of the basis each was proved at); an LPSolution is
+    built only when one is asked for (`proved[q]`), so thousands of proofs cost no object
+    each."""
+
+    def __init__(self, lp: MatrixLP, count: int) -> None:
+        m, n = lp.shape
+        self.offset = lp.offset
+        self.done = np.zeros(count, dtype=bool)
+        self.x = np.zeros((count, n))
+        self.objective = np.full(count, np.nan)
+        self.row_duals = np.zeros((count, m))
+        self.col_duals = np.zeros((count, n))
+        self.seconds = np.zeros(count)
+        self.walked = np.zeros(count, dtype=bool)  # reached by simplex steps (else a known basis)
+        self.col_status = np.zeros((count, n), dtype=np.int8)
+        self.row_status = np.zeros((count, m), dtype=np.int8)
+
+    def put(
+        self,
+        hit: np.ndarray,
+        proof: Proof | pivots.Walked,
+        c: np.ndarray,
+        seconds: float,
+        walked: bool,
+        codes: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """The scenarios `hit`, proved with `proof` (its rows in the order of `hit`) at
+        costs `c` (rows of `hit`), at the basis with statuses `codes` (one for all, or a
+        row each)."""
+        self.done[hit] = True
+        self.x[hit] = proof.x
+        self.objective[hit] = np.einsum("ij,ij->i", c, proof.x) + self.offset
+        self.row_duals[hit] = proof.row_duals
+        self.col_duals[hit] = proof.col_duals
+        self.seconds[hit] = seconds
+        self.walked[hit] = walked
+        self.col_status[hit], self.row_status[hit] = codes
+
+    def __getitem__(self, q: int) -> LPSolution:
+        if not (0 <= q < len(self.done) and self.done[q]):
+            raise KeyError(q)
+        return LPSolution(
+            "optimal",
+            "highs",
+            float(self.seconds[q]),
+            self.x[q].copy(),
+            float(self.objective[q]),
+            self.row_duals[q].copy(),
+            self.col_duals[q].copy(),
+            WALKED if self.walked[q] else PROVED,
+        )
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.flatnonzero(self.done).tolist())
+
+    def __len__(self) -> int:
+        return int(self.done.sum())
+
+    @property
+    def index(self) -> np.ndarray:
+        """The positions proved, in order."""
+        return np.flatnonzero(self.done)
+
+
 def statuses(highs_basis: Any) -> tuple[np.ndarray, np.ndarray]:
     """A HiGHS basis's column and row statuses as small integers (reading them is the cost:
     highspy builds a list of enum objects; `.value` is then ten times faster than `int()`)."""
@@ -397,9 +462,11 @@ class PricedProblem(Protocol):
     def finish(self) -> Callable[..., Any]: ...
     @property
     def verify_many(self) -> Callable[..., tuple[np.ndarray, np.ndarray]]: ...
+    @property
+    def notes_of_optimum(self) -> list[str]: ...
 
 
-def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None = None) -> list[Outcome]:
+def solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None = None) -> Answers:
     """`brief.solve` for every row of `prices`: what a known basis proves optimal takes its
     blend and duals with no simplex run; the rest run HiGHS one by one, each adding its
     basis to the library before the remaining scenarios are tested again. Every blend is
@@ -437,7 +504,7 @@ def one_blas_thread() -> Iterator[None]:
             _ONE_THREAD.depth = 0
 
 
-def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> list[Outcome]:
+def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> Answers:
     from .engine import ZERO as NEGLIGIBLE
     from .engine import gated_status, tie_break_cap
 
@@ -463,16 +530,14 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         return None if isinstance(done, Exception) else (brief.h1, done.first)
 
     lo1, hi1 = _rows(lp.row_lo, S), _rows(lp.row_hi, S)
-    at1: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the basis each first stage was proved at
-    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1, bases=at1)
-    proved: dict[int, tuple[LPSolution, LPSolution]] = {}
-    if lib2 is None:
-        proved = {s: (sol, sol) for s, sol in first.items()}
-    else:
+    first = prove_or_solve(lib1, delta, lo1, hi1, highs1, counts, brief.basis1)
+    final: Proved = first
+    pending = np.arange(S)  # the scenarios the final stage was asked about, its rows
+    if lib2 is not None:
         tie = lib2.lp
-        pending = np.array(sorted(first), dtype=int)
+        pending = first.index
         hi2 = _rows(tie.row_hi, len(pending)).copy()
-        hi2[:, brief.objective_row] = [tie_break_cap(first[int(s)].objective or 0.0) for s in pending]
+        hi2[:, brief.objective_row] = tie_break_cap(first.objective[pending])
 
         def highs2(q: int, start: Any) -> tuple[Any, LPSolution] | None:
             s = int(pending[q])
@@ -484,32 +549,82 @@ def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | 
         lo2 = _rows(tie.row_lo, len(pending))
         # The tie-break walks from the first stage's basis, its objective row off its bound:
         # that blend is within the tie-break's bounds, a feasible start.
-        rows1 = np.array([at1[int(s)][1] for s in pending]).reshape(len(pending), lp.shape[0])
+        rows1 = first.row_status[pending]
         starts = (
-            np.array([at1[int(s)][0] for s in pending]).reshape(len(pending), tie.shape[1]),
+            first.col_status[pending],
             np.hstack([rows1, np.full((len(pending), 1), BASIC, dtype=rows1.dtype)]),
         )
         final = prove_or_solve(lib2, delta[pending], lo2, hi2, highs2, counts, brief.basis2, starts=starts)
-        proved = {int(pending[q]): (first[int(pending[q])], sol) for q, sol in final.items()}
     counts.bases += len(lib1.bases) + (0 if lib2 is None else len(lib2.bases))
+    answers = Answers(brief.notes_of_optimum, first, final, pending, ran)
     # Every blend checked against the raw table, all at once.
     checked = [s for s, done in ran.items() if not isinstance(done, Exception) and done.x is not None]
-    order = sorted(proved) + checked
-    out: list[Outcome] = [None] * S
-    if order:
-        x = np.array([proved[s][1].x if s in proved else ran[s].x for s in order])
+    order = np.concatenate([answers.proved, np.array(checked, dtype=int)])
+    if len(order):
+        x = answers.x[answers.proved]
+        if checked:
+            x = np.vstack([x, [ran[s].x for s in checked]])
         x = np.where(np.abs(x) < NEGLIGIBLE, 0.0, x)
         ok, worst = brief.verify_many(prices[order], x)
-        verdict = {s: (bool(ok[t]), float(worst[t])) for t, s in enumerate(order)}
-        for t, (s, (sol1, sol2)) in enumerate(sorted(proved.items())):  # the first rows of x
-            out[s] = _attempt(partial(brief.finish, prices[s], sol1, sol2, checked=verdict[s], blend=x[t]))
-        for s in checked:
-            ok_s, worst_s = verdict[s]
-            status = gated_status(ran[s].status, ok_s)  # never "optimal" when the check fails
-            ran[s] = replace(ran[s], status=status, verified=ok_s, max_violation=worst_s)
-    for s, done in ran.items():
-        out[s] = done
-    return out
+        proved = len(answers.proved)
+        answers.checked(x[:proved], ok[:proved], worst[:proved])
+        for t, s in enumerate(checked, start=proved):
+            status = gated_status(ran[s].status, bool(ok[t]))  # never "optimal" when the check fails
+            ran[s] = replace(ran[s], status=status, verified=bool(ok[t]), max_violation=float(worst[t]))
+    return answers
+
+
+class Answers(Sequence[Outcome]):
+    """Every scenario's answer. Those the library proved in every stage are held as arrays
+    (`proved`: their positions; `x`, `verified`, `worst`, `seconds`: rows by scenario);
+    `answers[s]` builds a scenario's `Solved` (its LP solutions and notes) only when asked.
+    The others, HiGHS's answers or the exception a scenario raised, are in `ran`. Holds
+    no solver or brief: it pickles (a pool worker's answers)."""
+
+    def __init__(
+        self, notes: list[str], first: Proved, final: Proved, pending: np.ndarray, ran: dict[int, Outcome]
+    ) -> None:
+        S = len(first.done)
+        self.notes, self.first, self.final, self.ran = notes, first, final, ran
+        self.row = np.full(S, -1)  # per scenario: its row in the final stage's arrays
+        self.row[pending[final.index]] = final.index
+        self.proved = np.flatnonzero(self.row >= 0)
+        self.x = np.zeros((S, first.x.shape[1]))
+        self.x[self.proved] = final.x[self.row[self.proved]]
+        self.verified = np.zeros(S, dtype=bool)
+        self.worst = np.full(S, np.nan)
+        self.seconds = first.seconds.copy()
+        if final is not first:
+            self.seconds[self.proved] += final.seconds[self.row[self.proved]]
+
+    def checked(self, x: np.ndarray, ok: np.ndarray, worst: np.ndarray) -> None:
+        """The proved blends (rows of `proved`), |x| < ZERO set to 0, and their check."""
+        self.x[self.proved], self.verified[self.proved], self.worst[self.proved] = x, ok, worst
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @overload
+    def __getitem__(self, s: int) -> Outcome: ...
+    @overload
+    def __getitem__(self, s: slice) -> list[Outcome]: ...
+    def __getitem__(self, s: int | slice) -> Outcome | list[Outcome]:
+        if isinstance(s, slice):
+            return [self[k] for k in range(len(self))[s]]
+        if s in self.ran:
+            return self.ran[s]
+        r = int(self.row[s])
+        if r < 0:
+            raise IndexError(s)
+        from .engine import gated_status
+        from .fastpath import Solved
+
+        first = self.first[s]
+        final = first if self.final is self.first else self.final[r]
+        ok = bool(self.verified[s])
+        status = gated_status(final.status, ok)  # never "optimal" when the check fails
+        x, seconds, worst = self.x[s].copy(), float(self.seconds[s]), float(self.worst[s])
+        return Solved(status, first, final, list(self.notes), seconds, x, ok, worst)
 
 
 def _attempt(compute: Any) -> Outcome:
@@ -543,15 +658,14 @@ def prove_or_solve(
     counts: Counts,
     base: Any = None,
     starts: tuple[np.ndarray, np.ndarray] | None = None,
-    bases: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> dict[int, LPSolution]:
+) -> Proved:
     """Prove what the library can among the scenarios (rows of `delta`); walk the rest
     by simplex steps (`pivots`) from their `starts` (column and row statuses per scenario,
     each primal feasible for its scenario) or else from their nearest known basis; run
     HiGHS on the first still unproved one (`run_highs(q, start)` records its own answer
     and returns the solved Highs object and its LP solution, or None), learn its basis,
-    and test the rest against it; until none is left. The proved ones as LP solutions,
-    by position; and in `bases`, when given, the statuses of the basis each was proved at.
+    and test the rest against it; until none is left. The proved ones, by position, with
+    the statuses of the basis each was proved at.
 
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
     the wrong sign); should it end at an optimum that is not unique (a tie), it is run
@@ -569,7 +683,7 @@ def prove_or_solve(
     while nearest starts with the tie test agreed to 3e-11 there."""
     todo = library.scenarios(delta, row_lo, row_hi)
     S = delta.shape[0]
-    proved: dict[int, LPSolution] = {}
+    proved = Proved(library.lp, S)
     left = np.arange(S)
     nearest = np.full(S, -1)  # per scenario: the position in library.bases of its nearest basis
     fewest = np.full(S, np.iinfo(np.int64).max)
@@ -582,21 +696,6 @@ def prove_or_solve(
     # The walk proves strictly; a value proof (ties allowed) is left to the solver.
     walking = WALK and S > 0 and library.strict and (bool(library.bases) or starts is not None)
 
-    def record(hit: np.ndarray, proof: Proof | pivots.Walked, seconds: float, message: str) -> None:
-        """The scenarios `hit`, proved optimal, as LP solutions (their blends and duals)."""
-        objective = np.einsum("ij,ij->i", todo.c[hit], proof.x) + lp.offset
-        for t, q in enumerate(hit.tolist()):
-            proved[q] = LPSolution(
-                "optimal",
-                "highs",
-                seconds,
-                proof.x[t],
-                float(objective[t]),
-                proof.row_duals[t],
-                proof.col_duals[t],
-                message,
-            )
-
     def test(at: int, which: np.ndarray) -> np.ndarray:
         """Prove `which` against the basis `library.bases[at]`; the positions proved."""
         started = time.perf_counter()
@@ -607,9 +706,8 @@ def prove_or_solve(
         if not len(proof.index):
             return proof.index
         hit = which[proof.index]
-        record(hit, proof, (time.perf_counter() - started) / len(hit), PROVED)
-        if bases is not None:
-            bases.update((q, library.bases[at].codes) for q in hit.tolist())
+        seconds = (time.perf_counter() - started) / len(hit)
+        proved.put(hit, proof, todo.c[hit], seconds, False, library.bases[at].codes)
         counts.proved += len(hit)
         return np.asarray(hit)
 
@@ -631,13 +729,12 @@ def prove_or_solve(
         walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
         counts.steps += walked.steps
         hit = which[walked.index]
-        record(hit, walked, (time.perf_counter() - started) / max(1, len(which)), WALKED)
-        for t, q in enumerate(hit.tolist()):
-            ended = (walked.col_status[walked.index[t]], walked.row_status[walked.index[t]])
-            if bases is not None:
-                bases[q] = ended
-            if learn:
-                library.known(*ended)
+        ended = (walked.col_status[walked.index], walked.row_status[walked.index])
+        seconds = (time.perf_counter() - started) / max(1, len(which))
+        proved.put(hit, walked, todo.c[hit], seconds, True, ended)
+        if learn:
+            for t in range(len(hit)):
+                library.known(ended[0][t], ended[1][t])
         counts.walked += len(hit)
         rest = np.setdiff1d(which, hit, assume_unique=True)
         for q in rest.tolist():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -142,8 +142,15 @@ def tie_break_lp(compiled: Compiled, objective: float) -> MatrixLP:
     return lp.with_objective(cost)
 
 
-def tie_break_cap(objective: float) -> float:
-    """The tie-break LP's bound on c·x: the first optimum and a relative give of TIE_TOLERANCE."""
+@overload
+def tie_break_cap(objective: float) -> float: ...
+@overload
+def tie_break_cap(objective: np.ndarray) -> np.ndarray: ...
+def tie_break_cap(objective: float | np.ndarray) -> float | np.ndarray:
+    """The tie-break LP's bound on c·x: the first optimum and a relative give of
+    TIE_TOLERANCE (of each optimum, for an array of them)."""
+    if isinstance(objective, np.ndarray):
+        return objective + TIE_TOLERANCE * np.maximum(1.0, np.abs(objective))
     return objective + TIE_TOLERANCE * max(1.0, abs(objective))
 
 

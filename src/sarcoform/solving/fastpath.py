@@ -29,7 +29,7 @@ from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..model.result import Result
 from .backends import highs_status, load_highs, read_highs
-from .basis_library import Counts, solve_scenarios
+from .basis_library import Answers, Counts, solve_scenarios
 from .compile import Compiled, compile_brief
 from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp, with_shelf_life
 from .lp import LPSolution, MatrixLP
@@ -177,8 +177,9 @@ class PricedBrief:
         _run(h1)
         return read_highs(h1, view, time.perf_counter() - started)
 
-    def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> list[Solved | Exception]:
-        """`solve` for each row of `prices`, proving optimal bases where it can (basis_library)."""
+    def solve_all(self, prices: np.ndarray, counts: Counts | None = None) -> Answers:
+        """`solve` for each row of `prices`, proving optimal bases where it can (basis_library):
+        a sequence of Solved (or the exception a scenario raised), the proved ones also as arrays."""
         return solve_scenarios(self, prices, counts)
 
     def finish(
@@ -197,8 +198,8 @@ class PricedBrief:
         started = time.perf_counter() - first.seconds if started is None else started
         notes = list(self.compiled.notes)
         if first.status == "optimal" and not self.min_cost:
+            notes = self.notes_of_optimum
             if not self.two_stage:
-                notes.append("tie-break by cost skipped: some ingredients that may enter have no price")
                 final = first
             elif final is None:
                 delta = np.where(self.known, prices - self.p0, 0.0)
@@ -215,6 +216,14 @@ class PricedBrief:
             return Solved(final.status, first, final, notes, seconds, x)
         ok, worst = self._verify(prices, x) if checked is None else checked
         return Solved(gated_status(final.status, ok), first, final, notes, seconds, x, ok, worst)
+
+    @property
+    def notes_of_optimum(self) -> list[str]:
+        """The notes of an answer whose first stage is optimal (before a tie-break's own)."""
+        notes = list(self.compiled.notes)
+        if not self.min_cost and not self.two_stage:
+            notes.append("tie-break by cost skipped: some ingredients that may enter have no price")
+        return notes
 
     def _tie_break(
         self, first: LPSolution, delta: np.ndarray, start: Any = None
