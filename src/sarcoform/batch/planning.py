@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -17,8 +17,8 @@ from ..errors import InputError, Problem, UsageError
 from ..model.brief import Brief
 from ..model.foods import FoodTable
 from ..solving.backends import SolverName
-from ..solving.compile import compile_brief
-from ..solving.fastpath import known_patterns, priced
+from ..solving.compile import Compiled, compile_brief
+from ..solving.fastpath import base_prices, known_patterns, priced
 from .inputs import PriceScenarios, Product, name_problems
 
 BatchSolver = SolverName  # highs: the fast path (the default); cbc: the regular path
@@ -38,6 +38,9 @@ class ProductInfo:
     name: str
     brief: Brief
     objective_unit: str
+    # The brief compiled while planning, per pattern of known prices (fastpath.known_patterns)
+    # at that pattern's base prices (fastpath.base_prices): the fast path's own base compile.
+    compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +55,15 @@ class Task:
     nutrients: tuple[str, ...]
     solver: BatchSolver
     time_limit: float | None
+    # The brief compiled at base prices, per pattern of known prices (ProductInfo.compiled):
+    # kept in this process, not sent to a worker (which compiles again).
+    compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "compiled": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +113,7 @@ class BatchPlan:
                         self.nutrients,
                         self.solver,
                         self.time_limit,
+                        p.compiled,
                     )
                 )
         return out
@@ -128,7 +141,7 @@ def plan_batch(
     prices = table.matrix(foods)
     if not items or not len(table):
         raise UsageError("a batch needs at least one product and one price scenario")
-    patterns = known_patterns(prices).values()
+    patterns = list(known_patterns(prices))
     problems = []
     infos: list[ProductInfo] = []
     nutrients: dict[str, None] = {}
@@ -136,9 +149,11 @@ def plan_batch(
         try:
             brief = product.customise(product.load_brief())
             info = None
-            for rows in patterns:
-                compiled = compile_brief(priced(foods, prices[rows[0]]), brief)
+            for key in patterns:
+                base = base_prices(foods, np.frombuffer(key, dtype=bool))
+                compiled = compile_brief(priced(foods, base), brief)
                 info = info or ProductInfo(product.name, brief, compiled.objective_unit)
+                info.compiled[key] = compiled
                 for name in _constrained(compiled):
                     nutrients.setdefault(name)
         except InputError as err:

@@ -54,7 +54,7 @@ def _fast(task: Task) -> Rows:
     for key, rows in known_patterns(task.prices).items():
         known = np.frombuffer(key, dtype=bool)
         try:
-            brief = PricedBrief(task.foods, task.brief, known, task.time_limit)
+            brief = PricedBrief(task.foods, task.brief, known, task.time_limit, task.compiled.get(key))
         except NotAffine:
             for k, item in zip(rows.tolist(), _regular(task, rows, "highs"), strict=True):
                 out.put_item(k, item)

@@ -39,6 +39,7 @@ verified against the raw table, all at once (`Checker.worst`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -485,7 +486,7 @@ _ONE_THREAD = threading.local()  # .depth: how many one_blas_thread contexts thi
 def one_blas_thread() -> Iterator[None]:
     """A context in which numpy's BLAS runs on one thread: for many small matrix products,
     where more threads only spin (they doubled the CPU time of a batch, for no wall time).
-    Nested contexts cost nothing (setting the limit takes about a millisecond)."""
+    Nested contexts cost nothing; the BLAS libraries are found once (`_blas`)."""
     depth = getattr(_ONE_THREAD, "depth", 0)
     if depth:
         _ONE_THREAD.depth = depth + 1
@@ -494,14 +495,20 @@ def one_blas_thread() -> Iterator[None]:
         finally:
             _ONE_THREAD.depth = depth
         return
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         _ONE_THREAD.depth = 1
         try:
             yield
         finally:
             _ONE_THREAD.depth = 0
+
+
+@functools.cache
+def _blas() -> Any:
+    """The thread pools of the loaded BLAS (finding them takes about a millisecond: once)."""
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return ThreadpoolController()
 
 
 def _solve_scenarios(brief: PricedProblem, prices: np.ndarray, counts: Counts | None) -> Answers:

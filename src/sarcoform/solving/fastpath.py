@@ -76,21 +76,32 @@ def result_of(foods: FoodTable, brief: Brief, prices: np.ndarray, solved: Solved
     return with_shelf_life(compiled, result)
 
 
+def base_prices(foods: FoodTable, known: np.ndarray) -> np.ndarray:
+    """Canonical base prices for a pattern of known prices: the table's own, and 0 where
+    only the scenarios give one (NaN where unknown). Any base does; this one is the same in
+    every task, and the plan's compile is made at it."""
+    return np.where(known, np.nan_to_num(np.asarray(foods.price_per_kg, dtype=float)), np.nan)
+
+
 class PricedBrief:
-    """A brief compiled over a food table whose known prices are `known`, ready for re-solves."""
+    """A brief compiled over a food table whose known prices are `known`, ready for re-solves.
+    `compiled`: the brief already compiled at `base_prices(foods, known)` (the plan's)."""
 
     def __init__(
-        self, foods: FoodTable, brief: Brief, known: np.ndarray, time_limit: float | None = None
+        self,
+        foods: FoodTable,
+        brief: Brief,
+        known: np.ndarray,
+        time_limit: float | None = None,
+        compiled: Compiled | None = None,
     ) -> None:
         self.foods = foods
         self.brief = brief
         self.known = known
         self.time_limit = time_limit
-        # Canonical base prices for this pattern of known prices: the table's own, and 0
-        # where only the scenarios give one. Any base does; this one is the same in every task.
-        base = np.where(known, np.nan_to_num(np.asarray(foods.price_per_kg, dtype=float)), np.nan)
+        base = base_prices(foods, known)
         self.p0 = base
-        self.compiled = compile_brief(priced(foods, base), brief)
+        self.compiled = compile_brief(priced(foods, base), brief) if compiled is None else compiled
         if self.compiled.lp.is_mip:
             raise NotAffine("mixed-integer brief")
         probe = compile_brief(priced(foods, np.where(known, base + 1.0, np.nan)), brief)
