@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import SarcoformError, UsageError
 from ..model.result import Result
-from ..solving.fastpath import Solved, result_of
-from ..solving.lp import LPSolution
+from ..solving.fastpath import result_of
+from ..solving.lp import LPSolution, Solved
 from .planning import BatchPlan
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from ..errors import SarcoformError
 from ..model.result import Result
 from ..solving.backends import SolverName
 from ..solving.basis_library import one_blas_thread
-from ..solving.fastpath import NotAffine, PricedBrief, Solved, known_patterns, priced, result_of
+from ..solving.fastpath import NotAffine, PricedBrief, known_patterns, priced, result_of
+from ..solving.lp import Solved
 from .journal import BatchJournal
 from .planning import BatchPlan, Task
 from .rejournal import trusted_items

@@ -197,13 +197,17 @@ def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
     """The memo of `foods` and `derived`. A fresh one, kept nowhere, when a column's values
     could change: an array, or the array it views, that is writable (every loader makes
     them read-only and owning their data). A table whose `numbers` now hold other arrays
-    than when its memo was made (the mapping is a plain dict) starts a new memo."""
+    than when its memo was made (the mapping is a plain dict) starts a new memo, unless
+    another table holds those very arrays (`FoodTable.with_prices`)."""
     if not all(_fixed(a) for a in (foods.price_per_kg, *foods.numbers.values())):
         return _Shared()
     columns = tuple(foods.numbers.items())
     memo = _MEMOS.get(foods)
     if memo is None or not _same(memo.columns, columns):
-        memo = _MEMOS[foods] = _Memo(columns)
+        # A table with the very same columns (a copy with other prices: nothing here reads
+        # prices) shares that table's memo.
+        memo = next((m for m in list(_MEMOS.values()) if _same(m.columns, columns)), None)
+        memo = _MEMOS[foods] = memo or _Memo(columns)
     key = tuple((derived or {}).items())
     found = memo.shared.get(key)
     if found is None:

@@ -49,7 +49,7 @@ from typing import Any, Protocol, overload
 import numpy as np
 
 from . import pivots
-from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP
+from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP, Solved
 from .pivots import CONDITION, MET
 
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
@@ -186,7 +186,8 @@ class BasisLibrary:
         rows at their prices."""
         delta = todo.delta[which][:, None, :]
         rows = self.lp.A[self.price_rows][None, :, :] + self.d_rows[None, :, :] * delta
-        return pivots.Stack(self.lp, todo.row_lo[which], todo.row_hi[which], self.price_rows, rows)
+        lo, hi = pivots.rows_of(todo.row_lo, which), pivots.rows_of(todo.row_hi, which)
+        return pivots.Stack(self.lp, lo, hi, self.price_rows, rows)
 
     def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
         """The position of the basis with these statuses, kept now if it is new; −1 if it
@@ -259,10 +260,11 @@ class BasisLibrary:
             if not len(cand):
                 return _none(lp, S, wrong)
             y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
-        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no row
-        # moves with the prices and every scenario has the same row bounds, that blend is
-        # the same for all of them: found and checked once.
-        shared = not len(self.price_rows) and todo.row_lo.strides[0] == 0 and todo.row_hi.strides[0] == 0
+        # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no active
+        # row moves with the prices and every scenario has the same row bounds, that blend
+        # is the same for all of them: found and checked once, and only the rows that move
+        # with the prices (a cost bound, not active here) are checked scenario by scenario.
+        shared = not moving and todo.row_lo.strides[0] == 0 and todo.row_hi.strides[0] == 0
         every = cand
         if shared:
             cand = cand[:1]
@@ -291,8 +293,15 @@ class BasisLibrary:
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
         if shared:  # one blend for every candidate
-            good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
             x, cand = np.broadcast_to(x[0], (len(every), lp.shape[1])), every
+            good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
+            if ok[0] and len(self.price_rows) and len(every) > 1:
+                at = which[every]
+                moved = np.broadcast_to(activity[0], (len(every), lp.shape[0])).copy()
+                moved[:, self.price_rows] = (
+                    A[self.price_rows] @ x[0] + (todo.delta[at] * x[0]) @ self.d_rows.T
+                )
+                good = np.flatnonzero(pivots.within_bounds(self.stack(todo, at), x, moved, self.price_rows))
         else:
             good = np.flatnonzero(ok)
         idx = cand[good]
@@ -624,7 +633,6 @@ class Answers(Sequence[Outcome]):
         if r < 0:
             raise IndexError(s)
         from .engine import gated_status
-        from .fastpath import Solved
 
         first = self.first[s]
         final = first if self.final is self.first else self.final[r]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from .backends import highs_status, load_highs, read_highs
 from .basis_library import Answers, Counts, solve_scenarios
 from .compile import Compiled, compile_brief
 from .engine import ZERO, build_result, gated_status, tie_break_cap, tie_break_lp, with_shelf_life
-from .lp import LPSolution, MatrixLP
+from .lp import LPSolution, MatrixLP, Solved
 from .verify import TOLERANCE, Checker
 
 BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
@@ -40,21 +40,6 @@ BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
 
 class NotAffine(Exception):
     """Prices move more than the objective and cost rows: use the regular path."""
-
-
-@dataclass(frozen=True, eq=False)
-class Solved:
-    """One scenario solved: LP solutions for `build_result`, and the checked blend."""
-
-    status: str
-    first: LPSolution
-    final: LPSolution
-    notes: list[str]
-    seconds: float
-    x: np.ndarray | None  # g per serving, |x| < ZERO set to 0; None without a blend
-    verified: bool | None = None
-    max_violation: float | None = None
-    result: Result | None = None  # built at once when there is no blend (with its diagnosis)
 
 
 def priced(foods: FoodTable, prices: np.ndarray) -> FoodTable:

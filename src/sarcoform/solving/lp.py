@@ -9,9 +9,12 @@ can be re-solved, exported to PuLP, or handed to HiGHS directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..model.result import Result
 
 # Basis status codes, as HiGHS reports them (highspy.HighsBasisStatus(...).value): a column
 # or row nonbasic at its lower bound, basic, nonbasic at its upper bound, or free at zero.
@@ -94,3 +97,18 @@ class LPSolution:
     @property
     def has_solution(self) -> bool:
         return self.x is not None
+
+
+@dataclass(frozen=True, eq=False)
+class Solved:
+    """One scenario solved: LP solutions for `build_result`, and the checked blend."""
+
+    status: str
+    first: LPSolution
+    final: LPSolution
+    notes: list[str]
+    seconds: float
+    x: np.ndarray | None  # g per serving, |x| < ZERO set to 0; None without a blend
+    verified: bool | None = None
+    max_violation: float | None = None
+    result: Result | None = None  # built at once when there is no blend (with its diagnosis)

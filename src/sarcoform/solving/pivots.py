@@ -94,7 +94,7 @@ class Stack:
         return Stack(lp, lo, hi, np.zeros(0, dtype=int), np.zeros((count, 0, lp.shape[1])))
 
     def take(self, keep: np.ndarray) -> Stack:
-        lo, hi = _take(self.row_lo, keep), _take(self.row_hi, keep)
+        lo, hi = rows_of(self.row_lo, keep), rows_of(self.row_hi, keep)
         return Stack(self.lp, lo, hi, self.moving, self.rows[keep])
 
     def activity(self, x: np.ndarray) -> np.ndarray:
@@ -104,16 +104,22 @@ class Stack:
             out[:, self.moving] = np.einsum("sn,spn->sp", x, self.rows)
         return np.asarray(out)
 
-    def size(self, x: np.ndarray) -> np.ndarray:
-        """The size each row of each scenario's blend x is held to (`within_bounds`): the
-        sum of its terms' absolute values, plus what its coefficients make of every column
-        being off by the columns' own tolerance (|A|·|x| + |A|·1 × max(1 g, largest amount))."""
+    def size(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The size each row (or each of `rows`) of each scenario's blend x is held to
+        (`within_bounds`): the sum of its terms' absolute values, plus what its coefficients
+        make of every column being off by the columns' own tolerance
+        (|A|·|x| + |A|·1 × max(1 g, largest amount))."""
         absolute, reach = np.abs(x), np.maximum(1.0, np.abs(x).max(axis=1, initial=0.0))[:, None]
-        a = np.abs(self.lp.A)
+        rows = np.arange(self.lp.shape[0]) if rows is None else rows
+        a = np.abs(self.lp.A[rows])
         out = absolute @ a.T + reach * a.sum(axis=1)[None, :]
         if len(self.moving):
-            rows = np.abs(self.rows)
-            out[:, self.moving] = np.einsum("sn,spn->sp", absolute, rows) + reach * rows.sum(axis=2)
+            where = {int(r): i for i, r in enumerate(rows.tolist())}
+            moving = np.abs(self.rows)
+            sizes = np.einsum("sn,spn->sp", absolute, moving) + reach * moving.sum(axis=2)
+            for p, r in enumerate(self.moving.tolist()):
+                if r in where:
+                    out[:, where[r]] = sizes[:, p]
         return np.asarray(out)
 
     def pricing(self, y: np.ndarray) -> np.ndarray:
@@ -203,19 +209,24 @@ def primal_feasible(stack: Stack, col_status: np.ndarray, row_status: np.ndarray
     return np.asarray(at.ok & within_bounds(stack, x, activity))
 
 
-def within_bounds(stack: Stack, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
+def within_bounds(
+    stack: Stack, x: np.ndarray, activity: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Per blend (rows of x, one per scenario of `stack`): every column within its bounds,
     to PRIMAL_TOLERANCE of the blend's largest amount (at least 1 g); every row within its
     bounds, to PRIMAL_TOLERANCE of its own size (`Stack.size`), so that a row in small
     units (µg) is held to a tolerance as small as its numbers. Sizes are worked out only
-    for the blends with a row outside its bounds at all."""
+    for the blends with a row outside its bounds at all. `rows`: only these rows (the
+    others are known to hold)."""
     lp, lo, hi = stack.lp, stack.row_lo, stack.row_hi
+    if rows is not None:
+        activity, lo, hi = activity[:, rows], lo[:, rows], hi[:, rows]
     ok = np.all(np.isfinite(x), axis=1)
     scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
     ok &= np.all((x >= lp.col_lo - scale) & (x <= lp.col_hi + scale), axis=1)
     outside = np.flatnonzero(ok & ~np.all((activity >= lo) & (activity <= hi), axis=1))
     if len(outside):
-        room = PRIMAL_TOLERANCE * stack.take(outside).size(x[outside])
+        room = PRIMAL_TOLERANCE * stack.take(outside).size(x[outside], rows)
         a = activity[outside]
         ok[outside] = np.all((a >= lo[outside] - room) & (a <= hi[outside] + room), axis=1)
     return np.asarray(ok)
@@ -401,7 +412,7 @@ def _packed(mask: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _take(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def rows_of(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """rows[keep], without copying rows that every scenario shares (a broadcast view)."""
     if rows.strides[0] == 0:
         return np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
