@@ -296,9 +296,8 @@ class _Bases:
     def _scatter(self, values: np.ndarray, index: np.ndarray, width: int) -> np.ndarray:
         """values[s, p] placed at index[s, p] of a zero row of `width`, padding left out."""
         out = np.zeros((len(values), width))
-        rows = np.repeat(np.arange(len(values)), self.K)
-        real = ~self.pad.ravel()
-        out[rows[real], index.ravel()[real]] = values.ravel()[real]
+        real = ~self.pad
+        out[np.nonzero(real)[0], index[real]] = values[real]
         return out
 
     def vertex(self) -> tuple[np.ndarray, np.ndarray]:
@@ -402,20 +401,22 @@ class _Bases:
 
 def _packed(mask: np.ndarray, width: int) -> np.ndarray:
     """The positions of the True entries of each row of `mask`, in order, packed to the
-    left of a row of `width` (0 after them: padding; beyond `width`, cut)."""
-    out = np.zeros((len(mask), width), dtype=np.intp)
-    rows, cols = np.nonzero(mask)
-    start = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]])
-    place = np.arange(len(rows)) - start[rows]
-    fits = place < width
-    out[rows[fits], place[fits]] = cols[fits]
-    return out
+    left of a row of `width`; after them padding (positions of False entries, then 0
+    beyond the row's length), and beyond `width`, cut."""
+    out = np.argsort(~mask, axis=1, kind="stable")[:, :width]
+    if out.shape[1] < width:
+        out = np.hstack([out, np.zeros((len(mask), width - out.shape[1]), dtype=out.dtype)])
+    return np.asarray(out, dtype=np.intp)
 
 
 def rows_of(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """rows[keep], without copying rows that every scenario shares (a broadcast view)."""
-    if rows.strides[0] == 0:
-        return np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
+    if rows.strides[0] == 0:  # (a slice of a broadcast view is one, and costs nothing)
+        return (
+            rows[: len(keep)]
+            if len(keep) <= len(rows)
+            else np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
+        )
     return np.asarray(rows[keep])
 
 
