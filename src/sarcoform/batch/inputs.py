@@ -172,7 +172,7 @@ class PriceScenarios:
         for k, (scenario, prices) in enumerate(self.prices.items()):
             # At once when every id is known and every price a float in [0, inf) (a NaN
             # fails the test and goes to the checks below, one by one).
-            at = [foods.position(food_id) for food_id in prices]
+            at = foods.positions(prices)
             values = list(prices.values())
             if None not in at and all(type(v) is float for v in values):
                 row = np.array(values)

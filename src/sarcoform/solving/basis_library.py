@@ -121,6 +121,7 @@ class BasisLibrary:
         self.price_rows = np.asarray(price_rows, dtype=int)
         self.d_rows = d_rows
         self.bases: list[Basis] = []
+        self.abs_a = np.abs(lp.A)  # (for the sizes rows are held to: pivots.Stack.size)
         self._seen: set[bytes] = set()
         self._index: dict[bytes, int] = {}  # statuses of a kept basis → its position
         self._hot: dict[int, Any] = {}  # position → HighsBasis built for a walked basis
@@ -187,7 +188,7 @@ class BasisLibrary:
         delta = todo.delta[which][:, None, :]
         rows = self.lp.A[self.price_rows][None, :, :] + self.d_rows[None, :, :] * delta
         lo, hi = pivots.rows_of(todo.row_lo, which), pivots.rows_of(todo.row_hi, which)
-        return pivots.Stack(self.lp, lo, hi, self.price_rows, rows)
+        return pivots.Stack(self.lp, lo, hi, self.price_rows, rows, self.abs_a)
 
     def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
         """The position of the basis with these statuses, kept now if it is new; −1 if it

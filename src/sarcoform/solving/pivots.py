@@ -86,6 +86,7 @@ class Stack:
     row_hi: np.ndarray
     moving: np.ndarray  # positions of the rows whose coefficients differ by scenario
     rows: np.ndarray  # (scenarios × moving × columns): those rows' coefficients
+    abs_a: np.ndarray | None = None  # |lp.A|, when already worked out (`size`)
 
     @staticmethod
     def shared(lp: MatrixLP, count: int) -> Stack:
@@ -95,7 +96,7 @@ class Stack:
 
     def take(self, keep: np.ndarray) -> Stack:
         lo, hi = rows_of(self.row_lo, keep), rows_of(self.row_hi, keep)
-        return Stack(self.lp, lo, hi, self.moving, self.rows[keep])
+        return Stack(self.lp, lo, hi, self.moving, self.rows[keep], self.abs_a)
 
     def activity(self, x: np.ndarray) -> np.ndarray:
         """A·x of each scenario (rows of x)."""
@@ -110,8 +111,9 @@ class Stack:
         make of every column being off by the columns' own tolerance
         (|A|·|x| + |A|·1 × max(1 g, largest amount))."""
         absolute, reach = np.abs(x), np.maximum(1.0, np.abs(x).max(axis=1, initial=0.0))[:, None]
+        whole = np.abs(self.lp.A) if self.abs_a is None else self.abs_a
+        a = whole if rows is None else whole[rows]
         rows = np.arange(self.lp.shape[0]) if rows is None else rows
-        a = np.abs(self.lp.A[rows])
         out = absolute @ a.T + reach * a.sum(axis=1)[None, :]
         if len(self.moving):
             where = {int(r): i for i, r in enumerate(rows.tolist())}
