@@ -122,6 +122,7 @@ class BasisLibrary:
         self.d_rows = d_rows
         self.bases: list[Basis] = []
         self.abs_a = np.abs(lp.A)  # (for the sizes rows are held to: pivots.Stack.size)
+        self.fixed_rows = np.setdiff1d(np.arange(lp.shape[0]), self.price_rows)  # rows prices do not move
         self._seen: set[bytes] = set()
         self._index: dict[bytes, int] = {}  # statuses of a kept basis → its position
         self._hot: dict[int, Any] = {}  # position → HighsBasis built for a walked basis
@@ -289,14 +290,16 @@ class BasisLibrary:
         activity = x @ A.T
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
-        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
+        # (a shared blend: its rows that move with the prices are checked per scenario below)
+        rows = self.fixed_rows if shared and len(self.price_rows) else None
+        ok = pivots.within_bounds(self.stack(todo, at), x, activity, rows)
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
         if shared:  # one blend for every candidate
             x, cand = np.broadcast_to(x[0], (len(every), lp.shape[1])), every
             good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
-            if ok[0] and len(self.price_rows) and len(every) > 1:
+            if ok[0] and len(self.price_rows):
                 at = which[every]
                 moved = np.broadcast_to(activity[0], (len(every), lp.shape[0])).copy()
                 moved[:, self.price_rows] = (
