@@ -273,7 +273,7 @@ class _Bases:
         self.K = K
         # Basic columns in column order, then padding (column 0); the same for active rows.
         self.pad = np.arange(K)[None, :] >= k[:, None]
-        self.bi, self.ai = _packed(basic, K), _packed(active, K)
+        self.bi, self.ai = packed(basic, K), packed(active, K)
         real = (~self.pad).astype(float)
         B = stack.block(self.ai, self.bi)
         B *= real[:, :, None]
@@ -401,7 +401,7 @@ class _Bases:
         return shortest, dx, d_activity, leave, rate[s, place] > 0
 
 
-def _packed(mask: np.ndarray, width: int) -> np.ndarray:
+def packed(mask: np.ndarray, width: int) -> np.ndarray:
     """The positions of the True entries of each row of `mask`, in order, packed to the
     left of a row of `width`; after them padding (positions of False entries, then 0
     beyond the row's length), and beyond `width`, cut."""
