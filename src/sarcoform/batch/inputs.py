@@ -8,6 +8,7 @@ prices by scenario; ingredients a scenario does not name keep the table's price.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,16 +170,27 @@ class PriceScenarios:
         """Price per kg of every food (columns) in every scenario (rows); NaN = unknown."""
         problems: list[Problem] = []
         out = np.tile(np.asarray(foods.price_per_kg, dtype=float), (len(self.prices), 1))
-        for k, (scenario, prices) in enumerate(self.prices.items()):
-            # At once when every id is known and every price a float in [0, inf) (a NaN
-            # fails the test and goes to the checks below, one by one).
-            at = foods.positions(prices)
-            values = list(prices.values())
-            if None not in at and all(type(v) is float for v in values):
-                row = np.array(values)
-                if np.all((row >= 0) & (row < math.inf)):
-                    out[k, np.array(at, dtype=int)] = row
-                    continue
+        # At once, the scenarios that name the same ids in the same order, when every id is
+        # known and every price a float in [0, inf); the others (a NaN fails the test) one
+        # by one, with the checks below.
+        same: dict[tuple[str, ...], list[int]] = {}
+        for k, prices in enumerate(self.prices.values()):
+            same.setdefault(tuple(prices), []).append(k)
+        every = list(self.prices.values())
+        slow = []
+        for ids, rows in same.items():
+            at = foods.positions(ids)
+            values = [list(every[k].values()) for k in rows]
+            if None not in at and set(map(type, itertools.chain.from_iterable(values))) <= {float}:
+                block = np.array(values, dtype=float).reshape(len(rows), len(ids))
+                fine = np.all((block >= 0) & (block < math.inf), axis=1)
+                out[np.ix_(np.array(rows)[fine], np.array(at, dtype=int))] = block[fine]
+                slow += [k for k, ok in zip(rows, fine.tolist(), strict=True) if not ok]
+            else:
+                slow += rows
+        names = list(self.prices)
+        for k in sorted(slow):
+            scenario, prices = names[k], every[k]
             for food_id, price in prices.items():
                 i = foods.position(food_id)
                 if i is not None and ((type(price) is float and 0 <= price < math.inf) or is_price(price)):
