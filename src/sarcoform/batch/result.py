@@ -362,7 +362,7 @@ class BatchResult:
         column = self._column
         product = column("product_name")
         names = list(info)
-        code = np.array([names.index(p) for p in product.tolist()], dtype=int)
+        code = np.array([names.index(r.product) for r in self._rows], dtype=int)[self._order[0]]
 
         def per_product(values: list[str]) -> np.ndarray:
             out: np.ndarray = np.array(values, dtype=object)[code]
