@@ -830,9 +830,9 @@ class _Compiler:
         nums, dens = _known(stack.nums), _known(stack.dens)
         unknown = (np.isnan(stack.nums) | np.isnan(stack.dens) | np.isnan(stack.sds)).any(axis=1)
         bounds = list(self.bounds)
-        for k in np.flatnonzero(unknown):
-            b = bounds[k]
-            bounds[k] = _changed(
+        for u in np.flatnonzero(unknown):
+            b = bounds[u]
+            bounds[u] = _changed(
                 b,
                 num=_known(b.num),
                 den=None if b.den is None else _known(b.den),
@@ -869,7 +869,6 @@ class _Compiler:
         if ratio:
             of = [row_of[r][0] for r in ratio]
             A[ratio] -= np.array([t[r] for r in ratio])[:, None] * dens[of]
-        n = self.n
         c = sense * _known(objective)
         lp = MatrixLP(
             c=c,
