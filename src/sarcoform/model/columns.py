@@ -175,6 +175,8 @@ class _Shared:
     resolved: dict[str, str] = field(default_factory=dict)
     stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # (the table's own columns, the derived ones to make) as every ColumnSet starts
+    start: tuple[dict[str, Column], dict[str, tuple[str, str | None]]] | None = None
 
 
 MAX_SHARED = 16  # sets of derived columns remembered per food table
@@ -233,32 +235,43 @@ def _same(a: tuple[tuple[str, np.ndarray], ...], b: tuple[tuple[str, np.ndarray]
     return len(a) == len(b) and all(n == m and x is y for (n, x), (m, y) in zip(a, b, strict=True))
 
 
+def _start(
+    foods: FoodTable, derived: Mapping[str, str] | None
+) -> tuple[dict[str, Column], dict[str, tuple[str, str | None]]]:
+    """The table's own columns, and the derived ones that can be made (expression, why)."""
+    columns: dict[str, Column] = {}
+    for name, values in foods.numbers.items():
+        unit = split_column(name)
+        columns[name] = Column(name, unit[1] if unit else "", values)
+    pending: dict[str, tuple[str, str | None]] = {}
+    for name, (expr, why) in BUILTIN_DERIVED.items():
+        if name in columns:
+            continue
+        if name == "intact_leucine_g" and "free_leucine_g" not in columns:
+            expr, why = "leucine_g", "no free_leucine_g column: all leucine is intact"
+        if expression_names(expr) <= columns.keys():
+            pending[name] = (expr, why)
+    for name, expr in (derived or {}).items():
+        if name in columns:
+            raise ColumnError(f"derived column {name!r} has the name of a column of {foods.origin}")
+        pending[name] = (expr, None)
+    return columns, pending
+
+
 class ColumnSet:
     """The food table's numeric columns plus built-in and brief-defined derived ones."""
 
     def __init__(self, foods: FoodTable, derived: Mapping[str, str] | None = None) -> None:
         self.foods = foods
         self._shared = _shared(foods, derived)
-        self._columns: dict[str, Column] = {}
-        for name, values in foods.numbers.items():
-            unit = split_column(name)
-            self._columns[name] = Column(name, unit[1] if unit else "", values)
-        self._pending: dict[str, tuple[str, str | None]] = {}
+        if self._shared.start is None:
+            self._shared.start = _start(foods, derived)
+        self._columns: dict[str, Column] = dict(self._shared.start[0])
+        self._pending: dict[str, tuple[str, str | None]] = dict(self._shared.start[1])
         # Names resolve alike whatever has been evaluated (see _resolve): one lookup table.
         self._resolved: dict[str, str] = self._shared.resolved
         self._nutrients: dict[str, list[str]] | None = None
         self._by_table: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
-        for name, (expr, why) in BUILTIN_DERIVED.items():
-            if name in self._columns:
-                continue
-            if name == "intact_leucine_g" and "free_leucine_g" not in self._columns:
-                expr, why = "leucine_g", "no free_leucine_g column: all leucine is intact"
-            if expression_names(expr) <= set(self._columns):
-                self._pending[name] = (expr, why)
-        for name, expr in (derived or {}).items():
-            if name in self._columns:
-                raise ColumnError(f"derived column {name!r} has the name of a column of {foods.origin}")
-            self._pending[name] = (expr, None)
 
     def names(self) -> list[str]:
         return [*self._columns, *(n for n in self._pending if n not in self._columns)]

@@ -454,6 +454,9 @@ class _Compiler:
             sd=None if lots.sd is None else scale * lots.sd,
             probability=lots.probability,
             sd_column=lots.sd_column,
+            # Maximums hold at manufacture; minimums at the end of shelf life too, on
+            # what is left (the same LP holds both time points).
+            at=None if self.brief.shelf_life is None else "manufacture",
         )
         kept = retention(self.columns, self.brief, column)
         if isinstance(kept, Problem):
@@ -479,12 +482,7 @@ class _Compiler:
                     )
                 )
         for variant in variants:
-            if self.brief.shelf_life is None:
-                self.add(variant)
-                continue
-            # Maximums hold at manufacture; minimums at the end of shelf life too, on
-            # what is left (the same LP holds both time points).
-            self.add(_changed(variant, at="manufacture"))
+            self.add(variant)
             if kept is not None and variant.min is not None:
                 self.add(
                     _changed(
