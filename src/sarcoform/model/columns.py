@@ -175,6 +175,8 @@ class _Shared:
     resolved: dict[str, str] = field(default_factory=dict)
     stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    per_gram: dict[str, np.ndarray] = field(default_factory=dict)
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (the table's own columns, the derived ones to make) as every ColumnSet starts
     start: tuple[dict[str, Column], dict[str, tuple[str, str | None]]] | None = None
 
@@ -379,6 +381,16 @@ class ColumnSet:
             self._shared.known[column] = found
         return found
 
+    def per_gram(self, name: str) -> np.ndarray:
+        """A column's values per gram of each food (the table's are per 100 g; read-only,
+        NaN = unknown)."""
+        column = self.get(name)
+        found = self._shared.per_gram.get(column.name)
+        if found is None:
+            found = self._shared.per_gram[column.name] = column.values / 100.0
+            found.flags.writeable = False
+        return found
+
     def stacked(self, names: tuple[str, ...]) -> np.ndarray:
         """The values of these columns, one row each (read-only; NaN = unknown)."""
         table = self._shared.stacked.get(names)
@@ -402,10 +414,14 @@ class ColumnSet:
 
     def inputs(self, name: str) -> list[str]:
         """The table columns a (possibly derived) column is computed from."""
-        column = self.resolve(name)
-        if column in self.foods.numbers:
-            return [column]
-        out: list[str] = []
-        for n in sorted(expression_names(self._pending[column][0])):
-            out += [c for c in self.inputs(n) if c not in out]
-        return out
+        found = self._shared.inputs.get(name)
+        if found is None:
+            column = self.resolve(name)
+            out: list[str] = []
+            if column in self.foods.numbers:
+                out = [column]
+            else:
+                for n in sorted(expression_names(self._pending[column][0])):
+                    out += [c for c in self.inputs(n) if c not in out]
+            found = self._shared.inputs[name] = tuple(out)
+        return list(found)

@@ -276,7 +276,8 @@ class _Compiler:
             self.fail(entry, str(err))
             return None
         kept = process_retention(self.columns, self.brief, column.name)  # what survives processing
-        return column.name, column.values / 100.0 * kept, column.unit
+        per_g = self.columns.per_gram(column.name)
+        return column.name, per_g if kept == 1.0 else per_g * kept, column.unit
 
     def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
         """Energy per gram of each food in kcal or kJ, from whichever column exists."""
@@ -292,12 +293,15 @@ class _Compiler:
     def made_for(self, entry: Entry, **fields: Any) -> Bound:
         """A new bound of `fields` that carries its brief entry's source, note and location
         (copied from a blank one: a dataclass's frozen __init__ was a fifth of compiling)."""
-        assert fields.keys() >= _REQUIRED, sorted(_REQUIRED - fields.keys())
+        assert _REQUIRED <= fields.keys() <= _BLANK.__dict__.keys(), sorted(fields)
         # Read from the model's own tables: pydantic's __getattr__ (a private attribute, or a
         # missing `pack`) was a tenth of compiling.
         own, private = entry.__dict__, entry.__pydantic_private__ or {}
-        where, pack = private.get("_where"), own.get("pack")
-        return _changed(_BLANK, source=own["source"], note=own["note"], where=where, pack=pack, **fields)
+        new = object.__new__(Bound)
+        made = {**_BLANK.__dict__, "source": own["source"], "note": own["note"], **fields}
+        made["where"], made["pack"] = private.get("_where"), own.get("pack")
+        object.__setattr__(new, "__dict__", made)
+        return new
 
     def add_for(self, entry: Entry, **fields: Any) -> None:
         self.add(self.made_for(entry, **fields))
@@ -763,11 +767,14 @@ class _Compiler:
         # Every table column at once (the stack is made once per table); only columns with
         # a blank where a food may enter are walked.
         table = tuple(c for c in needs if c != "price_per_kg")
-        blank = dict(zip(table, np.isnan(self.columns.stacked(table)) & may_enter, strict=True))
-        blank["price_per_kg"] = np.isnan(self.foods.price_per_kg) & may_enter
+        unknown = np.isnan(self.columns.stacked(table)) & may_enter
+        blank = {table[r]: unknown[r] for r in np.flatnonzero(unknown.any(axis=1))}
+        unpriced = np.isnan(self.foods.price_per_kg) & may_enter
+        if unpriced.any():
+            blank["price_per_kg"] = unpriced
         for column, need in needs.items():
-            where = blank[column]
-            if policy == "zero" or not where.any():
+            where = blank.get(column)
+            if policy == "zero" or where is None:
                 continue
             why = _words(need) if policy == "error" else ""  # describe is slow
             for i in np.flatnonzero(where):
@@ -825,16 +832,16 @@ class _Compiler:
         # Unknowns left at this point belong to foods that cannot enter, or the brief said
         # blank = 0: either way 0 is the value to use. Only bounds with an unknown are
         # copied (each copy was a tenth of compiling).
-        nums, dens = _known(stack.nums), _known(stack.dens)
+        nums, dens, sds = _known(stack.nums), _known(stack.dens), _known(stack.sds)
         unknown = (np.isnan(stack.nums) | np.isnan(stack.dens) | np.isnan(stack.sds)).any(axis=1)
         bounds = list(self.bounds)
         for u in np.flatnonzero(unknown):
             b = bounds[u]
             bounds[u] = _changed(
                 b,
-                num=_known(b.num),
-                den=None if b.den is None else _known(b.den),
-                sd=None if b.sd is None else _known(b.sd),
+                num=nums[u].copy(),
+                den=None if b.den is None else dens[u].copy(),
+                sd=None if b.sd is None else sds[u].copy(),
             )
         # An LP row per bound, lo ≤ num·x ≤ hi, or per side of a ratio, (num − t·den)·x ⋛
         # t·den0 − num0: the bound each row reads, and t (None: no denominator).
