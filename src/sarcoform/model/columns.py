@@ -177,6 +177,7 @@ class _Shared:
     known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     per_gram: dict[str, np.ndarray] = field(default_factory=dict)
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    nutrients: dict[str, list[str]] | None = None  # see ColumnSet._by_nutrient
     # (the table's own columns, the derived ones to make) as every ColumnSet starts
     start: tuple[dict[str, Column], dict[str, tuple[str, str | None]]] | None = None
 
@@ -203,7 +204,7 @@ def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
     them read-only and owning their data). A table whose `numbers` now hold other arrays
     than when its memo was made (the mapping is a plain dict) starts a new memo, unless
     another table holds those very arrays (`FoodTable.with_prices`)."""
-    if not all(_fixed(a) for a in (foods.price_per_kg, *foods.numbers.values())):
+    if not all(map(_fixed, (foods.price_per_kg, *foods.numbers.values()))):
         return _Shared()
     columns = tuple(foods.numbers.items())
     memo = _MEMOS.get(foods)
@@ -272,7 +273,6 @@ class ColumnSet:
         self._pending: dict[str, tuple[str, str | None]] = dict(self._shared.start[1])
         # Names resolve alike whatever has been evaluated (see _resolve): one lookup table.
         self._resolved: dict[str, str] = self._shared.resolved
-        self._nutrients: dict[str, list[str]] | None = None
         self._by_table: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
 
     def names(self) -> list[str]:
@@ -329,14 +329,16 @@ class ColumnSet:
         raise ColumnError(f"unknown nutrient {name!r}{hint}")
 
     def _by_nutrient(self) -> dict[str, list[str]]:
-        """Column names by their nutrient (`protein` → [protein_g, ...]), built once: a
+        """Column names by their nutrient (`protein` → [protein_g, ...]), built once per
+        table and set of derived columns (every ColumnSet of them has these names): a
         brief names nutrients without units, and scanning every column per name was most
         of resolving."""
-        if self._nutrients is None:
-            self._nutrients = {}
+        nutrients = self._shared.nutrients
+        if nutrients is None:
+            nutrients = self._shared.nutrients = {}
             for c in self.names():
-                self._nutrients.setdefault((split_column(c) or ("",))[0], []).append(c)
-        return self._nutrients
+                nutrients.setdefault((split_column(c) or ("",))[0], []).append(c)
+        return nutrients
 
     def get(self, name: str, _stack: tuple[str, ...] = ()) -> Column:
         column = self.resolve(name)

@@ -433,7 +433,8 @@ class _Compiler:
                 return
             num, den = 100 * f * per_g, energy[0]
             uses += energy[1]
-        subject = split_column(column)[0] if split_column(column) else column  # type: ignore[index]
+        parts = split_column(column)
+        subject = parts[0] if parts else column
         lots = lot_variation(self.columns, self.brief, e, column)
         if isinstance(lots, str):
             self.fail(e, lots)
