@@ -263,6 +263,7 @@ class _Compiler:
         self.lo_owner: dict[int, int] = {}
         self.hi_owner: dict[int, int] = {}
         self.notes: list[str] = []
+        self.backgrounds: dict[str, dict[str, float]] = {}  # "meal"/"day" → {column: amount}
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, entry: Entry, message: str, column: str | None = None) -> None:
@@ -328,9 +329,14 @@ class _Compiler:
         taken.add(name)
 
     def background(self, basis: str, column: str) -> float:
-        bg = self.brief.background
-        table = bg.per_meal if basis == "meal" else bg.per_day
-        return float(self.resolved_background(table).get(column, 0.0))
+        per = "meal" if basis == "meal" else "day"
+        resolved = self.backgrounds.get(per)
+        if resolved is None:  # resolved once per compile (bad names: reported once)
+            bg = self.brief.background
+            resolved = self.backgrounds[per] = self.resolved_background(
+                bg.per_meal if per == "meal" else bg.per_day
+            )
+        return float(resolved.get(column, 0.0))
 
     def resolved_background(self, table: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
