@@ -616,37 +616,51 @@ class _Compiler:
             return
         unit_vec = np.zeros(self.n)
         unit_vec[i] = 1.0
-        if e.unit == "%":
-            self.add_for(
-                e,
-                name=f"ingredient {e.id} %",
-                kind="ingredient",
-                subject=e.id,
-                unit="% of serving",
-                min=e.min,
-                max=e.max,
-                num=100 * unit_vec,
-                num0=0.0,
-                den=np.ones(self.n),
-                den0=0.0,
-            )
-            return
         index = len(self.bounds)
-        self.add_for(
-            e,
-            name=f"ingredient {e.id}",
-            kind="ingredient",
-            subject=e.id,
-            unit="g",
-            min=e.min,
-            max=e.max,
-            num=unit_vec,
-            column=i,
-        )
+        self.of_foods(e, f"ingredient {e.id}", "ingredient", e.id, unit_vec, column=i)
+        if e.unit == "%":
+            return
         if e.min is not None and e.min > self.col_lo[i]:
             self.col_lo[i], self.lo_owner[i] = e.min, index
         if e.max is not None and e.max < self.col_hi[i]:
             self.col_hi[i], self.hi_owner[i] = e.max, index
+
+    def of_foods(
+        self,
+        e: IngredientBound | GroupBound,
+        name: str,
+        kind: Kind,
+        subject: str,
+        members: np.ndarray,
+        column: int | None = None,
+    ) -> None:
+        """A bound on the grams of these foods (members·x; `column`: of this one food, a
+        column bound), or with unit % on their share of the serving (100·members·x / Σx)."""
+        if e.unit == "%":
+            self.add_for(
+                e,
+                name=f"{name} %",
+                kind=kind,
+                subject=subject,
+                unit="% of serving",
+                min=e.min,
+                max=e.max,
+                num=100 * members,
+                den=np.ones(self.n),
+                den0=0.0,
+            )
+        else:
+            self.add_for(
+                e,
+                name=name,
+                kind=kind,
+                subject=subject,
+                unit="g",
+                min=e.min,
+                max=e.max,
+                num=members,
+                column=column,
+            )
 
     def group(self, e: GroupBound) -> None:
         members = np.zeros(self.n)
@@ -667,31 +681,7 @@ class _Compiler:
                 known = sorted(set(groups))
                 self.fail(e, f"no food has group {e.group!r} (groups: {', '.join(known) or 'none'})")
                 return
-        if e.unit == "%":
-            self.add_for(
-                e,
-                name=f"group {e.name} %",
-                kind="group",
-                subject=e.name,
-                unit="% of serving",
-                min=e.min,
-                max=e.max,
-                num=100 * members,
-                num0=0.0,
-                den=np.ones(self.n),
-                den0=0.0,
-            )
-        else:
-            self.add_for(
-                e,
-                name=f"group {e.name}",
-                kind="group",
-                subject=e.name,
-                unit="g",
-                min=e.min,
-                max=e.max,
-                num=members,
-            )
+        self.of_foods(e, f"group {e.name}", "group", e.name, members)
 
     def cost_bound(self, c: CostBound) -> None:
         num = self.foods.price_per_kg * cost_row_scale(c.basis, self.brief.serving.servings_per_day)
