@@ -263,6 +263,7 @@ class _Compiler:
         self.lo_owner: dict[int, int] = {}
         self.hi_owner: dict[int, int] = {}
         self.notes: list[str] = []
+        self.amounts: dict[str, tuple[str, np.ndarray, str]] = {}  # see amount
         self.backgrounds: dict[str, dict[str, float]] = {}  # "meal"/"day" → {column: amount}
 
     # -- helpers ---------------------------------------------------------------
@@ -270,7 +271,11 @@ class _Compiler:
         self.problems.append(entry.problem(message, column))
 
     def amount(self, name: str, entry: Entry) -> tuple[str, np.ndarray, str] | None:
-        """(column, per-gram amount vector, unit) of a nutrient name, or None (reported)."""
+        """(column, per-gram amount vector, unit) of a nutrient name, or None (reported).
+        Worked out once per name (the vector is read, never written)."""
+        found = self.amounts.get(name)
+        if found is not None:
+            return found
         try:
             column = self.columns.get(name)
         except ColumnError as err:
@@ -278,7 +283,8 @@ class _Compiler:
             return None
         kept = process_retention(self.columns, self.brief, column.name)  # what survives processing
         per_g = self.columns.per_gram(column.name)
-        return column.name, per_g if kept == 1.0 else per_g * kept, column.unit
+        found = self.amounts[name] = column.name, per_g if kept == 1.0 else per_g * kept, column.unit
+        return found
 
     def energy(self, unit: str, entry: Entry) -> tuple[np.ndarray, tuple[str, ...]] | None:
         """Energy per gram of each food in kcal or kJ, from whichever column exists."""
@@ -294,7 +300,7 @@ class _Compiler:
     def made_for(self, entry: Entry, **fields: Any) -> Bound:
         """A new bound of `fields` that carries its brief entry's source, note and location
         (copied from a blank one: a dataclass's frozen __init__ was a fifth of compiling)."""
-        assert _REQUIRED <= fields.keys() <= _BLANK.__dict__.keys(), sorted(fields)
+        assert _REQUIRED.issubset(fields) and _FIELDS.issuperset(fields), sorted(fields)
         # Read from the model's own tables: pydantic's __getattr__ (a private attribute, or a
         # missing `pack`) was a tenth of compiling.
         own, private = entry.__dict__, entry.__pydantic_private__ or {}
@@ -962,6 +968,7 @@ class _Stack:
 # What `made_for` copies a new bound from, and the fields it must be given.
 _BLANK = Bound("", "nutrient", "", "", None, None, np.zeros(0))
 _REQUIRED = frozenset(("name", "kind", "subject", "unit", "min", "max", "num"))
+_FIELDS = frozenset(_BLANK.__dict__)
 
 
 def _changed(b: Bound, **changes: Any) -> Bound:
