@@ -170,6 +170,15 @@ class PriceScenarios:
         problems: list[Problem] = []
         out = np.tile(np.asarray(foods.price_per_kg, dtype=float), (len(self.prices), 1))
         for k, (scenario, prices) in enumerate(self.prices.items()):
+            # At once when every id is known and every price a float in [0, inf) (a NaN
+            # fails the test and goes to the checks below, one by one).
+            at = foods.positions(prices)
+            values = list(prices.values())
+            if None not in at and all(type(v) is float for v in values):
+                row = np.array(values)
+                if np.all((row >= 0) & (row < math.inf)):
+                    out[k, np.array(at, dtype=int)] = row
+                    continue
             for food_id, price in prices.items():
                 i = foods.position(food_id)
                 if i is not None and ((type(price) is float and 0 <= price < math.inf) or is_price(price)):

@@ -160,8 +160,10 @@ def _nutrient_values(task: Task) -> tuple[np.ndarray, np.ndarray]:
 
 def _per_serving(x: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     table, blank = values
-    amounts = x @ table / 100.0
-    unknown = (x > 0) @ blank
+    amounts: np.ndarray = x @ table / 100.0
+    if not blank.any():
+        return amounts
+    unknown = (x > 0).astype(float) @ blank.astype(float) > 0  # (a float product: BLAS)
     return np.where(unknown, np.nan, amounts)
 
 
@@ -296,7 +298,7 @@ def run_batch(
     """Solve every item of a plan (see `sarcoform.batch.entry.solve_batch` for the arguments)."""
     started = time.perf_counter()
     finished: list[Rows] = []
-    done: set[tuple[str, str]] = set()
+    done: set[tuple[str, str]] = set()  # journaled items kept
     book = None
     n, q = len(plan.foods), len(plan.nutrients)
     if journal is not None:
@@ -312,17 +314,17 @@ def run_batch(
             if mine:
                 finished.append(Rows.of_items(mine, n, q))
         done.update(item.key for item in kept)
-    total = len(plan.products) * len(plan.scenarios)
+    total, count = len(plan.products) * len(plan.scenarios), len(done)
     if progress is not None:
-        progress(len(done), total)
+        progress(count, total)
     try:
         for rows in _run(plan.tasks(done), workers, executor):
             finished.append(rows)
-            done.update((rows.product, s) for s in rows.scenarios)
+            count += len(rows)
             if book is not None:
                 book.append(item.to_record() for item in rows.items())
             if progress is not None:
-                progress(len(done), total)
+                progress(count, total)
     finally:
         if book is not None:
             book.close()

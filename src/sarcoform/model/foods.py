@@ -71,6 +71,11 @@ class FoodTable:
     def position(self, food_id: str) -> int | None:
         return self._positions.get(food_id)
 
+    def positions(self, food_ids: Iterable[str]) -> list[int | None]:
+        """`position` of each id (None: not in the table)."""
+        get = self._positions.get
+        return [get(food_id) for food_id in food_ids]
+
     @property
     def nutrient_columns(self) -> list[str]:
         """Numeric columns named `<nutrient>_<unit>`, in table order."""

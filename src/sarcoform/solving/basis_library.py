@@ -59,6 +59,7 @@ WALKED = "Optimal (a basis reached by simplex steps from a known one, proved opt
 WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
 FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
 LEARN_RATE = 8  # ... while each basis learned so proves this many other scenarios
+MANY = 32  # bases tested together at most (`BasisLibrary.prove_many`)
 LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
 # (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
 
@@ -80,11 +81,27 @@ class Basis:
     moving: np.ndarray  # positions in `active` of rows whose coefficients move with prices
     moving_rows: np.ndarray  # their positions in the library's price rows
     nb: np.ndarray  # nonbasic columns whose reduced cost has a required sign
-    a_nb: np.ndarray  # A[active][:, nb]
     fixed_activity: np.ndarray  # A·x_fixed at the base prices
-    signed: np.ndarray | None  # (columns × tests): c @ signed = the signed reduced costs and
-    # row duals that must be > 0, for a basis without moving rows (one product per scenario)
     codes: tuple[np.ndarray, np.ndarray]  # column and row statuses (LOWER, BASIC, UPPER)
+    a: np.ndarray  # the LP's A (read only)
+
+    @property
+    def moves(self) -> bool:
+        """Does an active row move with the prices (B differs by scenario)?"""
+        return len(self.moving) > 0
+
+    @functools.cached_property
+    def a_nb(self) -> np.ndarray:
+        """A[active][:, nb]."""
+        return np.asarray(self.a[self.active][:, self.nb])
+
+    @functools.cached_property
+    def signed(self) -> np.ndarray | None:
+        """(columns × tests): c @ signed = the signed reduced costs and row duals that must
+        be > 0, for a basis without moving rows (one product per scenario); None if it has some."""
+        if self.moves:
+            return None
+        return _signed(len(self.x_fixed), self.basic, self.inverse, self.a_nb, self.col_sign, self.row_sign)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +138,8 @@ class BasisLibrary:
         self.price_rows = np.asarray(price_rows, dtype=int)
         self.d_rows = d_rows
         self.bases: list[Basis] = []
+        self.abs_a = np.abs(lp.A)  # (for the sizes rows are held to: pivots.Stack.size)
+        self.fixed_rows = np.setdiff1d(np.arange(lp.shape[0]), self.price_rows)  # rows prices do not move
         self._seen: set[bytes] = set()
         self._index: dict[bytes, int] = {}  # statuses of a kept basis → its position
         self._hot: dict[int, Any] = {}  # position → HighsBasis built for a walked basis
@@ -170,16 +189,86 @@ class BasisLibrary:
             moving,
             np.array([position[int(active[i])] for i in moving], dtype=int),
             np.flatnonzero(col_sign != 0),
-            lp.A[active][:, col_sign != 0],
             lp.A @ x_fixed,
-            _signed(lp.shape[1], basic, inverse, lp.A[active][:, col_sign != 0], col_sign, row_sign)
-            if not len(moving)
-            else None,
             (col_status, row_status),
+            lp.A,
         )
         self._index[key] = len(self.bases)
         self.bases.append(basis)
         return basis
+
+    def add_many(self, codes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """`add` for bases given by their statuses (bases walks reached), at once: the
+        same checks and the same bases, factorised in one stacked inverse."""
+        lp = self.lp
+        new: list[tuple[bytes, np.ndarray, np.ndarray]] = []
+        for cs, rs in codes:
+            key = cs.tobytes() + rs.tobytes()
+            if key not in self._seen:
+                self._seen.add(key)
+                new.append((key, cs, rs))
+        if not new:
+            return
+        cs, rs = np.array([c for _, c, _ in new]), np.array([r for _, _, r in new])
+        basic, active = cs == BASIC, rs != BASIC
+        k = basic.sum(axis=1)
+        x_fixed = np.where(cs == UPPER, lp.col_hi, lp.col_lo)
+        x_fixed = np.where(basic, 0.0, x_fixed)
+        good = (
+            (k == active.sum(axis=1)) & ~np.any(cs == ZERO, axis=1) & ~np.any(active & (rs == ZERO), axis=1)
+        )
+        good &= np.all(np.isfinite(x_fixed), axis=1)
+        K = int(k.max(initial=0))
+        if K == 0 or not good.any():
+            for (_, c, r), ok in zip(new, good.tolist(), strict=True):
+                if ok:  # (no basic column: nothing to stack)
+                    self._seen.discard(c.tobytes() + r.tobytes())
+                    self.add(None, (c, r))
+            return
+        pad = np.arange(K)[None, :] >= k[:, None]
+        bi, ai = pivots.packed(basic, K), pivots.packed(active, K)
+        B = lp.A[ai[:, :, None], bi[:, None, :]]
+        B[pad[:, :, None] | pad[:, None, :]] = 0.0
+        B[~good] = 0.0
+        B[:, np.arange(K), np.arange(K)] += pad | ~good[:, None]
+        try:
+            inverse = np.linalg.inv(B)
+        except np.linalg.LinAlgError:  # one is singular: each alone (that one is left out)
+            for (_, c, r), ok in zip(new, good.tolist(), strict=True):
+                if ok:
+                    self._seen.discard(c.tobytes() + r.tobytes())
+                    self.add(None, (c, r))
+            return
+        # Small pivots: leave the basis to the solver (column sums of the real block only).
+        norm = np.where(pad, 0.0, np.abs(B).sum(axis=1)).max(axis=1, initial=0)
+        norm_inv = np.where(pad, 0.0, np.abs(inverse).sum(axis=1)).max(axis=1, initial=0)
+        good &= norm * norm_inv <= CONDITION
+        col_sign = pivots.required_signs(cs, lp.col_lo, lp.col_hi)
+        row_sign = pivots.required_signs(rs, lp.row_lo, lp.row_hi)
+        fixed_activity = x_fixed @ lp.A.T
+        position = {int(r): i for i, r in enumerate(self.price_rows)}
+        for g in np.flatnonzero(good).tolist():
+            kg = int(k[g])
+            act = ai[g, :kg]
+            moving = np.array([i for i, r in enumerate(act.tolist()) if r in position], dtype=int)
+            basis = Basis(
+                None,
+                bi[g, :kg],
+                act,
+                x_fixed[g],
+                col_sign[g],
+                row_sign[g, act],
+                rs[g, act] == UPPER,
+                inverse[g, :kg, :kg],
+                moving,
+                np.array([position[int(act[i])] for i in moving], dtype=int),
+                np.flatnonzero(col_sign[g] != 0),
+                fixed_activity[g],
+                (cs[g], rs[g]),
+                lp.A,
+            )
+            self._index[new[g][0]] = len(self.bases)
+            self.bases.append(basis)
 
     def stack(self, todo: Scenarios, which: np.ndarray) -> pivots.Stack:
         """The LPs of the scenarios `which`, for `pivots`: their row bounds, and the price
@@ -187,7 +276,7 @@ class BasisLibrary:
         delta = todo.delta[which][:, None, :]
         rows = self.lp.A[self.price_rows][None, :, :] + self.d_rows[None, :, :] * delta
         lo, hi = pivots.rows_of(todo.row_lo, which), pivots.rows_of(todo.row_hi, which)
-        return pivots.Stack(self.lp, lo, hi, self.price_rows, rows)
+        return pivots.Stack(self.lp, lo, hi, self.price_rows, rows, self.abs_a)
 
     def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
         """The position of the basis with these statuses, kept now if it is new; −1 if it
@@ -221,6 +310,71 @@ class BasisLibrary:
         # or not below 0 beyond rounding (a value proof).
         margin = DUAL_MARGIN * scale if self.strict else -VALUE_TOLERANCE * scale
         return Scenarios(delta, c, row_lo, row_hi, margin)
+
+    def prove_many(self, bases: list[Basis], todo: Scenarios, which: np.ndarray) -> Proved_:
+        """`prove` for several bases at once, each scenario tested against them in order
+        until one proves it, as one `prove` call per basis would (the same test, the
+        same blends and duals): for bases none of whose active rows move with the prices,
+        the many small products of one call per basis made as a few stacked ones. Per scenario
+        `which[r]`: the basis that proved it (`owner[r]`, −1: none), and how many tests
+        each basis failed (`wrong[g, r]`)."""
+        lp = self.lp
+        m, n = lp.shape
+        G, R = len(bases), len(which)
+        c, margin = todo.c[which], todo.margin[which]
+        assert not any(b.moves for b in bases), "prove_many: bases whose rows move are proved one by one"
+        k = np.array([len(b.basic) for b in bases])
+        K = int(k.max(initial=0))
+        pad = np.arange(K)[None, :] >= k[:, None]
+        inverse = np.zeros((G, K, K))
+        bi, ai = np.zeros((G, K), dtype=int), np.zeros((G, K), dtype=int)
+        upper = np.zeros((G, K), dtype=bool)
+        row_sign = np.zeros((G, K))
+        for g, b in enumerate(bases):
+            inverse[g, : k[g], : k[g]] = b.inverse
+            bi[g, : k[g]], ai[g, : k[g]], upper[g, : k[g]] = b.basic, b.active, b.row_at_upper
+            row_sign[g, : k[g]] = b.row_sign
+        col_sign = np.array([b.col_sign for b in bases]).reshape(G, n)
+        # The dual tests of every basis and scenario: y = B⁻ᵀc_B, d = c − Aᵀy; each signed
+        # reduced cost and row dual must clear the margin.
+        y = np.matmul(np.where(pad[:, None, :], 0.0, c[:, bi].transpose(1, 0, 2)), inverse)  # (G × R × K)
+        a_active = np.where(pad[:, :, None], 0.0, lp.A[ai])  # (G × K × n)
+        d = c[None, :, :] - np.matmul(y, a_active)
+        bad = (col_sign[:, None, :] != 0) & (col_sign[:, None, :] * d <= margin[None, :, None])
+        bad_rows = (row_sign[:, None, :] != 0) & (row_sign[:, None, :] * y <= margin[None, :, None])
+        wrong = bad.sum(axis=2) + bad_rows.sum(axis=2)
+        # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N.
+        g_, r_ = np.nonzero(wrong == 0)
+        at = which[r_]
+        lo, hi = pivots.rows_of(todo.row_lo, at), pivots.rows_of(todo.row_hi, at)
+        w = np.where(
+            upper[g_], np.take_along_axis(hi, ai[g_], axis=1), np.take_along_axis(lo, ai[g_], axis=1)
+        )
+        fixed = np.array([b.x_fixed for b in bases]).reshape(G, n)
+        nonbasic = np.array([b.fixed_activity for b in bases]).reshape(G, m)  # (no price row is active)
+        real_p = ~pad[g_]
+        rhs = np.where(real_p, w - np.take_along_axis(nonbasic[g_], ai[g_], axis=1), 0.0)
+        x = fixed[g_]
+        x[np.nonzero(real_p)[0], bi[g_][real_p]] = np.einsum("pkj,pj->pk", inverse[g_], rhs)[real_p]
+        activity = x @ lp.A.T
+        if len(self.price_rows):
+            activity[:, self.price_rows] += (todo.delta[at] * x) @ self.d_rows.T
+        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
+        # Active rows met to the last digits: a guard against an inaccurate solve.
+        met = np.abs(np.take_along_axis(activity, ai[g_], axis=1) - w) <= MET * np.maximum(1.0, np.abs(w))
+        ok &= np.all(met | ~real_p, axis=1)
+        # Each scenario's first basis that proves it.
+        owner = np.full(R, G)
+        np.minimum.at(owner, r_[ok], g_[ok])
+        proved = np.flatnonzero(owner < G)
+        owner[owner == G] = -1
+        pick = np.flatnonzero(ok & (owner[r_] == g_))  # the pair of each proved scenario, by scenario
+        pick = pick[np.argsort(r_[pick], kind="stable")]
+        g, real_q = g_[pick], real_p[pick]
+        row_duals = np.zeros((len(pick), m))
+        row_duals[np.nonzero(real_q)[0], ai[g][real_q]] = y[g, r_[pick]][real_q]
+        col_duals = np.where(col_sign[g] != 0, d[g, r_[pick]], 0.0)
+        return Proved_(owner, wrong, Proof(proved, x[pick], row_duals, col_duals, np.zeros(0, dtype=int)))
 
     def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
         """The scenarios `which` (positions in `todo`) for which `basis` is optimal with a
@@ -288,14 +442,16 @@ class BasisLibrary:
         activity = x @ A.T
         if len(self.price_rows):
             activity[:, self.price_rows] += (dc_ * x) @ self.d_rows.T
-        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
+        # (a shared blend: its rows that move with the prices are checked per scenario below)
+        rows = self.fixed_rows if shared and len(self.price_rows) else None
+        ok = pivots.within_bounds(self.stack(todo, at), x, activity, rows)
         # Active rows met to the last digits: a guard against an inaccurate solve.
         met = np.abs(activity[:, active] - w) <= MET * np.maximum(1.0, np.abs(w))
         ok &= np.all(met, axis=1)
         if shared:  # one blend for every candidate
             x, cand = np.broadcast_to(x[0], (len(every), lp.shape[1])), every
             good = np.arange(len(every)) if ok[0] else np.zeros(0, dtype=int)
-            if ok[0] and len(self.price_rows) and len(every) > 1:
+            if ok[0] and len(self.price_rows):
                 at = which[every]
                 moved = np.broadcast_to(activity[0], (len(every), lp.shape[0])).copy()
                 moved[:, self.price_rows] = (
@@ -310,6 +466,17 @@ class BasisLibrary:
         col_duals = np.zeros((len(idx), lp.shape[1]))
         col_duals[:, nb] = d_nb[good]
         return Proof(idx, x[good], row_duals, col_duals, wrong)
+
+
+@dataclass(frozen=True, eq=False)
+class Proved_:
+    """What `BasisLibrary.prove_many` found: per scenario tested, the basis that proved it
+    (−1: none) and per basis the tests it failed; and the proofs (`proof.index`: the
+    scenarios proved, in order)."""
+
+    owner: np.ndarray  # (tested,)
+    wrong: np.ndarray  # (bases × tested)
+    proof: Proof
 
 
 @dataclass(frozen=True, eq=False)
@@ -748,8 +915,7 @@ def prove_or_solve(
         seconds = (time.perf_counter() - started) / max(1, len(which))
         proved.put(hit, walked, todo.c[hit], seconds, True, ended)
         if learn:
-            for t in range(len(hit)):
-                library.known(ended[0][t], ended[1][t])
+            library.add_many([(ended[0][t], ended[1][t]) for t in range(len(hit))])
         counts.walked += len(hit)
         rest = np.setdiff1d(which, hit, assume_unique=True)
         for q in rest.tolist():
@@ -759,14 +925,45 @@ def prove_or_solve(
                 nearest[q] = at
         return rest
 
+    def test_many(ats: list[int], which: np.ndarray) -> np.ndarray:
+        """`test` for the bases `ats` in order, at once (`BasisLibrary.prove_many`)."""
+        started = time.perf_counter()
+        found = library.prove_many([library.bases[at] for at in ats], todo, which)
+        left = found.owner < 0
+        if left.any():  # each scenario left now nearest the first basis it fails least
+            wrong = found.wrong[:, left]
+            g = wrong.argmin(axis=0)
+            fewer = wrong[g, np.arange(len(g))]
+            rest = which[left]
+            closer = fewer < fewest[rest]
+            fewest[rest[closer]] = fewer[closer]
+            nearest[rest[closer]] = np.asarray(ats)[g[closer]]
+        proof = found.proof
+        if not len(proof.index):
+            return proof.index
+        hit = which[proof.index]
+        owners = np.asarray(ats)[found.owner[proof.index]]
+        codes = (
+            np.array([library.bases[at].codes[0] for at in owners.tolist()]),
+            np.array([library.bases[at].codes[1] for at in owners.tolist()]),
+        )
+        seconds = (time.perf_counter() - started) / len(hit)
+        proved.put(hit, proof, todo.c[hit], seconds, False, codes)
+        counts.proved += len(hit)
+        return np.asarray(hit)
+
     def test_all(which: np.ndarray) -> np.ndarray:
-        """`which` tested against the bases not tested yet; those left."""
-        for at in range(tested, len(library.bases)):
-            hit = test(at, which)
+        """`which` tested against the bases not tested yet, in order; those left. Runs of
+        bases whose dual test is one product are tested together (`test_many`)."""
+        at, end = tested, len(library.bases)
+        while at < end and len(which):
+            run = at
+            while run < end and run - at < MANY and not library.bases[run].moves:
+                run += 1
+            hit = test_many(list(range(at, run)), which) if run - at > 1 else test(at, which)
+            at = max(run, at + 1)
             if len(hit):
                 which = np.setdiff1d(which, hit, assume_unique=True)
-            if not len(which):
-                break
         return which
 
     # Walking: first a few scenarios, whose bases join the library and are tested on the

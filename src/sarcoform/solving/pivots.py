@@ -86,6 +86,7 @@ class Stack:
     row_hi: np.ndarray
     moving: np.ndarray  # positions of the rows whose coefficients differ by scenario
     rows: np.ndarray  # (scenarios × moving × columns): those rows' coefficients
+    abs_a: np.ndarray | None = None  # |lp.A|, when already worked out (`size`)
 
     @staticmethod
     def shared(lp: MatrixLP, count: int) -> Stack:
@@ -95,7 +96,7 @@ class Stack:
 
     def take(self, keep: np.ndarray) -> Stack:
         lo, hi = rows_of(self.row_lo, keep), rows_of(self.row_hi, keep)
-        return Stack(self.lp, lo, hi, self.moving, self.rows[keep])
+        return Stack(self.lp, lo, hi, self.moving, self.rows[keep], self.abs_a)
 
     def activity(self, x: np.ndarray) -> np.ndarray:
         """A·x of each scenario (rows of x)."""
@@ -110,8 +111,9 @@ class Stack:
         make of every column being off by the columns' own tolerance
         (|A|·|x| + |A|·1 × max(1 g, largest amount))."""
         absolute, reach = np.abs(x), np.maximum(1.0, np.abs(x).max(axis=1, initial=0.0))[:, None]
+        whole = np.abs(self.lp.A) if self.abs_a is None else self.abs_a
+        a = whole if rows is None else whole[rows]
         rows = np.arange(self.lp.shape[0]) if rows is None else rows
-        a = np.abs(self.lp.A[rows])
         out = absolute @ a.T + reach * a.sum(axis=1)[None, :]
         if len(self.moving):
             where = {int(r): i for i, r in enumerate(rows.tolist())}
@@ -271,7 +273,7 @@ class _Bases:
         self.K = K
         # Basic columns in column order, then padding (column 0); the same for active rows.
         self.pad = np.arange(K)[None, :] >= k[:, None]
-        self.bi, self.ai = _packed(basic, K), _packed(active, K)
+        self.bi, self.ai = packed(basic, K), packed(active, K)
         real = (~self.pad).astype(float)
         B = stack.block(self.ai, self.bi)
         B *= real[:, :, None]
@@ -296,9 +298,8 @@ class _Bases:
     def _scatter(self, values: np.ndarray, index: np.ndarray, width: int) -> np.ndarray:
         """values[s, p] placed at index[s, p] of a zero row of `width`, padding left out."""
         out = np.zeros((len(values), width))
-        rows = np.repeat(np.arange(len(values)), self.K)
-        real = ~self.pad.ravel()
-        out[rows[real], index.ravel()[real]] = values.ravel()[real]
+        real = ~self.pad
+        out[np.nonzero(real)[0], index[real]] = values[real]
         return out
 
     def vertex(self) -> tuple[np.ndarray, np.ndarray]:
@@ -400,22 +401,24 @@ class _Bases:
         return shortest, dx, d_activity, leave, rate[s, place] > 0
 
 
-def _packed(mask: np.ndarray, width: int) -> np.ndarray:
+def packed(mask: np.ndarray, width: int) -> np.ndarray:
     """The positions of the True entries of each row of `mask`, in order, packed to the
-    left of a row of `width` (0 after them: padding; beyond `width`, cut)."""
-    out = np.zeros((len(mask), width), dtype=np.intp)
-    rows, cols = np.nonzero(mask)
-    start = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]])
-    place = np.arange(len(rows)) - start[rows]
-    fits = place < width
-    out[rows[fits], place[fits]] = cols[fits]
-    return out
+    left of a row of `width`; after them padding (positions of False entries, then 0
+    beyond the row's length), and beyond `width`, cut."""
+    out = np.argsort(~mask, axis=1, kind="stable")[:, :width]
+    if out.shape[1] < width:
+        out = np.hstack([out, np.zeros((len(mask), width - out.shape[1]), dtype=out.dtype)])
+    return np.asarray(out, dtype=np.intp)
 
 
 def rows_of(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """rows[keep], without copying rows that every scenario shares (a broadcast view)."""
-    if rows.strides[0] == 0:
-        return np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
+    if rows.strides[0] == 0:  # (a slice of a broadcast view is one, and costs nothing)
+        return (
+            rows[: len(keep)]
+            if len(keep) <= len(rows)
+            else np.broadcast_to(rows[0], (len(keep), rows.shape[1]))
+        )
     return np.asarray(rows[keep])
 
 
