@@ -167,9 +167,10 @@ def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
 @dataclass
 class _Shared:
     """What the column sets of one unchanging food table and one set of derived columns
-    work out alike: each derived column's values, the name lookups, stacked tables. Every
-    solve over the table makes its own ColumnSet (its column order follows what that
-    compile evaluates first), and they all read this."""
+    work out alike: the columns they start from, each derived column's values, per-gram
+    values, the name lookups and table inputs, stacked tables. Every solve over the table
+    makes its own ColumnSet (its column order follows what that compile evaluates first),
+    and they all read this."""
 
     derived: dict[str, Column] = field(default_factory=dict)
     resolved: dict[str, str] = field(default_factory=dict)
