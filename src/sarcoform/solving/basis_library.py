@@ -101,7 +101,12 @@ class Basis:
         be > 0, for a basis without moving rows (one product per scenario); None if it has some."""
         if self.moves:
             return None
-        return _signed(len(self.x_fixed), self.basic, self.inverse, self.a_nb, self.col_sign, self.row_sign)
+        k = len(self.basic)
+        signed, valid = _signed_stack(
+            len(self.x_fixed), self.basic[None, :], np.ones((1, k), dtype=bool), self.inverse[None, :, :],
+            self.a[self.active][None, :, :], self.col_sign[None, :], self.row_sign[None, :],
+        )  # fmt: skip
+        return np.asarray(signed[0][:, valid[0]])
 
 
 @dataclass(frozen=True, eq=False)
@@ -335,34 +340,54 @@ class BasisLibrary:
             bi[g, : k[g]], ai[g, : k[g]], upper[g, : k[g]] = b.basic, b.active, b.row_at_upper
             row_sign[g, : k[g]] = b.row_sign
         col_sign = np.array([b.col_sign for b in bases]).reshape(G, n)
-        # The dual tests of every basis and scenario: y = B⁻ᵀc_B, d = c − Aᵀy; each signed
-        # reduced cost and row dual must clear the margin.
-        y = np.matmul(np.where(pad[:, None, :], 0.0, c[:, bi].transpose(1, 0, 2)), inverse)  # (G × R × K)
-        a_active = np.where(pad[:, :, None], 0.0, lp.A[ai])  # (G × K × n)
-        d = c[None, :, :] - np.matmul(y, a_active)
-        bad = (col_sign[:, None, :] != 0) & (col_sign[:, None, :] * d <= margin[None, :, None])
-        bad_rows = (row_sign[:, None, :] != 0) & (row_sign[:, None, :] * y <= margin[None, :, None])
-        wrong = bad.sum(axis=2) + bad_rows.sum(axis=2)
-        # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N.
+        # The dual tests of every basis and scenario at once (`_signed_stack`).
+        real = ~pad
+        a_active = np.where(real[:, :, None], lp.A[ai], 0.0)  # (G × K × n)
+        signed, valid = _signed_stack(n, bi, real, inverse, a_active, col_sign, row_sign)
+        wrong = ((np.matmul(c[None, :, :], signed) <= margin[None, :, None]) & valid[:, None, :]).sum(axis=2)
+        # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N. With the
+        # same row bounds in every scenario, a basis's blend is the same in all: found and
+        # checked once per basis, and only the rows that move with the prices (a cost
+        # bound, not active here) checked per scenario.
         g_, r_ = np.nonzero(wrong == 0)
-        at = which[r_]
-        lo, hi = pivots.rows_of(todo.row_lo, at), pivots.rows_of(todo.row_hi, at)
-        w = np.where(
-            upper[g_], np.take_along_axis(hi, ai[g_], axis=1), np.take_along_axis(lo, ai[g_], axis=1)
-        )
         fixed = np.array([b.x_fixed for b in bases]).reshape(G, n)
         nonbasic = np.array([b.fixed_activity for b in bases]).reshape(G, m)  # (no price row is active)
-        real_p = ~pad[g_]
-        rhs = np.where(real_p, w - np.take_along_axis(nonbasic[g_], ai[g_], axis=1), 0.0)
-        x = fixed[g_]
-        x[np.nonzero(real_p)[0], bi[g_][real_p]] = np.einsum("pkj,pj->pk", inverse[g_], rhs)[real_p]
-        activity = x @ lp.A.T
-        if len(self.price_rows):
-            activity[:, self.price_rows] += (todo.delta[at] * x) @ self.d_rows.T
-        ok = pivots.within_bounds(self.stack(todo, at), x, activity)
-        # Active rows met to the last digits: a guard against an inaccurate solve.
-        met = np.abs(np.take_along_axis(activity, ai[g_], axis=1) - w) <= MET * np.maximum(1.0, np.abs(w))
-        ok &= np.all(met | ~real_p, axis=1)
+
+        def blends(gp: np.ndarray, rp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """The blends of the pairs (gp, rp), their activities at the base prices, and
+            whether each is within its bounds and meets its active rows to the last digits."""
+            at = which[rp]
+            lo, hi = pivots.rows_of(todo.row_lo, at), pivots.rows_of(todo.row_hi, at)
+            w = np.where(
+                upper[gp], np.take_along_axis(hi, ai[gp], axis=1), np.take_along_axis(lo, ai[gp], axis=1)
+            )
+            real_p = real[gp]
+            rhs = np.where(real_p, w - np.take_along_axis(nonbasic[gp], ai[gp], axis=1), 0.0)
+            x = fixed[gp]
+            x[np.nonzero(real_p)[0], bi[gp][real_p]] = np.einsum("pkj,pj->pk", inverse[gp], rhs)[real_p]
+            activity = x @ lp.A.T
+            if len(self.price_rows) and not shared:
+                activity[:, self.price_rows] += (todo.delta[at] * x) @ self.d_rows.T
+            rows = self.fixed_rows if shared and len(self.price_rows) else None
+            ok = pivots.within_bounds(self.stack(todo, at), x, activity, rows)
+            # Active rows met to the last digits: a guard against an inaccurate solve.
+            met = np.abs(np.take_along_axis(activity, ai[gp], axis=1) - w) <= MET * np.maximum(1.0, np.abs(w))
+            return x, activity, ok & np.all(met | ~real_p, axis=1)
+
+        shared = todo.row_lo.strides[0] == 0 and todo.row_hi.strides[0] == 0
+        if shared:
+            once, first = np.unique(g_, return_index=True)
+            x1, activity1, ok1 = blends(once, r_[first])
+            where = np.full(G, -1)
+            where[once] = np.arange(len(once))
+            x, ok = x1[where[g_]], ok1[where[g_]]
+            if len(self.price_rows):  # each scenario's budget at its prices
+                at = which[r_]
+                moved = activity1[where[g_]]
+                moved[:, self.price_rows] += (todo.delta[at] * x) @ self.d_rows.T
+                ok &= pivots.within_bounds(self.stack(todo, at), x, moved, self.price_rows)
+        else:
+            x, _, ok = blends(g_, r_)
         # Each scenario's first basis that proves it.
         owner = np.full(R, G)
         np.minimum.at(owner, r_[ok], g_[ok])
@@ -370,10 +395,12 @@ class BasisLibrary:
         owner[owner == G] = -1
         pick = np.flatnonzero(ok & (owner[r_] == g_))  # the pair of each proved scenario, by scenario
         pick = pick[np.argsort(r_[pick], kind="stable")]
-        g, real_q = g_[pick], real_p[pick]
+        g, cp = g_[pick], c[r_[pick]]
+        real_q = real[g]
+        y = np.einsum("pk,pkj->pj", np.where(real_q, np.take_along_axis(cp, bi[g], axis=1), 0.0), inverse[g])
         row_duals = np.zeros((len(pick), m))
-        row_duals[np.nonzero(real_q)[0], ai[g][real_q]] = y[g, r_[pick]][real_q]
-        col_duals = np.where(col_sign[g] != 0, d[g, r_[pick]], 0.0)
+        row_duals[np.nonzero(real_q)[0], ai[g][real_q]] = y[real_q]
+        col_duals = np.where(col_sign[g] != 0, cp - row_duals @ lp.A, 0.0)
         return Proved_(owner, wrong, Proof(proved, x[pick], row_duals, col_duals, np.zeros(0, dtype=int)))
 
     def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
@@ -563,24 +590,23 @@ def statuses(highs_basis: Any) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _signed(
-    n: int,
-    basic: np.ndarray,
-    inverse: np.ndarray,
-    a_nb: np.ndarray,
-    col_sign: np.ndarray,
-    row_sign: np.ndarray,
-) -> np.ndarray:
-    """The matrix that maps a cost vector c to the basis's signed reduced costs of the
-    nonbasic columns and signed duals of the active inequality rows: with y = B⁻ᵀc_B,
-    d_N = c_N − a_Nᵀy and y are both linear in c."""
-    to_y = np.zeros((n, len(basic)))
-    to_y[basic] = inverse  # y = c @ to_y
-    nb = np.flatnonzero(col_sign != 0)
-    to_d = -to_y @ a_nb
-    to_d[nb, np.arange(len(nb))] += 1.0  # d_N = c_N − y @ a_N
-    rs = row_sign != 0
-    return np.hstack([to_d * col_sign[nb][None, :], to_y[:, rs] * row_sign[rs][None, :]])
+def _signed_stack(
+    n: int, bi: np.ndarray, real: np.ndarray, inverse: np.ndarray, a_active: np.ndarray,
+    col_sign: np.ndarray, row_sign: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """For bases stacked and padded to K (basic columns `bi`, `real` where not padding,
+    B⁻¹ `inverse`, A[active] `a_active`, signs), the matrices that map a cost vector c to
+    each basis's signed reduced costs (every column) and signed row duals (every active
+    row): with y = B⁻ᵀc_B, d = c − Aᵀy and y are both linear in c. (bases × n × (n + K)),
+    and which of those tests count: the columns and rows whose sign is required."""
+    G, K = real.shape
+    to_y = np.zeros((G, n, K))
+    g, k = np.nonzero(real)
+    to_y[g, bi[g, k], :] = inverse[g, k, :]  # y = c @ to_y
+    to_d = -np.matmul(to_y, a_active)
+    to_d[:, np.arange(n), np.arange(n)] += 1.0  # d = c − y @ A[active]
+    signed = np.concatenate([to_d * col_sign[:, None, :], to_y * row_sign[:, None, :]], axis=2)
+    return signed, np.concatenate([col_sign != 0, (row_sign != 0) & real], axis=1)
 
 
 def _none(lp: MatrixLP, tested: int, wrong: np.ndarray | None = None) -> Proof:
