@@ -167,14 +167,20 @@ def evaluate(expr: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
 @dataclass
 class _Shared:
     """What the column sets of one unchanging food table and one set of derived columns
-    work out alike: each derived column's values, the name lookups, stacked tables. Every
-    solve over the table makes its own ColumnSet (its column order follows what that
-    compile evaluates first), and they all read this."""
+    work out alike: the columns they start from, each derived column's values, per-gram
+    values, the name lookups and table inputs, stacked tables. Every solve over the table
+    makes its own ColumnSet (its column order follows what that compile evaluates first),
+    and they all read this."""
 
     derived: dict[str, Column] = field(default_factory=dict)
     resolved: dict[str, str] = field(default_factory=dict)
     stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    per_gram: dict[str, np.ndarray] = field(default_factory=dict)
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    nutrients: dict[str, list[str]] | None = None  # see ColumnSet._by_nutrient
+    # (the table's own columns, the derived ones to make) as every ColumnSet starts
+    start: tuple[dict[str, Column], dict[str, tuple[str, str | None]]] | None = None
 
 
 MAX_SHARED = 16  # sets of derived columns remembered per food table
@@ -199,7 +205,7 @@ def _shared(foods: FoodTable, derived: Mapping[str, str] | None) -> _Shared:
     them read-only and owning their data). A table whose `numbers` now hold other arrays
     than when its memo was made (the mapping is a plain dict) starts a new memo, unless
     another table holds those very arrays (`FoodTable.with_prices`)."""
-    if not all(_fixed(a) for a in (foods.price_per_kg, *foods.numbers.values())):
+    if not all(map(_fixed, (foods.price_per_kg, *foods.numbers.values()))):
         return _Shared()
     columns = tuple(foods.numbers.items())
     memo = _MEMOS.get(foods)
@@ -233,32 +239,42 @@ def _same(a: tuple[tuple[str, np.ndarray], ...], b: tuple[tuple[str, np.ndarray]
     return len(a) == len(b) and all(n == m and x is y for (n, x), (m, y) in zip(a, b, strict=True))
 
 
+def _start(
+    foods: FoodTable, derived: Mapping[str, str] | None
+) -> tuple[dict[str, Column], dict[str, tuple[str, str | None]]]:
+    """The table's own columns, and the derived ones that can be made (expression, why)."""
+    columns: dict[str, Column] = {}
+    for name, values in foods.numbers.items():
+        unit = split_column(name)
+        columns[name] = Column(name, unit[1] if unit else "", values)
+    pending: dict[str, tuple[str, str | None]] = {}
+    for name, (expr, why) in BUILTIN_DERIVED.items():
+        if name in columns:
+            continue
+        if name == "intact_leucine_g" and "free_leucine_g" not in columns:
+            expr, why = "leucine_g", "no free_leucine_g column: all leucine is intact"
+        if expression_names(expr) <= columns.keys():
+            pending[name] = (expr, why)
+    for name, expr in (derived or {}).items():
+        if name in columns:
+            raise ColumnError(f"derived column {name!r} has the name of a column of {foods.origin}")
+        pending[name] = (expr, None)
+    return columns, pending
+
+
 class ColumnSet:
     """The food table's numeric columns plus built-in and brief-defined derived ones."""
 
     def __init__(self, foods: FoodTable, derived: Mapping[str, str] | None = None) -> None:
         self.foods = foods
         self._shared = _shared(foods, derived)
-        self._columns: dict[str, Column] = {}
-        for name, values in foods.numbers.items():
-            unit = split_column(name)
-            self._columns[name] = Column(name, unit[1] if unit else "", values)
-        self._pending: dict[str, tuple[str, str | None]] = {}
+        if self._shared.start is None:
+            self._shared.start = _start(foods, derived)
+        self._columns: dict[str, Column] = dict(self._shared.start[0])
+        self._pending: dict[str, tuple[str, str | None]] = dict(self._shared.start[1])
         # Names resolve alike whatever has been evaluated (see _resolve): one lookup table.
         self._resolved: dict[str, str] = self._shared.resolved
-        self._nutrients: dict[str, list[str]] | None = None
         self._by_table: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
-        for name, (expr, why) in BUILTIN_DERIVED.items():
-            if name in self._columns:
-                continue
-            if name == "intact_leucine_g" and "free_leucine_g" not in self._columns:
-                expr, why = "leucine_g", "no free_leucine_g column: all leucine is intact"
-            if expression_names(expr) <= set(self._columns):
-                self._pending[name] = (expr, why)
-        for name, expr in (derived or {}).items():
-            if name in self._columns:
-                raise ColumnError(f"derived column {name!r} has the name of a column of {foods.origin}")
-            self._pending[name] = (expr, None)
 
     def names(self) -> list[str]:
         return [*self._columns, *(n for n in self._pending if n not in self._columns)]
@@ -314,14 +330,16 @@ class ColumnSet:
         raise ColumnError(f"unknown nutrient {name!r}{hint}")
 
     def _by_nutrient(self) -> dict[str, list[str]]:
-        """Column names by their nutrient (`protein` → [protein_g, ...]), built once: a
+        """Column names by their nutrient (`protein` → [protein_g, ...]), built once per
+        table and set of derived columns (every ColumnSet of them has these names): a
         brief names nutrients without units, and scanning every column per name was most
         of resolving."""
-        if self._nutrients is None:
-            self._nutrients = {}
+        nutrients = self._shared.nutrients
+        if nutrients is None:
+            nutrients = self._shared.nutrients = {}
             for c in self.names():
-                self._nutrients.setdefault((split_column(c) or ("",))[0], []).append(c)
-        return self._nutrients
+                nutrients.setdefault((split_column(c) or ("",))[0], []).append(c)
+        return nutrients
 
     def get(self, name: str, _stack: tuple[str, ...] = ()) -> Column:
         column = self.resolve(name)
@@ -366,6 +384,16 @@ class ColumnSet:
             self._shared.known[column] = found
         return found
 
+    def per_gram(self, name: str) -> np.ndarray:
+        """A column's values per gram of each food (the table's are per 100 g; read-only,
+        NaN = unknown)."""
+        column = self.get(name)
+        found = self._shared.per_gram.get(column.name)
+        if found is None:
+            found = self._shared.per_gram[column.name] = column.values / 100.0
+            found.flags.writeable = False
+        return found
+
     def stacked(self, names: tuple[str, ...]) -> np.ndarray:
         """The values of these columns, one row each (read-only; NaN = unknown)."""
         table = self._shared.stacked.get(names)
@@ -389,10 +417,14 @@ class ColumnSet:
 
     def inputs(self, name: str) -> list[str]:
         """The table columns a (possibly derived) column is computed from."""
-        column = self.resolve(name)
-        if column in self.foods.numbers:
-            return [column]
-        out: list[str] = []
-        for n in sorted(expression_names(self._pending[column][0])):
-            out += [c for c in self.inputs(n) if c not in out]
-        return out
+        found = self._shared.inputs.get(name)
+        if found is None:
+            column = self.resolve(name)
+            out: list[str] = []
+            if column in self.foods.numbers:
+                out = [column]
+            else:
+                for n in sorted(expression_names(self._pending[column][0])):
+                    out += [c for c in self.inputs(n) if c not in out]
+            found = self._shared.inputs[name] = tuple(out)
+        return list(found)

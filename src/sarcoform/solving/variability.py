@@ -42,6 +42,9 @@ class LotVariation:
     note: str | None = None
 
 
+NONE = LotVariation()  # exact values (made once: compiling asks for every nutrient bound)
+
+
 def basis_scale(basis: str, factor: float, serving: Serving) -> float:
     """The multiple of a per-gram amount that gives the bound's value (linear bases;
     per_100g is per 100 g of a serving whose mass is the denominator)."""
@@ -77,7 +80,7 @@ def lot_variation(columns: ColumnSet, brief: Brief, e: NutrientBound, column: st
                 uses=tuple(have),
             )
     if probability is None:
-        return LotVariation()
+        return NONE
     if sd_name not in foods.numbers:
         varying = [c for c in columns.inputs(column) if companion(c, "sd") in foods.numbers]
         if not own and varying:
@@ -93,7 +96,7 @@ def lot_variation(columns: ColumnSet, brief: Brief, e: NutrientBound, column: st
         if explicit:
             note = f"{column}: no {sd_name} column, its values are exact: the bound holds with certainty"
             return LotVariation(note=note)
-        return LotVariation()
+        return NONE
     if e.basis in ("per_100kcal", "per_100kj"):
         if not explicit:
             return LotVariation(note=f"{column} {e.basis}: not chance-constrained (energy varies too)")

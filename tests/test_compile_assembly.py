@@ -1,0 +1,149 @@
+"""The LP a compile builds is its bounds written as rows, and sharing changes nothing.
+
+Compiling builds every LP row from one stack of all the bounds' numbers at once, and
+takes what does not depend on prices (per-gram values, column inputs, the table's
+columns) from what other compiles over the same table worked out. Checked here
+against the definition of a row, bound by bound, and against a compile over a copy of
+the table that shares nothing — bit for bit, over every preset and briefs that reach
+shelf life, processing, worst-case lots, blanks as zero, 0/0 excluded and rule packs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sarcoform as sf
+from sarcoform.solving.compile import Bound, Compiled, compile_brief
+
+
+def _unshared(foods: sf.FoodTable) -> sf.FoodTable:
+    """The same table with writable copies of its arrays: nothing is kept for it."""
+    return dataclasses.replace(
+        foods,
+        price_per_kg=foods.price_per_kg.copy(),
+        numbers={k: v.copy() for k, v in foods.numbers.items()},
+    )
+
+
+def _with_lot_limits(foods: sf.FoodTable) -> sf.FoodTable:
+    """The table with certified lot limits of protein and sodium (read-only, as loaded)."""
+    limits = {
+        "protein_g_min": foods.numbers["protein_g"] * 0.95,
+        "protein_g_max": foods.numbers["protein_g"] * 1.05,
+        "sodium_mg_max": foods.numbers["sodium_mg"] * 1.2,
+    }
+    for values in limits.values():
+        values.flags.writeable = False
+    return dataclasses.replace(foods, numbers={**foods.numbers, **limits}, columns=(*foods.columns, *limits))
+
+
+def _briefs() -> dict[str, tuple[bool, sf.Brief]]:
+    """name → (over the table with lot limits?, brief)"""
+    out: dict[str, tuple[bool, sf.Brief]] = {}
+    for name in sf.presets():
+        brief = sf.load_brief(name)
+        mean = brief.on_mean_values() if brief.asks_probability else brief
+        derived = {k: d.expr for k, d in mean.derived.items()}
+        nutrients = [n.model_dump(exclude_none=True) for n in mean.nutrients]
+        out[name] = False, brief
+        out[f"{name}, shelf life"] = (
+            False,
+            mean.with_changes(shelf_life={"months": 12, "retention": {"vitamin_d_ug": 0.8, "leucine": 0.9}}),
+        )
+        out[f"{name}, processing"] = (
+            False,
+            mean.with_changes(processing={"moisture_change_percent": -3.0, "retention": {"vitamin_c": 0.8}}),
+        )
+        out[f"{name}, blanks as zero"] = False, mean.with_changes(blank_values="zero")
+        out[f"{name}, worst case"] = True, mean.with_changes(variability={"worst_case": True})
+        out[f"{name}, 0/0 excluded"] = (
+            False,
+            mean.with_changes(
+                derived={**derived, "leu_share_g": "leucine_g * protein_g / protein_g"},
+                nutrients=[*nutrients, {"name": "leu_share_g", "max": 1.0}],
+                blank_values="exclude",
+            ),
+        )
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal bit for bit: arrays by dtype, shape and bytes (so -0.0 differs from 0.0)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+        )
+    if isinstance(a, Bound) and isinstance(b, Bound):
+        fields = [f.name for f in dataclasses.fields(Bound)]
+        return all(_same(getattr(a, f), getattr(b, f)) for f in fields)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            _same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    return bool(a == b)
+
+
+def _check_rows(compiled: Compiled) -> None:
+    """Each row as the Bound definition gives it: num·x ∈ [min − num0, max − num0], or for
+    a bound with a denominator, one row per side t: (num − t·den)·x ⋛ t·den0 − num0."""
+    lp, rows = compiled.lp, compiled.rows_of_bound
+    assert not np.isnan(lp.A).any()
+    for k, b in enumerate(compiled.bounds):
+        assert not np.isnan(b.num).any() and (b.den is None or not np.isnan(b.den).any())
+        if b.column is not None or b.kind in ("count", "inclusion"):
+            assert k not in rows or b.kind == "count"  # Σ y ≤ N: a practical brief's last row
+            continue
+        sides = ["both"] if b.den is None else [s for s in ("min", "max") if getattr(b, s) is not None]
+        assert [compiled.row_of[r] for r in rows[k]] == [(k, s) for s in sides]
+        for r, side in zip(rows[k], sides, strict=True):
+            assert lp.row_names[r] == (b.name if side == "both" else f"{b.name} ({side})")
+            if b.den is None:
+                want = b.num
+                lo = -math.inf if b.min is None else b.min - b.num0
+                hi = math.inf if b.max is None else b.max - b.num0
+            else:
+                t = getattr(b, side)
+                want = np.array([n - t * d for n, d in zip(b.num.tolist(), b.den.tolist(), strict=True)])
+                rhs = t * b.den0 - b.num0
+                lo, hi = (rhs, math.inf) if side == "min" else (-math.inf, rhs)
+            assert _same(lp.A[r, : len(want)], want), (b.name, side)
+            assert (lp.row_lo[r], lp.row_hi[r]) == (lo, hi), (b.name, side)
+
+
+@pytest.mark.parametrize("name", list(_briefs()))
+def test_rows_are_the_bounds_and_a_shared_table_changes_nothing(foods: sf.FoodTable, name: str) -> None:
+    briefs = _briefs()
+    limits, brief = briefs[name]
+    if limits:
+        foods = _with_lot_limits(foods)
+    for other, (on_limits, b) in briefs.items():  # what they leave shared must not leak
+        if other != name and on_limits == limits:
+            with contextlib.suppress(sf.InputError):
+                compile_brief(foods, b)
+    fresh = _unshared(foods)
+    try:
+        alone = compile_brief(fresh, brief)
+    except sf.InputError as err:
+        with pytest.raises(sf.InputError) as again:
+            compile_brief(foods, brief)
+        assert [p.message for p in again.value.problems] == [p.message for p in err.problems]
+        return
+    first, second = compile_brief(foods, brief), compile_brief(foods, brief)
+    _check_rows(first)
+    for compiled in (first, second):
+        for f in dataclasses.fields(Compiled):
+            if f.name not in ("foods", "columns"):
+                assert _same(getattr(compiled, f.name), getattr(alone, f.name)), (name, f.name)
+        assert compiled.columns.names() == alone.columns.names()
