@@ -878,7 +878,8 @@ def prove_or_solve(
     HiGHS starts from the known basis nearest to the scenario (fewest reduced costs of
     the wrong sign); should it end at an optimum that is not unique (a tie), it is run
     again from the base basis (`base`, where `run_highs(q, None)` starts), so that a tie is
-    broken as without a library.
+    broken as without a library. A scenario whose walk stopped at a tie starts from the
+    base basis at once (a run from nearer would end at the tie and be run again).
 
     Learning pays while a new basis proves enough other scenarios; when the last
     LEARN_WINDOW learned bases took longer (reading, factorising, testing) than the HiGHS
@@ -895,6 +896,7 @@ def prove_or_solve(
     left = np.arange(S)
     nearest = np.full(S, -1)  # per scenario: the position in library.bases of its nearest basis
     fewest = np.full(S, np.iinfo(np.int64).max)
+    tied: set[int] = set()  # scenarios whose walk stopped at a tie: HiGHS from the base basis
     tested = 0
     lp = library.lp
     learned_cost: list[float] = []  # seconds each learned basis took
@@ -944,6 +946,8 @@ def prove_or_solve(
             library.add_many([(ended[0][t], ended[1][t]) for t in range(len(hit))])
         counts.walked += len(hit)
         rest = np.setdiff1d(which, hit, assume_unique=True)
+        if walked.tied is not None:
+            tied.update(which[walked.tied].tolist())
         for q in rest.tolist():
             t = int(np.searchsorted(which, q))
             at = library.known(walked.col_status[t], walked.row_status[t])
@@ -1023,6 +1027,8 @@ def prove_or_solve(
         start = library.bases[nearest[q]] if nearest[q] >= 0 else None
         if start is not None and base is not None and start.highs is base:
             start = None  # the base basis: the run is the one without a library
+        if q in tied:  # a tie is broken from the base basis (see below): no run from nearer
+            start = None
         started = time.perf_counter()
         ran = run_highs(q, None if start is None else library.hot_start(int(nearest[q])))
         ended = time.perf_counter()

@@ -73,6 +73,8 @@ class Walked:
     col_status: np.ndarray  # (walked × columns) where each walk ended or stopped
     row_status: np.ndarray  # (walked × rows)
     steps: int  # simplex steps taken, all scenarios together
+    tied: np.ndarray | None = None  # (walked,) stopped at an optimum with a tie (a reduced
+    # cost or dual within the margin of 0, none improving): another blend costs about the same
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +155,7 @@ def walk(
     its statuses alone, afresh (`prove`)."""
     S, n = c.shape[0], stack.lp.shape[1]
     cs, rs = col_status.astype(np.int8), row_status.astype(np.int8)
-    ended = np.zeros(S, dtype=bool)
+    ended, tied = np.zeros(S, dtype=bool), np.zeros(S, dtype=bool)
     at = _Bases(stack, cs, rs)
     going = np.flatnonzero(at.ok)
     at = at.take(going)
@@ -169,6 +171,7 @@ def walk(
         lowest = tests[np.arange(len(going)), enter]
         mg = margin[going]
         ended[going[lowest > mg]] = True
+        tied[going[(lowest <= mg) & (lowest >= -mg * ROUNDING)]] = True
         # Improving: any reduced cost below 0 beyond rounding, however small. A tiny one can
         # still lead a long way (a step of 100 g at −5e-9 per g: 5e-7 of the cost, which a
         # solver stopping at its dual tolerance leaves behind); the rest ended, or tied.
@@ -200,7 +203,7 @@ def walk(
     candidates = np.flatnonzero(ended)
     proof = prove(stack.take(candidates), c[candidates], margin[candidates], cs[candidates], rs[candidates])
     index = candidates[proof.index]
-    return Walked(index, proof.x, proof.row_duals, proof.col_duals, cs, rs, steps)
+    return Walked(index, proof.x, proof.row_duals, proof.col_duals, cs, rs, steps, tied)
 
 
 def primal_feasible(stack: Stack, col_status: np.ndarray, row_status: np.ndarray) -> np.ndarray:
