@@ -326,3 +326,25 @@ def test_the_first_basis_that_proves_a_scenario_answers_it_and_small_pivots_are_
         else:
             library.add_many([both, first])
         assert all(b.codes[0].tolist() != both[0].tolist() for b in library.bases), add
+
+
+def test_a_fixed_column_reports_its_reduced_cost(foods: sf.FoodTable) -> None:
+    """An ingredient held at 0 g (no soy protein: its lower and upper bound are both 0) is
+    nonbasic with no sign to test, but it has a reduced cost, c_j − a_jᵀy, which is its
+    bound's shadow price in the full Result. Scenarios proved by a known basis, walked, or
+    solved by HiGHS report it as a plain HiGHS solve does, wherever their row duals are
+    HiGHS's (the same dual solution)."""
+    product = Product("no-soy", "ons_powder", ingredients=(ingredient_limit("spi", 0, 0),))
+    brief = product.customise(product.load_brief().on_mean_values())
+    prices = random_prices(foods, 40, 0.05, seed=21)
+    known = ~np.isnan(prices[0])
+    plain, library = PricedBrief(foods, brief, known), PricedBrief(foods, brief, known)
+    spi = plain.compiled.lp.col_names.index(next(n for n in plain.compiled.lp.col_names if "spi" in n))
+    compared = {PROVED: 0, WALKED: 0}
+    for p, mine in zip(prices, library.solve_all(prices), strict=True):
+        ref = plain.solve(p).final
+        if mine.final.message in compared and np.allclose(mine.final.row_duals, ref.row_duals, atol=1e-9):
+            assert ref.col_duals[spi] != 0.0  # (else this tests nothing)
+            assert mine.final.col_duals[spi] == pytest.approx(ref.col_duals[spi], rel=1e-7, abs=1e-12)
+            compared[mine.final.message] += 1
+    assert compared[PROVED] >= 5 and compared[WALKED] >= 1

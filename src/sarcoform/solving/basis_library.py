@@ -283,6 +283,10 @@ class BasisLibrary:
         lo, hi = pivots.rows_of(todo.row_lo, which), pivots.rows_of(todo.row_hi, which)
         return pivots.Stack(self.lp, lo, hi, self.price_rows, rows, self.abs_a)
 
+    def position(self, key: bytes) -> int:
+        """The position of the basis whose statuses' bytes are `key` (−1: not kept)."""
+        return self._index.get(key, -1)
+
     def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
         """The position of the basis with these statuses, kept now if it is new; −1 if it
         is not usable."""
@@ -316,13 +320,16 @@ class BasisLibrary:
         margin = DUAL_MARGIN * scale if self.strict else -VALUE_TOLERANCE * scale
         return Scenarios(delta, c, row_lo, row_hi, margin)
 
-    def prove_many(self, bases: list[Basis], todo: Scenarios, which: np.ndarray) -> Proved_:
+    def prove_many(
+        self, bases: list[Basis], todo: Scenarios, which: np.ndarray, only: np.ndarray | None = None
+    ) -> Proved_:
         """`prove` for several bases at once, each scenario tested against them in order
         until one proves it, as one `prove` call per basis would (the same test, the
         same blends and duals): for bases none of whose active rows move with the prices,
         the many small products of one call per basis made as a few stacked ones. Per scenario
         `which[r]`: the basis that proved it (`owner[r]`, −1: none), and how many tests
-        each basis failed (`wrong[g, r]`)."""
+        each basis failed (`wrong[g, r]`). `only` (bases × scenarios): the pairs that may
+        prove (the others are tested, and not taken)."""
         lp = self.lp
         m, n = lp.shape
         G, R = len(bases), len(which)
@@ -345,11 +352,12 @@ class BasisLibrary:
         a_active = np.where(real[:, :, None], lp.A[ai], 0.0)  # (G × K × n)
         signed, valid = _signed_stack(n, bi, real, inverse, a_active, col_sign, row_sign)
         wrong = ((np.matmul(c[None, :, :], signed) <= margin[None, :, None]) & valid[:, None, :]).sum(axis=2)
+        passes = wrong == 0 if only is None else (wrong == 0) & only
         # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N. With the
         # same row bounds in every scenario, a basis's blend is the same in all: found and
         # checked once per basis, and only the rows that move with the prices (a cost
         # bound, not active here) checked per scenario.
-        g_, r_ = np.nonzero(wrong == 0)
+        g_, r_ = np.nonzero(passes)
         fixed = np.array([b.x_fixed for b in bases]).reshape(G, n)
         nonbasic = np.array([b.fixed_activity for b in bases]).reshape(G, m)  # (no price row is active)
 
@@ -400,7 +408,8 @@ class BasisLibrary:
         y = np.einsum("pk,pkj->pj", np.where(real_q, np.take_along_axis(cp, bi[g], axis=1), 0.0), inverse[g])
         row_duals = np.zeros((len(pick), m))
         row_duals[np.nonzero(real_q)[0], ai[g][real_q]] = y[real_q]
-        col_duals = np.where(col_sign[g] != 0, cp - row_duals @ lp.A, 0.0)
+        basic = np.array([b.codes[0] == BASIC for b in bases]).reshape(G, n)
+        col_duals = np.where(basic[g], 0.0, cp - row_duals @ lp.A)  # (a fixed column's too)
         return Proved_(owner, wrong, Proof(proved, x[pick], row_duals, col_duals, np.zeros(0, dtype=int)))
 
     def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
@@ -421,7 +430,6 @@ class BasisLibrary:
             if not len(cand):
                 return _none(lp, S, wrong)
             y = c[cand][:, basic] @ basis.inverse
-            d_nb = c[cand][:, nb] - y @ basis.a_nb
         else:
             delta = todo.delta[which]
             Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
@@ -440,7 +448,7 @@ class BasisLibrary:
             cand = np.flatnonzero(wrong == 0)
             if not len(cand):
                 return _none(lp, S, wrong)
-            y, d_nb, Bs = y[cand], d_nb[cand], Bs[cand]
+            y, Bs = y[cand], Bs[cand]
         # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no active
         # row moves with the prices and every scenario has the same row bounds, that blend
         # is the same for all of them: found and checked once, and only the rows that move
@@ -490,8 +498,12 @@ class BasisLibrary:
         idx = cand[good]
         row_duals = np.zeros((len(idx), lp.shape[0]))
         row_duals[:, active] = y[good]
-        col_duals = np.zeros((len(idx), lp.shape[1]))
-        col_duals[:, nb] = d_nb[good]
+        # Reduced costs of every nonbasic column, a fixed one's too (d_nb above: those
+        # whose sign is tested): c − Aᵀy with the moving rows at each scenario's prices.
+        col_duals = c[idx] - y[good] @ A[active]
+        for i, r in zip(basis.moving, basis.moving_rows, strict=True):
+            col_duals -= y[good][:, i : i + 1] * (self.d_rows[r][None, :] * todo.delta[which[idx]])
+        col_duals[:, basic] = 0.0
         return Proof(idx, x[good], row_duals, col_duals, wrong)
 
 
@@ -917,14 +929,18 @@ def prove_or_solve(
             return proof.index
         hit = which[proof.index]
         seconds = (time.perf_counter() - started) / len(hit)
-        proved.put(hit, proof, todo.c[hit], seconds, False, library.bases[at].codes)
-        counts.proved += len(hit)
+        record(hit, proof, seconds, library.bases[at].codes)
         return np.asarray(hit)
+
+    def record(hit: np.ndarray, proof: Proof, seconds: float, codes: tuple[np.ndarray, np.ndarray]) -> None:
+        proved.put(hit, proof, todo.c[hit], seconds, False, codes)
+        counts.proved += len(hit)
 
     def walk(which: np.ndarray, learn: bool = False) -> np.ndarray:
         """Walk `which` from their starts, or their nearest bases, to their own bases
         (`pivots`); those left, each now nearest the basis its walk stopped at (kept in
-        the library as a start). learn: the bases the walks ended at join the library."""
+        the library as a start). learn: the bases the walks ended at join the library
+        first, and each walk is proved at its basis there (all at once: `own_bases`)."""
         started = time.perf_counter()
         stack = library.stack(todo, which)
         m, n = lp.shape
@@ -936,15 +952,19 @@ def prove_or_solve(
             near = known & pivots.primal_feasible(stack, col_status, row_status)
             col_status = np.where(near[:, None], col_status, starts[0][which])
             row_status = np.where(near[:, None], row_status, starts[1][which])
-        walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
+        walked = pivots.walk(
+            stack, todo.c[which], todo.margin[which], col_status, row_status, proof=not learn
+        )
         counts.steps += walked.steps
         hit = which[walked.index]
         ended = (walked.col_status[walked.index], walked.row_status[walked.index])
-        seconds = (time.perf_counter() - started) / max(1, len(which))
-        proved.put(hit, walked, todo.c[hit], seconds, True, ended)
-        if learn:
+        if learn:  # proved at the bases reached, kept in the library: all at once
             library.add_many([(ended[0][t], ended[1][t]) for t in range(len(hit))])
-        counts.walked += len(hit)
+            hit = own_bases(hit, ended, started, len(which))
+        else:
+            seconds = (time.perf_counter() - started) / max(1, len(which))
+            proved.put(hit, walked, todo.c[hit], seconds, True, ended)
+            counts.walked += len(hit)
         rest = np.setdiff1d(which, hit, assume_unique=True)
         if walked.tied is not None:
             tied.update(which[walked.tied].tolist())
@@ -954,6 +974,46 @@ def prove_or_solve(
             if at >= 0:
                 nearest[q] = at
         return rest
+
+    def own_bases(
+        which: np.ndarray, ended: tuple[np.ndarray, np.ndarray], started: float, walked: int
+    ) -> np.ndarray:
+        """Prove the scenarios `which` each at the basis its walk reached (statuses
+        `ended`, one row each, in the library now unless not usable); those proved."""
+        keys = [ended[0][t].tobytes() + ended[1][t].tobytes() for t in range(len(which))]
+        own = np.array([library.position(key) for key in keys], dtype=int)
+        ats = sorted(set(own[own >= 0].tolist()))
+        done: list[np.ndarray] = []
+        one = [at for at in ats if library.bases[at].moves]
+        for at in one:
+            proof = library.prove(library.bases[at], todo, which[own == at])
+            done.append(which[own == at][proof.index])
+            put_walked(done[-1], proof, library.bases[at].codes, started, walked)
+        many = [at for at in ats if not library.bases[at].moves]
+        if many:
+            mine = np.isin(own, many)
+            found = library.prove_many(
+                [library.bases[at] for at in many],
+                todo,
+                which[mine],
+                np.array(many)[:, None] == own[mine][None, :],
+            )
+            hit = which[mine][found.proof.index]
+            owners = np.array(many)[found.owner[found.proof.index]]
+            codes = (
+                np.array([library.bases[at].codes[0] for at in owners.tolist()]),
+                np.array([library.bases[at].codes[1] for at in owners.tolist()]),
+            )
+            put_walked(hit, found.proof, codes, started, walked)
+            done.append(hit)
+        return np.sort(np.concatenate(done)) if done else np.zeros(0, dtype=int)
+
+    def put_walked(
+        hit: np.ndarray, proof: Proof, codes: tuple[np.ndarray, np.ndarray], started: float, walked: int
+    ) -> None:
+        if len(hit):
+            proved.put(hit, proof, todo.c[hit], (time.perf_counter() - started) / max(1, walked), True, codes)
+            counts.walked += len(hit)
 
     def test_many(ats: list[int], which: np.ndarray) -> np.ndarray:
         """`test` for the bases `ats` in order, at once (`BasisLibrary.prove_many`)."""
@@ -978,8 +1038,7 @@ def prove_or_solve(
             np.array([library.bases[at].codes[1] for at in owners.tolist()]),
         )
         seconds = (time.perf_counter() - started) / len(hit)
-        proved.put(hit, proof, todo.c[hit], seconds, False, codes)
-        counts.proved += len(hit)
+        record(hit, proof, seconds, codes)
         return np.asarray(hit)
 
     def test_all(which: np.ndarray) -> np.ndarray:
