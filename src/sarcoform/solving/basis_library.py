@@ -283,10 +283,6 @@ class BasisLibrary:
         lo, hi = pivots.rows_of(todo.row_lo, which), pivots.rows_of(todo.row_hi, which)
         return pivots.Stack(self.lp, lo, hi, self.price_rows, rows, self.abs_a)
 
-    def position(self, key: bytes) -> int:
-        """The position of the basis whose statuses' bytes are `key` (−1: not kept)."""
-        return self._index.get(key, -1)
-
     def known(self, col_status: np.ndarray, row_status: np.ndarray) -> int:
         """The position of the basis with these statuses, kept now if it is new; −1 if it
         is not usable."""
@@ -320,16 +316,13 @@ class BasisLibrary:
         margin = DUAL_MARGIN * scale if self.strict else -VALUE_TOLERANCE * scale
         return Scenarios(delta, c, row_lo, row_hi, margin)
 
-    def prove_many(
-        self, bases: list[Basis], todo: Scenarios, which: np.ndarray, only: np.ndarray | None = None
-    ) -> Proved_:
+    def prove_many(self, bases: list[Basis], todo: Scenarios, which: np.ndarray) -> Proved_:
         """`prove` for several bases at once, each scenario tested against them in order
         until one proves it, as one `prove` call per basis would (the same test, the
         same blends and duals): for bases none of whose active rows move with the prices,
         the many small products of one call per basis made as a few stacked ones. Per scenario
         `which[r]`: the basis that proved it (`owner[r]`, −1: none), and how many tests
-        each basis failed (`wrong[g, r]`). `only` (bases × scenarios): the pairs that may
-        prove (the others are tested, and not taken)."""
+        each basis failed (`wrong[g, r]`)."""
         lp = self.lp
         m, n = lp.shape
         G, R = len(bases), len(which)
@@ -352,12 +345,11 @@ class BasisLibrary:
         a_active = np.where(real[:, :, None], lp.A[ai], 0.0)  # (G × K × n)
         signed, valid = _signed_stack(n, bi, real, inverse, a_active, col_sign, row_sign)
         wrong = ((np.matmul(c[None, :, :], signed) <= margin[None, :, None]) & valid[:, None, :]).sum(axis=2)
-        passes = wrong == 0 if only is None else (wrong == 0) & only
         # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N. With the
         # same row bounds in every scenario, a basis's blend is the same in all: found and
         # checked once per basis, and only the rows that move with the prices (a cost
         # bound, not active here) checked per scenario.
-        g_, r_ = np.nonzero(passes)
+        g_, r_ = np.nonzero(wrong == 0)
         fixed = np.array([b.x_fixed for b in bases]).reshape(G, n)
         nonbasic = np.array([b.fixed_activity for b in bases]).reshape(G, m)  # (no price row is active)
 
@@ -939,8 +931,7 @@ def prove_or_solve(
     def walk(which: np.ndarray, learn: bool = False) -> np.ndarray:
         """Walk `which` from their starts, or their nearest bases, to their own bases
         (`pivots`); those left, each now nearest the basis its walk stopped at (kept in
-        the library as a start). learn: the bases the walks ended at join the library
-        first, and each walk is proved at its basis there (all at once: `own_bases`)."""
+        the library as a start). learn: the bases the walks ended at join the library."""
         started = time.perf_counter()
         stack = library.stack(todo, which)
         m, n = lp.shape
@@ -952,19 +943,15 @@ def prove_or_solve(
             near = known & pivots.primal_feasible(stack, col_status, row_status)
             col_status = np.where(near[:, None], col_status, starts[0][which])
             row_status = np.where(near[:, None], row_status, starts[1][which])
-        walked = pivots.walk(
-            stack, todo.c[which], todo.margin[which], col_status, row_status, proof=not learn
-        )
+        walked = pivots.walk(stack, todo.c[which], todo.margin[which], col_status, row_status)
         counts.steps += walked.steps
         hit = which[walked.index]
         ended = (walked.col_status[walked.index], walked.row_status[walked.index])
-        if learn:  # proved at the bases reached, kept in the library: all at once
+        seconds = (time.perf_counter() - started) / max(1, len(which))
+        proved.put(hit, walked, todo.c[hit], seconds, True, ended)
+        if learn:
             library.add_many([(ended[0][t], ended[1][t]) for t in range(len(hit))])
-            hit = own_bases(hit, ended, started, len(which))
-        else:
-            seconds = (time.perf_counter() - started) / max(1, len(which))
-            proved.put(hit, walked, todo.c[hit], seconds, True, ended)
-            counts.walked += len(hit)
+        counts.walked += len(hit)
         rest = np.setdiff1d(which, hit, assume_unique=True)
         if walked.tied is not None:
             tied.update(which[walked.tied].tolist())
@@ -974,46 +961,6 @@ def prove_or_solve(
             if at >= 0:
                 nearest[q] = at
         return rest
-
-    def own_bases(
-        which: np.ndarray, ended: tuple[np.ndarray, np.ndarray], started: float, walked: int
-    ) -> np.ndarray:
-        """Prove the scenarios `which` each at the basis its walk reached (statuses
-        `ended`, one row each, in the library now unless not usable); those proved."""
-        keys = [ended[0][t].tobytes() + ended[1][t].tobytes() for t in range(len(which))]
-        own = np.array([library.position(key) for key in keys], dtype=int)
-        ats = sorted(set(own[own >= 0].tolist()))
-        done: list[np.ndarray] = []
-        one = [at for at in ats if library.bases[at].moves]
-        for at in one:
-            proof = library.prove(library.bases[at], todo, which[own == at])
-            done.append(which[own == at][proof.index])
-            put_walked(done[-1], proof, library.bases[at].codes, started, walked)
-        many = [at for at in ats if not library.bases[at].moves]
-        if many:
-            mine = np.isin(own, many)
-            found = library.prove_many(
-                [library.bases[at] for at in many],
-                todo,
-                which[mine],
-                np.array(many)[:, None] == own[mine][None, :],
-            )
-            hit = which[mine][found.proof.index]
-            owners = np.array(many)[found.owner[found.proof.index]]
-            codes = (
-                np.array([library.bases[at].codes[0] for at in owners.tolist()]),
-                np.array([library.bases[at].codes[1] for at in owners.tolist()]),
-            )
-            put_walked(hit, found.proof, codes, started, walked)
-            done.append(hit)
-        return np.sort(np.concatenate(done)) if done else np.zeros(0, dtype=int)
-
-    def put_walked(
-        hit: np.ndarray, proof: Proof, codes: tuple[np.ndarray, np.ndarray], started: float, walked: int
-    ) -> None:
-        if len(hit):
-            proved.put(hit, proof, todo.c[hit], (time.perf_counter() - started) / max(1, walked), True, codes)
-            counts.walked += len(hit)
 
     def test_many(ats: list[int], which: np.ndarray) -> np.ndarray:
         """`test` for the bases `ats` in order, at once (`BasisLibrary.prove_many`)."""

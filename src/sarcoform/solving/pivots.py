@@ -144,12 +144,7 @@ class Stack:
 
 
 def walk(
-    stack: Stack,
-    c: np.ndarray,
-    margin: np.ndarray,
-    col_status: np.ndarray,
-    row_status: np.ndarray,
-    proof: bool = True,
+    stack: Stack, c: np.ndarray, margin: np.ndarray, col_status: np.ndarray, row_status: np.ndarray
 ) -> Walked:
     """Walk each scenario (rows of the objectives `c`, with the margins of the strict proof)
     from the basis given by its statuses (primal feasible for that scenario) to its
@@ -157,9 +152,7 @@ def walk(
 
     The walk only finds bases: its blend and activities are carried along each step
     (x + t·dx) rather than solved for. Every basis where a walk ends is then proved from
-    its statuses alone, afresh (`prove`). proof=False: not proved here (the caller proves
-    those bases with others); `index` then holds every walk that ended at an optimum with
-    no tie, and no blend or duals."""
+    its statuses alone, afresh (`prove`)."""
     S, n = c.shape[0], stack.lp.shape[1]
     cs, rs = col_status.astype(np.int8), row_status.astype(np.int8)
     ended, tied = np.zeros(S, dtype=bool), np.zeros(S, dtype=bool)
@@ -208,12 +201,9 @@ def walk(
         if len(good) < len(going):
             going, at, x, activity = going[good], at.take(good), x[good], activity[good]
     candidates = np.flatnonzero(ended)
-    if not proof:
-        m = stack.lp.shape[0]
-        return Walked(candidates, np.zeros((0, n)), np.zeros((0, m)), np.zeros((0, n)), cs, rs, steps, tied)
-    proved = prove(stack.take(candidates), c[candidates], margin[candidates], cs[candidates], rs[candidates])
-    index = candidates[proved.index]
-    return Walked(index, proved.x, proved.row_duals, proved.col_duals, cs, rs, steps, tied)
+    proof = prove(stack.take(candidates), c[candidates], margin[candidates], cs[candidates], rs[candidates])
+    index = candidates[proof.index]
+    return Walked(index, proof.x, proof.row_duals, proof.col_duals, cs, rs, steps, tied)
 
 
 def primal_feasible(stack: Stack, col_status: np.ndarray, row_status: np.ndarray) -> np.ndarray:
