@@ -344,6 +344,11 @@ class BasisLibrary:
         real = ~pad
         a_active = np.where(real[:, :, None], lp.A[ai], 0.0)  # (G × K × n)
         signed, valid = _signed_stack(n, bi, real, inverse, a_active, col_sign, row_sign)
+        # Only the tests that count, each basis's packed to the left (padding never fails).
+        width = int(valid.sum(axis=1).max(initial=0))
+        counted = pivots.packed(valid, width)
+        signed = np.take_along_axis(signed, counted[:, None, :], axis=2)
+        valid = np.take_along_axis(valid, counted, axis=1)
         wrong = ((np.matmul(c[None, :, :], signed) <= margin[None, :, None]) & valid[:, None, :]).sum(axis=2)
         # The blend of every (basis, scenario) that passes: B·x_B = w − N·x_N. With the
         # same row bounds in every scenario, a basis's blend is the same in all: found and
