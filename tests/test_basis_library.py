@@ -15,6 +15,7 @@ from sarcoform.solving.backends import highs_optimum
 from sarcoform.solving.basis_library import LEARN_WINDOW, PROVED, WALKED, Counts
 from sarcoform.solving.fastpath import PricedBrief
 from sarcoform.solving.lp import BASIC, LOWER, MatrixLP
+from sarcoform.solving.verify import TOLERANCE
 
 
 def random_prices(foods: sf.FoodTable, count: int, sigma: float, seed: int) -> np.ndarray:
@@ -348,3 +349,22 @@ def test_a_fixed_column_reports_its_reduced_cost(foods: sf.FoodTable) -> None:
             assert mine.final.col_duals[spi] == pytest.approx(ref.col_duals[spi], rel=1e-7, abs=1e-12)
             compared[mine.final.message] += 1
     assert compared[PROVED] >= 5 and compared[WALKED] >= 1
+
+
+def test_many_blends_are_checked_as_one_by_one(foods: sf.FoodTable) -> None:
+    """`verify_many` checks a distinct blend once for what reads no price and each
+    scenario's cost bound at its own prices: the same verdicts and worst violations as
+    checking every blend alone at its prices. ons_max_leucine has a cost bound; blends
+    repeat (the same blend under prices some of which break the budget) and differ."""
+    brief = sf.load_brief("ons_max_leucine").on_mean_values()
+    assert brief.cost is not None
+    prices = random_prices(foods, 30, 0.3, seed=17)
+    known = ~np.isnan(prices[0])
+    priced = PricedBrief(foods, brief, known)
+    blends = np.array([priced.solve(p).x for p in prices[:10]])
+    x = blends[np.arange(30) % 10]  # each blend three times, at three price vectors
+    ok, worst = priced.verify_many(prices, x)
+    alone = np.array([priced.checker.worst(x[s : s + 1], prices[s : s + 1])[0] for s in range(30)])
+    np.testing.assert_allclose(worst, alone, rtol=1e-12, atol=1e-15)
+    assert ok.tolist() == (alone <= TOLERANCE).tolist()
+    assert ok.any() and not ok.all()  # some blends break their budget at other prices

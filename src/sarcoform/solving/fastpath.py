@@ -255,15 +255,17 @@ class PricedBrief:
 
     def verify_many(self, prices: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(verified, max violation) of many blends (rows of x) at their scenarios' prices,
-        checked at once; each distinct blend once when the check reads no price."""
-        if self.brief.cost is not None:
-            worst = self.checker.worst(x, prices)
-        else:
-            seen: dict[bytes, int] = {}  # a blend (to BLEND_KEY_DECIMALS, −0 as 0) → its number
-            keys = np.round(x, BLEND_KEY_DECIMALS) + 0.0
-            inverse = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in keys], dtype=int)
-            first = np.unique(inverse, return_index=True)[1]  # (a hash, not np.unique's row sort)
+        checked at once: each distinct blend once for every check that reads no price, and
+        the cost bounds, which do, scenario by scenario."""
+        seen: dict[bytes, int] = {}  # a blend (to BLEND_KEY_DECIMALS, −0 as 0) → its number
+        keys = np.round(x, BLEND_KEY_DECIMALS) + 0.0
+        inverse = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in keys], dtype=int)
+        first = np.unique(inverse, return_index=True)[1]  # (a hash, not np.unique's row sort)
+        if self.brief.cost is None:
             worst = self.checker.worst(x[first])[inverse]
+        else:
+            by_blend = self.checker.worst(x[first], part="blend")[inverse]
+            worst = np.maximum(by_blend, self.checker.worst(x, prices, part="prices"))
         return worst <= TOLERANCE, worst
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -41,6 +41,9 @@ class Check:
     min: float | None
     max: float | None
     violation: float  # ≥ 0, relative to max(1, |bound|)
+
+
+Part = Literal["all", "blend", "prices"]  # which checks (`Checker.checks`)
 
 
 class Checker:
@@ -75,9 +78,10 @@ class Checker:
             return math.nan
         return float(values @ x) / 100.0 * self.kept.get(name, 1.0)
 
-    def worst(self, x: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
+    def worst(self, x: np.ndarray, prices: np.ndarray | None = None, part: Part = "all") -> np.ndarray:
         """The largest violation of each blend at once (x blends × foods; `prices` one row
-        per blend, or None): what `checks` gives blend by blend, in one pass."""
+        per blend, or None): what `checks` gives blend by blend, in one pass (`part`: of
+        those checks only, see `checks`)."""
         if self.brief.is_practical:  # counts and smallest inclusions: blend by blend
             return np.array(
                 [
@@ -88,26 +92,37 @@ class Checker:
         used = np.flatnonzero(np.any(x != 0, axis=0))
         grams = {self.foods.ids[i]: x[:, i] for i in used}
         worst = np.zeros(x.shape[0])
-        for c in self.checks(grams, prices, blends=x.shape[0]):  # type: ignore[arg-type]
+        for c in self.checks(grams, prices, blends=x.shape[0], part=part):  # type: ignore[arg-type]
             worst = np.maximum(worst, c.violation)
         return worst
 
     def checks(
-        self, grams: Mapping[str, float], prices: np.ndarray | None = None, blends: int | None = None
+        self,
+        grams: Mapping[str, float],
+        prices: np.ndarray | None = None,
+        blends: int | None = None,
+        part: Part = "all",
     ) -> list[Check]:
         """Every bound of the brief for this blend; `prices` (per kg, table order) replace
         the table's for a price scenario. (`blends`: grams are arrays over that many blends,
-        and so are the checks' values, see `worst`.)"""
+        and so are the checks' values, see `worst`.) `part`: "blend", every check that reads
+        no price; "prices", the cost bounds alone (which do); "all", both."""
         brief = self.brief
         s = brief.serving
         blend = Blend(self, grams, prices, blends)
         out: list[Check] = []
         mass = blend.mass
+        if part == "prices":
+            for entry in _PRICED.entries(brief):
+                out += CHECKS[_PRICED.toml](blend, entry)
+            return _numbered(out)
         if s.fixed:
             out.append(_check("serving mass", mass, s.serving_g, s.serving_g))
         elif s.min_g is not None or s.max_g is not None:
             out.append(_check("serving mass", mass, s.min_g, s.max_g))
         for section in sections.BOUNDS:  # one check per bound kind, in the compiler's order
+            if part == "blend" and section is _PRICED:
+                continue
             check = CHECKS[section.toml]
             for entry in section.entries(brief):
                 out += check(blend, entry)
@@ -267,6 +282,8 @@ def _cost(b: Blend, c: CostBound) -> list[Check]:
     }[c.basis]
     return [_check(f"cost per {c.basis}", value, c.min, c.max)]
 
+
+_PRICED = sections.BY_TOML["cost"]  # the one bound kind that reads prices
 
 # Bound kind (TOML name) → its check; tests/test_sections.py: every bound kind has one.
 CHECKS: dict[str, Callable[[Blend, Any], list[Check]]] = {
