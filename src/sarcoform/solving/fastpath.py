@@ -296,6 +296,8 @@ def known_patterns(prices: np.ndarray) -> dict[bytes, np.ndarray]:
     """Scenario rows grouped by which prices are known (one compile per pattern)."""
     groups: dict[bytes, list[int]] = {}
     known = ~np.isnan(prices)
+    if len(known) and bool((known == known[0]).all()):  # (the usual case: one pattern)
+        return {known[0].tobytes(): np.arange(len(known))}
     for k in range(prices.shape[0]):
         groups.setdefault(known[k].tobytes(), []).append(k)
     return {key: np.array(rows) for key, rows in groups.items()}
