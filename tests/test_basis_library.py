@@ -368,3 +368,36 @@ def test_many_blends_are_checked_as_one_by_one(foods: sf.FoodTable) -> None:
     np.testing.assert_allclose(worst, alone, rtol=1e-12, atol=1e-15)
     assert ok.tolist() == (alone <= TOLERANCE).tolist()
     assert ok.any() and not ok.all()  # some blends break their budget at other prices
+
+
+def test_a_moving_budget_row_is_solved_by_a_rank_one_update(
+    foods: sf.FoodTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ons_max_leucine without soy protein and within 0.40 a serving: its base basis holds
+    the budget row, whose coefficients are prices (and whose dual is not 0: the budget
+    binds), so B differs by scenario in that one row. `prove` solves those B_s through B⁻¹
+    (Sherman–Morrison); factorising each B_s (RANK_ONE = inf forces it) must give the same
+    proofs, blends and duals. 200 scenarios at σ = 0.05 (some 14 proved)."""
+    product = Product(
+        "capped", "ons_max_leucine", cost_max=0.40, ingredients=(ingredient_limit("spi", None, 0),)
+    )
+    brief = product.customise(product.load_brief().on_mean_values())
+    prices = random_prices(foods, 200, 0.05, seed=23)
+    known = ~np.isnan(prices[0])
+    priced = PricedBrief(foods, brief, known)
+    lp = priced.lp
+    library = basis_library.BasisLibrary(lp, priced.dc, priced.price_rows, priced.d_rows, strict=False)
+    basis = library.add(priced.basis1)
+    assert basis is not None and basis.moves and len(basis.moving) == 1
+    assert abs((lp.c[basis.basic] @ basis.inverse)[basis.moving[0]]) > 1.0  # the budget binds
+    delta = np.where(known[None, :], prices - priced.p0[None, :], 0.0)
+    rows = np.broadcast_to(lp.row_lo, (200, lp.shape[0])), np.broadcast_to(lp.row_hi, (200, lp.shape[0]))
+    todo = library.scenarios(delta, *rows)
+    fast = library.prove(basis, todo, np.arange(200))
+    monkeypatch.setattr(basis_library, "RANK_ONE", np.inf)
+    slow = library.prove(basis, todo, np.arange(200))
+    assert fast.index.tolist() == slow.index.tolist() and len(fast.index) >= 10
+    np.testing.assert_array_equal(fast.wrong, slow.wrong)
+    np.testing.assert_allclose(fast.x, slow.x, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fast.row_duals, slow.row_duals, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(fast.col_duals, slow.col_duals, rtol=1e-8, atol=1e-12)

@@ -52,6 +52,7 @@ from . import pivots
 from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP, Solved
 from .pivots import CONDITION, MET
 
+RANK_ONE = 1e-6  # a moving row's update 1 + v·B⁻¹e_i smaller than this: factorise B_s instead
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
@@ -421,6 +422,7 @@ class BasisLibrary:
         moving = len(basis.moving) > 0
         margin = todo.margin[which][:, None]
         nb = basis.nb
+        rank_one = False  # (see below: one moving row)
         if basis.signed is not None:  # the dual test in one product
             wrong = (c @ basis.signed <= margin).sum(axis=1)
             cand = np.flatnonzero(wrong == 0)
@@ -429,13 +431,27 @@ class BasisLibrary:
             y = c[cand][:, basic] @ basis.inverse
         else:
             delta = todo.delta[which]
-            Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
-            for i, r in zip(basis.moving, basis.moving_rows, strict=True):
-                Bs[:, i, :] += self.d_rows[r, basic][None, :] * delta[:, basic]
-            try:
-                y = np.linalg.solve(np.transpose(Bs, (0, 2, 1)), c[:, basic][:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                return _none(lp, S)
+            # One moving row (a cost bound): B_s = B + e_i·v_sᵀ, solved through B⁻¹ by the
+            # Sherman–Morrison formula (scenario by scenario, a factorisation would cost
+            # k³ each); several, or a nearly singular update: each B_s factorised.
+            rank_one = len(basis.moving) == 1
+            if rank_one:
+                i, r = int(basis.moving[0]), int(basis.moving_rows[0])
+                v = self.d_rows[r, basic][None, :] * delta[:, basic]  # (S × k) row i of B_s − B
+                u = v @ basis.inverse
+                den = 1.0 + u[:, i]
+                rank_one = bool(np.all(np.abs(den) > RANK_ONE))
+            if rank_one:
+                y0 = c[:, basic] @ basis.inverse
+                y = y0 - u * (y0[:, i] / den)[:, None]
+            else:
+                Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
+                for i, r in zip(basis.moving, basis.moving_rows, strict=True):
+                    Bs[:, i, :] += self.d_rows[r, basic][None, :] * delta[:, basic]
+                try:
+                    y = np.linalg.solve(np.transpose(Bs, (0, 2, 1)), c[:, basic][:, :, None])[:, :, 0]
+                except np.linalg.LinAlgError:
+                    return _none(lp, S)
             d_nb = c[:, nb] - y @ basis.a_nb
             for i, r in zip(basis.moving, basis.moving_rows, strict=True):
                 d_nb -= y[:, i : i + 1] * (self.d_rows[r, nb][None, :] * delta[:, nb])
@@ -445,7 +461,11 @@ class BasisLibrary:
             cand = np.flatnonzero(wrong == 0)
             if not len(cand):
                 return _none(lp, S, wrong)
-            y, Bs = y[cand], Bs[cand]
+            y = y[cand]
+            if rank_one:
+                v, den = v[cand], den[cand]
+            else:
+                Bs = Bs[cand]
         # The blend of the candidates: basic columns solve B·x_B = w − N·x_N. When no active
         # row moves with the prices and every scenario has the same row bounds, that blend
         # is the same for all of them: found and checked once, and only the rows that move
@@ -462,13 +482,15 @@ class BasisLibrary:
         if len(self.price_rows):
             nonbasic[:, self.price_rows] += (dc_ * basis.x_fixed[None, :]) @ self.d_rows.T
         rhs = w - nonbasic[:, active]
-        if moving:
+        if moving and not rank_one:
             try:
                 xb = np.linalg.solve(Bs, rhs[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
                 return _none(lp, S, wrong)
         else:
             xb = rhs @ basis.inverse.T
+            if moving:  # B_s⁻¹·rhs = B⁻¹rhs − B⁻¹e_i (v_s·B⁻¹rhs) / (1 + v_s·B⁻¹e_i)
+                xb -= basis.inverse[:, i][None, :] * ((v * xb).sum(axis=1) / den)[:, None]
         x = np.broadcast_to(basis.x_fixed, (len(cand), lp.shape[1])).copy()
         x[:, basic] = xb
         activity = x @ A.T
