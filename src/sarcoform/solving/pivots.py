@@ -221,15 +221,21 @@ def within_bounds(
     to PRIMAL_TOLERANCE of the blend's largest amount (at least 1 g); every row within its
     bounds, to PRIMAL_TOLERANCE of its own size (`Stack.size`), so that a row in small
     units (µg) is held to a tolerance as small as its numbers. Sizes are worked out only
-    for the blends with a row outside its bounds at all. `rows`: only these rows (the
+    for the blends with a row outside its bounds by more than the part of its tolerance
+    its coefficients alone give (|A|·1 × max(1 g, largest amount), no more than the
+    whole: those within it hold whatever their size). `rows`: only these rows (the
     others are known to hold)."""
     lp, lo, hi = stack.lp, stack.row_lo, stack.row_hi
     if rows is not None:
         activity, lo, hi = activity[:, rows], lo[:, rows], hi[:, rows]
     ok = np.all(np.isfinite(x), axis=1)
-    scale = PRIMAL_TOLERANCE * np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
+    reach = np.maximum(1.0, np.abs(x).max(axis=1, initial=0))[:, None]
+    scale = PRIMAL_TOLERANCE * reach
     ok &= np.all((x >= lp.col_lo - scale) & (x <= lp.col_hi + scale), axis=1)
-    outside = np.flatnonzero(ok & ~np.all((activity >= lo) & (activity <= hi), axis=1))
+    sums = (np.abs(lp.A) if stack.abs_a is None else stack.abs_a).sum(axis=1)
+    sums[stack.moving] = 0.0  # (their coefficients are each scenario's own)
+    least = scale * (sums if rows is None else sums[rows])[None, :]
+    outside = np.flatnonzero(ok & ~np.all((activity >= lo - least) & (activity <= hi + least), axis=1))
     if len(outside):
         room = PRIMAL_TOLERANCE * stack.take(outside).size(x[outside], rows)
         a = activity[outside]
