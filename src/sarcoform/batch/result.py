@@ -276,12 +276,18 @@ class BatchResult:
         """One column of every finished item, in table order; `width`: a column of rows
         (grams, nutrients), NaN rows for items without a blend."""
         flat = self._order[2]
+        in_order = bool(np.all(flat[1:] > flat[:-1]))  # (the usual case: nothing to reorder)
         if width is not None:
-            parts = [np.where(r.blended[:, None], getattr(r, name), math.nan) for r in self._rows]
-            out: np.ndarray = np.vstack(parts)[flat] if parts else np.zeros((0, width))
+            parts = [
+                getattr(r, name)
+                if r.blended.all()
+                else np.where(r.blended[:, None], getattr(r, name), math.nan)
+                for r in self._rows
+            ]
+            out: np.ndarray = np.vstack(parts) if parts else np.zeros((0, width))
         else:
-            out = np.concatenate([getattr(r, name) for r in self._rows])[flat] if self._rows else flat
-        return out
+            out = np.concatenate([getattr(r, name) for r in self._rows]) if self._rows else flat
+        return out if in_order else out[flat]
 
     @property
     def products(self) -> tuple[str, ...]:
