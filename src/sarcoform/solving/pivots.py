@@ -283,13 +283,15 @@ class _Bases:
         # Basic columns in column order, then padding (column 0); the same for active rows.
         self.pad = np.arange(K)[None, :] >= k[:, None]
         self.bi, self.ai = packed(basic, K), packed(active, K)
-        real = (~self.pad).astype(float)
-        B = stack.block(self.ai, self.bi)
-        B *= real[:, :, None]
-        B *= real[:, None, :]
-        B[~self.ok] = 0.0
-        B[:, np.arange(K), np.arange(K)] += self.pad | ~self.ok[:, None]  # identity: padding, and
-        self.B = B  # the bases that are not square (not ok)
+        B = np.ascontiguousarray(stack.block(self.ai, self.bi))  # (so that reshape is a view)
+        if self.pad.any():
+            real = (~self.pad).astype(float)
+            B *= real[:, :, None] * real[:, None, :]
+        if not self.ok.all():
+            B[~self.ok] = 0.0
+        # identity: padding, and the bases that are not square (not ok) (a view of B's diagonals)
+        B.reshape(len(B), K * K)[:, :: K + 1] += self.pad | ~self.ok[:, None]
+        self.B = B
 
     def take(self, keep: np.ndarray) -> _Bases:
         out = object.__new__(_Bases)
