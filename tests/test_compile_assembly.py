@@ -147,3 +147,35 @@ def test_rows_are_the_bounds_and_a_shared_table_changes_nothing(foods: sf.FoodTa
             if f.name not in ("foods", "columns"):
                 assert _same(getattr(compiled, f.name), getattr(alone, f.name)), (name, f.name)
         assert compiled.columns.names() == alone.columns.names()
+
+
+def _slope_briefs() -> dict[str, sf.Brief]:
+    """Every preset on mean values, and the default brief with a cost bound on each basis
+    (a kg bound is a ratio row); ons_max_leucine has one of its own (its budget)."""
+    out = {name: sf.load_brief(name).on_mean_values() for name in sf.presets()}
+    base = sf.load_brief().on_mean_values()
+    for basis, cap in (("serving", 0.6), ("day", 1.2), ("kg", 9.0)):
+        out[f"cost per {basis}"] = base.with_changes(cost={"basis": basis, "max": cap, "min": cap / 10})
+    return out
+
+
+@pytest.mark.parametrize("name", list(_slope_briefs()))
+def test_price_slopes_are_what_a_compile_at_other_prices_gives(foods: sf.FoodTable, name: str) -> None:
+    """`Compiled.price_slopes` (where compile puts prices, said once, next to the code)
+    against two compiles: at the table's prices, and with every known price 1 higher,
+    plus a food whose price is unknown (its slope is 0). The difference of the two LPs is
+    the slope, in c, the cost vector and A; nothing else of the LP moves."""
+    brief = _slope_briefs()[name]
+    prices = np.asarray(foods.price_per_kg, dtype=float).copy()
+    prices[foods.ids.index("wpi")] = np.nan  # (whey isolate: its price unknown)
+    table = dataclasses.replace(foods, price_per_kg=prices)
+    up = dataclasses.replace(foods, price_per_kg=prices + 1.0)
+    a, b = compile_brief(table, brief), compile_brief(up, brief)
+    dc, dcost, dA = a.price_slopes()
+    np.testing.assert_allclose(dc, b.lp.c - a.lp.c, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dcost, b.cost - a.cost, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dA, b.lp.A - a.lp.A, rtol=1e-9, atol=1e-12)
+    for field in ("row_lo", "row_hi", "col_lo", "col_hi"):
+        np.testing.assert_array_equal(getattr(a.lp, field), getattr(b.lp, field))
+    if brief.cost is not None:
+        assert np.any(dA != 0)  # (a cost row: else this tests only c)

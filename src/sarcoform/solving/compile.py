@@ -170,6 +170,27 @@ class Compiled:
     prices_known: bool = True
     notes: tuple[str, ...] = field(default=())
 
+    def price_slopes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How the LP's objective (c), the cost vector and A change per unit change of each
+        food's price per kg: prices enter the LP linearly, in the three places this module
+        puts them: the least-cost objective (`objective`), the cost bounds' rows
+        (`cost_bound`, × `cost_row_scale`; a ratio row's denominator is mass) and the cost
+        per g. A food with no price has 0 there, whatever it costs. (dc, dcost, dA)"""
+        lp = self.lp
+        m, n = lp.shape
+        known = ~np.isnan(np.asarray(self.foods.price_per_kg, dtype=float))
+        per_g = np.zeros(n)
+        per_g[: len(known)] = np.where(known, 1e-3, 0.0)
+        dc = self.sense * per_g if self.brief.objective_kind == "min_cost" else np.zeros(n)
+        dA = np.zeros((m, n))
+        for r, (k, _side) in enumerate(self.row_of):
+            bound = self.bounds[k]
+            if bound.kind == "cost":
+                assert bound.basis is not None
+                scale = cost_row_scale(bound.basis, self.brief.serving.servings_per_day)
+                dA[r, : len(known)] = np.where(known, scale, 0.0)
+        return dc, per_g[: len(known)].copy(), dA
+
     @cached_property
     def rows_of_bound(self) -> dict[int, list[int]]:
         """Bound index → its LP rows (looked up per bound: a scan each was quadratic)."""

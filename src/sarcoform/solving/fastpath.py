@@ -2,12 +2,13 @@
 
 Prices enter a compiled brief in three places only — the min-cost objective (`lp.c`),
 the rows of a cost cap, and the tie-break cost of max/min objectives — and each
-coefficient is affine in the price of its own ingredient. Compiling once at prices P0
-and once at P0 + 1 gives every coefficient's slope, so a new price vector updates just
-what moves (`changeColsCost`, `changeCoeff`) without this module re-deriving how
-`compile` uses prices. Each scenario starts from the basis of the base solve, so an
-item's answer does not depend on which other scenarios share its task (same inputs,
-same answer, however the batch is split across workers).
+coefficient is affine in the price of its own ingredient. The compile at prices P0 says
+every coefficient's slope itself (`Compiled.price_slopes`, next to the code that puts
+prices there; tests/test_compile_assembly.py holds it to a second compile at P0 + 1),
+so a new price vector updates just what moves (`changeColsCost`, `changeCoeff`) without
+this module re-deriving how `compile` uses prices. Each scenario starts from the basis
+of the base solve, so an item's answer does not depend on which other scenarios share
+its task (same inputs, same answer, however the batch is split across workers).
 
 The full `Result` of an item is built by `engine.build_result` from the stored LP
 solutions over the brief compiled at that scenario's prices — the same object the
@@ -39,7 +40,7 @@ BLEND_KEY_DECIMALS = 9  # blends equal to 1e-9 g share one verification
 
 
 class NotAffine(Exception):
-    """Prices move more than the objective and cost rows: use the regular path."""
+    """A brief the fast path does not re-price (mixed-integer): use the regular path."""
 
 
 def priced(foods: FoodTable, prices: np.ndarray) -> FoodTable:
@@ -89,8 +90,7 @@ class PricedBrief:
         self.compiled = compile_brief(priced(foods, base), brief) if compiled is None else compiled
         if self.compiled.lp.is_mip:
             raise NotAffine("mixed-integer brief")
-        probe = compile_brief(priced(foods, np.where(known, base + 1.0, np.nan)), brief)
-        self._slopes(self.compiled, probe)
+        self._slopes(self.compiled)
         lp = self.compiled.lp
         self.h1 = load_highs(lp, time_limit)
         self.h1.run()
@@ -118,24 +118,9 @@ class PricedBrief:
     def lp(self) -> MatrixLP:
         return self.compiled.lp
 
-    def _slopes(self, a: Compiled, b: Compiled) -> None:
-        la, lb = a.lp, b.lp
-        same = (
-            la.shape == lb.shape
-            and la.row_names == lb.row_names
-            and np.array_equal(la.row_lo, lb.row_lo)
-            and np.array_equal(la.row_hi, lb.row_hi)
-            and np.array_equal(la.col_lo, lb.col_lo)
-            and np.array_equal(la.col_hi, lb.col_hi)
-            and la.offset == lb.offset
-            and a.prices_known == b.prices_known
-            and (a.brief.objective_kind == "min_cost" or np.array_equal(a.objective, b.objective))
-        )
-        if not same:
-            raise NotAffine("prices change the structure of the LP")
-        self.dc = lb.c - la.c
-        self.dcost = b.cost - a.cost
-        d_a = lb.A - la.A
+    def _slopes(self, a: Compiled) -> None:
+        la = a.lp
+        self.dc, self.dcost, d_a = a.price_slopes()
         self.price_rows = np.flatnonzero(np.any(d_a != 0, axis=1))
         self.d_rows = d_a[self.price_rows]
         self.a_rows = la.A[self.price_rows]
