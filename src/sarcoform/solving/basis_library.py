@@ -964,8 +964,10 @@ def prove_or_solve(
         m, n = lp.shape
         col_status, row_status = np.zeros((len(which), n), np.int8), np.zeros((len(which), m), np.int8)
         known = nearest[which] >= 0  # (none tested yet: an empty library, and starts given)
-        for t in np.flatnonzero(known).tolist():
-            col_status[t], row_status[t] = library.bases[int(nearest[which[t]])].codes
+        if known.any():  # each scenario's nearest basis's statuses
+            used, slot = np.unique(nearest[which[known]], return_inverse=True)
+            col_status[known] = np.array([library.bases[at].codes[0] for at in used.tolist()])[slot]
+            row_status[known] = np.array([library.bases[at].codes[1] for at in used.tolist()])[slot]
         if starts is not None:  # the nearest basis where it is feasible, else the start given
             near = known & pivots.primal_feasible(stack, col_status, row_status)
             col_status = np.where(near[:, None], col_status, starts[0][which])
