@@ -329,26 +329,38 @@ def test_the_first_basis_that_proves_a_scenario_answers_it_and_small_pivots_are_
         assert all(b.codes[0].tolist() != both[0].tolist() for b in library.bases), add
 
 
-def test_a_fixed_column_reports_its_reduced_cost(foods: sf.FoodTable) -> None:
+@pytest.mark.parametrize(
+    ("preset", "cost_max"), [("ons_powder", None), ("ons_max_leucine", 0.40)]
+)  # (the second: a binding budget, a row whose coefficients are prices, in y)
+def test_a_fixed_column_reports_its_reduced_cost(
+    foods: sf.FoodTable, preset: str, cost_max: float | None
+) -> None:
     """An ingredient held at 0 g (no soy protein: its lower and upper bound are both 0) is
     nonbasic with no sign to test, but it has a reduced cost, c_j − a_jᵀy, which is its
-    bound's shadow price in the full Result. Scenarios proved by a known basis, walked, or
-    solved by HiGHS report it as a plain HiGHS solve does, wherever their row duals are
-    HiGHS's (the same dual solution)."""
-    product = Product("no-soy", "ons_powder", ingredients=(ingredient_limit("spi", 0, 0),))
+    bound's shadow price in the full Result. Scenarios proved by a known basis or walked
+    report it, and every other column's, as a plain HiGHS solve does, in both stages of a
+    two-stage brief, wherever their row duals are HiGHS's (the same dual solution). With a
+    binding budget (ons_max_leucine within 0.40), whose row's coefficients are prices."""
+    product = Product("no-soy", preset, cost_max=cost_max, ingredients=(ingredient_limit("spi", 0, 0),))
     brief = product.customise(product.load_brief().on_mean_values())
     prices = random_prices(foods, 40, 0.05, seed=21)
     known = ~np.isnan(prices[0])
     plain, library = PricedBrief(foods, brief, known), PricedBrief(foods, brief, known)
     spi = plain.compiled.lp.col_names.index(next(n for n in plain.compiled.lp.col_names if "spi" in n))
     compared = {PROVED: 0, WALKED: 0}
+    budget = 0  # stages compared whose budget row has a dual (its coefficients are prices)
+    fixed = 0  # stages compared where the held ingredient's reduced cost is not 0
+    rows = [r for r, name in enumerate(plain.compiled.lp.row_names) if name.startswith("cost")]
     for p, mine in zip(prices, library.solve_all(prices), strict=True):
-        ref = plain.solve(p).final
-        if mine.final.message in compared and np.allclose(mine.final.row_duals, ref.row_duals, atol=1e-9):
-            assert ref.col_duals[spi] != 0.0  # (else this tests nothing)
-            assert mine.final.col_duals[spi] == pytest.approx(ref.col_duals[spi], rel=1e-7, abs=1e-12)
-            compared[mine.final.message] += 1
-    assert compared[PROVED] >= 5 and compared[WALKED] >= 1
+        theirs = plain.solve(p)
+        for stage, ref in ((mine.final, theirs.final), (mine.first, theirs.first)):
+            if stage.message in compared and np.allclose(stage.row_duals, ref.row_duals, atol=1e-9):
+                np.testing.assert_allclose(stage.col_duals, ref.col_duals, rtol=1e-7, atol=1e-9)
+                fixed += bool(ref.col_duals[spi] != 0.0)
+                compared[stage.message] += 1
+                budget += bool(np.any(stage.row_duals[rows] != 0))
+    assert compared[PROVED] >= 5 and compared[WALKED] >= 1 and fixed >= 5  # (else this tests little)
+    assert budget >= 5 or cost_max is None
 
 
 def test_many_blends_are_checked_as_one_by_one(foods: sf.FoodTable) -> None:
