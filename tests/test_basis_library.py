@@ -4,6 +4,8 @@ plain solves: each scenario solved by HiGHS alone, started from the base basis."
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from sarcoform.batch.inputs import Product, ingredient_limit
 from sarcoform.solving import basis_library
 from sarcoform.solving.backends import highs_optimum
 from sarcoform.solving.basis_library import LEARN_WINDOW, PROVED, WALKED, Counts
+from sarcoform.solving.engine import tie_break_cap
 from sarcoform.solving.fastpath import PricedBrief
 from sarcoform.solving.lp import BASIC, LOWER, MatrixLP
 from sarcoform.solving.verify import TOLERANCE
@@ -185,17 +188,25 @@ def test_walks_from_given_starts_with_an_empty_library() -> None:
         np.testing.assert_allclose(solution.x, ref.x, atol=1e-12)
 
 
-@pytest.mark.parametrize(("preset", "sigma"), [("ons_max_leucine", 0.3), ("ons_powder", 0.05)])
+@pytest.mark.parametrize(
+    ("preset", "sigma", "cost_max"),
+    [("ons_max_leucine", 0.3, None), ("ons_powder", 0.05, None), ("ons_max_leucine", 0.05, 0.40)],
+)
 def test_a_scenario_is_proved_alike_alone_or_among_others(
-    foods: sf.FoodTable, preset: str, sigma: float
+    foods: sf.FoodTable, preset: str, sigma: float, cost_max: float | None
 ) -> None:
     """Proving many scenarios against a basis at once is proving each alone: the same
     scenarios, the same blends and duals. ons_max_leucine's first stage has a budget row
     whose coefficients are prices, so its blend (shared by every scenario) must be checked
     against each scenario's budget; the first scenario tested failing its budget must not
     fail the others (60 scenarios at σ = 0.3: some over budget, some not). ons_powder has
-    no such row (σ = 0.05: the base basis proves some scenarios, not all)."""
-    brief = sf.load_brief(preset).on_mean_values()
+    no such row (σ = 0.05: the base basis proves some scenarios, not all). Within 0.40 and
+    without soy, ons_max_leucine's base basis holds its budget: B moves with the prices
+    (one row: rank-one updates)."""
+    product = Product("p", preset, cost_max=cost_max)
+    if cost_max is not None:
+        product = Product("p", preset, cost_max=cost_max, ingredients=(ingredient_limit("spi", None, 0),))
+    brief = product.customise(product.load_brief().on_mean_values())
     prices = random_prices(foods, 60, sigma, seed=5)
     known = ~np.isnan(prices[0])
     priced = PricedBrief(foods, brief, known)
@@ -222,7 +233,7 @@ def test_a_scenario_is_proved_alike_alone_or_among_others(
     if preset == "ons_max_leucine":
         assert failing  # over budget at its prices
     for t, q in enumerate(order[together.index].tolist()):
-        np.testing.assert_array_equal(together.x[t], alone[q].x[0])
+        np.testing.assert_allclose(together.x[t], alone[q].x[0], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(together.row_duals[t], alone[q].row_duals[0], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(together.col_duals[t], alone[q].col_duals[0], rtol=1e-12, atol=1e-15)
 
@@ -388,7 +399,7 @@ def test_a_moving_budget_row_is_solved_by_a_rank_one_update(
     """ons_max_leucine without soy protein and within 0.40 a serving: its base basis holds
     the budget row, whose coefficients are prices (and whose dual is not 0: the budget
     binds), so B differs by scenario in that one row. `prove` solves those B_s through B⁻¹
-    (Sherman–Morrison); factorising each B_s (RANK_ONE = inf forces it) must give the same
+    (Sherman–Morrison); factorising each B_s (RANK_ONE_UPDATES off) must give the same
     proofs, blends and duals. 200 scenarios at σ = 0.05 (some 14 proved)."""
     product = Product(
         "capped", "ons_max_leucine", cost_max=0.40, ingredients=(ingredient_limit("spi", None, 0),)
@@ -406,10 +417,75 @@ def test_a_moving_budget_row_is_solved_by_a_rank_one_update(
     rows = np.broadcast_to(lp.row_lo, (200, lp.shape[0])), np.broadcast_to(lp.row_hi, (200, lp.shape[0]))
     todo = library.scenarios(delta, *rows)
     fast = library.prove(basis, todo, np.arange(200))
-    monkeypatch.setattr(basis_library, "RANK_ONE", np.inf)
+    monkeypatch.setattr(basis_library, "RANK_ONE_UPDATES", False)
     slow = library.prove(basis, todo, np.arange(200))
     assert fast.index.tolist() == slow.index.tolist() and len(fast.index) >= 10
     np.testing.assert_array_equal(fast.wrong, slow.wrong)
     np.testing.assert_allclose(fast.x, slow.x, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(fast.row_duals, slow.row_duals, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(fast.col_duals, slow.col_duals, rtol=1e-8, atol=1e-12)
+
+
+def test_answers_pickle_without_what_failed(foods: sf.FoodTable) -> None:
+    """A pool worker sends a task's answers back pickled: the proved scenarios only. Those
+    HiGHS answered or that raised are items already, and an exception a scenario raised
+    may not pickle (this one's arguments do not survive the round trip): it must not fail
+    the task, let alone the pool."""
+
+    class Odd(Exception):
+        def __init__(self, a: int, b: int) -> None:
+            super().__init__(f"{a} and {b}")
+
+    brief = sf.load_brief("ons_powder").on_mean_values()
+    prices = random_prices(foods, 30, 0.05, seed=2)
+    answers = PricedBrief(foods, brief, ~np.isnan(prices[0])).solve_all(prices)
+    raised = len(answers) - 1  # (as though this scenario had raised)
+    answers.ran[raised] = Odd(1, 2)
+    copy = pickle.loads(pickle.dumps(answers))
+    assert copy.ran == {} and len(copy.proved) > 10
+    assert copy.proved.tolist() == answers.proved.tolist()
+    for s in copy.proved.tolist()[:-1]:
+        np.testing.assert_array_equal(copy[s].x, answers[s].x)
+        np.testing.assert_array_equal(copy[s].final.row_duals, answers[s].final.row_duals)
+
+
+def test_the_tie_break_library_tests_bases_at_once_as_one_by_one(foods: sf.FoodTable) -> None:
+    """`prove_many` where every scenario has its own row bounds (the tie-break stage: its
+    bound on the first optimum differs by scenario), against `prove` basis by basis: the
+    same first basis per scenario, the same blends and duals. ons_max_leucine, bases from
+    HiGHS's tie-break optima at 20 price vectors, tested on 150 others."""
+    brief = sf.load_brief("ons_max_leucine").on_mean_values()
+    prices = random_prices(foods, 170, 0.05, seed=29)
+    known = ~np.isnan(prices[0])
+    priced = PricedBrief(foods, brief, known)
+    assert priced.two_stage and priced.tie_lp is not None
+    codes, caps = [], []
+    for p in prices:
+        solved = priced.solve(p)
+        assert solved.first.objective is not None
+        caps.append(tie_break_cap(solved.first.objective))
+        if len(codes) < 20:
+            codes.append(basis_library.statuses(priced.h2.getBasis()))
+    tie = priced.tie_lp
+    library = basis_library.BasisLibrary(tie, priced.dcost, priced.price_rows, priced.d_rows)
+    library.add_many(codes)
+    still = [b for b in library.bases if not b.moves]
+    assert len(still) >= 3
+    rest = slice(20, None)
+    delta = np.where(known[None, :], prices[rest] - priced.p0[None, :], 0.0)
+    hi = np.broadcast_to(tie.row_hi, (150, tie.shape[0])).copy()
+    hi[:, priced.objective_row] = caps[rest]
+    todo = library.scenarios(delta, np.broadcast_to(tie.row_lo, (150, tie.shape[0])), hi)
+    found = library.prove_many(still, todo, np.arange(150))
+    left, owner = np.arange(150), np.full(150, -1)
+    for g, basis in enumerate(still):
+        proof = library.prove(basis, todo, left)
+        np.testing.assert_array_equal(found.wrong[g, left], proof.wrong)
+        for i, q in enumerate(left[proof.index].tolist()):
+            at = int(np.searchsorted(found.proof.index, q))
+            np.testing.assert_allclose(found.proof.x[at], proof.x[i], rtol=0, atol=1e-9)
+            np.testing.assert_allclose(found.proof.row_duals[at], proof.row_duals[i], rtol=1e-9, atol=1e-12)
+        owner[left[proof.index]] = g
+        left = np.setdiff1d(left, left[proof.index])
+    np.testing.assert_array_equal(found.owner, owner)
+    assert (owner >= 0).sum() > 10 and (owner < 0).any()

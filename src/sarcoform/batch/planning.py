@@ -40,7 +40,14 @@ class ProductInfo:
     objective_unit: str
     # The brief compiled while planning, per pattern of known prices (fastpath.known_patterns)
     # at that pattern's base prices (fastpath.base_prices): the fast path's own base compile.
+    # Kept in this process (a pickled plan or result does without: compiled again if needed).
     compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "compiled": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
 
 @dataclass(frozen=True, eq=False)

@@ -309,10 +309,10 @@ def run_batch(
             if item.key in wanted:
                 journaled[item.key] = item  # the last line of an item counts
         kept = trusted_items(plan, journaled.values())
-        for product in plan.products:
-            mine = [item for item in kept if item.product == product.name]
-            if mine:
-                finished.append(Rows.of_items(mine, n, q))
+        by_product: dict[str, list[Item]] = {}
+        for item in kept:
+            by_product.setdefault(item.product, []).append(item)
+        finished += [Rows.of_items(items, n, q) for items in by_product.values()]
         done.update(item.key for item in kept)
     total, count = len(plan.products) * len(plan.scenarios), len(done)
     if progress is not None:

@@ -52,7 +52,8 @@ from . import pivots
 from .lp import BASIC, LOWER, UPPER, ZERO, LPSolution, MatrixLP, Solved
 from .pivots import CONDITION, MET
 
-RANK_ONE = 1e-6  # a moving row's update 1 + v·B⁻¹e_i smaller than this: factorise B_s instead
+RANK_ONE_UPDATES = True  # one moving row: B_s through B⁻¹ (Sherman–Morrison), not factorised
+RANK_ONE = 1e-6  # a moving row's update 1 + v·B⁻¹e_i this small: B_s nearly singular, not proved
 DUAL_MARGIN = 2e-7  # a reduced cost or row dual this close to 0 (relative to |c|): a tie (HiGHS accepts 1e-7)
 VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced costs ≥ −this (relative to |c|)
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
@@ -433,17 +434,20 @@ class BasisLibrary:
             delta = todo.delta[which]
             # One moving row (a cost bound): B_s = B + e_i·v_sᵀ, solved through B⁻¹ by the
             # Sherman–Morrison formula (scenario by scenario, a factorisation would cost
-            # k³ each); several, or a nearly singular update: each B_s factorised.
-            rank_one = len(basis.moving) == 1
+            # k³ each); several moving rows: each B_s factorised.
+            rank_one = RANK_ONE_UPDATES and len(basis.moving) == 1
             if rank_one:
                 i, r = int(basis.moving[0]), int(basis.moving_rows[0])
                 v = self.d_rows[r, basic][None, :] * delta[:, basic]  # (S × k) row i of B_s − B
                 u = v @ basis.inverse
                 den = 1.0 + u[:, i]
-                rank_one = bool(np.all(np.abs(den) > RANK_ONE))
-            if rank_one:
+                # Scenario by scenario: one whose update is nearly singular is left out
+                # (not proved here), whichever scenarios it is tested with.
+                near = np.abs(den) <= RANK_ONE
+                den = np.where(near, 1.0, den)
                 y0 = c[:, basic] @ basis.inverse
                 y = y0 - u * (y0[:, i] / den)[:, None]
+                y[near] = np.nan
             else:
                 Bs = np.broadcast_to(A[np.ix_(active, basic)], (S, k, k)).copy()
                 for i, r in zip(basis.moving, basis.moving_rows, strict=True):
@@ -458,6 +462,8 @@ class BasisLibrary:
             wrong = (basis.col_sign[nb][None, :] * d_nb <= margin).sum(axis=1)
             rs = basis.row_sign != 0
             wrong += (basis.row_sign[rs][None, :] * y[:, rs] <= margin).sum(axis=1)
+            if rank_one:  # (NaN compares false: a nearly singular B_s fails every test)
+                wrong[near] = len(nb) + int(rs.sum())
             cand = np.flatnonzero(wrong == 0)
             if not len(cand):
                 return _none(lp, S, wrong)
@@ -837,6 +843,11 @@ class Answers(Sequence[Outcome]):
         if final is not first:
             self.seconds[self.proved] += final.seconds[self.row[self.proved]]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Without `ran`: what a pool worker sends back are the proved scenarios (the
+        others are items already, and an exception one raised may not pickle)."""
+        return {**self.__dict__, "ran": {}}
+
     def checked(self, x: np.ndarray, ok: np.ndarray, worst: np.ndarray) -> None:
         """The proved blends (rows of `proved`), |x| < ZERO set to 0, and their check."""
         self.x[self.proved], self.verified[self.proved], self.worst[self.proved] = x, ok, worst
@@ -851,6 +862,8 @@ class Answers(Sequence[Outcome]):
     def __getitem__(self, s: int | slice) -> Outcome | list[Outcome]:
         if isinstance(s, slice):
             return [self[k] for k in range(len(self))[s]]
+        if not 0 <= s < len(self):
+            raise IndexError(s)
         if s in self.ran:
             return self.ran[s]
         r = int(self.row[s])

@@ -280,7 +280,7 @@ class _Bases:
             self.held = np.where(self.ok[:, None], held, 0.0)
         K = int(k.max(initial=0))
         self.K = K
-        # Basic columns in column order, then padding (column 0); the same for active rows.
+        # Basic columns in column order, then padding (`packed`); the same for active rows.
         self.pad = np.arange(K)[None, :] >= k[:, None]
         self.bi, self.ai = packed(basic, K), packed(active, K)
         B = np.ascontiguousarray(stack.block(self.ai, self.bi))  # (so that reshape is a view)

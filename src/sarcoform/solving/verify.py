@@ -85,7 +85,9 @@ class Checker:
         if self.brief.is_practical:  # counts and smallest inclusions: blend by blend
             return np.array(
                 [
-                    max((c.violation for c in self.checks(_grams(self.foods, row), p)), default=0.0)
+                    max(
+                        (c.violation for c in self.checks(_grams(self.foods, row), p, part=part)), default=0.0
+                    )
                     for row, p in zip(x, [None] * len(x) if prices is None else prices, strict=True)
                 ]
             )
