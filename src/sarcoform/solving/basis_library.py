@@ -59,8 +59,8 @@ VALUE_TOLERANCE = 1e-12  # a value proof (see BasisLibrary.strict): reduced cost
 PROVED = "Optimal (a known basis, proved optimal at these prices)"  # LPSolution.message
 WALKED = "Optimal (a basis reached by simplex steps from a known one, proved optimal at these prices)"
 WALK = True  # scenarios no known basis proves walk by simplex steps (pivots) before HiGHS
-FIRST_WALK = 8  # scenarios walked first, their bases learned (then twice as many, ...)
-LEARN_RATE = 8  # ... while each basis learned so proves this many other scenarios
+FIRST_WALK = 16  # scenarios walked first, their bases learned (then twice as many, ...)
+LEARN_RATE = 16  # ... while each basis learned so proves this many other scenarios
 MANY = 32  # bases tested together at most (`BasisLibrary.prove_many`)
 LEARN_WINDOW = 32  # learning stops when the last this many learned bases cost more
 # (status read, factorisation, tests) than the HiGHS runs of the scenarios they proved
