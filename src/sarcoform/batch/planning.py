@@ -33,15 +33,9 @@ REGULAR_CHUNK = 8  # per task on the regular path (each item is a full solve)
 # -- the plan: validated products and scenarios ---------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class ProductInfo:
-    name: str
-    brief: Brief
-    objective_unit: str
-    # The brief compiled while planning, per pattern of known prices (fastpath.known_patterns)
-    # at that pattern's base prices (fastpath.base_prices): the fast path's own base compile.
-    # Kept in this process (a pickled plan or result does without: compiled again if needed).
-    compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
+class _CompiledStays:
+    """Pickles without its `compiled` (briefs compiled in this process: a worker, or a
+    pickled plan or result, compiles again when it needs one)."""
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "compiled": {}}
@@ -51,7 +45,17 @@ class ProductInfo:
 
 
 @dataclass(frozen=True, eq=False)
-class Task:
+class ProductInfo(_CompiledStays):
+    name: str
+    brief: Brief
+    objective_unit: str
+    # The brief compiled while planning, per pattern of known prices (fastpath.known_patterns)
+    # at that pattern's base prices (fastpath.base_prices): the fast path's own base compile.
+    compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Task(_CompiledStays):
     """One product and some of its scenarios: what a worker receives."""
 
     product: str
@@ -62,15 +66,8 @@ class Task:
     nutrients: tuple[str, ...]
     solver: BatchSolver
     time_limit: float | None
-    # The brief compiled at base prices, per pattern of known prices (ProductInfo.compiled):
-    # kept in this process, not sent to a worker (which compiles again).
+    # The brief compiled at base prices, per pattern of known prices (ProductInfo.compiled).
     compiled: dict[bytes, Compiled] = field(default_factory=dict, repr=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "compiled": {}}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
 
 @dataclass(frozen=True, eq=False)
