@@ -318,7 +318,7 @@ class BasisLibrary:
         margin = DUAL_MARGIN * scale if self.strict else -VALUE_TOLERANCE * scale
         return Scenarios(delta, c, row_lo, row_hi, margin)
 
-    def prove_many(self, bases: list[Basis], todo: Scenarios, which: np.ndarray) -> Proved_:
+    def prove_many(self, bases: list[Basis], todo: Scenarios, which: np.ndarray) -> Owners:
         """`prove` for several bases at once, each scenario tested against them in order
         until one proves it, as one `prove` call per basis would (the same test, the
         same blends and duals): for bases none of whose active rows move with the prices,
@@ -409,7 +409,7 @@ class BasisLibrary:
         row_duals[np.nonzero(real_q)[0], ai[g][real_q]] = y[real_q]
         basic = np.array([b.codes[0] == BASIC for b in bases]).reshape(G, n)
         col_duals = np.where(basic[g], 0.0, cp - row_duals @ lp.A)  # (a fixed column's too)
-        return Proved_(owner, wrong, Proof(proved, x[pick], row_duals, col_duals, np.zeros(0, dtype=int)))
+        return Owners(owner, wrong, Proof(proved, x[pick], row_duals, col_duals, np.zeros(0, dtype=int)))
 
     def prove(self, basis: Basis, todo: Scenarios, which: np.ndarray) -> Proof:
         """The scenarios `which` (positions in `todo`) for which `basis` is optimal with a
@@ -533,7 +533,7 @@ class BasisLibrary:
 
 
 @dataclass(frozen=True, eq=False)
-class Proved_:
+class Owners:
     """What `BasisLibrary.prove_many` found: per scenario tested, the basis that proved it
     (−1: none) and per basis the tests it failed; and the proofs (`proof.index`: the
     scenarios proved, in order)."""
